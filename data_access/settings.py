@@ -1,0 +1,42 @@
+"""Every threshold of DOMAIN.md in one place; pages say which value they used."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+YUAN_PER_WAN = 10_000
+FEN_PER_YUAN = 100
+
+
+@dataclass(frozen=True)
+class Settings:
+    # In-year monitoring (DOMAIN.md §3).
+    execution_rule: str = "gap"  # "gap" (time progress - execution) or "ratio" (execution / time)
+    gap_yellow: Decimal = Decimal("5")  # gap > 5 points: 关注
+    gap_red: Decimal = Decimal("15")  # gap > 15 points: 预警
+    ratio_red: Decimal = Decimal("60")  # ratio < 60: 预警
+    ratio_yellow: Decimal = Decimal("80")  # 60 <= ratio < 80: 关注
+    key_budget_fen: int = 2_000_000 * FEN_PER_YUAN  # 200 万元
+    key_fund_sources: tuple[str, ...] = ("中央直达资金", "涉农资金", "专项债券")
+    lifecycle_recurring_fen: int = 5_000_000 * FEN_PER_YUAN  # 500 万元, new recurring
+    lifecycle_one_off_fen: int = 10_000_000 * FEN_PER_YUAN  # 1000 万元, new one-off
+    midyear_month: int = 7
+    midyear_day: int = 31
+    # Evaluation grade boundaries default (a per-region setting on Region overrides).
+    grade_excellent: int = 90
+    grade_good: int = 80
+    grade_fair: int = 60
+    # Uploads.
+    monitoring_due_day: int = 10  # monthly data due by the 10th of the following month
+    max_upload_rows: int = 200_000
+    fund_sources: tuple[str, ...] = field(
+        default=("一般公共预算", "政府性基金预算", "国有资本经营预算", "社会保险基金预算", "专项债券", "中央直达资金", "涉农资金")
+    )
+
+    def midyear_date(self, year: int) -> dt.date:
+        return dt.date(year, self.midyear_month, self.midyear_day)
+
+
+SETTINGS = Settings()
