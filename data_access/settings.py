@@ -14,10 +14,10 @@ FEN_PER_YUAN = 100
 class Settings:
     # In-year monitoring (DOMAIN.md §3).
     execution_rule: str = "gap"  # "gap" (time progress - execution) or "ratio" (execution / time)
-    gap_yellow: Decimal = Decimal("5")  # gap > 5 points: 关注
-    gap_red: Decimal = Decimal("15")  # gap > 15 points: 预警
-    ratio_red: Decimal = Decimal("60")  # ratio < 60: 预警
-    ratio_yellow: Decimal = Decimal("80")  # 60 <= ratio < 80: 关注
+    gap_yellow: Decimal = Decimal(5)  # gap > 5 points: 关注
+    gap_red: Decimal = Decimal(15)  # gap > 15 points: 预警
+    ratio_red: Decimal = Decimal(60)  # ratio < 60: 预警
+    ratio_yellow: Decimal = Decimal(80)  # 60 <= ratio < 80: 关注
     key_budget_fen: int = 2_000_000 * FEN_PER_YUAN  # 200 万元
     key_fund_sources: tuple[str, ...] = ("中央直达资金", "涉农资金", "专项债券")
     lifecycle_recurring_fen: int = 5_000_000 * FEN_PER_YUAN  # 500 万元, new recurring

@@ -1,0 +1,299 @@
+"""The headline figures of CONTRACT.md §1 (`kpis`), one SQL aggregate per block.
+
+Pages call these same functions (or build on `core`), so the dashboard and `kpis --json`
+can never disagree. `published_only=True` computes the public portal's figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import case, func, literal, select
+from sqlmodel import Session
+
+from data_access.enums import FINANCE_METHODS, METHODS, SUBJECT_TYPES
+from data_access.models import Evaluation, ExAnte, Finding, Indicator, Region
+from data_access.queries.core import (
+    as_of_for,
+    count_if,
+    grade_counts_columns,
+    month_of,
+    project_execution,
+    rate,
+    round_rate,
+    sum_int,
+    time_progress,
+)
+from data_access.settings import SETTINGS, Settings
+
+GRADE_KEYS = ("excellent", "good", "fair", "poor")
+
+
+def yuan(fen: int | None) -> int | Decimal:
+    """Fen as the contract writes yuan: an int when whole, else a 2-decimal Decimal."""
+    fen = int(fen or 0)
+    if fen % 100 == 0:
+        return fen // 100
+    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class ExecutionSummary:
+    as_of_month: int
+    projects: int
+    key_projects: int
+    budget_fen: int
+    spent_fen: int
+    behind_schedule: int
+
+    @property
+    def execution_rate(self) -> Decimal | None:
+        return rate(self.spent_fen, self.budget_fen)
+
+    @property
+    def time_progress(self) -> Decimal:
+        return time_progress(self.as_of_month)
+
+
+def execution_summary(
+    *, session: Session, year: int, region: str | None, month: int, settings: Settings = SETTINGS
+) -> ExecutionSummary:
+    """Totals over every project of the region and year at month M (DOMAIN.md §3)."""
+    pe = project_execution(year=year, region=region, month=month, settings=settings).subquery()
+    row = session.exec(  # type: ignore[call-overload]
+        select(
+            func.count(),
+            count_if(pe.c.is_key),
+            sum_int(pe.c.budget_fen),
+            sum_int(pe.c.spent_fen),
+            count_if(pe.c.is_key & (pe.c.status == "red")),
+        ).select_from(pe)
+    ).one()
+    return ExecutionSummary(month, row[0], int(row[1]), int(row[2]), int(row[3]), int(row[4]))
+
+
+def grade_block(counts: dict[str, int], funds_fen: int) -> dict[str, Any]:
+    """A CONTRACT grade block from grade counts and the funds involved."""
+    total = sum(counts.get(g, 0) for g in GRADE_KEYS)
+    return {
+        "count": total,
+        **{g: counts.get(g, 0) for g in GRADE_KEYS},
+        "excellent_good_rate": round_rate(rate(counts.get("excellent", 0) + counts.get("good", 0), total)),
+        "funds_total": yuan(funds_fen),
+    }
+
+
+def grade_summary(
+    *,
+    session: Session,
+    year: int,
+    region: str | None,
+    group_by: str | None = None,
+    methods: tuple[str, ...] | None = None,
+    published_only: bool = False,
+) -> dict[str, dict[str, int]]:
+    """Grade counts and funds (fen) of evaluations, grouped by 'method', 'subject_type' or nothing."""
+    key = getattr(Evaluation, group_by) if group_by else literal("all")
+    stmt = (
+        select(key.label("k"), *grade_counts_columns(), sum_int(Evaluation.funds_fen).label("funds_fen"))
+        .join(Region, Region.id == Evaluation.region_id)
+        .where(Evaluation.year == year)
+    )
+    if group_by:
+        stmt = stmt.group_by(key)
+    if region is not None:
+        stmt = stmt.where(Region.name == region)
+    if methods:
+        stmt = stmt.where(Evaluation.method.in_(methods))
+    if published_only:
+        stmt = stmt.where(Evaluation.published.is_(True))
+    out: dict[str, dict[str, int]] = {}
+    for row in session.exec(stmt).all():  # type: ignore[call-overload]
+        m = row._mapping
+        out[str(m["k"])] = {k: int(m[k]) for k in (*GRADE_KEYS, "funds_fen")}
+    return out
+
+
+def evaluation_kpis(
+    *, session: Session, year: int, region: str | None, published_only: bool = False
+) -> dict[str, Any]:
+    """finance (review + key), by_method (all), by_subject (finance) grade blocks."""
+    empty = {g: 0 for g in (*GRADE_KEYS, "funds_fen")}
+
+    def block(d: dict[str, int] | None) -> dict[str, Any]:
+        d = d or empty
+        return grade_block(d, d["funds_fen"])
+
+    common = {"session": session, "year": year, "region": region, "published_only": published_only}
+    finance = grade_summary(**common, methods=FINANCE_METHODS).get("all")
+    by_method = grade_summary(**common, group_by="method")
+    by_subject = grade_summary(**common, group_by="subject_type", methods=FINANCE_METHODS)
+    return {
+        "finance": block(finance),
+        "by_method": {m: block(by_method.get(m)) for m in METHODS},
+        "by_subject": {s: block(by_subject.get(s)) for s in SUBJECT_TYPES},
+    }
+
+
+def ex_ante_kpis(
+    *, session: Session, year: int, region: str | None, published_only: bool = False
+) -> dict[str, Any]:
+    """Ex-ante counts and amounts; cut and cut rate over supported + partial only (DOMAIN.md §6)."""
+    not_rejected = ExAnte.conclusion != "rejected"
+    stmt = (
+        select(
+            func.count(),
+            func.count(func.distinct(ExAnte.department_id)),
+            sum_int(ExAnte.requested_fen),
+            *[count_if(ExAnte.conclusion == c) for c in ("supported", "partial", "rejected")],
+            sum_int(case((~not_rejected, ExAnte.requested_fen), else_=0)),
+            sum_int(case((not_rejected, ExAnte.requested_fen - ExAnte.recommended_fen), else_=0)),
+            sum_int(case((not_rejected, ExAnte.requested_fen), else_=0)),
+        )
+        .join(Region, Region.id == ExAnte.region_id)
+        .where(ExAnte.year == year)
+    )
+    if region is not None:
+        stmt = stmt.where(Region.name == region)
+    if published_only:
+        stmt = stmt.where(ExAnte.published.is_(True))
+    n, depts, requested, sup, part, rej, rejected_fen, cut_fen, base_fen = (
+        int(v) for v in session.exec(stmt).one()  # type: ignore[call-overload]
+    )
+    return {
+        "projects": n,
+        "departments": depts,
+        "requested_total": yuan(requested),
+        "supported": sup,
+        "partially_supported": part,
+        "not_supported": rej,
+        "rejected_total": yuan(rejected_fen),
+        "cut_total": yuan(cut_fen),
+        "cut_rate": round_rate(rate(cut_fen, base_fen)),
+    }
+
+
+def rectification_kpis(
+    *, session: Session, year: int, region: str | None, as_of: dt.date, published_only: bool = False
+) -> dict[str, Any]:
+    """Findings of fiscal year Y by current status; overdue and written feedback as of a date."""
+    rectified = Finding.status == "rectified"
+    stmt = (
+        select(
+            func.count(),
+            *[count_if(Finding.status == s) for s in ("rectified", "in_progress", "not_started")],
+            count_if((Finding.deadline < as_of) & ~rectified),
+            count_if(Finding.feedback_date <= as_of),
+        )
+        .join(Region, Region.id == Finding.region_id)
+        .where(Finding.year == year)
+    )
+    if region is not None:
+        stmt = stmt.where(Region.name == region)
+    if published_only:
+        stmt = stmt.where(Finding.published.is_(True))
+    n, done, doing, todo, overdue, feedback = (int(v) for v in session.exec(stmt).one())  # type: ignore[call-overload]
+    return {
+        "findings": n,
+        "rectified": done,
+        "in_progress": doing,
+        "not_started": todo,
+        "overdue": overdue,
+        "feedback_submitted": feedback,
+        "completion_rate": round_rate(rate(done, n)),
+    }
+
+
+def indicator_kpis(*, session: Session, region: str | None) -> dict[str, int]:
+    """The region's indicator library (rows with no project), whatever the year."""
+    stmt = (
+        select(
+            func.count(),
+            count_if(Indicator.scope == "general"),
+            count_if(Indicator.scope == "specific"),
+            count_if(Indicator.is_core),
+        )
+        .join(Region, Region.id == Indicator.region_id)
+        .where(Indicator.project_id.is_(None))
+    )
+    if region is not None:
+        stmt = stmt.where(Region.name == region)
+    total, general, specific, core = (int(v) for v in session.exec(stmt).one())  # type: ignore[call-overload]
+    return {"total": total, "general": general, "specific": specific, "core": core}
+
+
+def kpis(
+    *,
+    session: Session,
+    year: int,
+    region: str | None = None,
+    as_of: dt.date | None = None,
+    published_only: bool = False,
+    settings: Settings = SETTINGS,
+) -> dict[str, Any]:
+    """The headline figures, shaped exactly as CONTRACT.md §1 `kpis --json`."""
+    as_of = as_of_for(year, as_of)
+    month = month_of(year, as_of)
+    ex = execution_summary(session=session, year=year, region=region, month=month, settings=settings)
+    scoped = {"session": session, "year": year, "region": region, "published_only": published_only}
+    return {
+        "year": year,
+        "region": region,
+        "as_of": as_of.isoformat(),
+        "execution": {
+            "as_of_month": month,
+            "time_progress": round_rate(ex.time_progress),
+            "projects": ex.projects,
+            "key_projects": ex.key_projects,
+            "budget_total": yuan(ex.budget_fen),
+            "spent_total": yuan(ex.spent_fen),
+            "execution_rate": round_rate(ex.execution_rate),
+            "behind_schedule": ex.behind_schedule,
+        },
+        "evaluation": evaluation_kpis(**scoped),
+        "ex_ante": ex_ante_kpis(**scoped),
+        "rectification": rectification_kpis(**scoped, as_of=as_of),
+        "indicators": indicator_kpis(session=session, region=region),
+    }
+
+
+def region_names(*, session: Session) -> list[str]:
+    """Every region, in name order."""
+    return list(session.exec(select(Region.name).order_by(Region.name)).scalars())  # type: ignore[call-overload]
+
+
+def years(*, session: Session, region: str | None = None) -> list[int]:
+    """Fiscal years that hold any project or evaluation, newest first."""
+    from data_access.models import Project
+
+    stmts = [select(Project.year).join(Region), select(Evaluation.year).join(Region)]
+    if region is not None:
+        stmts = [s.where(Region.name == region) for s in stmts]
+    found: set[int] = set()
+    for s in stmts:
+        found.update(int(y) for y in session.exec(s.distinct()).scalars())  # type: ignore[call-overload]
+    return sorted(found, reverse=True)
+
+
+_DEC = re.compile(r'"__dec__(-?[0-9.]+)__"')
+
+
+def to_json(data: Any) -> str:
+    """JSON with Decimals written as plain numbers (92.11, 1234.50), never as strings or floats."""
+
+    def default(o: Any) -> Any:
+        if isinstance(o, Decimal):
+            return f"__dec__{o}__"
+        if isinstance(o, dt.date):
+            return o.isoformat()
+        raise TypeError(f"not JSON serialisable: {type(o)}")
+
+    return _DEC.sub(r"\1", json.dumps(data, ensure_ascii=False, default=default))
+
+
+__all__ = ["kpis", "to_json", "yuan"]
