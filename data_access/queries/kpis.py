@@ -297,3 +297,50 @@ def to_json(data: Any) -> str:
 
 
 __all__ = ["kpis", "to_json", "yuan"]
+
+
+@dataclass(frozen=True)
+class CompletionSummary:
+    """Budget completion of evaluated subjects, as the seeds report it (98 %; 16 at 100 %, …)."""
+
+    count: int
+    overall: Decimal | None  # funds-weighted: Σ(funds × rate) / Σ funds
+    at_100: int
+    from_90: int  # 90 % ≤ rate < 100 %
+    below_90: int
+
+
+def completion_summary(
+    *,
+    session: Session,
+    year: int,
+    region: str | None,
+    methods: tuple[str, ...] | None = None,
+    subject_type: str | None = None,
+    published_only: bool = False,
+) -> CompletionSummary:
+    """Funds-weighted budget completion and its bands over evaluations with a reported rate."""
+    c = Evaluation.budget_completion_centi
+    stmt = (
+        select(
+            func.count(c),
+            sum_int(case((Evaluation.funds_fen.is_not(None) & c.is_not(None), Evaluation.funds_fen * c), else_=0)),
+            sum_int(case((c.is_not(None), Evaluation.funds_fen), else_=0)),
+            count_if(c >= 10000),
+            count_if((c >= 9000) & (c < 10000)),
+            count_if(c < 9000),
+        )
+        .join(Region, Region.id == Evaluation.region_id)
+        .where(Evaluation.year == year)
+    )
+    if region is not None:
+        stmt = stmt.where(Region.name == region)
+    if methods:
+        stmt = stmt.where(Evaluation.method.in_(methods))
+    if subject_type:
+        stmt = stmt.where(Evaluation.subject_type == subject_type)
+    if published_only:
+        stmt = stmt.where(Evaluation.published.is_(True))
+    n, weighted, funds, at_100, from_90, below = (int(v) for v in session.exec(stmt).one())  # type: ignore[call-overload]
+    overall = Decimal(weighted) / Decimal(funds) / 100 if funds else None
+    return CompletionSummary(n, overall, at_100, from_90, below)
