@@ -1,0 +1,51 @@
+"""Numbers as the seed reports write them: 16.6 亿元, 3.79 亿元, 4,878.53 万元, 92.11%.
+
+Pure functions on exact values (integer fen, Decimal rates), shared by the pages and the
+drafted report so both print a figure the same way.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+FEN_PER_YI = 100_000_000 * 100
+FEN_PER_WAN = 10_000 * 100
+
+
+def _trim(value: Decimal, places: int, grouping: bool) -> str:
+    """Half-up to `places` decimals, trailing zeros dropped (16.60 -> 16.6, 111.00 -> 111)."""
+    q = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = f"{q:,.{places}f}" if grouping else f"{q:.{places}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def yi(fen: int | None, places: int = 2) -> str:
+    """An amount in 亿元 without the unit: 1,660,000,000 yuan -> '16.6'."""
+    return _trim(Decimal(fen or 0) / FEN_PER_YI, places, grouping=False)
+
+
+def wan(fen: int | None, places: int = 2) -> str:
+    """An amount in 万元 without the unit, thousands grouped: '4,878.53'."""
+    return _trim(Decimal(fen or 0) / FEN_PER_WAN, places, grouping=True)
+
+
+def money(fen: int | None, lang: str = "zh") -> str:
+    """亿元 from 0.1 亿 up (the seeds write 0.79 亿元, 0.12 亿元), else 万元 (4,878.53 万元)."""
+    fen = int(fen or 0)
+    if abs(fen) >= FEN_PER_YI // 10:
+        return f"{yi(fen)} 亿元" if lang == "zh" else f"{yi(fen)} hundred million yuan"
+    return f"{wan(fen)} 万元" if lang == "zh" else f"{wan(fen)} ten thousand yuan"
+
+
+def percent(value: Decimal | None, places: int = 2) -> str:
+    """A rate (already × 100) as '92.11%', half up; '—' when undefined."""
+    if value is None:
+        return "—"
+    return f"{Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)}%"
+
+
+def score(centi: int | None) -> str:
+    """A score kept in hundredths as '90.34'."""
+    return "—" if centi is None else f"{Decimal(centi) / 100:.2f}"
