@@ -1,0 +1,236 @@
+"""Every figure of DOMAIN.md §9, read back through `python -m data_access kpis --json`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import distinct, func, select
+from sqlmodel import Session
+
+from data_access.db import make_engine
+from data_access.models import Evaluation, Indicator, Monitoring, Project, Region
+from data_access.queries.core import project_execution, rate, round_rate
+from data_access.queries.kpis import completion_summary
+from data_access.seed import seed_sample
+
+ROOT = Path(__file__).resolve().parent.parent
+YI = 100_000_000  # yuan
+
+
+def cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": url}
+    return subprocess.run(
+        [sys.executable, "-m", "data_access", *args], check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def kpis_json(url: str, *args: str) -> dict:
+    done = cli(url, "kpis", "--json", *args)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_huangpu_2022_figures(any_seeded_url: str) -> None:
+    k = kpis_json(any_seeded_url, "--year", "2022", "--region", "黄埔区")
+    assert k["as_of"] == "2022-12-31" and k["execution"]["as_of_month"] == 12
+    fin = k["evaluation"]["finance"]
+    assert (fin["count"], fin["excellent"], fin["good"], fin["fair"], fin["poor"]) == (38, 4, 31, 3, 0)
+    assert fin["excellent_good_rate"] == 92.11
+    # Grade shares as the report writes them: 优 10.53 %, 良 81.58 %, 中 7.89 %.
+    assert [str(round_rate(rate(n, fin["count"]))) for n in (4, 31, 3)] == ["10.53", "81.58", "7.89"]
+    by_subject = k["evaluation"]["by_subject"]
+    assert [by_subject[s]["count"] for s in ("department", "policy", "project")] == [10, 9, 19]
+    ea = k["ex_ante"]
+    assert (ea["projects"], ea["departments"]) == (34, 18)
+    assert ea["requested_total"] == int(Decimal("16.6") * YI)
+    assert ea["supported"] + ea["partially_supported"] == 33 and ea["not_supported"] == 1
+    assert ea["cut_total"] == int(Decimal("3.79") * YI) and ea["cut_rate"] == 23.25
+    assert ea["rejected_total"] == int(Decimal("0.30") * YI)
+    assert k["execution"]["key_projects"] == 40
+    assert k["indicators"]["core"] == 769
+
+
+def test_huangpu_key_monitoring_and_target_review(any_seeded_url: str) -> None:
+    """重点监控 6 departments, 40 projects, 177.6 亿; 75 project targets reviewed."""
+    engine = make_engine(any_seeded_url)
+    pe = project_execution(year=2022, region="黄埔区", month=12).subquery()
+    with Session(engine) as session:
+        n, depts, budget = session.execute(
+            select(func.count(), func.count(distinct(pe.c.department_id)), func.sum(pe.c.budget_fen)).where(pe.c.is_key)
+        ).one()
+        assert (n, depts, int(budget)) == (40, 6, int(Decimal("177.6") * YI) * 100)
+        projects_with_targets = session.execute(
+            select(func.count(distinct(Indicator.project_id)))
+            .join(Project, Project.id == Indicator.project_id)
+            .where(Project.year == 2022)
+        ).scalar_one()
+        assert projects_with_targets == 75
+        core_depts = session.execute(
+            select(func.count(distinct(Indicator.department_id))).where(
+                Indicator.is_core, Indicator.project_id.is_(None), Indicator.region_id == _region_id(session, "黄埔区")
+            )
+        ).scalar_one()
+        assert core_depts == 6
+    engine.dispose()
+
+
+def test_huangpu_2021_findings(any_seeded_url: str) -> None:
+    """Findings of the fiscal 2021 evaluations (8 + 9 + 18 subjects, 111 亿): all with written feedback, most rectified."""
+    k = kpis_json(any_seeded_url, "--year", "2021", "--region", "黄埔区", "--as-of", "2023-06-30")
+    fin = k["evaluation"]["finance"]
+    by_subject = k["evaluation"]["by_subject"]
+    assert [by_subject[s]["count"] for s in ("department", "policy", "project")] == [8, 9, 18]
+    assert fin["funds_total"] == 111 * YI
+    rc = k["rectification"]
+    assert rc["findings"] > 35 and rc["feedback_submitted"] == rc["findings"]
+    assert rc["rectified"] > rc["findings"] / 2
+    assert rc["rectified"] + rc["in_progress"] + rc["not_started"] == rc["findings"]
+
+
+def test_liwan_2020_figures(any_seeded_url: str) -> None:
+    k = kpis_json(any_seeded_url, "--year", "2020", "--region", "荔湾区")
+    assert k["indicators"] == {"total": 7104, "general": 225, "specific": 6879, "core": 7104}
+    ea = k["ex_ante"]
+    assert (ea["projects"], ea["supported"], ea["partially_supported"], ea["not_supported"]) == (3, 2, 1, 0)
+    assert f"{Decimal(ea['requested_total']) / YI:.2f}" == "0.79" and f"{Decimal(ea['cut_total']) / YI:.2f}" == "0.12"
+    assert ea["cut_rate"] == 15.15
+    own = k["evaluation"]["by_method"]["self"]
+    assert own["count"] == 3755 and own["excellent"] + own["good"] == 3406 and own["excellent_good_rate"] == 90.71
+    review = k["evaluation"]["by_method"]["review"]
+    assert (review["count"], review["excellent"], review["good"], review["fair"]) == (25, 2, 18, 5)
+    assert review["excellent_good_rate"] == 80.0 and review["funds_total"] == int(Decimal("0.26") * YI)
+    assert k["evaluation"]["finance"]["funds_total"] == int(Decimal("7.66") * YI)
+    assert k["evaluation"]["by_subject"]["department"]["funds_total"] == int(Decimal("4.73") * YI)
+
+
+def test_liwan_2020_evaluation_details(any_seeded_url: str) -> None:
+    """Completion bands, departments and recommendations the Liwan report prints."""
+    engine = make_engine(any_seeded_url)
+    with Session(engine) as session:
+        review = completion_summary(session=session, year=2020, region="荔湾区", methods=("review",))
+        assert (round_rate(review.overall), review.at_100, review.from_90, review.below_90) == (Decimal("98.00"), 16, 7, 2)
+        key = completion_summary(session=session, year=2020, region="荔湾区", methods=("key",), subject_type="project")
+        assert (round_rate(key.overall), key.at_100, key.from_90, key.below_90) == (Decimal("97.55"), 7, 2, 1)
+        rid = _region_id(session, "荔湾区")
+        key_rows = session.execute(
+            select(Evaluation.score_centi, Evaluation.department_id, Evaluation.funds_fen).where(
+                Evaluation.region_id == rid, Evaluation.year == 2020, Evaluation.method == "key",
+                Evaluation.subject_type == "project",
+            )
+        ).all()
+        assert len(key_rows) == 10 and len({r.department_id for r in key_rows}) == 10
+        assert sum(r.funds_fen for r in key_rows) == int(Decimal("2.67") * YI) * 100
+        assert sorted(r.score_centi >= 9000 for r in key_rows) == [False] * 9 + [True]
+        reviewed_depts = session.execute(
+            select(func.count(distinct(Evaluation.department_id))).where(
+                Evaluation.region_id == rid, Evaluation.year == 2020, Evaluation.method == "review"
+            )
+        ).scalar_one()
+        assert reviewed_depts == 9
+        depts = dict(
+            session.execute(
+                select(Evaluation.subject, Evaluation.score_centi).where(
+                    Evaluation.region_id == rid, Evaluation.subject_type == "department"
+                )
+            ).all()
+        )
+        assert depts == {"区人力和社会保障局": 9034, "多宝街办事处": 8582}
+        recommendations = session.execute(
+            select(func.sum(Evaluation.recommendations)).where(
+                Evaluation.region_id == rid, Evaluation.year == 2020, Evaluation.method.in_(("review", "key"))
+            )
+        ).scalar_one()
+        assert recommendations == 86
+        self_depts = session.execute(
+            select(func.count(distinct(Evaluation.department_id))).where(
+                Evaluation.region_id == rid, Evaluation.method == "self"
+            )
+        ).scalar_one()
+        assert self_depts == 77
+    engine.dispose()
+
+
+def test_every_project_has_twelve_months(seeded_url: str) -> None:
+    engine = make_engine(seeded_url)
+    with Session(engine) as session:
+        counts = session.execute(
+            select(func.count(Monitoring.id)).group_by(Monitoring.project_id)
+        ).scalars().all()
+        assert counts and set(counts) == {12}
+        assert len(counts) == session.execute(select(func.count(Project.id))).scalar_one()
+    engine.dispose()
+
+
+def test_seed_is_idempotent_and_deterministic(db_url: str, tmp_path: Path) -> None:
+    first = cli(db_url, "seed")
+    assert first.returncode == 0, first.stderr
+    before = kpis_json(db_url, "--year", "2022", "--region", "黄埔区")
+    counts_before = _row_counts(db_url)
+    again = cli(db_url, "seed")
+    assert again.returncode == 0 and "未作改动" in again.stderr
+    assert _row_counts(db_url) == counts_before
+    assert kpis_json(db_url, "--year", "2022", "--region", "黄埔区") == before
+    # A second, separate database gets exactly the same data.
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    engine = make_engine(other)
+    from data_access.migrate import upgrade
+
+    upgrade(engine)
+    assert seed_sample(engine) is True
+    engine.dispose()
+    assert _row_counts(other) == counts_before
+    assert _fingerprint(other) == _fingerprint(db_url)
+
+
+def test_seed_refuses_to_mix_with_existing_region(db_url: str) -> None:
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        session.add(Region(name="黄埔区"))
+        session.commit()
+    engine.dispose()
+    done = cli(db_url, "seed")
+    assert done.returncode == 1 and "黄埔区" in done.stderr
+    assert _row_counts(db_url)["project"] == 0
+
+
+def test_kpis_unknown_region_fails(seeded_url: str) -> None:
+    done = cli(seeded_url, "kpis", "--year", "2022", "--region", "天河区", "--json")
+    assert done.returncode == 1 and "天河区" in done.stderr and done.stdout == ""
+
+
+def test_kpis_human_output_is_chinese(seeded_url: str) -> None:
+    done = cli(seeded_url, "kpis", "--year", "2022", "--region", "黄埔区")
+    assert done.returncode == 0
+    assert "优良率" in done.stdout and "92.11%" in done.stdout and "23.25%" in done.stdout
+
+
+def _region_id(session: Session, name: str) -> int:
+    return session.execute(select(Region.id).where(Region.name == name)).scalar_one()
+
+
+def _row_counts(url: str) -> dict[str, int]:
+    engine = make_engine(url)
+    tables = ("region", "department", "project", "monitoring", "evaluation", "finding", "ex_ante", "indicator")
+    with engine.connect() as conn:
+        from sqlalchemy import text
+
+        out = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}
+    engine.dispose()
+    return out
+
+
+def _fingerprint(url: str) -> tuple:
+    engine = make_engine(url)
+    with Session(engine) as session:
+        projects = session.execute(
+            select(Project.code, Project.name, Project.budget_adjusted_fen).order_by(Project.code)
+        ).all()
+        spent = session.execute(select(func.sum(Monitoring.spent_cumulative_fen))).scalar_one()
+        scores = session.execute(select(func.sum(Evaluation.score_centi))).scalar_one()
+    engine.dispose()
+    return (tuple(projects), spent, scores)
