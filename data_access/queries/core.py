@@ -156,7 +156,10 @@ def project_execution(
         inner = inner.where(Project.department_id.in_(department_ids))
     if fund_source:
         inner = inner.where(Project.fund_source == fund_source)
-    sub = inner.subquery("pe")
+    # MATERIALIZED: evaluate each correlated subquery once per project. Without it SQLite
+    # flattens the subquery and re-runs them for every reference in the status expression
+    # (measured: 2.6 s -> well under a second on 100k projects × 12 months).
+    sub = inner.cte("pe_base").prefix_with("MATERIALIZED")
     return select(
         *sub.c,
         key_expr(sub.c.budget_fen, sub.c.fund_source, settings).label("is_key"),
