@@ -288,7 +288,7 @@ def to_json(data: Any) -> str:
 
     def default(o: Any) -> Any:
         if isinstance(o, Decimal):
-            return f"__dec__{o}__"
+            return f"__dec__{o:f}__"
         if isinstance(o, dt.date):
             return o.isoformat()
         raise TypeError(f"not JSON serialisable: {type(o)}")
