@@ -1,0 +1,500 @@
+"""Pure cell and header parsing for upload files (CONTRACT.md §2).
+
+Every function takes a raw cell value as a reader returns it (str, int, float, bool, date,
+datetime, None) and either returns the normalised value or raises `CellError` with an error
+code and a Chinese message fragment. The importer adds sheet, row and column around it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from data_access import enums
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+MONEY_UNITS = {"元": 1, "千元": 1_000, "万元": 10_000, "百万元": 1_000_000, "亿元": 100_000_000}
+SKIP_PREFIXES = ("合计", "小计", "总计", "其中")
+_ZERO_MARKS = {"-", "--", "—", "——", "–", "−"}
+_UNIT_SUFFIX = re.compile(r"^(?P<name>.+?)[(\[【<](?P<unit>[^()\[\]【】<>]*)[)\]】>]$")
+_UNIT_LINE = re.compile(r"(?:金额)?单位\s*[:：]\s*(?P<unit>百万元|千元|万元|亿元|元)")
+_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_DEPT_BRACKET = re.compile(r"^[\[【(]\s*(?P<code>[0-9A-Za-z_.-]+)\s*[\]】)]\s*(?P<name>.+)$")
+_DEPT_CODE_NAME = re.compile(r"^(?P<code>[0-9A-Za-z][0-9A-Za-z_.]*)\s*(?:[-—–_:|]|\s)\s*(?P<name>\S.*)$")
+
+
+class CellError(ValueError):
+    """A cell that cannot be read: `code` is the report's error code, `reason` a Chinese phrase."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+# ---- text ------------------------------------------------------------------------------------
+def nfkc(value: object) -> str:
+    """NFKC-normalised text of a cell ('' for None), stripped of surrounding white space."""
+    if value is None:
+        return ""
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and nfkc(value) == "") or (isinstance(value, float) and math.isnan(value))
+
+
+def display(value: object) -> str:
+    """A cell as the person typed it, for messages (floats without a trailing .0)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date().isoformat()
+    return "" if value is None else str(value).strip()
+
+
+def key(text: object) -> str:
+    """Comparison key for headers and enumerations: NFKC, lower case, no white space."""
+    return re.sub(r"\s+", "", nfkc(text)).lower()
+
+
+def normalise_header(text: object) -> tuple[str, str | None]:
+    """A header cell as (key, unit): `累计支出（万元）` -> ('累计支出', '万元')."""
+    k = key(text)
+    unit = None
+    m = _UNIT_SUFFIX.match(k)
+    if m and m.group("name"):
+        k, unit = m.group("name"), m.group("unit") or None
+    return k, unit
+
+
+def unit_factor(unit: str | None) -> int | None:
+    """Yuan per unit for a money unit (`万元` -> 10000), None for anything else."""
+    if unit is None:
+        return None
+    return MONEY_UNITS.get(key(unit).replace("人民币", ""))
+
+
+def detect_unit_line(cells: Sequence[object]) -> str | None:
+    """The money unit a title-area line sets (`单位：万元`, `金额单位：元`), else None."""
+    for cell in cells:
+        m = _UNIT_LINE.search(key(cell))
+        if m:
+            return m.group("unit")
+    return None
+
+
+def should_skip(cells: Sequence[object]) -> bool:
+    """Blank rows, and total or breakdown rows (first non-empty cell 合计/小计/总计/其中)."""
+    for cell in cells:
+        if not is_blank(cell):
+            return isinstance(cell, str) and key(cell).startswith(SKIP_PREFIXES)
+    return True
+
+
+# ---- numbers ---------------------------------------------------------------------------------
+def to_decimal(value: object) -> Decimal:
+    """A number cell or numeric text as an exact Decimal; floats by their shortest repr."""
+    if isinstance(value, bool):
+        raise CellError("not_a_number", "不是数字")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            raise CellError("not_a_number", "不是数字")
+        return Decimal(repr(value))
+    if isinstance(value, Decimal):
+        return value
+    text = re.sub(r"[\s,，¥$]", "", nfkc(value))
+    if text in _ZERO_MARKS:
+        return Decimal(0)
+    if re.fullmatch(r"\(\d[\d.]*\)", text):  # accounting negative: (1234.50)
+        text = "-" + text[1:-1]
+    if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text):
+        raise CellError("not_a_number", "不是数字")
+    try:
+        return Decimal(text)
+    except InvalidOperation as exc:  # pragma: no cover - the regex admits only valid literals
+        raise CellError("not_a_number", "不是数字") from exc
+
+
+def parse_amount(value: object, yuan_per_unit: int = 1) -> int | None:
+    """An amount in the given unit as integer fen (half up to the fen); None when blank."""
+    if is_blank(value):
+        return None
+    d = to_decimal(value) * yuan_per_unit * 100
+    return int(d.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def parse_rate(value: object) -> int | None:
+    """A rate as hundredths of a percent: `45.2%` and `45.2` -> 4520; a bare number <= 1 is a fraction."""
+    if is_blank(value):
+        return None
+    text = nfkc(value) if isinstance(value, str) else ""
+    if text.endswith("%"):
+        pct = to_decimal(text[:-1])
+    else:
+        d = to_decimal(value)
+        pct = d * 100 if abs(d) <= 1 else d
+    return int((pct * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def parse_score(value: object) -> int | None:
+    """A score (0–100 points, checked by the caller) as hundredths of a point."""
+    if is_blank(value):
+        return None
+    return int((to_decimal(value) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def parse_int(value: object, suffixes: str = "") -> int | None:
+    """A whole number (`2022`, `2022.0`, `2022年` with suffix 年); None when blank."""
+    if is_blank(value):
+        return None
+    if isinstance(value, str):
+        value = nfkc(value).rstrip(suffixes) if suffixes else nfkc(value)
+    d = to_decimal(value)
+    if d != d.to_integral_value():
+        raise CellError("not_a_number", "不是整数")
+    return int(d)
+
+
+# ---- dates -----------------------------------------------------------------------------------
+def parse_date(value: object) -> dt.date | None:
+    """An Excel date, datetime, serial number or `2023-06-30`, `2023/6/30`, `2023年6月30日`."""
+    if is_blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 1 <= value < 2_958_466:  # Excel serials up to 9999-12-31
+            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        raise CellError("invalid_date", "不是有效日期")
+    text = nfkc(value)
+    m = _DATE_TEXT.match(text) or _DATE_COMPACT.match(text)
+    if not m:
+        raise CellError("invalid_date", "不是有效日期（应写作 2023-06-30、2023/6/30 或 2023年6月30日）")
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError as exc:
+        raise CellError("invalid_date", "不是存在的日期") from exc
+
+
+# ---- codes, names, departments ------------------------------------------------------------------
+def parse_code(value: object) -> str | None:
+    """A code as text: NFKC, all white space removed, numbers without decimals, never padded."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise CellError("not_a_number", "不是编码")
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, int):
+        return str(value)
+    return re.sub(r"\s+", "", nfkc(value)) or None
+
+
+def parse_text(value: object) -> str | None:
+    """Free text, NFKC-normalised; runs of white space inside become one space."""
+    if is_blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return re.sub(r"\s+", " ", nfkc(value))
+
+
+def parse_name(value: object) -> str | None:
+    """A name (project, department, subject): NFKC with all white space removed."""
+    if is_blank(value):
+        return None
+    return re.sub(r"\s+", "", nfkc(value)) or None
+
+
+def parse_department(value: object) -> tuple[str | None, str] | None:
+    """`101001-区教育局`, `101001 区教育局`, `[101001]区教育局` or `区教育局` -> (code, name)."""
+    text = nfkc(value)
+    if not text:
+        return None
+    for pattern in (_DEPT_BRACKET, _DEPT_CODE_NAME):
+        m = pattern.match(text)
+        if m and re.search(r"\d", m.group("code")) and not re.match(r"^[0-9A-Za-z]", m.group("name")):
+            return m.group("code"), re.sub(r"\s+", "", m.group("name"))
+    return None, re.sub(r"\s+", "", text)
+
+
+# ---- booleans and enumerations -----------------------------------------------------------------
+_TRUE = {"是", "yes", "y", "true", "1", "√", "✓", "t", "是的", "公开", "核心"}
+_FALSE = {"否", "no", "n", "false", "0", "×", "✗", "f", "不", "不公开", "非核心", ""}
+
+
+def parse_bool(value: object) -> bool:
+    """是/否, yes/no, true/false, 1/0; blank means 否."""
+    if is_blank(value):
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        if value in (0, 1):
+            return bool(value)
+        raise CellError("unknown_value", "不是“是”或“否”")
+    k = key(value)
+    if k in _TRUE:
+        return True
+    if k in _FALSE:
+        return False
+    raise CellError("unknown_value", "不是“是”或“否”")
+
+
+@dataclass(frozen=True)
+class Enumeration:
+    """Accepted spellings of an enumeration: every label and code maps to the stored code."""
+
+    label: str
+    choices: Mapping[str, str]  # stored code -> Chinese label
+    extra: Mapping[str, str] = field(default_factory=dict)  # other spellings -> stored code
+    strip_suffix: str = ""  # `数量` = `数量指标`
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_table", self._build())
+
+    def _build(self) -> dict[str, str]:
+        table: dict[str, str] = {}
+        for code, label in self.choices.items():
+            for spelling in (code, label, code.replace("_", "-"), code.replace("_", "")):
+                table[key(spelling)] = code
+        for spelling, code in self.extra.items():
+            table[key(spelling)] = code
+        if self.strip_suffix:
+            for spelling, code in list(table.items()):
+                if spelling.endswith(self.strip_suffix):
+                    table.setdefault(spelling[: -len(self.strip_suffix)], code)
+        return table
+
+    def parse(self, value: object) -> str | None:
+        if is_blank(value):
+            return None
+        k = key(value)
+        table: dict[str, str] = self._table  # type: ignore[attr-defined]
+        if k in table:
+            return table[k]
+        if self.strip_suffix and k.endswith(self.strip_suffix) and k[: -len(self.strip_suffix)] in table:
+            return table[k[: -len(self.strip_suffix)]]
+        allowed = "、".join(self.choices.values())
+        raise CellError("unknown_value", f"不是有效的{self.label}（可选：{allowed}）")
+
+
+def _same(labels: Sequence[str]) -> dict[str, str]:
+    return {label: label for label in labels}
+
+
+METHOD = Enumeration("评价方式", enums.METHODS, {"自评": "self", "单位自评": "self", "复核": "review", "财政重点评价": "key"})
+SUBJECT_TYPE = Enumeration(
+    "对象类型", enums.SUBJECT_TYPES, {"项目支出": "project", "部门": "department", "部门整体支出": "department", "政策评价": "policy"}
+)
+FINDING_STATUS = Enumeration("整改状态", enums.FINDING_STATUSES, {"未开始": "not_started", "进行中": "in_progress", "已完成": "rectified", "完成整改": "rectified"})
+CONCLUSION = Enumeration("评估结论", enums.CONCLUSIONS, {"支持": "supported", "同意": "supported", "不支持": "rejected", "partially_supported": "partial", "not_supported": "rejected"})
+PROJECT_KIND = Enumeration("项目类型", enums.PROJECT_KINDS, {"经常": "recurring", "一次": "one_off", "oneoff": "one_off"})
+SCOPE = Enumeration("指标类型", enums.SCOPES, {"通用指标": "general", "个性指标": "specific", "共性": "general", "共性指标": "general"})
+WILL_MEET = Enumeration("能否完成", enums.WILL_MEET, {"能": "certain", "确定": "certain", "可能": "possible", "不能": "impossible"})
+LEVEL1 = Enumeration("一级指标", _same(enums.LEVEL1), {"output": "产出指标", "effect": "效益指标", "satisfaction": "满意度指标", "cost": "成本指标"}, strip_suffix="指标")
+LEVEL2 = Enumeration("二级指标", _same([l2 for l2s in enums.LEVEL2.values() for l2 in l2s]), strip_suffix="指标")
+OPERATOR = Enumeration("比较符", _same(enums.OPERATORS), {">=": "≥", "<=": "≤", "==": "=", "≧": "≥", "≦": "≤", "qualitative": "定性"})
+CATEGORY = Enumeration("问题类别", _same(enums.FINDING_CATEGORIES), strip_suffix="问题")
+DEVIATION = Enumeration("偏差原因类别", _same(enums.DEVIATION_CATEGORIES))
+GRADE = Enumeration("等级", enums.GRADES, {"优秀": "excellent", "良好": "good", "中等": "fair", "合格": "fair", "较差": "poor"})
+KIND_NAMES = {
+    "projects": "项目", "monitoring": "执行监控", "evaluations": "绩效评价",
+    "findings": "问题整改", "ex-ante": "事前评估", "indicators": "绩效指标",
+}
+KIND = Enumeration("数据类型", KIND_NAMES, {"ex_ante": "ex-ante", "exante": "ex-ante"})
+
+
+# ---- columns of each kind and header matching ---------------------------------------------------
+@dataclass(frozen=True)
+class Column:
+    """One upload column: Chinese name (the template's), English alias, and how to read it."""
+
+    field: str
+    zh: str
+    alias: str
+    kind: str  # code, name, text, amount, rate, score, int, year, month, date, bool, department, region, enum
+    required: bool = False
+    enum: Enumeration | None = None
+    synonyms: tuple[str, ...] = ()
+
+    def spellings(self) -> set[str]:
+        return {normalise_header(s)[0] for s in (self.zh, self.alias, *self.synonyms)}
+
+
+def _c(field_: str, zh: str, alias: str, kind: str, required: bool = False, enum: Enumeration | None = None,
+       synonyms: tuple[str, ...] = ()) -> Column:
+    return Column(field_, zh, alias, kind, required, enum, synonyms)
+
+
+_DEPT = ("预算部门", "部门", "单位", "单位名称", "部门名称", "预算单位名称")
+_REGION = ("区", "地区", "区域", "行政区划")
+_CODE = ("项目代码", "项目编号")
+_YEAR = ("年度", "预算年份")
+_PUBLISHED = ("公开", "是否公开发布")
+
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    "projects": (
+        _c("code", "项目编码", "code", "code", True, synonyms=_CODE),
+        _c("name", "项目名称", "name", "name", True),
+        _c("department", "预算单位", "department", "department", True, synonyms=_DEPT),
+        _c("region", "行政区", "region", "region", True, synonyms=_REGION),
+        _c("year", "预算年度", "year", "year", True, synonyms=_YEAR),
+        _c("budget_adjusted", "调整后预算数", "budget_adjusted", "amount", True, synonyms=("调整后预算", "预算数")),
+        _c("budget_initial", "年初预算数", "budget_initial", "amount", synonyms=("年初预算",)),
+        _c("fund_source", "资金来源", "fund_source", "text"),
+        _c("kind", "项目类型", "kind", "enum", enum=PROJECT_KIND),
+        _c("is_new", "是否新增", "is_new", "bool", synonyms=("新增",)),
+    ),
+    "monitoring": (
+        _c("code", "项目编码", "code", "code", True, synonyms=_CODE),
+        _c("year", "预算年度", "year", "year", True, synonyms=_YEAR),
+        _c("month", "月份", "month", "month", True, synonyms=("月",)),
+        _c("spent_cumulative", "累计支出", "spent_cumulative", "amount", True, synonyms=("累计支出数", "累计执行数", "累计支出金额")),
+        _c("region", "行政区", "region", "region", synonyms=_REGION),
+        _c("budget_adjusted", "调整后预算数", "budget_adjusted", "amount", synonyms=("调整后预算", "预算数")),
+        _c("target_progress", "目标完成情况", "target_progress", "text"),
+        _c("deviation_reason", "偏差原因", "deviation_reason", "text"),
+        # Read for people's convenience (clerks keep them beside the code); not stored.
+        _c("name", "项目名称", "name", "name"),
+        _c("department", "预算单位", "department", "department", synonyms=_DEPT),
+    ),
+    "evaluations": (
+        _c("subject", "评价对象", "subject", "name", True, synonyms=("评价项目", "项目名称")),
+        _c("subject_type", "对象类型", "subject_type", "enum", True, SUBJECT_TYPE, synonyms=("评价类型",)),
+        _c("department", "预算单位", "department", "department", True, synonyms=_DEPT),
+        _c("region", "行政区", "region", "region", True, synonyms=_REGION),
+        _c("year", "预算年度", "year", "year", True, synonyms=_YEAR),
+        _c("method", "评价方式", "method", "enum", True, METHOD),
+        _c("score", "得分", "score", "score", True, synonyms=("评价得分", "综合得分", "分数")),
+        _c("code", "项目编码", "code", "code", synonyms=_CODE),
+        _c("grade", "等级", "grade", "enum", enum=GRADE, synonyms=("评价等级", "评价结果")),
+        _c("evaluator", "评价机构", "evaluator", "text", synonyms=("第三方机构",)),
+        _c("funds", "涉及资金", "funds", "amount", synonyms=("评价金额", "涉及金额")),
+        _c("budget_completion_rate", "预算完成率", "budget_completion_rate", "rate", synonyms=("预算执行率",)),
+        _c("published", "是否公开", "published", "bool", synonyms=_PUBLISHED),
+        _c("recommendations", "建议条数", "recommendations", "int", synonyms=("建议数",)),
+        _c("report_summary", "评价摘要", "report_summary", "text", synonyms=("报告摘要", "评价结论")),
+    ),
+    "findings": (
+        _c("finding_code", "问题编号", "finding_code", "code", True),
+        _c("subject", "评价对象", "subject", "name", True),
+        _c("department", "预算单位", "department", "department", True, synonyms=_DEPT),
+        _c("region", "行政区", "region", "region", True, synonyms=_REGION),
+        _c("year", "预算年度", "year", "year", True, synonyms=_YEAR),
+        _c("category", "问题类别", "category", "enum", True, CATEGORY, synonyms=("问题类型",)),
+        _c("description", "问题描述", "description", "text", True),
+        _c("deadline", "整改期限", "deadline", "date", True, synonyms=("整改时限",)),
+        _c("status", "整改状态", "status", "enum", True, FINDING_STATUS, synonyms=("整改情况",)),
+        _c("recommendation", "整改建议", "recommendation", "text"),
+        _c("measures", "整改措施", "measures", "text"),
+        _c("feedback_date", "书面反馈日期", "feedback_date", "date", synonyms=("反馈日期",)),
+        _c("rectified_date", "完成日期", "rectified_date", "date", synonyms=("整改完成日期",)),
+        _c("published", "是否公开", "published", "bool", synonyms=_PUBLISHED),
+    ),
+    "ex-ante": (
+        _c("name", "项目名称", "name", "name", True),
+        _c("department", "预算单位", "department", "department", True, synonyms=_DEPT),
+        _c("region", "行政区", "region", "region", True, synonyms=_REGION),
+        _c("year", "预算年度", "year", "year", True, synonyms=_YEAR),
+        _c("requested", "申报金额", "requested", "amount", True, synonyms=("申报数",)),
+        _c("recommended", "建议金额", "recommended", "amount", True, synonyms=("建议安排金额", "评估建议金额")),
+        _c("conclusion", "评估结论", "conclusion", "enum", True, CONCLUSION),
+        _c("code", "项目编码", "code", "code", synonyms=_CODE),
+        _c("published", "是否公开", "published", "bool", synonyms=_PUBLISHED),
+        _c("score_necessity", "立项必要性", "score_necessity", "score"),
+        _c("score_economy", "投入经济性", "score_economy", "score"),
+        _c("score_targets", "绩效目标合理性", "score_targets", "score"),
+        _c("score_feasibility", "实施方案可行性", "score_feasibility", "score"),
+        _c("score_compliance", "筹资合规性", "score_compliance", "score"),
+    ),
+    "indicators": (
+        _c("name", "指标名称", "name", "name", True, synonyms=("三级指标",)),
+        _c("level1", "一级指标", "level1", "enum", True, LEVEL1),
+        _c("level2", "二级指标", "level2", "enum", True, LEVEL2),
+        _c("scope", "指标类型", "scope", "enum", True, SCOPE),
+        _c("region", "行政区", "region", "region", True, synonyms=_REGION),
+        _c("department", "预算单位", "department", "department", synonyms=_DEPT),
+        _c("code", "项目编码", "code", "code", synonyms=_CODE),
+        _c("year", "预算年度", "year", "year", synonyms=_YEAR),
+        _c("unit", "计量单位", "unit", "text"),
+        _c("operator", "比较符", "operator", "enum", enum=OPERATOR, synonyms=("指标值比较符",)),
+        _c("target", "指标值", "target", "text", synonyms=("目标值",)),
+        _c("core", "是否核心", "core", "bool", synonyms=("核心指标",)),
+        _c("value_to_date", "截至目前完成值", "value_to_date", "text", synonyms=("1-7月执行情况",)),
+        _c("expected_year_end", "全年预计完成值", "expected_year_end", "text"),
+        _c("will_meet", "能否完成", "will_meet", "enum", enum=WILL_MEET, synonyms=("能否完成目标",)),
+        _c("deviation_category", "偏差原因类别", "deviation_category", "enum", enum=DEVIATION),
+        _c("deviation_note", "偏差原因说明", "deviation_note", "text"),
+        _c("corrective_measure", "纠偏措施", "corrective_measure", "text", synonyms=("完成目标的措施",)),
+    ),
+}
+AMOUNT_FIELDS = {c.field for cols in COLUMNS.values() for c in cols if c.kind == "amount"}
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """A recognised header row: where it is and which column index holds which field."""
+
+    row_index: int  # 0-based in the sheet
+    columns: dict[str, int]  # field -> 0-based column index
+    units: dict[str, str]  # field -> unit written in the header, if any
+    unknown: list[str]  # header texts that match no column
+    missing: list[Column]  # required columns not found
+
+    @property
+    def excel_row(self) -> int:
+        return self.row_index + 1
+
+
+def match_header(cells: Sequence[object], columns: Sequence[Column]) -> HeaderMatch:
+    """Map one row of header texts to the kind's columns (first spelling wins)."""
+    lookup: dict[str, Column] = {}
+    for col in columns:
+        for spelling in col.spellings():
+            lookup.setdefault(spelling, col)
+    found: dict[str, int] = {}
+    units: dict[str, str] = {}
+    unknown: list[str] = []
+    for i, cell in enumerate(cells):
+        if is_blank(cell):
+            continue
+        k, unit = normalise_header(cell)
+        col = lookup.get(k) or lookup.get(key(cell))
+        if col is None or col.field in found:
+            unknown.append(display(cell))
+            continue
+        found[col.field] = i
+        if unit and lookup.get(k) is col:
+            units[col.field] = unit
+    missing = [c for c in columns if c.required and c.field not in found]
+    return HeaderMatch(-1, found, units, unknown, missing)
+
+
+def find_header(rows: Sequence[Sequence[object]], columns: Sequence[Column], scan: int = 30) -> HeaderMatch | None:
+    """The first row among the first `scan` whose names match every required column, else the best partial.
+
+    Returns None when no row matches at least two columns (nothing looks like a header).
+    """
+    best: HeaderMatch | None = None
+    for i, cells in enumerate(rows[:scan]):
+        m = match_header(cells, columns)
+        if len(m.columns) < 2:
+            continue
+        m = HeaderMatch(i, m.columns, m.units, m.unknown, m.missing)
+        if not m.missing:
+            return m
+        if best is None or len(m.columns) > len(best.columns):
+            best = m
+    return best
