@@ -102,13 +102,13 @@ def to_decimal(value: object) -> Decimal:
     if isinstance(value, bool):
         raise CellError("not_a_number", "不是数字")
     if isinstance(value, int):
-        return Decimal(value)
+        return _bounded(Decimal(value))
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             raise CellError("not_a_number", "不是数字")
-        return Decimal(repr(value))
+        return _bounded(Decimal(repr(value)))
     if isinstance(value, Decimal):
-        return value
+        return _bounded(value)
     text = re.sub(r"[\s,，¥$]", "", nfkc(value))
     if text in _ZERO_MARKS:
         return Decimal(0)
@@ -117,9 +117,18 @@ def to_decimal(value: object) -> Decimal:
     if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text):
         raise CellError("not_a_number", "不是数字")
     try:
-        return Decimal(text)
+        return _bounded(Decimal(text))
     except InvalidOperation as exc:  # pragma: no cover - the regex admits only valid literals
         raise CellError("not_a_number", "不是数字") from exc
+
+
+MAX_NUMBER = Decimal(10) ** 15  # a thousand trillion: beyond any budget, within BIGINT fen
+
+
+def _bounded(d: Decimal) -> Decimal:
+    if not d.is_finite() or abs(d) >= MAX_NUMBER:
+        raise CellError("not_a_number", "数值过大，不是有效的数字")
+    return d
 
 
 def parse_amount(value: object, yuan_per_unit: int = 1) -> int | None:

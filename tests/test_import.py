@@ -10,13 +10,17 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from data_access.db import make_engine
@@ -79,12 +83,31 @@ def run(engine: Engine, kind: str, rows: list[list[object]], **kw: object) -> Im
     return import_file(engine, kind, xlsx(rows), f"{kind}.xlsx", **kw)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    eng = make_engine(f"sqlite:///{tmp_path / 'import.db'}")
+PG = os.environ.get("TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not PG, reason="TEST_POSTGRES_URL not set"))])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty, migrated database: a temporary SQLite file, or a fresh database on TEST_POSTGRES_URL's server."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'import.db'}")
+        upgrade(eng)
+        yield eng
+        eng.dispose()
+        return
+    import psycopg
+
+    server = make_url(PG)  # type: ignore[arg-type]
+    name = f"h2_import_{uuid.uuid4().hex[:10]}"
+    admin = f"host={server.host} port={server.port or 5432} user={server.username} dbname={server.database}"
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+    eng = make_engine(server.set(database=name).render_as_string(hide_password=False))
     upgrade(eng)
     yield eng
     eng.dispose()
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -420,7 +443,7 @@ def test_templates_example_rows_import_in_order(engine: Engine, tmp_path: Path) 
 def test_cli_json_is_one_object_with_the_contract_fields(base: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "2023-06.xlsx"
     path.write_bytes(xlsx([MON, ["HP002", 2023, 6, "abc"]]))
-    url = str(base.url)
+    url = base.url.render_as_string(hide_password=False)
     assert run_import_cli("monitoring", str(path), url=url, dry_run=False, user="cli", as_json=True) == 1
     out = json.loads(capsys.readouterr().out)
     assert list(out) == ["kind", "file", "sha256", "dry_run", "rows_total", "rows_valid", "rows_rejected", "committed", "errors", "warnings"]
@@ -443,7 +466,7 @@ def test_cli_through_python_m(base: Engine, tmp_path: Path) -> None:
     assert done.returncode == 0 and template.exists()
     path = tmp_path / "m.xlsx"
     path.write_bytes(xlsx([MON, ["HP002", 2023, 6, "12"]]))
-    done = subprocess.run([sys.executable, "-m", "data_access", "--db", str(base.url), "import", "monitoring", str(path), "--json"],
+    done = subprocess.run([sys.executable, "-m", "data_access", "--db", base.url.render_as_string(hide_password=False), "import", "monitoring", str(path), "--json"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["committed"] is True

@@ -1,0 +1,92 @@
+"""Property tests on cell values: the importer never crashes and never writes a row it rejected."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+from sqlmodel import Session
+
+from data_access import parsing as P
+from data_access.db import make_engine
+from data_access.importer import import_file
+from data_access.migrate import upgrade
+from data_access.models import Monitoring, Project
+from tests.test_import import MON, PROJECTS, counts, xlsx
+
+CELLS = st.one_of(
+    st.none(),
+    st.integers(min_value=-10**12, max_value=10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+    st.sampled_from(["-", "合计", "１２３", "1,234.50", " 12 ", "6月", "2023年", "HP002", "HP001", "0", "abc", "%", "12%"]),
+    st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 1, 1)),
+    st.booleans(),
+)
+ROWS = st.lists(st.lists(CELLS, min_size=4, max_size=5), min_size=1, max_size=6)
+
+
+def _engine(tmp_path_factory):  # type: ignore[no-untyped-def]
+    eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('prop') / 'p.db'}")
+    upgrade(eng)
+    import_file(eng, "projects", xlsx(PROJECTS), "p.xlsx", user="t")
+    return eng
+
+
+def _monitoring(eng) -> dict:  # type: ignore[no-untyped-def]
+    with Session(eng) as s:
+        return {(m.project_id, m.month): m.spent_cumulative_fen for m in s.execute(select(Monitoring)).scalars()}
+
+
+def test_random_cells_never_crash_and_rejected_files_write_nothing(tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    eng = _engine(tmp_path_factory)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(rows=ROWS, region=st.sampled_from([None, "黄埔区"]))
+    def check(rows: list[list[object]], region: str | None) -> None:
+        header = MON + (["行政区"] if region else [])
+        body = [r[:4] + ([region] if region else []) for r in rows]
+        # openpyxl cannot store every str (control characters); such a file cannot exist in Excel either.
+        body = [[c if not isinstance(c, str) else "".join(ch for ch in c if ch.isprintable()) for c in r] for r in body]
+        body = [[None if isinstance(c, float) and not math.isfinite(c) else c for c in r] for r in body]
+        before_counts, before = counts(eng), _monitoring(eng)
+        report = import_file(eng, "monitoring", xlsx([header, *body]), "h.xlsx", user="prop")
+        assert report.rows_valid + report.rows_rejected == report.rows_total
+        if report.errors:
+            assert not report.committed
+            assert counts(eng) == before_counts and _monitoring(eng) == before
+            return
+        assert report.committed
+        after = _monitoring(eng)
+        with Session(eng) as s:
+            ids = {(p.year, p.code): p.id for p in s.execute(select(Project).where(Project.region_id == 1)).scalars()}
+        for r in body:
+            if P.should_skip(r):
+                continue
+            code, year, month = P.parse_code(r[0]), P.parse_int(r[1], "年"), P.parse_int(r[2], "月")
+            spent = P.parse_amount(r[3])
+            assert after[(ids[(year, code)], month)] in {spent} | {P.parse_amount(x[3]) for x in body if x[:3] == r[:3]}
+
+    check()
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=CELLS)
+def test_cell_parsers_raise_only_cell_errors(value: object) -> None:
+    for parse in (P.parse_amount, P.parse_rate, P.parse_score, P.parse_date, P.parse_code, P.parse_bool, P.parse_int,
+                  P.parse_department, P.parse_text, P.LEVEL2.parse, P.FINDING_STATUS.parse):
+        try:
+            parse(value)
+        except P.CellError:
+            pass
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False))
+def test_amounts_are_exact_to_the_fen(d) -> None:  # type: ignore[no-untyped-def]
+    assert P.parse_amount(str(d)) == int(d * 100)
+    assert P.parse_amount(f"{d:,}") == int(d * 100)
+    assert P.parse_amount(float(d)) == int(d * 100)  # the float's shortest repr is the decimal typed
