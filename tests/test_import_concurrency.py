@@ -9,7 +9,10 @@ from sqlmodel import Session
 
 from data_access.importer import ImportReport, import_file
 from data_access.models import Department, Monitoring, Project, Region, UploadBatch
-from tests.test_import import engine, xlsx  # noqa: F401 - `engine` is the sqlite/postgresql fixture
+from tests import test_import as shared
+from tests.test_import import xlsx
+
+engine = shared.engine  # the sqlite/postgresql fixture
 
 
 def _together(engine: Engine, jobs: list[tuple[str, bytes]]) -> list[ImportReport]:
