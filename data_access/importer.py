@@ -92,6 +92,10 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     previous_batches: list[int] = field(default_factory=list)
+    # The data rows as read ({"行": Excel row, column name: cell as typed}), for the page's preview.
+    preview: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    # (department id, year, month) of the monitoring rows the file covered, for the submission matrix.
+    coverage: set[tuple[int, int, int]] = field(default_factory=set, repr=False)
 
     CONTRACT_FIELDS = ("kind", "file", "sha256", "dry_run", "rows_total", "rows_valid", "rows_rejected",
                        "committed", "errors", "warnings")
@@ -109,7 +113,7 @@ class ImportReport:
         """The batch's stored report: the contract object plus the write counts."""
         d = self.to_dict()
         d.update(inserted=self.inserted, updated=self.updated, unchanged=self.unchanged,
-                 previous_batches=self.previous_batches)
+                 previous_batches=self.previous_batches, coverage=sorted(self.coverage))
         return json.dumps(d, ensure_ascii=False)
 
     @property
@@ -290,6 +294,7 @@ def _parse_rows(kind: str, sheet: P.Sheet, header: P.HeaderMatch, ctx: Ctx, prog
                                            f"数据超过单个文件 {ctx.settings.max_upload_rows:,} 行的上限（第{number}行起）。请拆分成多个文件上传。"))
             break
         raw = {fld: (cells[i] if i < len(cells) else None) for fld, i in header.columns.items()}
+        ctx.report.preview.append({"行": number, **{columns[f].zh: P.display(v) for f, v in raw.items()}})
         row = Row(number, {}, raw)
         for fld, value in raw.items():
             _parse_cell(ctx, row, columns[fld], value, factors.get(fld, 1))
@@ -573,7 +578,14 @@ def _projects(ctx: Ctx, rows: list[Row], dry_run: bool) -> None:
 
 # ---- monitoring ------------------------------------------------------------------------------------------
 def _monitoring(ctx: Ctx, rows: list[Row], dry_run: bool) -> None:
-    projects = _load_projects(ctx.session, {(r.values["year"], r.values["code"]) for r in rows if r.ok})
+    projects = _load_projects(ctx.session, {(r.values["year"], r.values["code"]) for r in rows
+                                            if "year" in r.values and "code" in r.values})
+    for row in rows:  # what the file was about, even where a cell is wrong (the submission matrix)
+        found = projects.get((row.values.get("year"), row.values.get("code")), [])  # type: ignore[arg-type]
+        region = ctx.regions().get(P.key(row.values["region"])) if row.values.get("region") else None
+        found = [p for p in found if region is None or p.region_id == region.id]
+        if len(found) == 1 and "month" in row.values:
+            ctx.report.coverage.add((found[0].department_id, found[0].year, row.values["month"]))
     for row in rows:
         if not row.ok:
             continue
@@ -584,6 +596,7 @@ def _monitoring(ctx: Ctx, rows: list[Row], dry_run: bool) -> None:
         if project is None:
             continue
         row.resolved["project"] = project
+        ctx.report.coverage.add((project.department_id, project.year, row.values["month"]))
         ctx.in_scope(row, project.department_id, "code")
     unique = _check_duplicates(ctx, rows, lambda r: (r.resolved["project"].id, r.values["month"]),
                                lambda r: {k: v for k, v in r.values.items() if k not in ("region", "name", "department")})
@@ -904,9 +917,8 @@ def _record_batch(session: Session, report: ImportReport, user: str, batch: Uplo
 
 
 def _count_rows(report: ImportReport, rows: list[Row]) -> None:
-    rejected = sum(1 for r in rows if not r.ok)
-    report.rows_rejected = rejected
-    report.rows_valid = report.rows_total - rejected if not report.errors or rows else 0
+    report.rows_rejected = sum(1 for r in rows if not r.ok)
+    report.rows_valid = report.rows_total - report.rows_rejected
 
 
 def import_file(
@@ -1023,11 +1035,12 @@ def run_import_cli(kind: str, path: str, *, url: str | None, dry_run: bool, user
     upgrade(engine)
 
     def progress(fraction: float, stage: str) -> None:
-        if not as_json:
-            return
-        print(f"{fraction:4.0%} {stage}", file=sys.stderr)
+        if sys.stderr.isatty():
+            print(f"\r{fraction:4.0%} {stage}", end="", file=sys.stderr)
 
     report = import_file(engine, kind, data, Path(path).name, user=who, dry_run=dry_run, progress=progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
     _print(report, as_json)
     return report.exit_code
 
@@ -1054,3 +1067,105 @@ def _print(report: ImportReport, as_json: bool) -> None:
             if len(issues) > 50:
                 lines.append(f"  …… 另有 {len(issues) - 50} 条，用 --json 查看全部")
     print("\n".join(lines))
+
+
+# ---- the read side of uploads: history and submissions (for the pages) ----------------------------------
+BATCH_VIEWS: dict[str, tuple[type[SQLModel], tuple[tuple[str, str], ...]]] = {
+    "projects": (Project, (("code", "项目编码"), ("name", "项目名称"), ("year", "预算年度"),
+                           ("budget_adjusted_fen", "调整后预算数（元）"), ("budget_initial_fen", "年初预算数（元）"))),
+    "monitoring": (Monitoring, (("project_id", "项目ID"), ("month", "月份"), ("spent_cumulative_fen", "累计支出（元）"),
+                                ("budget_fen", "调整后预算数（元）"))),
+    "evaluations": (Evaluation, (("subject", "评价对象"), ("year", "预算年度"), ("method", "评价方式"), ("score_centi", "得分"),
+                                 ("funds_fen", "涉及资金（元）"))),
+    "findings": (Finding, (("finding_code", "问题编号"), ("subject", "评价对象"), ("status", "整改状态"), ("deadline", "整改期限"))),
+    "ex-ante": (ExAnte, (("name", "项目名称"), ("year", "预算年度"), ("requested_fen", "申报金额（元）"),
+                         ("recommended_fen", "建议金额（元）"), ("conclusion", "评估结论"))),
+    "indicators": (Indicator, (("name", "指标名称"), ("level1", "一级指标"), ("level2", "二级指标"), ("scope", "指标类型"))),
+}
+
+
+def upload_batches(*, session: Session, kind: str | None = None, limit: int = 1000) -> list[UploadBatch]:
+    """The latest upload batches, newest first."""
+    q = select(UploadBatch).order_by(UploadBatch.id.desc()).limit(limit)  # type: ignore[union-attr]
+    if kind:
+        q = q.where(UploadBatch.kind == kind)
+    return list(session.execute(q).scalars())
+
+
+def batch_rows(*, session: Session, batch: UploadBatch) -> list[dict[str, Any]]:
+    """The records a committed batch inserted or updated, with the earlier values of the updated ones."""
+    model, fields = BATCH_VIEWS[batch.kind]
+    logs = session.execute(select(AuditLog).where(AuditLog.batch_id == batch.id)).scalars().all()
+    change: dict[int, str] = {}
+    before: dict[int, str] = {}
+    for log in logs:
+        detail = json.loads(log.detail_json or "{}")
+        if log.action == "import_insert":
+            change.update(dict.fromkeys(detail.get("ids", []), "新增"))
+        elif log.action == "import_update" and log.entity_id is not None:
+            change[log.entity_id] = "更新"
+            before[log.entity_id] = "；".join(f"{k}: {v}" for k, v in detail.get("before", {}).items())
+    ids = sorted(change)
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(ids), 900):
+        for rec in session.execute(select(model).where(model.id.in_(ids[start:start + 900]))).scalars():  # type: ignore[attr-defined]
+            row: dict[str, Any] = {"ID": rec.id, "变更": change[rec.id]}
+            for fld, label in fields:
+                value = getattr(rec, fld)
+                row[label] = _yuan(value) if fld.endswith("_fen") and value is not None else (
+                    P.display(Decimal(value) / 100) if fld == "score_centi" else value)
+            row["原值"] = before.get(rec.id, "")
+            out.append(row)
+    return out
+
+
+def due_date(year: int, month: int, settings: Settings = SETTINGS) -> dt.date:
+    """Monthly monitoring data is due by the setting's day of the following month."""
+    return dt.date(year + (month == 12), month % 12 + 1, settings.monitoring_due_day)
+
+
+SUBMISSION_STATUSES = ("on_time", "late", "failed", "missing", "not_due")
+
+
+def submission_matrix(*, session: Session, region: str, year: int, today: dt.date | None = None,
+                      settings: Settings = SETTINGS) -> dict[str, dict[int, str]]:
+    """Per department and month: on_time, late, failed (only rejected uploads), missing or not_due.
+
+    Arrival is the latest submission among the department's projects for the month (China time);
+    a month counts as failed when nothing arrived and a rejected upload covered it.
+    """
+    from sqlalchemy import func
+
+    today = today or dt.date.today()
+    rows = session.execute(
+        select(Department.id, Department.name, Monitoring.month, func.max(Monitoring.submitted_at))
+        .select_from(Project).join(Region, Region.id == Project.region_id).join(Department, Department.id == Project.department_id)
+        .outerjoin(Monitoring, Monitoring.project_id == Project.id)
+        .where(Region.name == region, Project.year == year)
+        .group_by(Department.id, Department.name, Monitoring.month)
+    ).all()
+    names = {dept_id: name for dept_id, name, _m, _at in rows}
+    arrived = {(dept_id, month): at for dept_id, _n, month, at in rows if month is not None}
+    failed: set[tuple[int, int]] = set()
+    batches = session.execute(select(UploadBatch.report_json).where(
+        UploadBatch.kind == "monitoring", UploadBatch.committed.is_(False), UploadBatch.dry_run.is_(False),  # type: ignore[attr-defined]
+        UploadBatch.uploaded_at >= dt.datetime(year, 1, 1, tzinfo=dt.UTC))).scalars()
+    for report_json in batches:
+        for dept_id, y, month in json.loads(report_json or "{}").get("coverage", []):
+            if y == year:
+                failed.add((dept_id, month))
+    matrix: dict[str, dict[int, str]] = {}
+    for dept_id, name in sorted(names.items(), key=lambda kv: kv[1]):
+        cells = {}
+        for month in range(1, 13):
+            due = due_date(year, month, settings)
+            at = arrived.get((dept_id, month))
+            if at is not None:
+                local = (at.replace(tzinfo=None) if at.tzinfo is None else at.astimezone(dt.UTC).replace(tzinfo=None)) + dt.timedelta(hours=8)
+                cells[month] = "on_time" if local.date() <= due else "late"
+            elif (dept_id, month) in failed:
+                cells[month] = "failed"
+            else:
+                cells[month] = "missing" if today > due else "not_due"
+        matrix[name] = cells
+    return matrix

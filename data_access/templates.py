@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from data_access import parsing as P
+from data_access.importer import ImportReport
 from data_access.settings import SETTINGS
 
 EXAMPLES: dict[str, dict[str, object]] = {
@@ -159,3 +160,41 @@ def _instructions(wb: Workbook, kind: str, columns: tuple[P.Column, ...]) -> Non
         ws.append([col.zh, col.alias, "是" if col.required else "否", _TYPE_HELP[col.kind], "、".join(_choices(col))])
     for letter, width in zip("ABCDE", (18, 24, 8, 60, 60), strict=True):
         ws.column_dimensions[letter].width = width
+
+
+def error_report_xlsx(report: ImportReport) -> bytes:
+    """The validation report as a workbook: 错误, 警告, and the data rows with their problems beside them."""
+    import io
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "错误"
+    header = ["工作表", "行", "列", "代码", "说明"]
+    for title, issues in (("错误", report.errors), ("警告", report.warnings)):
+        sheet = ws if title == "错误" else wb.create_sheet(title)
+        sheet.append(header)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for i in issues:
+            sheet.append([i.sheet, i.row, i.column, i.code, i.message])
+        for letter, width in zip("ABCDE", (12, 6, 16, 26, 100), strict=True):
+            sheet.column_dimensions[letter].width = width
+    if report.preview:
+        data = wb.create_sheet("数据")
+        by_row: dict[int, list[str]] = {}
+        for prefix, issues in (("错误", report.errors), ("警告", report.warnings)):
+            for i in issues:
+                if i.row is not None:
+                    by_row.setdefault(i.row, []).append(f"{prefix}：{i.message}")
+        columns = list(report.preview[0])
+        data.append([*columns, "问题"])
+        red = PatternFill("solid", fgColor="F8CBAD")
+        for row in report.preview:
+            problems = by_row.get(row["行"], [])
+            data.append([*(row.get(c) for c in columns), "\n".join(problems)])
+            if any(p.startswith("错误") for p in problems):
+                for cell in data[data.max_row]:
+                    cell.fill = red
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

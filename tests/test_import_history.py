@@ -1,0 +1,70 @@
+"""The read side of uploads: batch history with its rows, the submission matrix, the error report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+from sqlalchemy import Engine, update
+from sqlmodel import Session
+
+from data_access.importer import batch_rows, due_date, submission_matrix, upload_batches
+from data_access.models import Monitoring, UploadBatch
+from data_access.settings import Settings
+from data_access.templates import error_report_xlsx
+from tests import test_import as shared
+from tests.test_import import MON, run
+
+engine = shared.engine  # the sqlite/postgresql fixture
+base = shared.base
+
+
+def test_batch_history_lists_every_attempt_and_opens_its_rows(base: Engine) -> None:
+    first = run(base, "monitoring", [MON + ["行政区"], ["HP002", 2023, 6, 500_000, "黄埔区"], ["HP001", 2023, 6, 1, "黄埔区"]])
+    rejected = run(base, "monitoring", [MON, ["HP002", 2023, 7, "abc"]])
+    second = run(base, "monitoring", [MON + ["行政区"], ["HP002", 2023, 6, 650_000, "黄埔区"], ["HP002", 2023, 7, 700_000, "黄埔区"]])
+    with Session(base) as s:
+        batches = upload_batches(session=s, kind="monitoring")
+        assert [b.id for b in batches] == [second.batch_id, rejected.batch_id, first.batch_id]
+        assert [b.committed for b in batches] == [True, False, True]
+        rows = batch_rows(session=s, batch=batches[0])
+    assert sorted((r["变更"], r["月份"], r["累计支出（元）"], r["原值"]) for r in rows) == [
+        ("新增", 7, "700,000.00", ""),
+        ("更新", 6, "650,000.00", "spent_cumulative_fen: 50000000"),
+    ]
+
+
+def test_submission_matrix(base: Engine) -> None:
+    run(base, "monitoring", [MON + ["行政区"], ["HP002", 2023, 1, 5, "黄埔区"], ["HP002", 2023, 2, 6, "黄埔区"],
+                             ["HP001", 2023, 1, 5, "黄埔区"]])
+    run(base, "monitoring", [MON + ["行政区"], ["HP001", 2023, 3, 5, "黄埔区"], ["HP001", 2023, 4, "x", "黄埔区"]])  # rejected
+    with Session(base) as s:
+        # January arrived on 10 Feb, 15:00 China time (on time); February on 11 March, 00:30 China time (late).
+        s.execute(update(Monitoring).where(Monitoring.month == 1).values(submitted_at=dt.datetime(2023, 2, 10, 7, 0, tzinfo=dt.UTC)))
+        s.execute(update(Monitoring).where(Monitoring.month == 2).values(submitted_at=dt.datetime(2023, 3, 10, 16, 30, tzinfo=dt.UTC)))
+        s.commit()
+        m = submission_matrix(session=s, region="黄埔区", year=2023, today=dt.date(2023, 6, 1))
+    assert list(m) == ["区教育局", "区民政局"]
+    assert [m["区民政局"][k] for k in (1, 2, 3, 5, 6)] == ["on_time", "late", "missing", "not_due", "not_due"]
+    assert [m["区教育局"][k] for k in (1, 2, 3, 4)] == ["on_time", "missing", "failed", "failed"]
+    assert due_date(2023, 12, Settings(monitoring_due_day=15)) == dt.date(2024, 1, 15)
+
+
+def test_error_report_workbook(base: Engine) -> None:
+    report = run(base, "monitoring", [MON + ["备注"], ["HP002", 2023, 6, "abc", ""], ["HP002", 2023, 7, 5, ""]])
+    wb = openpyxl.load_workbook(io.BytesIO(error_report_xlsx(report)))
+    assert wb.sheetnames == ["错误", "警告", "数据"]
+    assert [c.value for c in wb["错误"][2]] == ["Sheet1", 2, "累计支出", "not_a_number", "第2行「累计支出」的值“abc”不是数字。"]
+    assert wb["警告"]["D2"].value == "unknown_column"
+    data = [[c.value for c in r] for r in wb["数据"].iter_rows()]
+    assert data[0] == ["行", "项目编码", "预算年度", "月份", "累计支出", "问题"]
+    assert data[1][:5] == [2, "HP002", "2023", "6", "abc"] and data[1][5].startswith("错误：第2行")
+    assert data[2][5] is None
+
+
+def test_batch_records_the_coverage_of_a_rejected_file(base: Engine) -> None:
+    report = run(base, "monitoring", [MON, ["HP002", 2023, 4, "x"]])
+    with Session(base) as s:
+        batch = s.get(UploadBatch, report.batch_id)
+        assert batch is not None and '"coverage": [[' in (batch.report_json or "")
