@@ -116,6 +116,18 @@ class ImportReport:
                  previous_batches=self.previous_batches, coverage=sorted(self.coverage))
         return json.dumps(d, ensure_ascii=False)
 
+    @classmethod
+    def from_record(cls, record: str) -> ImportReport:
+        """The report a batch stored (`to_record`), for the history page and its error workbook."""
+        d = json.loads(record)
+        report = cls(**{k: d[k] for k in cls.CONTRACT_FIELDS if k not in ("errors", "warnings")})
+        report.errors = [Issue(**e) for e in d.get("errors", [])]
+        report.warnings = [Issue(**w) for w in d.get("warnings", [])]
+        for extra in ("inserted", "updated", "unchanged", "previous_batches"):
+            setattr(report, extra, d.get(extra, getattr(report, extra)))
+        report.coverage = {tuple(c) for c in d.get("coverage", [])}  # type: ignore[misc]
+        return report
+
     @property
     def ok(self) -> bool:
         return not self.errors
@@ -892,8 +904,8 @@ def sha256_of(data: bytes) -> str:
 
 
 def previous_uploads(*, session: Session, sha256: str, kind: str | None = None) -> list[UploadBatch]:
-    """Earlier batches of the same file content (the page flags a file uploaded twice)."""
-    q = select(UploadBatch).where(UploadBatch.sha256 == sha256)
+    """Earlier committed batches of the same file content (the page flags a file uploaded twice)."""
+    q = select(UploadBatch).where(UploadBatch.sha256 == sha256, UploadBatch.committed.is_(True))  # type: ignore[attr-defined]
     if kind:
         q = q.where(UploadBatch.kind == kind)
     return list(session.execute(q.order_by(UploadBatch.id)).scalars())
@@ -1128,7 +1140,7 @@ SUBMISSION_STATUSES = ("on_time", "late", "failed", "missing", "not_due")
 
 
 def submission_matrix(*, session: Session, region: str, year: int, today: dt.date | None = None,
-                      settings: Settings = SETTINGS) -> dict[str, dict[int, str]]:
+                      department_ids: frozenset[int] | None = None, settings: Settings = SETTINGS) -> dict[str, dict[int, str]]:
     """Per department and month: on_time, late, failed (only rejected uploads), missing or not_due.
 
     Arrival is the latest submission among the department's projects for the month (China time);
@@ -1144,7 +1156,7 @@ def submission_matrix(*, session: Session, region: str, year: int, today: dt.dat
         .where(Region.name == region, Project.year == year)
         .group_by(Department.id, Department.name, Monitoring.month)
     ).all()
-    names = {dept_id: name for dept_id, name, _m, _at in rows}
+    names = {dept_id: name for dept_id, name, _m, _at in rows if department_ids is None or dept_id in department_ids}
     arrived = {(dept_id, month): at for dept_id, _n, month, at in rows if month is not None}
     failed: set[tuple[int, int]] = set()
     batches = session.execute(select(UploadBatch.report_json).where(

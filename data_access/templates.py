@@ -11,6 +11,7 @@ is an ordinary data row.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -93,7 +94,16 @@ def _choices(col: P.Column) -> list[str]:
     return []
 
 
-def write_template(kind: str, path: str | Path) -> None:
+def template_bytes(kind: str) -> bytes:
+    """The template as bytes, for a download button."""
+    import io
+
+    buf = io.BytesIO()
+    write_template(kind, buf)
+    return buf.getvalue()
+
+
+def write_template(kind: str, path: str | Path | BinaryIO) -> None:
     """Write the upload template for KIND (one of CONTRACT.md's kinds) to an .xlsx file."""
     if kind not in P.COLUMNS:
         raise ValueError(f"未知的数据类型“{kind}”（可选：{'、'.join(P.COLUMNS)}）")

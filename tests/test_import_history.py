@@ -68,3 +68,18 @@ def test_batch_records_the_coverage_of_a_rejected_file(base: Engine) -> None:
     with Session(base) as s:
         batch = s.get(UploadBatch, report.batch_id)
         assert batch is not None and '"coverage": [[' in (batch.report_json or "")
+
+
+def test_stored_report_reads_back(base: Engine) -> None:
+    from data_access.importer import ImportReport
+
+    report = run(base, "monitoring", [MON + ["备注"], ["HP002", 2023, 6, "abc", ""]])
+    with Session(base) as s:
+        batch = s.get(UploadBatch, report.batch_id)
+        assert batch is not None
+        back = ImportReport.from_record(batch.report_json or "")
+    assert back.to_dict() == report.to_dict()
+    m_scoped = None
+    with Session(base) as s:
+        m_scoped = submission_matrix(session=s, region="黄埔区", year=2023, department_ids=frozenset())
+    assert m_scoped == {}

@@ -1,0 +1,67 @@
+"""上传记录: every upload batch, committed, rejected or previewed; open one to see its report and rows."""
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from dashboard.auth_ui import require_role
+from dashboard.i18n import t
+from dashboard.resources import get_engine
+from data_access.importer import KINDS, ImportReport, batch_rows, upload_batches
+from data_access.templates import error_report_xlsx
+
+user = require_role("admin", "finance")
+st.title(t("history.title"))
+kind = st.selectbox(t("history.kind_filter"), [None, *KINDS], key="history_kind",
+                    format_func=lambda k: t("history.all") if k is None else t(f"upload.kind.{k}"))
+
+with Session(get_engine()) as session:
+    batches = upload_batches(session=session, kind=kind)
+if user.department_ids is not None:  # scoped staff see their own uploads
+    batches = [b for b in batches if b.uploaded_by == user.username]
+if not batches:
+    st.info(t("history.empty"))
+    st.stop()
+
+
+def _result(b) -> str:  # type: ignore[no-untyped-def]
+    return t("history.result.dry_run") if b.dry_run else t("history.result.committed" if b.committed else "history.result.rejected")
+
+
+reports = {b.id: ImportReport.from_record(b.report_json) if b.report_json else None for b in batches}
+table = pd.DataFrame([{
+    t("history.col.id"): b.id,
+    t("history.col.at"): b.uploaded_at,
+    t("history.col.kind"): t(f"upload.kind.{b.kind}"),
+    t("history.col.file"): b.file_name,
+    t("history.col.user"): b.uploaded_by,
+    t("history.col.result"): _result(b),
+    t("history.col.rows"): b.rows_total,
+    t("history.col.errors"): len(reports[b.id].errors) if reports[b.id] else 0,
+    t("history.col.warnings"): len(reports[b.id].warnings) if reports[b.id] else 0,
+} for b in batches])
+st.dataframe(table, hide_index=True, key="history_table")
+
+chosen = st.selectbox(t("history.open"), [b.id for b in batches], key="history_batch",
+                      format_func=lambda i: f"#{i} {next(b.file_name for b in batches if b.id == i)}")
+batch = next(b for b in batches if b.id == chosen)
+report = reports[batch.id]
+st.caption(t("history.sha", sha=batch.sha256))
+issue_columns = {"sheet": t("upload.col.sheet"), "row": t("upload.col.row"), "column": t("upload.col.column"),
+                 "code": t("upload.col.code"), "message": t("upload.col.message")}
+if report is not None:
+    if report.errors:
+        st.subheader(t("upload.errors_title"))
+        st.dataframe(pd.DataFrame([e.to_dict() for e in report.errors]).rename(columns=issue_columns), hide_index=True)
+    if report.warnings:
+        st.subheader(t("upload.warnings_title"))
+        st.dataframe(pd.DataFrame([w.to_dict() for w in report.warnings]).rename(columns=issue_columns), hide_index=True)
+    st.download_button(t("upload.download_report"), data=error_report_xlsx(report), file_name=f"batch-{batch.id}-report.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="history_report")
+st.subheader(t("history.rows"))
+with Session(get_engine()) as session:
+    rows = batch_rows(session=session, batch=batch) if batch.committed else []
+if rows:
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="history_rows")
+else:
+    st.info(t("history.no_rows"))
