@@ -1,0 +1,158 @@
+"""Shared fixtures: temporary SQLite files and throwaway PostgreSQL databases, empty or seeded.
+
+Each test gets its own database. The schema (and the sample data) is built once per session
+into a template — a file for SQLite, a TEMPLATE database for PostgreSQL — and copied per test.
+PostgreSQL runs where TEST_POSTGRES_URL is set (scripts/test.sh always starts one).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from data_access.db import make_engine
+from data_access.migrate import upgrade
+from data_access.seed import seed_sample
+
+PG_URL = os.environ.get("TEST_POSTGRES_URL")
+os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
+
+
+def _checkpointed_copy(template: Path, target: Path) -> None:
+    shutil.copy(template, target)
+
+
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory, name: str, seeded: bool) -> Path:
+    path = tmp_path_factory.mktemp(name) / f"{name}.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    if seeded:
+        seed_sample(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _empty_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _sqlite_template(tmp_path_factory, "empty", seeded=False)
+
+
+@pytest.fixture(scope="session")
+def _seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _sqlite_template(tmp_path_factory, "seeded", seeded=True)
+
+
+@pytest.fixture
+def db_url(_empty_template: Path, tmp_path: Path) -> str:
+    """A temporary SQLite file with the schema migrated, no data."""
+    target = tmp_path / "test.db"
+    _checkpointed_copy(_empty_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def seeded_url(_seeded_template: Path, tmp_path: Path) -> str:
+    """A temporary SQLite file holding the sample data of both seed districts."""
+    target = tmp_path / "seeded.db"
+    _checkpointed_copy(_seeded_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine) as s:
+        yield s
+
+
+# ---- PostgreSQL ----------------------------------------------------------------------------
+def _pg_admin():  # type: ignore[no-untyped-def]
+    import psycopg
+
+    assert PG_URL
+    return psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+
+
+def _pg_create(template: str | None = None) -> str:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with _pg_admin() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    return f"{PG_URL.rsplit('/', 1)[0]}/{name}"  # type: ignore[union-attr]
+
+
+def _pg_drop(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    with _pg_admin() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _pg_template(seeded: bool) -> Iterator[str]:
+    url = _pg_create()
+    engine = make_engine(url)
+    upgrade(engine)
+    if seeded:
+        seed_sample(engine)
+    engine.dispose()
+    yield url.rsplit("/", 1)[1]
+    _pg_drop(url)
+
+
+@pytest.fixture(scope="session")
+def _pg_empty_template() -> Iterator[str]:
+    yield from _pg_template(seeded=False)
+
+
+@pytest.fixture(scope="session")
+def _pg_seeded_template() -> Iterator[str]:
+    yield from _pg_template(seeded=True)
+
+
+def _backend_url(request: pytest.FixtureRequest, sqlite_fixture: str, pg_template_fixture: str) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield request.getfixturevalue(sqlite_fixture)
+        return
+    if not PG_URL:
+        pytest.skip("TEST_POSTGRES_URL is not set (scripts/test.sh starts a PostgreSQL server)")
+    url = _pg_create(request.getfixturevalue(pg_template_fixture))
+    yield url
+    _pg_drop(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty migrated database on each backend in turn."""
+    yield from _backend_url(request, "db_url", "_pg_empty_template")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_seeded_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database holding the sample data, on each backend in turn."""
+    yield from _backend_url(request, "seeded_url", "_pg_seeded_template")
+
+
+@pytest.fixture(autouse=True)
+def _clear_streamlit_caches() -> Iterator[None]:
+    """Cached loaders must not leak between tests (each test has its own database)."""
+    yield
+    import sys
+
+    if "streamlit" in sys.modules:
+        import streamlit as st
+
+        st.cache_data.clear()
+        st.cache_resource.clear()
