@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, text, update
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from data_access import parsing as P
 from data_access.enums import LEVEL2
@@ -413,7 +413,7 @@ def _load_projects(session: Session, years_codes: set[tuple[int, str]]) -> dict[
     codes = sorted({c for _, c in years_codes})
     for start in range(0, len(codes), 900):
         chunk = codes[start:start + 900]
-        for p in session.execute(select(Project).where(Project.code.in_(chunk))).scalars():
+        for p in session.execute(select(Project).where(col(Project.code).in_(chunk))).scalars():
             if (p.year, p.code) in years_codes:
                 out[(p.year, p.code)].append(p)
     return out
@@ -424,7 +424,7 @@ def _project_hint(session: Session, year: int, code: str, region_id: int | None)
     if region_id is not None:
         q = q.where(Project.region_id == region_id)
     prefix = code[:3]
-    candidates = session.execute(q.where(Project.code.like(f"{prefix}%")).limit(5000)).scalars().all()
+    candidates = session.execute(q.where(col(Project.code).like(f"{prefix}%")).limit(5000)).scalars().all()
     if not candidates:
         candidates = session.execute(q.limit(5000)).scalars().all()
     return _closest(code, candidates)
@@ -471,7 +471,7 @@ def _upsert(ctx: Ctx, model: type[SQLModel], existing: dict[tuple, Any], records
 
     `records` are (key, values to write, defaults for a new row); `existing` maps key -> ORM row.
     """
-    table = model.__tablename__  # type: ignore[attr-defined]
+    table = str(model.__tablename__)
     out = _Upsert()
     new_rows: list[dict] = []
     changes: list[dict] = []
@@ -573,7 +573,7 @@ def _projects(ctx: Ctx, rows: list[Row], dry_run: bool) -> None:
         row.resolved.update(region_id=region.id, department_id=dept.id)
     region_ids = {r.resolved["region_id"] for r in unique}
     existing = {}
-    for p in ctx.session.execute(select(Project).where(Project.region_id.in_(region_ids))).scalars():
+    for p in ctx.session.execute(select(Project).where(col(Project.region_id).in_(region_ids))).scalars():
         existing[(p.region_id, p.year, p.code)] = p
     records = []
     for row in unique:
@@ -615,7 +615,7 @@ def _monitoring(ctx: Ctx, rows: list[Row], dry_run: bool) -> None:
     pids = sorted({r.resolved["project"].id for r in unique})
     existing: dict[tuple, Monitoring] = {}
     for start in range(0, len(pids), 900):
-        for m in ctx.session.execute(select(Monitoring).where(Monitoring.project_id.in_(pids[start:start + 900]))).scalars():
+        for m in ctx.session.execute(select(Monitoring).where(col(Monitoring.project_id).in_(pids[start:start + 900]))).scalars():
             existing[(m.project_id, m.month)] = m
     _monitoring_warnings(ctx, unique, existing)
     if ctx.report.errors or dry_run:
@@ -633,7 +633,7 @@ def _monitoring(ctx: Ctx, rows: list[Row], dry_run: bool) -> None:
     result = _upsert(ctx, Monitoring, existing, records)
     touched = result.inserted + result.updated
     for start in range(0, len(touched), 900):
-        ctx.session.execute(update(Monitoring).where(Monitoring.id.in_(touched[start:start + 900])).values(batch_id=ctx.batch_id))
+        ctx.session.execute(update(Monitoring).where(col(Monitoring.id).in_(touched[start:start + 900])).values(batch_id=ctx.batch_id))
 
 
 def _monitoring_warnings(ctx: Ctx, rows: list[Row], existing: dict[tuple, Monitoring]) -> None:
@@ -650,29 +650,24 @@ def _monitoring_warnings(ctx: Ctx, rows: list[Row], existing: dict[tuple, Monito
         budget = project.budget_adjusted_fen
         carried: int | None = None
         peak: tuple[int, int] | None = None  # (spent, month) highest so far
-        for month, (spent, month_budget, row) in months:
+        peak_row: Row | None = None  # the file row holding the peak, if it came from the file
+        for month, (spent, month_budget, file_row) in months:
             if month_budget is not None:
                 carried = month_budget
             effective = carried if carried is not None else budget
-            if row is not None:
+            if file_row is not None:
                 if peak is not None and spent < peak[0]:
-                    ctx.warn(row, "spent_cumulative", "spent_decreased",
-                             f"{ctx.cell(row, 'spent_cumulative')}（{_yuan(spent)} 元）低于第{peak[1]}月的累计支出"
+                    ctx.warn(file_row, "spent_cumulative", "spent_decreased",
+                             f"{ctx.cell(file_row, 'spent_cumulative')}（{_yuan(spent)} 元）低于第{peak[1]}月的累计支出"
                              f"{_yuan(peak[0])} 元；累计支出一般不会减少，请核对。")
                 if effective and spent > effective:
-                    ctx.warn(row, "spent_cumulative", "spent_exceeds_budget",
-                             f"{ctx.cell(row, 'spent_cumulative')}（{_yuan(spent)} 元）超过预算 {_yuan(effective)} 元，请核对。")
-            elif peak is not None and spent < peak[0] and peak_row(months, peak[1]) is not None:
-                r = peak_row(months, peak[1])
-                assert r is not None
-                ctx.warn(r, "spent_cumulative", "spent_decreased",
-                         f"{ctx.cell(r, 'spent_cumulative')}高于数据库中已有的第{month}月累计支出 {_yuan(spent)} 元，请核对。")
+                    ctx.warn(file_row, "spent_cumulative", "spent_exceeds_budget",
+                             f"{ctx.cell(file_row, 'spent_cumulative')}（{_yuan(spent)} 元）超过预算 {_yuan(effective)} 元，请核对。")
+            elif peak is not None and spent < peak[0] and peak_row is not None:
+                ctx.warn(peak_row, "spent_cumulative", "spent_decreased",
+                         f"{ctx.cell(peak_row, 'spent_cumulative')}高于数据库中已有的第{month}月累计支出 {_yuan(spent)} 元，请核对。")
             if peak is None or spent >= peak[0]:
-                peak = (spent, month)
-
-
-def peak_row(months: list[tuple[int, tuple[int, int | None, Row | None]]], month: int) -> Row | None:
-    return next((row for m, (_s, _b, row) in months if m == month), None)
+                peak, peak_row = (spent, month), file_row
 
 
 def _yuan(fen: int) -> str:
@@ -719,7 +714,7 @@ def _evaluations(ctx: Ctx, rows: list[Row], dry_run: bool) -> None:
         return
     existing = {}
     region_ids = {r.resolved["region"].id for r in unique}
-    for e in ctx.session.execute(select(Evaluation).where(Evaluation.region_id.in_(region_ids))).scalars():
+    for e in ctx.session.execute(select(Evaluation).where(col(Evaluation.region_id).in_(region_ids))).scalars():
         existing[(e.region_id, e.year, e.department_id, P.key(e.subject), e.method)] = e
     records = []
     for row in unique:
@@ -744,15 +739,15 @@ def _findings(ctx: Ctx, rows: list[Row], dry_run: bool) -> None:
     for row in rows:
         if not row.ok or _region_dept(ctx, row) is None:
             continue
-        key = (row.resolved["region"].id, row.values["year"])
-        if key not in evaluations:
-            evaluations[key] = list(ctx.session.execute(select(Evaluation).where(
-                Evaluation.region_id == key[0], Evaluation.year == key[1])).scalars())
-        same = [e for e in evaluations[key] if P.key(e.subject) == P.key(row.values["subject"])]
+        scope = (row.resolved["region"].id, row.values["year"])
+        if scope not in evaluations:
+            evaluations[scope] = list(ctx.session.execute(select(Evaluation).where(
+                Evaluation.region_id == scope[0], Evaluation.year == scope[1])).scalars())
+        same = [e for e in evaluations[scope] if P.key(e.subject) == P.key(row.values["subject"])]
         if not same:
             ctx.error(row, "subject", "unknown_evaluation",
                       f"{ctx.cell(row, 'subject')}在{row.resolved['region'].name}{row.values['year']}年度的绩效评价中不存在"
-                      f"{_closest(row.values['subject'], [e.subject for e in evaluations[key]])}。请先导入评价结果。")
+                      f"{_closest(row.values['subject'], [e.subject for e in evaluations[scope]])}。请先导入评价结果。")
             continue
         # The finance evaluation of that subject (as the seed links it), by the same department when possible.
         same.sort(key=lambda e: (e.method != "self", e.department_id == row.resolved["department_id"], e.id or 0))
@@ -766,7 +761,7 @@ def _findings(ctx: Ctx, rows: list[Row], dry_run: bool) -> None:
     if ctx.report.errors or dry_run:
         return
     existing = {}
-    for f in ctx.session.execute(select(Finding).where(Finding.region_id.in_({r.resolved["region"].id for r in unique}))).scalars():
+    for f in ctx.session.execute(select(Finding).where(col(Finding.region_id).in_({r.resolved["region"].id for r in unique}))).scalars():
         existing[(f.region_id, f.year, f.finding_code)] = f
     records = []
     before = {k: f.status for k, f in existing.items()}
@@ -815,7 +810,7 @@ def _ex_ante(ctx: Ctx, rows: list[Row], dry_run: bool) -> None:
     if ctx.report.errors or dry_run:
         return
     existing = {}
-    for e in ctx.session.execute(select(ExAnte).where(ExAnte.region_id.in_({r.resolved["region"].id for r in unique}))).scalars():
+    for e in ctx.session.execute(select(ExAnte).where(col(ExAnte.region_id).in_({r.resolved["region"].id for r in unique}))).scalars():
         existing[(e.region_id, e.year, e.department_id, P.key(e.name))] = e
     scores = ("score_necessity", "score_economy", "score_targets", "score_feasibility", "score_compliance")
     records = []
@@ -835,7 +830,7 @@ def _indicators(ctx: Ctx, rows: list[Row], dry_run: bool) -> None:
     codes = {r.values["code"] for r in rows if r.ok and r.values.get("code")}
     projects: dict[tuple[int, str], list[Project]] = defaultdict(list)
     for start in range(0, len(codes), 900):
-        for p in ctx.session.execute(select(Project).where(Project.code.in_(sorted(codes)[start:start + 900]))).scalars():
+        for p in ctx.session.execute(select(Project).where(col(Project.code).in_(sorted(codes)[start:start + 900]))).scalars():
             projects[(p.year, p.code)].append(p)
     for row in rows:
         if not row.ok:
@@ -875,7 +870,7 @@ def _indicators(ctx: Ctx, rows: list[Row], dry_run: bool) -> None:
     if ctx.report.errors or dry_run:
         return
     existing = {}
-    for i in ctx.session.execute(select(Indicator).where(Indicator.region_id.in_({r.resolved["region"].id for r in unique}))).scalars():
+    for i in ctx.session.execute(select(Indicator).where(col(Indicator.region_id).in_({r.resolved["region"].id for r in unique}))).scalars():
         existing[(i.region_id, i.department_id, i.project_id, P.key(i.name))] = i
     records = []
     optional = {"unit": "unit", "operator": "operator", "target": "target_value", "value_to_date": "value_to_date",
@@ -905,7 +900,7 @@ def sha256_of(data: bytes) -> str:
 
 def previous_uploads(*, session: Session, sha256: str, kind: str | None = None) -> list[UploadBatch]:
     """Earlier committed batches of the same file content (the page flags a file uploaded twice)."""
-    q = select(UploadBatch).where(UploadBatch.sha256 == sha256, UploadBatch.committed.is_(True))  # type: ignore[attr-defined]
+    q = select(UploadBatch).where(UploadBatch.sha256 == sha256, col(UploadBatch.committed).is_(True))  # type: ignore[attr-defined]
     if kind:
         q = q.where(UploadBatch.kind == kind)
     return list(session.execute(q.order_by(UploadBatch.id)).scalars())
@@ -956,7 +951,7 @@ def import_file(
     chosen = _read(kind, data, report, settings, max_bytes)
     if chosen is not None:
         sheet, header = chosen
-        unknown = [u for u in header.unknown]
+        unknown = list(header.unknown)
         if unknown:
             report.warnings.append(Issue(sheet.name, header.excel_row, None, "unknown_column",
                                          f"第{header.excel_row}行表头中的列「{'」「'.join(unknown)}」不是{P.KIND_NAMES[kind]}模板的列，已忽略。"))
@@ -1098,7 +1093,7 @@ BATCH_VIEWS: dict[str, tuple[type[SQLModel], tuple[tuple[str, str], ...]]] = {
 
 def upload_batches(*, session: Session, kind: str | None = None, limit: int = 1000) -> list[UploadBatch]:
     """The latest upload batches, newest first."""
-    q = select(UploadBatch).order_by(UploadBatch.id.desc()).limit(limit)  # type: ignore[union-attr]
+    q = select(UploadBatch).order_by(col(UploadBatch.id).desc()).limit(limit)
     if kind:
         q = q.where(UploadBatch.kind == kind)
     return list(session.execute(q).scalars())
@@ -1160,7 +1155,7 @@ def submission_matrix(*, session: Session, region: str, year: int, today: dt.dat
     arrived = {(dept_id, month): at for dept_id, _n, month, at in rows if month is not None}
     failed: set[tuple[int, int]] = set()
     batches = session.execute(select(UploadBatch.report_json).where(
-        UploadBatch.kind == "monitoring", UploadBatch.committed.is_(False), UploadBatch.dry_run.is_(False),  # type: ignore[attr-defined]
+        UploadBatch.kind == "monitoring", col(UploadBatch.committed).is_(False), col(UploadBatch.dry_run).is_(False),  # type: ignore[attr-defined]
         UploadBatch.uploaded_at >= dt.datetime(year, 1, 1, tzinfo=dt.UTC))).scalars()
     for report_json in batches:
         for dept_id, y, month in json.loads(report_json or "{}").get("coverage", []):

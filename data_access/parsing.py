@@ -471,9 +471,9 @@ class HeaderMatch:
 def match_header(cells: Sequence[object], columns: Sequence[Column]) -> HeaderMatch:
     """Map one row of header texts to the kind's columns (first spelling wins)."""
     lookup: dict[str, Column] = {}
-    for col in columns:
-        for spelling in col.spellings():
-            lookup.setdefault(spelling, col)
+    for column in columns:
+        for spelling in column.spellings():
+            lookup.setdefault(spelling, column)
     found: dict[str, int] = {}
     units: dict[str, str] = {}
     unknown: list[str] = []
@@ -604,7 +604,8 @@ def _read_calamine(data: bytes, file_name: str, max_rows: int) -> list[Sheet]:
                     "too_many_rows",
                     f"工作表“{meta.name}”有 {sheet.total_height:,} 行，超过单个文件 {max_rows:,} 行的上限。请拆分成多个文件上传。",
                 )
-            sheets.append(Sheet(meta.name, sheet.to_python(skip_empty_area=False)))
+            rows: list[list[object]] = sheet.to_python(skip_empty_area=False)  # type: ignore[assignment]
+            sheets.append(Sheet(meta.name, rows))
     except FileRejected:
         raise
     except Exception as exc:

@@ -470,3 +470,11 @@ def test_cli_through_python_m(base: Engine, tmp_path: Path) -> None:
                           cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["committed"] is True
+
+
+def test_file_month_above_a_later_database_month_is_flagged(base: Engine) -> None:
+    assert run(base, "monitoring", [MON, ["HP002", 2023, 7, 400_000]]).committed
+    report = run(base, "monitoring", [MON, ["HP002", 2023, 6, 500_000]])
+    assert report.committed
+    assert [(w.row, w.code) for w in report.warnings] == [(2, "spent_decreased")]
+    assert "高于数据库中已有的第7月累计支出 400,000.00 元" in report.warnings[0].message
