@@ -10,22 +10,18 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
 from sqlalchemy import Engine, func, select
-from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from data_access.db import make_engine
 from data_access.importer import ImportReport, import_file, run_import_cli
-from data_access.migrate import upgrade
 from data_access.models import (
     AuditLog,
     Department,
@@ -83,31 +79,12 @@ def run(engine: Engine, kind: str, rows: list[list[object]], **kw: object) -> Im
     return import_file(engine, kind, xlsx(rows), f"{kind}.xlsx", **kw)  # type: ignore[arg-type]
 
 
-PG = os.environ.get("TEST_POSTGRES_URL")
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not PG, reason="TEST_POSTGRES_URL not set"))])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An empty, migrated database: a temporary SQLite file, or a fresh database on TEST_POSTGRES_URL's server."""
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'import.db'}")
-        upgrade(eng)
-        yield eng
-        eng.dispose()
-        return
-    import psycopg
-
-    server = make_url(PG)  # type: ignore[arg-type]
-    name = f"h2_import_{uuid.uuid4().hex[:10]}"
-    admin = f"host={server.host} port={server.port or 5432} user={server.username} dbname={server.database}"
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    eng = make_engine(server.set(database=name).render_as_string(hide_password=False))
-    upgrade(eng)
+@pytest.fixture
+def engine(any_db_url: str) -> Iterator[Engine]:
+    """An empty, migrated database on each backend in turn (conftest's any_db_url)."""
+    eng = make_engine(any_db_url)
     yield eng
     eng.dispose()
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
