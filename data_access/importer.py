@@ -47,7 +47,20 @@ from data_access.queries.core import grade_of
 from data_access.settings import SETTINGS, Settings
 
 KINDS = tuple(P.COLUMNS)
-MAX_FILE_BYTES = 50 * 1024 * 1024  # also Streamlit's server.maxUploadSize (MB) in .streamlit/config.toml
+
+
+def _max_upload_mb(default: int = 20) -> int:
+    """server.maxUploadSize of .streamlit/config.toml: one limit for the page and the command line."""
+    import tomllib
+
+    config = Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml"
+    try:
+        return int(tomllib.loads(config.read_text(encoding="utf-8"))["server"]["maxUploadSize"])
+    except (OSError, KeyError, ValueError, tomllib.TOMLDecodeError):
+        return default
+
+
+MAX_FILE_BYTES = _max_upload_mb() * 1024 * 1024
 UNREADABLE = {"file_not_found", "not_a_spreadsheet", "corrupt_file", "encrypted_file"}
 _PG_IMPORT_LOCK = 7_263_001  # pg_advisory_xact_lock key: imports into one database run one at a time
 Progress = Callable[[float, str], None]
