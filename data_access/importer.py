@@ -646,7 +646,8 @@ def _monitoring(ctx: Ctx, rows: list[Row], dry_run: bool) -> None:
     result = _upsert(ctx, Monitoring, existing, records)
     touched = result.inserted + result.updated
     for start in range(0, len(touched), 900):
-        ctx.session.execute(update(Monitoring).where(col(Monitoring.id).in_(touched[start:start + 900])).values(batch_id=ctx.batch_id))
+        ctx.session.execute(update(Monitoring).where(col(Monitoring.id).in_(touched[start:start + 900])).values(batch_id=ctx.batch_id)
+                            .execution_options(synchronize_session=False))
 
 
 def _monitoring_warnings(ctx: Ctx, rows: list[Row], existing: dict[tuple, Monitoring]) -> None:
