@@ -4,11 +4,11 @@ import datetime as dt
 
 import pandas as pd
 import streamlit as st
+from sqlmodel import Session
+
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.resources import get_engine
-from sqlmodel import Session
-
 from data_access.importer import SUBMISSION_STATUSES, submission_matrix
 from data_access.queries.kpis import region_names, years
 from data_access.settings import SETTINGS

@@ -2,10 +2,10 @@
 
 import pandas as pd
 import streamlit as st
+
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.resources import bump_data_version, get_engine
-
 from data_access.importer import KINDS, MAX_FILE_BYTES, ImportReport, import_file, sha256_of
 from data_access.templates import error_report_xlsx, template_bytes
 

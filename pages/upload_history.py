@@ -2,11 +2,11 @@
 
 import pandas as pd
 import streamlit as st
+from sqlmodel import Session
+
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.resources import get_engine
-from sqlmodel import Session
-
 from data_access.importer import KINDS, ImportReport, batch_rows, upload_batches
 from data_access.templates import error_report_xlsx
 
