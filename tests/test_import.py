@@ -455,3 +455,25 @@ def test_file_month_above_a_later_database_month_is_flagged(base: Engine) -> Non
     assert report.committed
     assert [(w.row, w.code) for w in report.warnings] == [(2, "spent_decreased")]
     assert "高于数据库中已有的第7月累计支出 400,000.00 元" in report.warnings[0].message
+
+
+def test_grade_uses_the_regions_own_boundaries(base: Engine) -> None:
+    with Session(base) as s:
+        region = s.execute(select(Region).where(Region.name == "黄埔区")).scalar_one()
+        region.grade_excellent, region.grade_good, region.grade_fair = 80, 70, 60  # a bureau grading self-evaluations 80/70/60
+        s.commit()
+    ok = run(base, "evaluations", [EVA, ["学位供给保障", "项目", "区教育局", "黄埔区", 2023, "单位自评", 85, "优"]])
+    assert ok.committed, ok.errors
+    bad = run(base, "evaluations", [EVA, ["学位供给保障", "项目", "区教育局", "黄埔区", 2023, "单位自评", 85, "良"]])
+    assert [e.code for e in bad.errors] == ["grade_mismatch"]
+    assert "按黄埔区的等级标准（优≥80，良≥70，中≥60）应为“优”" in bad.errors[0].message
+
+
+def test_scoped_user_cannot_create_departments_through_projects(base: Engine) -> None:
+    edu = one(base, Department, name="区教育局", region_id=one(base, Region, name="黄埔区").id)  # type: ignore[attr-defined]
+    rows = [PROJECTS[0], ["HP003", "新项目", "区新单位", "黄埔区", 2023, 100, None, None, None, None],
+            ["HP004", "本单位项目", "区教育局", "黄埔区", 2023, 100, None, None, None, None]]
+    before = counts(base)
+    report = run(base, "projects", rows, allowed_department_ids=frozenset({edu.id}))  # type: ignore[attr-defined]
+    assert [(e.row, e.code) for e in report.errors] == [(2, "out_of_scope")]
+    assert counts(base) == before
