@@ -87,3 +87,12 @@ def test_imported_sample_has_the_seed_rows(imported: tuple[Engine, list], seeded
     with Session(eng) as a, Session(seeded) as b:
         for q in checks:
             assert tuple(a.execute(q).one()) == tuple(b.execute(q).one()), str(q)
+
+
+def test_legacy_xls_of_the_monthly_file_reads_the_same(seeded_url: str) -> None:
+    """A bureau still on Excel 97-2003: the same monthly file as .xls (calamine reads BIFF8 too)."""
+    eng = make_engine(seeded_url)
+    report = import_path(eng, "monitoring", SAMPLE / "02_monitoring_huangpu_2022-06.xls", user="sample")
+    assert report.committed, report.errors[:3]
+    assert (report.rows_total, report.inserted, report.updated, report.unchanged) == (200, 0, 0, 200)
+    eng.dispose()
