@@ -123,7 +123,7 @@ def evaluation_kpis(
     *, session: Session, year: int, region: str | None, published_only: bool = False
 ) -> dict[str, Any]:
     """finance (review + key), by_method (all), by_subject (finance) grade blocks."""
-    empty = {g: 0 for g in (*GRADE_KEYS, "funds_fen")}
+    empty = dict.fromkeys((*GRADE_KEYS, "funds_fen"), 0)
 
     def block(d: dict[str, int] | None) -> dict[str, Any]:
         d = d or empty

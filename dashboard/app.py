@@ -1,0 +1,82 @@
+"""Entrypoint: page config, language switch, login gate and navigation — nothing else."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # Streamlit puts only this folder on sys.path
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard.auth_ui import current_user, logout_button, render_login  # noqa: E402
+from dashboard.i18n import language_switch, t  # noqa: E402
+
+PUBLIC = None
+STAFF = ("admin", "finance", "leader")
+EDITORS = ("admin", "finance")
+ADMIN = ("admin",)
+
+# (page file, navigation section, roles allowed (None = everyone), title key, icon)
+PAGES: list[tuple[str, str, tuple[str, ...] | None, str, str]] = [
+    ("pages/portal_home.py", "nav.public", PUBLIC, "portal.home.title", ":material/account_balance:"),
+    ("pages/portal_evaluations.py", "nav.public", PUBLIC, "portal.evaluations.title", ":material/fact_check:"),
+    ("pages/portal_findings.py", "nav.public", PUBLIC, "portal.findings.title", ":material/task_alt:"),
+    ("pages/portal_exante.py", "nav.public", PUBLIC, "portal.exante.title", ":material/gavel:"),
+    ("pages/portal_changes.py", "nav.public", PUBLIC, "portal.changes.title", ":material/update:"),
+    ("pages/overview.py", "nav.internal", STAFF, "overview.title", ":material/dashboard:"),
+    ("pages/execution.py", "nav.internal", STAFF, "execution.title", ":material/monitoring:"),
+    ("pages/evaluation.py", "nav.internal", STAFF, "evaluation.title", ":material/grading:"),
+    ("pages/rectification.py", "nav.internal", STAFF, "rectification.title", ":material/build_circle:"),
+    ("pages/exante.py", "nav.internal", STAFF, "exante.title", ":material/price_check:"),
+    ("pages/indicators.py", "nav.internal", STAFF, "indicators.title", ":material/list_alt:"),
+    ("pages/upload.py", "nav.data", EDITORS, "upload.title", ":material/upload_file:"),
+    ("pages/upload_history.py", "nav.data", EDITORS, "history.title", ":material/history:"),
+    ("pages/submissions.py", "nav.data", EDITORS, "submissions.title", ":material/calendar_month:"),
+    ("pages/publishing.py", "nav.data", EDITORS, "publishing.title", ":material/publish:"),
+    ("pages/users.py", "nav.admin", ADMIN, "users.title", ":material/manage_accounts:"),
+    ("pages/audit.py", "nav.admin", ("admin", "leader"), "audit.title", ":material/policy:"),
+]
+
+
+def _login_page(path: str):  # type: ignore[no-untyped-def]
+    """A stand-in for an internal page opened without the right: the login form, no data."""
+
+    def login() -> None:
+        st.title(t("app.title"))
+        render_login()
+
+    login.__name__ = f"login_{Path(path).stem}"
+    return login
+
+
+def build_navigation(role: str | None) -> dict[str, list]:  # type: ignore[type-arg]
+    """Sections of pages this role may open; every other internal URL shows the login form."""
+    sections: dict[str, list] = {}  # type: ignore[type-arg]
+    default_set = False
+    for path, section, roles, title_key, icon in PAGES:
+        if not (ROOT / path).exists():
+            continue
+        url_path = Path(path).stem
+        if roles is None or (role is not None and role in roles):
+            is_default = not default_set and (roles is None if role is None else roles is not None)
+            page = st.Page(str(ROOT / path), title=t(title_key), icon=icon, url_path=url_path, default=is_default)
+            default_set = default_set or is_default
+            sections.setdefault(t(section), []).append(page)
+        else:
+            hidden = st.Page(_login_page(path), title=t("page.login"), url_path=url_path, visibility="hidden")
+            sections.setdefault(t("nav.account"), []).append(hidden)
+    if role is None:
+        login = st.Page(_login_page("login"), title=t("page.login"), icon=":material/login:", url_path="login")
+        sections.setdefault(t("nav.account"), []).insert(0, login)
+    return sections
+
+
+st.set_page_config(page_title=t("app.title"), page_icon=":material/account_balance:", layout="wide")
+language_switch()
+user = current_user()
+navigation = st.navigation(build_navigation(user.role if user else None))
+logout_button()
+navigation.run()

@@ -1,0 +1,29 @@
+"""Strings of the app shell: navigation, login, roles."""
+
+from __future__ import annotations
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "app.title": ("预算绩效监控与公开平台", "Budget Performance Dashboard"),
+    "nav.public": ("信息公开", "Public disclosure"),
+    "nav.internal": ("绩效管理", "Performance management"),
+    "nav.data": ("数据填报", "Data entry"),
+    "nav.admin": ("系统管理", "Administration"),
+    "nav.account": ("账号", "Account"),
+    "auth.title": ("工作人员登录", "Staff sign-in"),
+    "auth.username": ("用户名", "Username"),
+    "auth.password": ("密码", "Password"),
+    "auth.submit": ("登录", "Sign in"),
+    "auth.wrong": ("用户名或密码不正确", "Wrong username or password"),
+    "auth.locked": ("登录失败次数过多，账号已锁定，请于 {until} 后再试", "Too many failed attempts; the account is locked until {until}"),
+    "auth.inactive": ("该账号已停用，请联系管理员", "This account is deactivated; ask an administrator"),
+    "auth.expired": ("登录已超时，请重新登录", "Your session expired; please sign in again"),
+    "auth.forbidden": ("您的账号无权查看此页面", "Your account may not open this page"),
+    "auth.public_hint": ("公众和人大代表无需登录，可在“信息公开”栏目查阅已公开的评价结果和整改情况。",
+                         "Citizens and NPC deputies need no account: published results are under Public disclosure."),
+    "auth.signed_in": ("已登录：{user}（{role}）", "Signed in: {user} ({role})"),
+    "auth.logout": ("退出登录", "Sign out"),
+    "role.admin": ("管理员", "administrator"),
+    "role.finance": ("财政业务", "finance staff"),
+    "role.leader": ("领导", "leader"),
+    "page.login": ("登录", "Sign in"),
+}

@@ -1,0 +1,166 @@
+"""Staff accounts: argon2 password hashes, lockout after repeated failures, audit of every login.
+
+argon2-cffi (argon2id) rather than bcrypt: no 72-byte password limit, memory-hard, and it
+tells us when a stored hash needs rehashing after a parameter change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+import secrets
+import sys
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from data_access.audit import record
+from data_access.enums import ROLES
+from data_access.models import User
+
+MAX_FAILURES = 5
+LOCKOUT = dt.timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 8
+_hasher = PasswordHasher()
+
+
+class AuthError(Exception):
+    """A user could not be created or changed; the message is for people (Chinese)."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def parse_scope(scope: str | None) -> frozenset[int] | None:
+    """Department ids a finance user may edit; None means every department."""
+    if not scope:
+        return None
+    return frozenset(int(x) for x in scope.split(",") if x.strip())
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    ok: bool
+    reason: str  # ok, unknown, wrong_password, locked, inactive
+    user: User | None = None
+    locked_until: dt.datetime | None = None
+
+
+def create_user(
+    session: Session, username: str, role: str, password: str, department_ids: list[int] | None = None,
+    *, actor: str = "system",
+) -> User:
+    """Create and commit a user; raises AuthError with a Chinese message when refused."""
+    username = username.strip()
+    if not username:
+        raise AuthError("用户名不能为空")
+    if role not in ROLES:
+        raise AuthError(f"角色“{role}”无效，应为 {'、'.join(ROLES)} 之一")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AuthError(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符")
+    if session.execute(select(User.id).where(func.lower(User.username) == username.lower())).first():
+        raise AuthError(f"用户名“{username}”已存在")
+    user = User(
+        username=username,
+        role=role,
+        password_hash=hash_password(password),
+        department_scope=",".join(str(i) for i in sorted(department_ids)) if department_ids else None,
+    )
+    session.add(user)
+    session.flush()
+    record(session, actor, "user_create", entity="user", entity_id=user.id, detail={"username": username, "role": role})
+    session.commit()
+    return user
+
+
+def authenticate(session: Session, username: str, password: str, now: dt.datetime | None = None) -> AuthResult:
+    """Check a password; lock the account for LOCKOUT after MAX_FAILURES failures in a row."""
+    now = now or _now()
+    user = session.execute(select(User).where(User.username == username.strip())).scalar_one_or_none()
+    if user is None:
+        record(session, username.strip()[:50] or "?", "login_failed", detail={"reason": "unknown"})
+        session.commit()
+        return AuthResult(False, "unknown")
+    if not user.is_active:
+        record(session, user.username, "login_failed", entity="user", entity_id=user.id, detail={"reason": "inactive"})
+        session.commit()
+        return AuthResult(False, "inactive")
+    locked = user.locked_until
+    if locked is not None and locked.tzinfo is None:
+        locked = locked.replace(tzinfo=dt.UTC)
+    if locked is not None and locked > now:
+        record(session, user.username, "login_locked", entity="user", entity_id=user.id)
+        session.commit()
+        return AuthResult(False, "locked", locked_until=locked)
+    if not verify_password(user.password_hash, password):
+        user.failed_attempts += 1
+        if user.failed_attempts >= MAX_FAILURES:
+            user.locked_until = now + LOCKOUT
+            user.failed_attempts = 0
+        session.add(user)
+        record(session, user.username, "login_failed", entity="user", entity_id=user.id,
+               detail={"reason": "wrong_password", "locked": user.locked_until is not None and user.locked_until > now})
+        session.commit()
+        if user.locked_until is not None and user.locked_until > now:
+            return AuthResult(False, "locked", locked_until=user.locked_until)
+        return AuthResult(False, "wrong_password")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.failed_attempts = 0
+    user.locked_until = None
+    session.add(user)
+    record(session, user.username, "login", entity="user", entity_id=user.id)
+    session.commit()
+    session.refresh(user)
+    return AuthResult(True, "ok", user)
+
+
+def create_demo_users(session: Session) -> dict[str, str]:
+    """On first start only (no user yet): admin/finance/leader demo accounts with random passwords."""
+    if session.execute(select(func.count(User.id))).scalar_one():
+        return {}
+    created = {}
+    for username, role in (("admin", "admin"), ("finance", "finance"), ("leader", "leader")):
+        password = secrets.token_urlsafe(12)
+        create_user(session, username, role, password, actor="first-start")
+        created[username] = password
+    return created
+
+
+def create_user_cli(username: str, role: str, *, url: str | None) -> int:
+    """`create-user`: the password from PERF_PASSWORD, else asked twice on the terminal."""
+    from data_access.db import make_engine
+
+    password = os.environ.get("PERF_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            print("请通过环境变量 PERF_PASSWORD 提供密码，或在终端中运行以输入密码", file=sys.stderr)
+            return 1
+        password = getpass.getpass("密码 / password: ")
+        if getpass.getpass("再次输入密码 / again: ") != password:
+            print("两次输入的密码不一致", file=sys.stderr)
+            return 1
+    with Session(make_engine(url)) as session:
+        try:
+            create_user(session, username, role, password, actor="cli")
+        except AuthError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+    print(f"已创建用户 {username}（{role}）", file=sys.stderr)
+    return 0
