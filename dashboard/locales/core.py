@@ -27,3 +27,23 @@ STRINGS: dict[str, tuple[str, str]] = {
     "role.leader": ("领导", "leader"),
     "page.login": ("登录", "Sign in"),
 }
+
+STRINGS.update({
+    "ui.no_data": ("数据库中还没有数据。请先导入项目预算或加载示例数据。", "The database holds no data yet: import projects or load the sample data."),
+    "ui.region": ("行政区", "District"),
+    "ui.year": ("预算年度", "Fiscal year"),
+    "ui.as_of_month": ("截至月份", "As of month"),
+    "ui.month_n": ("{m}月", "month {m}"),
+    "ui.glossary": ("名词解释", "Glossary"),
+    "ui.empty_filter": ("没有符合当前筛选条件的数据，请放宽筛选条件。", "Nothing matches these filters; widen them."),
+    "ui.download_csv": ("CSV", "CSV"),
+    "ui.download_xlsx": ("Excel", "Excel"),
+    "ui.download_page": ("下载本页全部表格（Excel）", "Download this page (Excel)"),
+    "status.green": ("正常", "normal"),
+    "status.yellow": ("关注", "watch"),
+    "status.red": ("预警", "warning"),
+    "grade.excellent": ("优", "excellent"),
+    "grade.good": ("良", "good"),
+    "grade.fair": ("中", "fair"),
+    "grade.poor": ("差", "poor"),
+})

@@ -1,0 +1,176 @@
+"""Shared widgets: the sidebar filters, figures as the seeds write them, status badges, downloads.
+
+Pages stay thin by calling these; every text goes through the i18n catalogue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from dashboard.i18n import lang, t
+from dashboard.resources import data_version, database_url, get_engine
+from data_access import formatting
+from data_access.queries.kpis import region_names, years
+
+# Status of execution against time progress: word + symbol + colour, never colour alone.
+STATUS_SYMBOL = {"green": "●", "yellow": "▲", "red": "■"}
+STATUS_COLOUR = {"green": "#1a7f37", "yellow": "#b08800", "red": "#cf222e"}
+# Okabe-Ito, safe for colour-blind readers and distinct in greyscale print.
+GRADE_COLOURS = {"excellent": "#0072B2", "good": "#56B4E9", "fair": "#E69F00", "poor": "#D55E00"}
+
+
+# ---- figures ----------------------------------------------------------------------------------
+def money(fen: int | None) -> str:
+    """亿元 / 万元 as the seeds write them (16.6 亿元, 4,878.53 万元)."""
+    return formatting.money(fen, lang())
+
+
+def yuan_to_fen(value: int | Decimal | float | None) -> int:
+    """A kpis amount (yuan, int or 2-decimal Decimal) back to integer fen."""
+    return int(Decimal(str(value or 0)) * 100)
+
+
+def pct(value: Decimal | float | None) -> str:
+    return formatting.percent(None if value is None else Decimal(str(value)))
+
+
+def score(centi: int | None) -> str:
+    return formatting.score(centi)
+
+
+def status_label(status: str) -> str:
+    """'● 正常' / '▲ 关注' / '■ 预警' (or English), for tables and legends."""
+    return f"{STATUS_SYMBOL[status]} {t(f'status.{status}')}"
+
+
+def grade_label(grade: str) -> str:
+    return t(f"grade.{grade}")
+
+
+# ---- filters ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Filters:
+    region: str
+    year: int
+    as_of: dt.date
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _choices(url: str, version: tuple[int, int]) -> tuple[list[str], dict[str, list[int]]]:
+    with Session(get_engine()) as session:
+        regions = region_names(session=session)
+        by_region = {r: years(session=session, region=r) for r in regions}
+    return regions, by_region
+
+
+def _query_int(name: str) -> int | None:
+    try:
+        return int(st.query_params.get(name, ""))
+    except ValueError:
+        return None
+
+
+def sidebar_filters(*, with_as_of: bool = True) -> Filters | None:
+    """Region, fiscal year and as-of month in the sidebar, kept in the URL so a link reopens the view.
+
+    Returns None (after an explanatory message) when the database holds no data yet.
+    """
+    regions, by_region = _choices(database_url(), data_version())
+    if not regions:
+        st.info(t("ui.no_data"))
+        return None
+    wanted = st.query_params.get("region")
+    region = st.sidebar.selectbox(
+        t("ui.region"), regions, index=regions.index(wanted) if wanted in regions else 0, key="filter_region"
+    )
+    year_options = by_region.get(region) or [dt.date.today().year]
+    wanted_year = _query_int("year")
+    year = st.sidebar.selectbox(
+        t("ui.year"), year_options, index=year_options.index(wanted_year) if wanted_year in year_options else 0,
+        key=f"filter_year_{region}",
+    )
+    as_of = dt.date(year, 12, 31) if year < dt.date.today().year else dt.date.today()
+    if with_as_of:
+        months = list(range(1, 13))
+        default_month = _query_int("month") or as_of.month
+        month = st.sidebar.select_slider(
+            t("ui.as_of_month"), options=months, value=default_month if default_month in months else 12,
+            format_func=lambda m: t("ui.month_n", m=m), key=f"filter_month_{year}",
+        )
+        as_of = _month_end(year, month)
+        st.query_params["month"] = str(month)
+    st.query_params["region"] = region
+    st.query_params["year"] = str(year)
+    return Filters(region, int(year), as_of)
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+# ---- help and empty states ------------------------------------------------------------------
+def glossary(*terms: str) -> None:
+    """A popover explaining the page's terms in plain words."""
+    from dashboard.glossary import GLOSSARY
+
+    with st.popover(t("ui.glossary"), icon=":material/help:"):
+        for term in terms:
+            zh, en, text_zh, text_en = GLOSSARY[term]
+            name, text = (zh, text_zh) if lang() == "zh" else (en, text_en)
+            st.markdown(f"**{name}** — {text}")
+
+
+def empty_state(key: str = "ui.empty_filter") -> None:
+    st.info(t(key), icon=":material/filter_alt_off:")
+
+
+# ---- downloads --------------------------------------------------------------------------------
+def _neutralise(df: pd.DataFrame) -> pd.DataFrame:
+    """Text cells starting with = + - @ get a leading apostrophe so no formula runs on open."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(
+                lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v
+            )
+    return out
+
+
+def to_csv_bytes(df: pd.DataFrame) -> bytes:
+    """UTF-8 with BOM so Excel opens Chinese text correctly."""
+    return _neutralise(df).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+    """One workbook, a sheet per table (names cut to Excel's 31 characters)."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+        for name, df in sheets.items():
+            _neutralise(df).to_excel(writer, sheet_name=name[:31] or "Sheet1", index=False)
+    return buffer.getvalue()
+
+
+def download_table(df: pd.DataFrame, name: str, key: str) -> None:
+    """CSV and XLSX buttons for one table, as shown (filtered)."""
+    c1, c2, _ = st.columns([1, 1, 6])
+    c1.download_button(t("ui.download_csv"), to_csv_bytes(df), f"{name}.csv", "text/csv", key=f"{key}_csv",
+                       icon=":material/download:")
+    c2.download_button(t("ui.download_xlsx"), to_xlsx_bytes({name: df}), f"{name}.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
+                       icon=":material/download:")
+
+
+def download_page(sheets: Mapping[str, pd.DataFrame], name: str, key: str) -> None:
+    """The whole page as one XLSX, a sheet per chart or table, as filtered."""
+    st.download_button(t("ui.download_page"), to_xlsx_bytes(sheets), f"{name}.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=key,
+                       icon=":material/file_download:", type="secondary")
