@@ -46,7 +46,10 @@ def _login_page(path: str):  # type: ignore[no-untyped-def]
 
     def login() -> None:
         st.title(t("app.title"))
-        render_login()
+        if current_user() is None:
+            render_login()
+        else:
+            st.error(t("auth.forbidden"))
 
     login.__name__ = f"login_{Path(path).stem}"
     return login

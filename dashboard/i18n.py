@@ -50,16 +50,22 @@ def t(key: str, **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
+def _on_switch() -> None:
+    chosen = st.session_state.get("lang_switch")
+    if chosen in LANGS:  # a click on the selected option deselects it: keep the language
+        st.session_state["lang"] = chosen
+
+
 def language_switch() -> None:
-    """A sidebar toggle between 中文 and English, kept in the URL."""
+    """A sidebar toggle between 中文 and English; the choice is kept in the URL (?lang=en)."""
     current = lang()
-    choice = st.sidebar.segmented_control(
-        "语言 / Language", options=LANGS, default=current, format_func=lambda c: "中文" if c == "zh" else "English",
-        key="lang_switch", label_visibility="collapsed",
+    if st.session_state.get("lang_switch") != current:
+        st.session_state["lang_switch"] = current
+    st.sidebar.segmented_control(
+        "语言 / Language", options=LANGS, format_func=lambda c: "中文" if c == "zh" else "English",
+        key="lang_switch", on_change=_on_switch, label_visibility="collapsed",
     )
-    if choice and choice != current:
-        st.session_state["lang"] = choice
-        st.query_params["lang"] = choice
-        st.rerun()
-    if st.query_params.get("lang") != current and current != "zh":
-        st.query_params["lang"] = current
+    if current == "en":
+        st.query_params["lang"] = "en"
+    elif "lang" in st.query_params:
+        del st.query_params["lang"]

@@ -1,0 +1,90 @@
+"""The app shell: navigation by role, the login gate, the language switch and the catalogue."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from data_access.auth import create_user
+from data_access.db import make_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "dashboard" / "app.py")
+
+
+def _app(monkeypatch: pytest.MonkeyPatch, url: str) -> AppTest:
+    monkeypatch.setenv("DATABASE_URL", url)
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def open_url(at: AppTest, url_path: str) -> AppTest:
+    """Open a page by its URL path, as a browser would (hidden pages have no script file)."""
+    pages = at._registered_pages  # noqa: SLF001 - AppTest has no public way to open a URL
+    at._page_hash = next(h for h, info in pages.items() if info.get("url_pathname") == url_path)  # noqa: SLF001
+    return at.run()
+
+
+def _login(at: AppTest, username: str, password: str) -> AppTest:
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input(password)
+    next(b for b in at.button if b.proto.is_form_submitter).click()
+    return at.run()
+
+
+def test_every_page_in_navigation_exists() -> None:
+    from dashboard.app import PAGES
+
+    missing = [path for path, *_ in PAGES if not (ROOT / path).exists()]
+    assert missing == []
+
+
+def test_catalogue_has_both_languages_and_every_used_key() -> None:
+    from dashboard.i18n import catalogue
+
+    cat = catalogue()
+    assert all(zh.strip() and en.strip() for zh, en in cat.values())
+    used: set[str] = set()
+    for source in [*ROOT.glob("pages/*.py"), *ROOT.glob("dashboard/*.py")]:
+        used |= set(re.findall(r"""\bt\(\s*["']([a-z0-9_.\-]+)["']""", source.read_text(encoding="utf-8")))
+    from dashboard.app import PAGES
+
+    used |= {title for _p, _s, _r, title, _i in PAGES} | {section for _p, section, *_ in PAGES}
+    assert sorted(used - set(cat)) == []
+
+
+def test_internal_page_url_shows_login_form_and_no_data(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
+    at = _app(monkeypatch, seeded_url).run()
+    for url_path in ("overview", "execution", "upload", "users"):
+        open_url(at, url_path)
+        assert not at.exception
+        assert [s.value for s in at.subheader] == ["工作人员登录"], url_path
+        assert len(at.dataframe) == 0 and len(at.metric) == 0
+
+
+def test_wrong_password_then_login_and_role_refusal(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
+    with Session(make_engine(seeded_url)) as session:
+        create_user(session, "leader1", "leader", "leader-password")
+    at = _app(monkeypatch, seeded_url).run()
+    _login(at, "leader1", "wrong-password")
+    assert [e.value for e in at.error] == ["用户名或密码不正确"]
+    _login(at, "leader1", "leader-password")
+    assert not at.exception and not at.error
+    # A leader may read every internal page but not upload: the upload URL refuses, with no form.
+    open_url(at, "upload")
+    assert not at.exception
+    assert [e.value for e in at.error] == ["您的账号无权查看此页面"]
+    assert len(at.dataframe) == 0 and not at.get("file_uploader") and not at.text_input
+
+
+def test_english_switch_changes_the_shell(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
+    at = _app(monkeypatch, seeded_url).run()
+    open_url(at, "upload")
+    assert [s.value for s in at.subheader] == ["工作人员登录"]
+    at.session_state["lang"] = "en"
+    at.run()
+    assert [s.value for s in at.subheader] == ["Staff sign-in"]
+    assert at.text_input(key="login_username").label == "Username"
