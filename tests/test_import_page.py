@@ -1,0 +1,162 @@
+"""The upload pages through the entrypoint (AppTest): login gate, preview, confirm, history, submissions."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from data_access.auth import create_user
+from data_access.db import make_engine
+from data_access.models import Department, Monitoring, Project, Region, UploadBatch
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "dashboard" / "app.py")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def app_db(seeded_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("DATABASE_URL", seeded_url)
+    eng = make_engine(seeded_url)
+    with Session(eng) as s:
+        create_user(s, "clerk", "finance", PASSWORD)
+        hp = s.execute(select(Region.id).where(Region.name == "黄埔区")).scalar_one()
+        dept = s.execute(select(Department.id).where(Department.region_id == hp, Department.name == "区教育局")).scalar_one()
+        create_user(s, "edu_clerk", "finance", PASSWORD, department_ids=[dept])
+    eng.dispose()
+    return seeded_url
+
+
+def login(username: str | None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    if username:
+        at.text_input(key="login_username").input(username)
+        at.text_input(key="login_password").input(PASSWORD)
+        at.button[0].click().run()
+    if username:
+        return at.switch_page("../pages/upload.py").run()
+    # Anonymous visitors get a login stand-in registered under the page's URL (/upload), not its
+    # file, which AppTest.switch_page cannot name: open that URL's page as a browser would.
+    at._page_hash = next(h for h, info in at._registered_pages.items() if info.get("url_pathname") == "upload")  # noqa: SLF001
+    return at.run()
+
+
+def monthly_file(rows: list[list[object]]) -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["2022年12月预算执行情况表"])
+    ws.append(["单位：万元"])
+    ws.append(["项目编码", "项目名称", "预算年度", "月份", "累计支出"])
+    for r in rows:
+        ws.append(r)
+    ws.append(["合计"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def table(at: AppTest, column: str, nth: int = 0):  # type: ignore[no-untyped-def]
+    """The nth dataframe on the page that has this column (errors and warnings: 说明; preview: 状态)."""
+    frames = [d.value for d in at.dataframe if column in d.value.columns]
+    return frames[nth]
+
+
+def spent(url: str, code: str, month: int) -> int:
+    eng = make_engine(url)
+    with Session(eng) as s:
+        value = s.execute(select(Monitoring.spent_cumulative_fen).join(Project).where(Project.code == code, Monitoring.month == month)).scalar_one()
+    eng.dispose()
+    return value
+
+
+def test_anonymous_visitor_gets_the_login_form_and_no_uploader(app_db: str) -> None:
+    at = login(None)
+    assert not at.exception
+    assert len(at.get("file_uploader")) == 0
+    assert at.text_input(key="login_username") is not None
+
+
+def test_preview_then_confirm_updates_the_figure(app_db: str) -> None:
+    at = login("clerk")
+    assert not at.exception, at.exception
+    at.selectbox(key="upload_kind").select("monitoring").run()
+    assert at.info[0].value.startswith("请上传文件")
+    data = monthly_file([["HP2022K001", "x", 2022, 12, "12,345.67"], ["HP2022K002", "y", "2022年", "12月", "-"]])
+    at.get("file_uploader")[0].upload("2022-12.xlsx", data, XLSX).run()  # type: ignore[attr-defined]
+    assert not at.exception, at.exception
+    assert [m.value for m in at.metric] == ["2", "2", "0", "2"]
+    assert at.success[0].value == "校验通过：2 行数据可以提交。"
+    warnings = table(at, "说明")
+    assert list(warnings["代码"]) == ["spent_decreased", "spent_decreased"]
+    assert warnings["说明"][0].startswith("第4行「累计支出」的值“12,345.67”（123,456,700.00 元）低于第11月的累计支出")
+    preview = table(at, "状态")
+    assert list(preview["行"]) == [4, 5] and set(preview["状态"]) == {"⚠️ 警告"}
+    assert spent(app_db, "HP2022K001", 12) != 12_345_670_000  # nothing written by the preview
+    at.button(key="upload_confirm").click().run()
+    assert "已提交（批次 #" in at.success[-1].value and "更新 2 条" in at.success[-1].value
+    assert spent(app_db, "HP2022K001", 12) == 12_345_670_000 and spent(app_db, "HP2022K002", 12) == 0
+
+
+def test_errors_are_listed_beside_their_rows_and_block_the_commit(app_db: str) -> None:
+    at = login("clerk")
+    at.selectbox(key="upload_kind").select("monitoring").run()
+    before = spent(app_db, "HP2022K001", 12)
+    data = monthly_file([["HP2022K001", "x", 2022, 12, "abc"], ["HP2099K001", "y", 2022, 12, 5]])
+    at.get("file_uploader")[0].upload("bad.xlsx", data, XLSX).run()  # type: ignore[attr-defined]
+    assert at.error[0].value.startswith("发现 2 个错误")
+    errors = table(at, "说明")
+    assert list(errors["行"]) == [4, 5]
+    assert errors["说明"][0] == "第4行「累计支出」的值“abc”不是数字。"
+    assert "不存在" in errors["说明"][1]
+    preview = table(at, "状态")
+    assert list(preview["状态"]) == ["❌ 错误", "❌ 错误"]
+    assert at.button(key="upload_confirm").disabled
+    assert spent(app_db, "HP2022K001", 12) == before
+
+
+def test_scoped_clerk_may_upload_only_their_departments_rows(app_db: str) -> None:
+    at = login("edu_clerk")
+    assert "1 个单位" in at.info[0].value
+    at.selectbox(key="upload_kind").select("monitoring").run()
+    at.get("file_uploader")[0].upload("x.xlsx", monthly_file([["HP2022K001", "x", 2022, 12, 1]]), XLSX).run()  # type: ignore[attr-defined]
+    errors = table(at, "说明")
+    assert list(errors["代码"]) == ["out_of_scope"]
+
+
+def test_the_same_file_twice_is_flagged(app_db: str) -> None:
+    data = monthly_file([["HP2022K001", "x", 2022, 12, 1]])
+    at = login("clerk")
+    at.selectbox(key="upload_kind").select("monitoring").run()
+    at.get("file_uploader")[0].upload("a.xlsx", data, XLSX).run()  # type: ignore[attr-defined]
+    assert not at.warning
+    at.button(key="upload_confirm").click().run()
+    again = login("clerk")
+    again.selectbox(key="upload_kind").select("monitoring").run()
+    again.get("file_uploader")[0].upload("a-copy.xlsx", data, XLSX).run()  # type: ignore[attr-defined]
+    assert again.warning[0].value.startswith("同一文件此前已上传过（批次 #")
+
+
+def test_history_and_submission_pages(app_db: str) -> None:
+    at = login("clerk")
+    at.selectbox(key="upload_kind").select("monitoring").run()
+    at.get("file_uploader")[0].upload("b.xlsx", monthly_file([["HP2022K001", "x", 2022, 12, "abc"]]), XLSX).run()  # type: ignore[attr-defined]
+    at.switch_page("../pages/upload_history.py").run()
+    assert not at.exception, at.exception
+    history = table(at, "文件")
+    assert history["文件"][0] == "b.xlsx" and history["结果"][0] == "预览" and history["错误"][0] == 1
+    at.switch_page("../pages/submissions.py").run()
+    assert not at.exception, at.exception
+    matrix = table(at, "预算单位")
+    assert "预算单位" in matrix.columns and len(matrix) > 0
+    assert set(matrix["12月"]) <= {"✅ 按时", "⏰ 逾期", "❌ 校验未通过", "⬜ 未报送", "· 未到期"}
+    eng = make_engine(app_db)
+    with Session(eng) as s:
+        assert s.execute(select(UploadBatch.dry_run).order_by(UploadBatch.id.desc())).scalars().first() is True  # type: ignore[union-attr]
+    eng.dispose()
