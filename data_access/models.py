@@ -12,6 +12,8 @@ import datetime as dt
 from sqlalchemy import BigInteger, CheckConstraint, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from data_access.settings import SETTINGS
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -27,9 +29,9 @@ class Region(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=50)
     full_name: str | None = Field(default=None, max_length=100)
-    grade_excellent: int = Field(default=90)
-    grade_good: int = Field(default=80)
-    grade_fair: int = Field(default=60)
+    grade_excellent: int = Field(default=SETTINGS.grade_excellent)
+    grade_good: int = Field(default=SETTINGS.grade_good)
+    grade_fair: int = Field(default=SETTINGS.grade_fair)
 
 
 class Department(SQLModel, table=True):

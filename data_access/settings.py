@@ -1,8 +1,15 @@
-"""Every threshold of DOMAIN.md in one place; pages say which value they used."""
+"""Every threshold of DOMAIN.md in one place; pages say which value they used.
+
+A bureau changes a setting without touching code through an environment variable named
+PERF_<FIELD> (PERF_GAP_RED=20, PERF_EXECUTION_RULE=ratio, PERF_KEY_FUND_SOURCES=专项债券,涉农资金).
+Grade boundaries are per region (Region.grade_*); these are the defaults for a new region.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -39,4 +46,27 @@ class Settings:
         return dt.date(year, self.midyear_month, self.midyear_day)
 
 
-SETTINGS = Settings()
+def from_env(environ: dict[str, str] | None = None) -> Settings:
+    """The defaults overridden by PERF_<FIELD> environment variables; a bad value raises ValueError."""
+    environ = dict(os.environ if environ is None else environ)
+    overrides: dict[str, object] = {}
+    for f in dataclasses.fields(Settings):
+        raw = environ.get(f"PERF_{f.name.upper()}")
+        if raw is None:
+            continue
+        default = getattr(Settings(), f.name)
+        if isinstance(default, tuple):
+            overrides[f.name] = tuple(x.strip() for x in raw.split(",") if x.strip())
+        elif isinstance(default, Decimal):
+            overrides[f.name] = Decimal(raw)
+        elif isinstance(default, int):
+            overrides[f.name] = int(raw)
+        else:
+            overrides[f.name] = raw
+    settings = dataclasses.replace(Settings(), **overrides)
+    if settings.execution_rule not in ("gap", "ratio"):
+        raise ValueError(f"PERF_EXECUTION_RULE must be gap or ratio, not {settings.execution_rule!r}")
+    return settings
+
+
+SETTINGS = from_env()

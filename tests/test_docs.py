@@ -1,0 +1,35 @@
+"""The README documents every command of the CLI and every setting (Datasette's test_docs)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from data_access.__main__ import _parser
+from data_access.settings import Settings, from_env
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def _commands() -> list[str]:
+    sub = next(a for a in _parser()._actions if a.dest == "command")  # noqa: SLF001
+    return list(sub.choices)
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_every_command_is_documented(command: str) -> None:
+    assert f"`{command}" in README
+
+
+@pytest.mark.parametrize("name", [f.name for f in dataclasses.fields(Settings)])
+def test_every_setting_is_documented(name: str) -> None:
+    assert f"`{name}`" in README
+
+
+def test_settings_from_environment() -> None:
+    s = from_env({"PERF_GAP_RED": "20", "PERF_EXECUTION_RULE": "ratio", "PERF_KEY_FUND_SOURCES": "专项债券, 涉农资金"})
+    assert s.gap_red == 20 and s.execution_rule == "ratio" and s.key_fund_sources == ("专项债券", "涉农资金")
+    with pytest.raises(ValueError, match="gap or ratio"):
+        from_env({"PERF_EXECUTION_RULE": "mean"})
