@@ -672,7 +672,7 @@ def _monitoring_warnings(ctx: Ctx, rows: list[Row], existing: dict[tuple, Monito
             if file_row is not None:
                 if peak is not None and spent < peak[0]:
                     ctx.warn(file_row, "spent_cumulative", "spent_decreased",
-                             f"{ctx.cell(file_row, 'spent_cumulative')}（{_yuan(spent)} 元）低于第{peak[1]}月的累计支出"
+                             f"{ctx.cell(file_row, 'spent_cumulative')}（{_yuan(spent)} 元）低于第{peak[1]}月的累计支出 "
                              f"{_yuan(peak[0])} 元；累计支出一般不会减少，请核对。")
                 if effective and spent > effective:
                     ctx.warn(file_row, "spent_cumulative", "spent_exceeds_budget",

@@ -183,7 +183,7 @@ def test_warnings_do_not_reject(base: Engine) -> None:
     codes = [(w.row, w.code) for w in report.warnings]
     assert codes == [(1, "unknown_column"), (4, "duplicate_row"), (3, "spent_decreased"), (5, "spent_exceeds_budget")]
     assert "「备注」" in report.warnings[0].message
-    assert "低于第5月的累计支出300,000.00 元" in report.warnings[2].message
+    assert "低于第5月的累计支出 300,000.00 元" in report.warnings[2].message
     assert "超过预算 2,000,000.00 元" in report.warnings[3].message
     with Session(base) as s:
         assert s.execute(select(func.count()).select_from(Monitoring)).scalar_one() == 3  # the duplicate counted once
@@ -194,7 +194,7 @@ def test_spent_decreased_against_the_database(base: Engine) -> None:
     report = run(base, "monitoring", [MON, ["HP002", 2023, 7, 400_000]])
     assert report.committed
     assert [w.code for w in report.warnings] == ["spent_decreased"]
-    assert "低于第6月的累计支出500,000.00 元" in report.warnings[0].message
+    assert "低于第6月的累计支出 500,000.00 元" in report.warnings[0].message
 
 
 def test_budget_carried_from_an_earlier_month_for_the_budget_warning(base: Engine) -> None:

@@ -1,0 +1,91 @@
+"""数据填报 in a real browser: log in, upload last month's file, see the preview, confirm, see the figures change."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+from data_access.auth import create_user
+from data_access.db import make_engine
+from data_access.models import Monitoring, Project
+from tests.browser.conftest import no_error_box, screenshot, wait_ready
+
+PASSWORD = "browser-clerk-password"
+
+
+@pytest.fixture(scope="module")
+def clerk(app_server) -> str:  # type: ignore[no-untyped-def]
+    eng = make_engine(app_server.db_url)
+    with Session(eng) as s:
+        if not s.execute(select(Project.id).limit(1)).first():
+            pytest.skip("the app database holds no sample data")
+        try:
+            create_user(s, "upload_clerk", "finance", PASSWORD)
+        except Exception:  # noqa: BLE001 - already created by an earlier test of this module
+            s.rollback()
+    eng.dispose()
+    return "upload_clerk"
+
+
+def _spent(db_url: str, code: str, month: int) -> int:
+    eng = make_engine(db_url)
+    with Session(eng) as s:
+        value = s.execute(select(Monitoring.spent_cumulative_fen).join(Project)
+                          .where(Project.code == code, Monitoring.month == month)).scalar_one()
+    eng.dispose()
+    return value
+
+
+def _file(tmp_path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "12月"
+    ws.append(["2022年12月预算执行情况表（黄埔区）"])
+    ws.append(["填报单位：区财政局", None, "单位：万元"])
+    ws.append(["项目编码", "项目名称", "预算年度", "月份", "累计支出"])
+    ws.append([" HP2022K001 ", "示例", "2022年", "12月", "0"])  # the year-end spending of one key project goes to 0
+    ws.append(["合计", None, None, None, "0"])
+    path = tmp_path / "2022-12 黄埔区.xlsx"
+    wb.save(path)
+    return path
+
+
+def _login(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{base}/upload")
+    wait_ready(page)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    wait_ready(page)
+
+
+def test_upload_preview_confirm(app_server, page, clerk: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    before = _spent(app_server.db_url, "HP2022K001", 12)
+    assert before > 0
+    _login(page, app_server.url, clerk)  # on /upload: the page itself once signed in (a reload would sign out)
+    page.get_by_role("heading", name="数据填报").wait_for()
+    page.locator('[data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name="执行监控（月报）").click()
+    wait_ready(page)
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(_file(tmp_path)))
+    wait_ready(page)
+    page.get_by_text("校验通过：1 行数据可以提交。").wait_for()
+    page.get_by_text("数据预览（问题列在对应行旁）").wait_for()
+    no_error_box(page)
+    screenshot(page, "upload-preview")
+    assert _spent(app_server.db_url, "HP2022K001", 12) == before  # the preview writes nothing
+    page.get_by_role("button", name="确认提交").click()
+    wait_ready(page)
+    page.get_by_text(re.compile(r"已提交（批次 #\d+）：新增 0 条，更新 1 条")).wait_for()
+    screenshot(page, "upload-committed")
+    assert _spent(app_server.db_url, "HP2022K001", 12) == 0
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("上传记录").click()
+    wait_ready(page)
+    page.get_by_role("heading", name="上传记录").wait_for()
+    no_error_box(page)
+    screenshot(page, "upload-history")
