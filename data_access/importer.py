@@ -282,10 +282,19 @@ def _choose_sheet(kind: str, sheets: Sequence[P.Sheet], report: ImportReport) ->
         return None
     sheet, m = best
     found = "、".join(P.display(sheet.rows[m.row_index][i]) for i in m.columns.values())
+    hint = _other_kind_hint(kind, sheets)
     for c in m.missing:
         report.errors.append(Issue(sheet.name, m.excel_row, c.zh, "missing_column",
-                                   f"缺少必填列「{c.zh}」（英文别名 {c.alias}）。第{m.excel_row}行的表头中已识别：{found}。"))
+                                   f"缺少必填列「{c.zh}」（英文别名 {c.alias}）。第{m.excel_row}行的表头中已识别：{found}。{hint}"))
     return None
+
+
+def _other_kind_hint(kind: str, sheets: Sequence[P.Sheet]) -> str:
+    """When the file is complete for another kind, the clerk most likely chose the wrong one."""
+    for other, columns in P.COLUMNS.items():
+        if other != kind and any((m := P.find_header(s.rows, columns)) is not None and not m.missing for s in sheets):
+            return f"这个文件的表头与「{P.KIND_NAMES[other]}」模板一致，是否选错了数据类型？"
+    return ""
 
 
 def _parse_rows(kind: str, sheet: P.Sheet, header: P.HeaderMatch, ctx: Ctx, progress: Progress | None) -> list[Row]:

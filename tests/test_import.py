@@ -477,3 +477,9 @@ def test_scoped_user_cannot_create_departments_through_projects(base: Engine) ->
     report = run(base, "projects", rows, allowed_department_ids=frozenset({edu.id}))  # type: ignore[attr-defined]
     assert [(e.row, e.code) for e in report.errors] == [(2, "out_of_scope")]
     assert counts(base) == before
+
+
+def test_a_file_of_another_kind_gets_a_hint(base: Engine) -> None:
+    report = run(base, "evaluations", [MON, ["HP002", 2023, 6, 5]])
+    assert report.errors and all(e.code == "missing_column" for e in report.errors)
+    assert report.errors[0].message.endswith("这个文件的表头与「执行监控」模板一致，是否选错了数据类型？")
