@@ -442,9 +442,9 @@ def _load_projects(session: Session, years_codes: set[tuple[int, str]]) -> dict[
 
 
 def _project_hint(session: Session, year: int, code: str, region_id: int | None) -> str:
-    q = select(Project.code).where(Project.year == year)
+    q = select(col(Project.code)).where(col(Project.year) == year)
     if region_id is not None:
-        q = q.where(Project.region_id == region_id)
+        q = q.where(col(Project.region_id) == region_id)
     prefix = code[:3]
     candidates = session.execute(q.where(col(Project.code).like(f"{prefix}%")).limit(5000)).scalars().all()
     if not candidates:
@@ -765,7 +765,7 @@ def _findings(ctx: Ctx, rows: list[Row], dry_run: bool) -> None:
         scope = (row.resolved["region"].id, row.values["year"])
         if scope not in evaluations:
             evaluations[scope] = list(ctx.session.execute(select(Evaluation).where(
-                Evaluation.region_id == scope[0], Evaluation.year == scope[1])).scalars())
+                col(Evaluation.region_id) == scope[0], col(Evaluation.year) == scope[1])).scalars())
         same = [e for e in evaluations[scope] if P.key(e.subject) == P.key(row.values["subject"])]
         if not same:
             ctx.error(row, "subject", "unknown_evaluation",
@@ -923,10 +923,10 @@ def sha256_of(data: bytes) -> str:
 
 def previous_uploads(*, session: Session, sha256: str, kind: str | None = None) -> list[UploadBatch]:
     """Earlier committed batches of the same file content (the page flags a file uploaded twice)."""
-    q = select(UploadBatch).where(UploadBatch.sha256 == sha256, col(UploadBatch.committed).is_(True))  # type: ignore[attr-defined]
+    q = select(UploadBatch).where(col(UploadBatch.sha256) == sha256, col(UploadBatch.committed).is_(True))
     if kind:
-        q = q.where(UploadBatch.kind == kind)
-    return list(session.execute(q.order_by(UploadBatch.id)).scalars())
+        q = q.where(col(UploadBatch.kind) == kind)
+    return list(session.execute(q.order_by(col(UploadBatch.id))).scalars())
 
 
 def _lock(session: Session) -> None:
@@ -1118,14 +1118,14 @@ def upload_batches(*, session: Session, kind: str | None = None, limit: int = 10
     """The latest upload batches, newest first."""
     q = select(UploadBatch).order_by(col(UploadBatch.id).desc()).limit(limit)
     if kind:
-        q = q.where(UploadBatch.kind == kind)
+        q = q.where(col(UploadBatch.kind) == kind)
     return list(session.execute(q).scalars())
 
 
 def batch_rows(*, session: Session, batch: UploadBatch) -> list[dict[str, Any]]:
     """The records a committed batch inserted or updated, with the earlier values of the updated ones."""
     model, fields = BATCH_VIEWS[batch.kind]
-    logs = session.execute(select(AuditLog).where(AuditLog.batch_id == batch.id)).scalars().all()
+    logs = session.execute(select(AuditLog).where(col(AuditLog.batch_id) == batch.id)).scalars().all()
     change: dict[int, str] = {}
     before: dict[int, str] = {}
     for log in logs:
@@ -1168,18 +1168,18 @@ def submission_matrix(*, session: Session, region: str, year: int, today: dt.dat
 
     today = today or dt.date.today()
     rows = session.execute(
-        select(Department.id, Department.name, Monitoring.month, func.max(Monitoring.submitted_at))
-        .select_from(Project).join(Region, Region.id == Project.region_id).join(Department, Department.id == Project.department_id)
-        .outerjoin(Monitoring, Monitoring.project_id == Project.id)
-        .where(Region.name == region, Project.year == year)
-        .group_by(Department.id, Department.name, Monitoring.month)
+        select(col(Department.id), col(Department.name), col(Monitoring.month), func.max(col(Monitoring.submitted_at)))
+        .select_from(Project).join(Region, col(Region.id) == col(Project.region_id)).join(Department, col(Department.id) == col(Project.department_id))
+        .outerjoin(Monitoring, col(Monitoring.project_id) == col(Project.id))
+        .where(col(Region.name) == region, col(Project.year) == year)
+        .group_by(col(Department.id), col(Department.name), col(Monitoring.month))
     ).all()
     names = {dept_id: name for dept_id, name, _m, _at in rows if department_ids is None or dept_id in department_ids}
     arrived = {(dept_id, month): at for dept_id, _n, month, at in rows if month is not None}
     failed: set[tuple[int, int]] = set()
-    batches = session.execute(select(UploadBatch.report_json).where(
-        UploadBatch.kind == "monitoring", col(UploadBatch.committed).is_(False), col(UploadBatch.dry_run).is_(False),  # type: ignore[attr-defined]
-        UploadBatch.uploaded_at >= dt.datetime(year, 1, 1, tzinfo=dt.UTC))).scalars()
+    batches = session.execute(select(col(UploadBatch.report_json)).where(
+        col(UploadBatch.kind) == "monitoring", col(UploadBatch.committed).is_(False), col(UploadBatch.dry_run).is_(False),
+        col(UploadBatch.uploaded_at) >= dt.datetime(year, 1, 1, tzinfo=dt.UTC))).scalars()
     for report_json in batches:
         for dept_id, y, month in json.loads(report_json or "{}").get("coverage", []):
             if y == year:
