@@ -17,7 +17,8 @@ st.caption(t("upload.intro"))
 if user.department_ids is not None:
     st.info(t("upload.scope", n=len(user.department_ids)))
 
-kind = st.selectbox(t("upload.kind"), KINDS, format_func=lambda k: t(f"upload.kind.{k}"), key="upload_kind")
+kind_labels = {k: t(f"upload.kind.{k}") for k in KINDS}  # resolved now: format_func must not depend on state
+kind = st.selectbox(t("upload.kind"), KINDS, format_func=kind_labels.__getitem__, key="upload_kind")
 st.download_button(t("upload.template"), data=template_bytes(kind), file_name=f"{kind}-template.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", help=t("upload.template_help"),
                    icon=":material/download:", key="upload_template")

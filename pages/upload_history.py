@@ -12,8 +12,8 @@ from data_access.templates import error_report_xlsx
 
 user = require_role("admin", "finance")
 st.title(t("history.title"))
-kind = st.selectbox(t("history.kind_filter"), [None, *KINDS], key="history_kind",
-                    format_func=lambda k: t("history.all") if k is None else t(f"upload.kind.{k}"))
+kind_labels = {None: t("history.all"), **{k: t(f"upload.kind.{k}") for k in KINDS}}
+kind = st.selectbox(t("history.kind_filter"), list(kind_labels), format_func=kind_labels.__getitem__, key="history_kind")
 
 with Session(get_engine()) as session:
     batches = upload_batches(session=session, kind=kind)

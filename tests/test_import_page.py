@@ -160,3 +160,19 @@ def test_history_and_submission_pages(app_db: str) -> None:
     with Session(eng) as s:
         assert s.execute(select(UploadBatch.dry_run).order_by(UploadBatch.id.desc())).scalars().first() is True  # type: ignore[union-attr]
     eng.dispose()
+
+
+def test_the_page_in_english(app_db: str) -> None:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.run()
+    at.text_input(key="login_username").input("clerk")
+    at.text_input(key="login_password").input(PASSWORD)
+    at.button[0].click().run()
+    at.switch_page("../pages/upload.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Data upload"
+    at.selectbox(key="upload_kind").select("monitoring").run()
+    at.get("file_uploader")[0].upload("x.xlsx", monthly_file([["HP2022K001", "x", 2022, 12, "abc"]]), XLSX).run()  # type: ignore[attr-defined]
+    assert at.error[0].value.startswith("1 errors: the file cannot be committed")
+    assert list(table(at, "Message")["Code"]) == ["not_a_number"]
