@@ -63,13 +63,15 @@ def test_the_messy_monthly_file_reads_every_trap(imported: tuple[Engine, list]) 
     assert [w.message for w in messy.warnings] == ["第4行表头中的列「序号」不是执行监控模板的列，已忽略。"]
 
 
+@pytest.mark.parametrize("published_only", [False, True], ids=["internal", "portal"])
 @pytest.mark.parametrize(("year", "region"), CASES)
-def test_imported_sample_gives_the_seed_figures(imported: tuple[Engine, list], seeded: Engine, year: int, region: str | None) -> None:
+def test_imported_sample_gives_the_seed_figures(imported: tuple[Engine, list], seeded: Engine, year: int, region: str | None,
+                                                published_only: bool) -> None:
     eng, _reports = imported
     as_of = dt.date(year, 12, 31)
     with Session(eng) as a, Session(seeded) as b:
-        got = json.loads(to_json(kpis(session=a, year=year, region=region, as_of=as_of)))
-        want = json.loads(to_json(kpis(session=b, year=year, region=region, as_of=as_of)))
+        got = json.loads(to_json(kpis(session=a, year=year, region=region, as_of=as_of, published_only=published_only)))
+        want = json.loads(to_json(kpis(session=b, year=year, region=region, as_of=as_of, published_only=published_only)))
     assert got == want
 
 
