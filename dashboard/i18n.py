@@ -41,7 +41,7 @@ def lang() -> str:
     return current
 
 
-def t(key: str, **fmt: object) -> str:
+def t(key: str, /, **fmt: object) -> str:
     """The text for key in the current language, formatted with fmt."""
     pair = catalogue().get(key)
     if pair is None:

@@ -88,8 +88,10 @@ def sidebar_filters(*, with_as_of: bool = True) -> Filters | None:
         st.info(t("ui.no_data"))
         return None
     wanted = st.query_params.get("region")
+    # Without a choice in the URL, open on the region with the newest data.
+    newest = max(regions, key=lambda r: (by_region.get(r) or [0])[0])
     region = st.sidebar.selectbox(
-        t("ui.region"), regions, index=regions.index(wanted) if wanted in regions else 0, key="filter_region"
+        t("ui.region"), regions, index=regions.index(wanted if wanted in regions else newest), key="filter_region"
     )
     year_options = by_region.get(region) or [dt.date.today().year]
     wanted_year = _query_int("year")
@@ -115,6 +117,15 @@ def sidebar_filters(*, with_as_of: bool = True) -> Filters | None:
 def _month_end(year: int, month: int) -> dt.date:
     nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
     return nxt - dt.timedelta(days=1)
+
+
+def page_link(path: str, label: str) -> None:
+    """A link to another page of the app (paths relative to the repository root)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    if (root / path).exists():
+        st.page_link(str(root / path), label=label, icon=":material/arrow_forward:")
 
 
 # ---- help and empty states ------------------------------------------------------------------

@@ -1,0 +1,89 @@
+"""领导驾驶舱: the headline figures of a region and year on one screen, each linked to its page."""
+
+import datetime as dt
+from decimal import Decimal
+
+import streamlit as st
+from sqlmodel import Session
+
+from dashboard.i18n import t
+from dashboard.resources import data_version, database_url, get_engine
+from dashboard.ui import glossary, money, page_link, pct, sidebar_filters, yuan_to_fen
+from data_access.queries.kpis import kpis
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def load_kpis(url: str, version: tuple[int, int], region: str, year: int, as_of: dt.date) -> dict:
+    with Session(get_engine()) as session:
+        return kpis(session=session, year=year, region=region, as_of=as_of)
+
+
+filters = sidebar_filters()
+if filters is None:
+    st.stop()
+url, version = database_url(), data_version()
+now = load_kpis(url, version, filters.region, filters.year, filters.as_of)
+prev_as_of = filters.as_of.replace(year=filters.year - 1) if not (filters.as_of.month == 2 and filters.as_of.day == 29) \
+    else dt.date(filters.year - 1, 2, 28)
+prev = load_kpis(url, version, filters.region, filters.year - 1, prev_as_of)
+
+st.title(t("overview.title"))
+st.caption(t("overview.caption", region=filters.region, year=filters.year, as_of=filters.as_of.isoformat()))
+glossary("time_progress", "execution_rate", "key_monitoring", "excellent_good_rate", "cut_rate", "rectification", "overdue")
+
+
+def delta(current: object, previous: object, has_previous: bool, unit: str = "") -> str | None:
+    """Change against the previous year, only where that year holds data."""
+    if not has_previous or current is None or previous is None:
+        return None
+    if isinstance(current, int) and isinstance(previous, int):
+        return f"{current - previous:+d}{unit}"
+    diff = Decimal(str(current)) - Decimal(str(previous))
+    return f"{diff:+,.2f}{unit}"
+
+
+ex, pex = now["execution"], prev["execution"]
+fin, pfin = now["evaluation"]["finance"], prev["evaluation"]["finance"]
+ea, pea = now["ex_ante"], prev["ex_ante"]
+rc, prc = now["rectification"], prev["rectification"]
+had_projects, had_evals = pex["projects"] > 0, pfin["count"] > 0
+had_ex_ante, had_findings = pea["projects"] > 0, prc["findings"] > 0
+
+st.subheader(t("overview.section.execution"))
+c1, c2, c3, c4 = st.columns(4)
+YI = Decimal(100_000_000)
+c1.metric(t("overview.budget"), money(yuan_to_fen(ex["budget_total"])),
+          delta(Decimal(str(ex["budget_total"])) / YI, Decimal(str(pex["budget_total"])) / YI, had_projects,
+                t("overview.unit_yi")), border=True)
+c1.caption(t("overview.budget_help", n=ex["projects"]))
+c2.metric(t("overview.spent"), money(yuan_to_fen(ex["spent_total"])), border=True)
+c2.caption(t("overview.spent_help", month=ex["as_of_month"]))
+c3.metric(t("overview.execution_rate"), pct(ex["execution_rate"]),
+          delta(ex["execution_rate"], pex["execution_rate"], had_projects, t("overview.unit_pt")), border=True)
+c3.caption(t("overview.execution_help", time=pct(ex["time_progress"])))
+c4.metric(t("overview.behind"), ex["behind_schedule"],
+          delta(ex["behind_schedule"], pex["behind_schedule"], had_projects), delta_color="inverse", border=True)
+c4.caption(t("overview.behind_help", key=ex["key_projects"]))
+page_link("pages/execution.py", t("overview.link.execution"))
+
+st.subheader(t("overview.section.results"))
+c1, c2, c3, c4 = st.columns(4)
+c1.metric(t("overview.eg_rate"), pct(fin["excellent_good_rate"]),
+          delta(fin["excellent_good_rate"], pfin["excellent_good_rate"], had_evals, t("overview.unit_pt")), border=True)
+c1.caption(t("overview.eg_help", n=fin["count"], e=fin["excellent"], g=fin["good"], f=fin["fair"], p=fin["poor"]))
+c2.metric(t("overview.cut_rate"), pct(ea["cut_rate"]),
+          delta(ea["cut_rate"], pea["cut_rate"], had_ex_ante, t("overview.unit_pt")), border=True)
+c2.caption(t("overview.cut_help", n=ea["projects"], cut=money(yuan_to_fen(ea["cut_total"]))))
+c3.metric(t("overview.completion"), pct(rc["completion_rate"]),
+          delta(rc["completion_rate"], prc["completion_rate"], had_findings, t("overview.unit_pt")), border=True)
+c3.caption(t("overview.completion_help", n=rc["findings"], done=rc["rectified"]))
+c4.metric(t("overview.overdue"), rc["overdue"], delta(rc["overdue"], prc["overdue"], had_findings),
+          delta_color="inverse", border=True)
+c4.caption(t("overview.overdue_help", date=now["as_of"]))
+l1, l2, l3 = st.columns(3)
+with l1:
+    page_link("pages/evaluation.py", t("overview.link.evaluation"))
+with l2:
+    page_link("pages/exante.py", t("overview.link.exante"))
+with l3:
+    page_link("pages/rectification.py", t("overview.link.rectification"))

@@ -1,0 +1,64 @@
+"""The cockpit shows exactly the figures of `kpis`, formatted as the seeds write them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from data_access.auth import create_user
+from data_access.db import make_engine
+from data_access.formatting import money, percent
+from data_access.queries.kpis import kpis
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def cockpit(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> AppTest:
+    with Session(make_engine(seeded_url)) as session:
+        create_user(session, "leader1", "leader", "leader-password")
+    monkeypatch.setenv("DATABASE_URL", seeded_url)
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60).run()
+    at.text_input(key="login_username").input("leader1")
+    at.text_input(key="login_password").input("leader-password")
+    next(b for b in at.button if b.proto.is_form_submitter).click()
+    return at.run()
+
+
+def _fen(yuan: object) -> int:
+    from decimal import Decimal
+
+    return int(Decimal(str(yuan)) * 100)
+
+
+def test_home_page_shows_huangpu_2022_as_kpis(cockpit: AppTest, seeded_url: str) -> None:
+    at = cockpit
+    assert not at.exception
+    assert at.selectbox(key="filter_region").value == "黄埔区"
+    with Session(make_engine(seeded_url)) as session:
+        k = kpis(session=session, year=2022, region="黄埔区", as_of=dt.date(2022, 12, 31))
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["财政评价优良率"] == "92.11%" == percent(k["evaluation"]["finance"]["excellent_good_rate"])
+    assert shown["事前评估核减率"] == "23.25%"
+    assert shown["预算总额"] == money(_fen(k["execution"]["budget_total"]))
+    assert shown["预算执行率"] == percent(k["execution"]["execution_rate"])
+    assert shown["重点项目预警"] == str(k["execution"]["behind_schedule"])
+    assert shown["逾期未整改"] == str(k["rectification"]["overdue"])
+    captions = " ".join(c.value for c in at.caption)
+    assert "优 4、良 31、中 3、差 0" in captions and "建议核减 3.79 亿元" in captions
+
+
+def test_other_region_and_english(cockpit: AppTest) -> None:
+    at = cockpit
+    at.selectbox(key="filter_region").select("荔湾区").run()
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["事前评估核减率"] == "15.15%" and shown["财政评价优良率"] == "86.49%"
+    at.session_state["lang"] = "en"
+    at.run()
+    assert [t.value for t in at.title] == ["Leadership cockpit"]
+    assert {m.label for m in at.metric} >= {"Execution rate", "Ex-ante cut rate", "Overdue findings"}
