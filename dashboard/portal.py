@@ -1,0 +1,90 @@
+"""Loaders and widgets shared by the public portal pages (published records only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from dashboard.i18n import t
+from dashboard.resources import data_version, database_url, get_engine
+from data_access.opendata import open_data_zip
+from data_access.queries import public
+from data_access.queries.kpis import kpis
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def headline(url: str, version: tuple[int, int], region: str, year: int, as_of: dt.date) -> dict:
+    with Session(get_engine()) as session:
+        return kpis(session=session, year=year, region=region, as_of=as_of, published_only=True)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def evaluations(url: str, version: tuple[int, int], region: str, year: int, methods: tuple[str, ...],
+                grade: str | None, department: str | None, search: str | None) -> pd.DataFrame:
+    with Session(get_engine()) as session:
+        return public.published_evaluations(session=session, region=region, year=year, methods=methods,
+                                            grade=grade, department=department, search=search)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def findings(url: str, version: tuple[int, int], region: str, year: int, status: str | None,
+             search: str | None) -> pd.DataFrame:
+    with Session(get_engine()) as session:
+        return public.published_findings(session=session, region=region, year=year, status=status, search=search)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def ex_ante(url: str, version: tuple[int, int], region: str, year: int) -> pd.DataFrame:
+    with Session(get_engine()) as session:
+        return public.published_ex_ante(session=session, region=region, year=year)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def changes(url: str, version: tuple[int, int], region: str, since: dt.date) -> pd.DataFrame:
+    with Session(get_engine()) as session:
+        return public.publication_changes(session=session, region=region, since=since)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def open_data(url: str, version: tuple[int, int], region: str, year: int) -> bytes:
+    with Session(get_engine()) as session:
+        return open_data_zip(session=session, region=region, year=year)
+
+
+def key() -> tuple[str, tuple[int, int]]:
+    """The cache key every portal loader starts with."""
+    return database_url(), data_version()
+
+
+def query_text(name: str, label: str, widget_key: str) -> str | None:
+    """A text filter kept in the URL so the view is a permalink."""
+    value = st.text_input(label, value=st.query_params.get(name, ""), key=widget_key).strip()
+    if value:
+        st.query_params[name] = value
+    elif name in st.query_params:
+        del st.query_params[name]
+    return value or None
+
+
+def query_choice(name: str, label: str, options: list[str], fmt, widget_key: str) -> str | None:  # type: ignore[no-untyped-def]
+    """A select filter ('' = all) kept in the URL."""
+    choices = ["", *options]
+    wanted = st.query_params.get(name, "")
+    value = st.selectbox(label, choices, index=choices.index(wanted) if wanted in choices else 0,
+                         format_func=lambda v: t("portal.all") if v == "" else fmt(v), key=widget_key)
+    if value:
+        st.query_params[name] = value
+    elif name in st.query_params:
+        del st.query_params[name]
+    return value or None
+
+
+def print_toggle() -> None:
+    """A print-friendly view: hides the sidebar and controls."""
+    if st.sidebar.toggle(t("portal.print"), key="portal_print"):
+        st.html("<style>[data-testid='stSidebar'],[data-testid='stHeader'],[data-testid='stToolbar'],"
+                "[data-testid='stDownloadButton'],[data-testid='stExpandSidebarButton']{display:none !important}"
+                "</style>")

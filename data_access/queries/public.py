@@ -1,0 +1,113 @@
+"""What the public portal shows: published records only, every figure computed from them alone.
+
+Each function filters on the `published` flag in SQL, so an unpublished record can never reach
+a public page, a public download or a public aggregate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import and_, or_, select
+from sqlmodel import Session
+
+from data_access.enums import CONCLUSIONS, FINDING_STATUSES, GRADES, METHODS, SUBJECT_TYPES
+from data_access.models import Department, Evaluation, ExAnte, Finding, FindingStatusChange, Region
+from data_access.queries.core import grade_expr
+
+
+def published_evaluations(
+    *,
+    session: Session,
+    region: str,
+    year: int,
+    methods: tuple[str, ...] = ("review", "key"),
+    grade: str | None = None,
+    department: str | None = None,
+    search: str | None = None,
+) -> pd.DataFrame:
+    """Published evaluations (附件1 when methods = review + key; 附件2 review; 附件3 key)."""
+    grade_col = grade_expr().label("grade")
+    stmt = (
+        select(
+            Evaluation.id, Evaluation.subject, Evaluation.subject_type, Department.name.label("department"),
+            Evaluation.method, Evaluation.score_centi, grade_col, Evaluation.funds_fen,
+            Evaluation.budget_completion_centi, Evaluation.evaluator, Evaluation.report_summary,
+            Evaluation.published_at,
+        )
+        .join(Region, Region.id == Evaluation.region_id)
+        .join(Department, Department.id == Evaluation.department_id)
+        .where(Region.name == region, Evaluation.year == year, Evaluation.published.is_(True),
+               Evaluation.method.in_(methods))
+        .order_by(Evaluation.method, Evaluation.subject_type, Evaluation.score_centi.desc())
+    )
+    if grade:
+        stmt = stmt.where(grade_col == grade)
+    if department:
+        stmt = stmt.where(Department.name == department)
+    if search:
+        stmt = stmt.where(or_(Evaluation.subject.contains(search), Department.name.contains(search)))
+    return pd.DataFrame(session.execute(stmt).mappings().all(), columns=[c.name for c in stmt.selected_columns])
+
+
+def published_findings(
+    *, session: Session, region: str, year: int, status: str | None = None, search: str | None = None
+) -> pd.DataFrame:
+    """Published findings with their rectification status."""
+    stmt = (
+        select(
+            Finding.id, Finding.finding_code, Finding.subject, Department.name.label("department"),
+            Finding.category, Finding.description, Finding.recommendation, Finding.measures, Finding.deadline,
+            Finding.status, Finding.feedback_date, Finding.rectified_date,
+        )
+        .join(Region, Region.id == Finding.region_id)
+        .join(Department, Department.id == Finding.department_id)
+        .where(Region.name == region, Finding.year == year, Finding.published.is_(True))
+        .order_by(Finding.finding_code)
+    )
+    if status:
+        stmt = stmt.where(Finding.status == status)
+    if search:
+        stmt = stmt.where(or_(Finding.subject.contains(search), Department.name.contains(search),
+                              Finding.description.contains(search)))
+    return pd.DataFrame(session.execute(stmt).mappings().all(), columns=[c.name for c in stmt.selected_columns])
+
+
+def published_ex_ante(*, session: Session, region: str, year: int) -> pd.DataFrame:
+    """Published ex-ante assessments: requested, recommended, cut and conclusion."""
+    stmt = (
+        select(ExAnte.id, ExAnte.name, Department.name.label("department"), ExAnte.requested_fen,
+               ExAnte.recommended_fen, ExAnte.conclusion)
+        .join(Region, Region.id == ExAnte.region_id)
+        .join(Department, Department.id == ExAnte.department_id)
+        .where(Region.name == region, ExAnte.year == year, ExAnte.published.is_(True))
+        .order_by(Department.name, ExAnte.name)
+    )
+    df = pd.DataFrame(session.execute(stmt).mappings().all(), columns=[c.name for c in stmt.selected_columns])
+    df["cut_fen"] = (df["requested_fen"] - df["recommended_fen"]).where(df["conclusion"] != "rejected", 0)
+    return df
+
+
+def publication_changes(*, session: Session, region: str, since: dt.date) -> pd.DataFrame:
+    """What changed on the portal since a date: results published, findings closed, with dates."""
+    rid = select(Region.id).where(Region.name == region).scalar_subquery()
+    since_dt = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
+    published = session.execute(
+        select(Evaluation.published_at, Evaluation.subject, Evaluation.method, Evaluation.year)
+        .where(Evaluation.region_id == rid, Evaluation.published.is_(True), Evaluation.published_at >= since_dt)
+    ).all()
+    closed = session.execute(
+        select(FindingStatusChange.changed_at, Finding.subject, Finding.finding_code, Finding.year)
+        .join(Finding, Finding.id == FindingStatusChange.finding_id)
+        .where(and_(Finding.region_id == rid, Finding.published.is_(True), FindingStatusChange.to_status == "rectified",
+                    FindingStatusChange.changed_at >= since_dt))
+    ).all()
+    rows = [{"date": at.date(), "kind": "result_published", "year": y, "subject": s, "detail": m} for at, s, m, y in published]
+    rows += [{"date": at.date(), "kind": "finding_closed", "year": y, "subject": s, "detail": c} for at, s, c, y in closed]
+    return pd.DataFrame(rows, columns=["date", "kind", "year", "subject", "detail"]).sort_values(
+        "date", ascending=False, ignore_index=True)
+
+
+LABELS = {"method": METHODS, "subject_type": SUBJECT_TYPES, "grade": GRADES, "status": FINDING_STATUSES,
+          "conclusion": CONCLUSIONS}

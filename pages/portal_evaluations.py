@@ -1,0 +1,47 @@
+"""评价结果公开: 附件1 results summary, 附件2 review table, 附件3 key-evaluation reports."""
+
+import streamlit as st
+
+from dashboard import portal, tables
+from dashboard.i18n import t
+from dashboard.ui import download_table, empty_state, sidebar_filters
+from data_access.enums import GRADES, METHODS
+
+filters = sidebar_filters(with_as_of=False)
+if filters is None:
+    st.stop()
+portal.print_toggle()
+st.title(t("portal.evaluations.title"))
+st.caption(t("portal.evaluations.caption"))
+
+annex = portal.query_choice("annex", t("portal.annex"), ["1", "2", "3"], lambda a: t(f"portal.annex{a}"),
+                            "portal_annex") or "1"
+c1, c2, c3 = st.columns(3)
+with c1:
+    grade = portal.query_choice("grade", t("col.grade"), list(GRADES), lambda g: t(f"grade.{g}"), "portal_grade")
+with c2:
+    search = portal.query_text("q", t("portal.search"), "portal_search")
+methods = {"1": ("review", "key"), "2": ("review",), "3": ("key",)}[annex]
+df = portal.evaluations(*portal.key(), filters.region, filters.year, methods, grade, None, search)
+with c3:
+    departments = sorted(df["department"].unique()) if len(df) else []
+    department = portal.query_choice("dept", t("col.department"), departments, str, "portal_dept")
+if department:
+    df = df[df["department"] == department]
+
+st.subheader(t(f"portal.annex{annex}") + f"（{filters.region} {filters.year}）")
+if df.empty:
+    empty_state()
+    st.stop()
+shown = tables.evaluations(df)
+st.dataframe(shown, hide_index=True, width="stretch")
+download_table(shown, f"{filters.region}{filters.year}-{t('portal.annex' + annex)}", "portal_eval_dl")
+if annex == "3":
+    for row in df.itertuples():
+        with st.expander(f"{row.subject}（{row.department}）— {t('grade.' + row.grade)}"):
+            st.write(t("portal.report_meta", evaluator=row.evaluator or "—", method=tables.label(row.method, METHODS)))
+            st.write(row.report_summary or t("portal.no_summary"))
+st.divider()
+st.download_button(t("portal.open_data"), portal.open_data(*portal.key(), filters.region, filters.year),
+                   f"open-data-{filters.region}-{filters.year}.zip", "application/zip", key="portal_open_data",
+                   icon=":material/folder_zip:")

@@ -1,0 +1,24 @@
+"""事前评估结果公开: published ex-ante assessments with requested, recommended and cut amounts."""
+
+import streamlit as st
+
+from dashboard import portal, tables
+from dashboard.i18n import t
+from dashboard.ui import download_table, empty_state, glossary, money, pct, sidebar_filters, yuan_to_fen
+
+filters = sidebar_filters(with_as_of=False)
+if filters is None:
+    st.stop()
+portal.print_toggle()
+st.title(t("portal.exante.title"))
+glossary("ex_ante", "cut_rate")
+df = portal.ex_ante(*portal.key(), filters.region, filters.year)
+if df.empty:
+    empty_state()
+    st.stop()
+k = portal.headline(*portal.key(), filters.region, filters.year, filters.as_of)["ex_ante"]
+st.caption(t("portal.exante.summary", n=k["projects"], d=k["departments"], req=money(yuan_to_fen(k["requested_total"])),
+             cut=money(yuan_to_fen(k["cut_total"])), rate=pct(k["cut_rate"]), rejected=k["not_supported"]))
+shown = tables.ex_ante(df)
+st.dataframe(shown, hide_index=True, width="stretch")
+download_table(shown, f"{filters.region}{filters.year}-ex-ante", "portal_exante_dl")

@@ -1,0 +1,32 @@
+"""整改情况公开: the rectification status of each published finding."""
+
+import streamlit as st
+
+from dashboard import portal, tables
+from dashboard.i18n import t
+from dashboard.ui import download_table, empty_state, pct, sidebar_filters
+from data_access.enums import FINDING_STATUSES
+from data_access.queries.core import rate, round_rate
+
+filters = sidebar_filters(with_as_of=False)
+if filters is None:
+    st.stop()
+portal.print_toggle()
+st.title(t("portal.findings.title"))
+st.caption(t("portal.findings.caption", year=filters.year))
+c1, c2 = st.columns(2)
+with c1:
+    status = portal.query_choice("status", t("col.status"), list(FINDING_STATUSES),
+                                 lambda s: tables.label(s, FINDING_STATUSES), "portal_status")
+with c2:
+    search = portal.query_text("q", t("portal.search"), "portal_findings_search")
+df = portal.findings(*portal.key(), filters.region, filters.year, status, search)
+if df.empty:
+    empty_state()
+    st.stop()
+done = int((df["status"] == "rectified").sum())
+st.metric(t("portal.findings.shown"), len(df))
+st.caption(t("portal.findings.rate", done=done, rate=pct(round_rate(rate(done, len(df))))))
+shown = tables.findings(df)
+st.dataframe(shown, hide_index=True, width="stretch")
+download_table(shown, f"{filters.region}{filters.year}-findings", "portal_findings_dl")

@@ -1,0 +1,38 @@
+"""信息公开 home: headline figures from published records only, with what each one means."""
+
+import streamlit as st
+
+from dashboard import portal
+from dashboard.i18n import t
+from dashboard.ui import glossary, money, page_link, pct, sidebar_filters, yuan_to_fen
+
+filters = sidebar_filters(with_as_of=False)
+if filters is None:
+    st.stop()
+portal.print_toggle()
+k = portal.headline(*portal.key(), filters.region, filters.year, filters.as_of)
+
+st.title(t("portal.home.title"))
+st.caption(t("portal.home.caption", region=filters.region, year=filters.year))
+glossary("key", "review", "grades", "excellent_good_rate", "cut_rate", "rectification")
+fin, ea, rc = k["evaluation"]["finance"], k["ex_ante"], k["rectification"]
+if fin["count"] == 0 and ea["projects"] == 0 and rc["findings"] == 0:
+    st.info(t("portal.home.nothing", region=filters.region, year=filters.year))
+    st.stop()
+
+c1, c2, c3 = st.columns(3)
+c1.metric(t("portal.home.evaluated"), fin["count"], border=True)
+c1.caption(t("portal.home.evaluated_help", funds=money(yuan_to_fen(fin["funds_total"]))))
+c2.metric(t("portal.home.eg_rate"), pct(fin["excellent_good_rate"]), border=True)
+c2.caption(t("portal.home.grades", e=fin["excellent"], g=fin["good"], f=fin["fair"], p=fin["poor"]))
+c3.metric(t("portal.home.cut_rate"), pct(ea["cut_rate"]), border=True)
+c3.caption(t("portal.home.cut_help", n=ea["projects"], req=money(yuan_to_fen(ea["requested_total"])),
+             cut=money(yuan_to_fen(ea["cut_total"]))))
+c1, c2, c3 = st.columns(3)
+c1.metric(t("portal.home.findings"), rc["findings"], border=True)
+c2.metric(t("portal.home.completion"), pct(rc["completion_rate"]), border=True)
+c2.caption(t("portal.home.completion_help", done=rc["rectified"], doing=rc["in_progress"], todo=rc["not_started"]))
+c3.metric(t("portal.home.feedback"), rc["feedback_submitted"], border=True)
+st.caption(t("portal.home.note"))
+page_link("pages/portal_evaluations.py", t("portal.evaluations.title"))
+page_link("pages/portal_findings.py", t("portal.findings.title"))

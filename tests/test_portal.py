@@ -1,0 +1,120 @@
+"""The public portal: anonymous, published records only, downloads neutralised, permalinks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from data_access.db import make_engine
+from data_access.models import Department, Evaluation, ExAnte, Finding, Region
+from data_access.opendata import open_data_zip
+from data_access.queries.kpis import kpis
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "未公开测试项目XYZ"
+PORTAL = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes"]
+
+
+@pytest.fixture
+def db(seeded_url: str) -> str:
+    """The sample plus unpublished records with recognisable names, one a formula."""
+    with Session(make_engine(seeded_url)) as s:
+        region = s.execute(select(Region).where(Region.name == "黄埔区")).scalar_one()
+        dept = s.execute(select(Department).where(Department.region_id == region.id)).scalars().first()
+        common = {"region_id": region.id, "department_id": dept.id, "year": 2022}
+        s.add(Evaluation(**common, subject=SECRET, subject_type="project", method="key", score_centi=4000,
+                         funds_fen=10**12, published=False))
+        s.add(Evaluation(**common, subject="=HYPERLINK(\"http://x\")", subject_type="project", method="review",
+                         score_centi=9500, funds_fen=100, published=True))
+        s.add(Finding(**common, finding_code="SECRET-1", subject=SECRET, category="预算编制", description=SECRET,
+                      deadline=dt.date(2023, 6, 30), status="not_started", published=False))
+        s.add(ExAnte(**common, name=SECRET, requested_fen=10**11, recommended_fen=0, conclusion="rejected",
+                     published=False))
+        s.commit()
+    return seeded_url
+
+
+def _all_text(at: AppTest) -> str:
+    parts = [str(e.value) for kind in ("markdown", "caption", "title", "subheader", "metric", "info", "text")
+             for e in at.get(kind) if hasattr(e, "value")]
+    parts += [m.label for m in at.metric]
+    parts += [df.value.to_csv() for df in at.dataframe]
+    parts += [str(e.proto) for e in at.get("expandable")]
+    return "\n".join(parts)
+
+
+def test_anonymous_sees_no_unpublished_record_anywhere(monkeypatch: pytest.MonkeyPatch, db: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", db)
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60).run()
+    texts = []
+    for page in PORTAL:
+        at.switch_page(f"../pages/{page}.py").run()
+        assert not at.exception, page
+        texts.append(_all_text(at))
+    at.switch_page("../pages/portal_evaluations.py").run()
+    for annex in ("2", "3"):
+        at.selectbox(key="portal_annex").select(annex).run()
+        texts.append(_all_text(at))
+    blob = "\n".join(texts)
+    assert "区住房城乡建设局" in blob  # the pages did render published results
+    assert SECRET not in blob and "区老人院运营" not in blob
+
+
+def test_public_figures_come_from_published_records_only(monkeypatch: pytest.MonkeyPatch, db: str) -> None:
+    with Session(make_engine(db)) as s:
+        public = kpis(session=s, year=2022, region="黄埔区", published_only=True)
+        internal = kpis(session=s, year=2022, region="黄埔区")
+    assert public["evaluation"]["finance"]["count"] == internal["evaluation"]["finance"]["count"] - 2
+    assert public["ex_ante"]["projects"] == internal["ex_ante"]["projects"] - 2
+    monkeypatch.setenv("DATABASE_URL", db)
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60).run()
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["已公开的财政评价"] == str(public["evaluation"]["finance"]["count"])
+    assert shown["事前评估核减率"] == f"{public['ex_ante']['cut_rate']}%"
+
+
+def test_open_data_package_is_published_only_and_neutralised(db: str) -> None:
+    with Session(make_engine(db)) as s:
+        data = open_data_zip(session=s, region="黄埔区", year=2022)
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    assert set(zf.namelist()) == {"evaluations.csv", "findings.csv", "ex_ante.csv", "datapackage.json"}
+    package = json.loads(zf.read("datapackage.json"))
+    assert [r["name"] for r in package["resources"]] == ["evaluations", "findings", "ex_ante"]
+    everything = b"".join(zf.read(n) for n in zf.namelist()).decode("utf-8")
+    assert SECRET not in everything
+    evaluations = pd.read_csv(io.BytesIO(zf.read("evaluations.csv")))
+    assert "'=HYPERLINK(\"http://x\")" in set(evaluations["subject"])
+    assert not any(str(v).startswith("=") for v in evaluations["subject"])
+
+
+def test_xlsx_and_csv_downloads_neutralise_formulas() -> None:
+    from openpyxl import load_workbook
+
+    from dashboard.ui import to_csv_bytes, to_xlsx_bytes
+
+    df = pd.DataFrame({"name": ["=1+1", "+cmd", "-2", "@SUM(A1)", "正常"], "amount": [1, -2, 3, 4, 5]})
+    csv = to_csv_bytes(df).decode("utf-8-sig")
+    assert "'=1+1" in csv and "'@SUM(A1)" in csv and ",-2\n" in csv  # numbers stay numbers
+    ws = load_workbook(io.BytesIO(to_xlsx_bytes({"t": df}))).active
+    assert [c.value for c in ws["A"]][1:] == ["'=1+1", "'+cmd", "'-2", "'@SUM(A1)", "正常"]
+    assert [c.value for c in ws["B"]][1:] == [1, -2, 3, 4, 5]
+
+
+def test_permalink_reopens_the_same_view(monkeypatch: pytest.MonkeyPatch, db: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", db)
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+    at.query_params.update({"region": "荔湾区", "year": "2020", "annex": "3", "grade": "excellent"})
+    at.run()
+    at.switch_page("../pages/portal_evaluations.py").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 2 and set(table["等级"]) == {"优"}  # 1 key project + 1 department rated 优
