@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from data_access.auth import create_user
 from data_access.db import make_engine
+from tests.apptest import open_url, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
@@ -21,18 +22,8 @@ def _app(monkeypatch: pytest.MonkeyPatch, url: str) -> AppTest:
     return AppTest.from_file(APP, default_timeout=60)
 
 
-def open_url(at: AppTest, url_path: str) -> AppTest:
-    """Open a page by its URL path, as a browser would (hidden pages have no script file)."""
-    pages = at._registered_pages  # noqa: SLF001 - AppTest has no public way to open a URL
-    at._page_hash = next(h for h, info in pages.items() if info.get("url_pathname") == url_path)  # noqa: SLF001
-    return at.run()
-
-
 def _login(at: AppTest, username: str, password: str) -> AppTest:
-    at.text_input(key="login_username").input(username)
-    at.text_input(key="login_password").input(password)
-    next(b for b in at.button if b.proto.is_form_submitter).click()
-    return at.run()
+    return sign_in(at, username, password)
 
 
 def test_every_page_in_navigation_exists() -> None:

@@ -9,24 +9,19 @@ import pytest
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from data_access.auth import create_user
 from data_access.db import make_engine
 from data_access.formatting import money, percent
 from data_access.queries.kpis import kpis
+from tests.apptest import signed_in
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def cockpit(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> AppTest:
-    with Session(make_engine(seeded_url)) as session:
-        create_user(session, "leader1", "leader", "leader-password")
-    monkeypatch.setenv("DATABASE_URL", seeded_url)
-    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60).run()
-    at.text_input(key="login_username").input("leader1")
-    at.text_input(key="login_password").input("leader-password")
-    next(b for b in at.button if b.proto.is_form_submitter).click()
-    return at.run()
+    at = signed_in(monkeypatch, seeded_url)
+    assert [t.value for t in at.title] == ["领导驾驶舱"]  # staff land on the cockpit after signing in
+    return at
 
 
 def _fen(yuan: object) -> int:

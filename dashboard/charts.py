@@ -1,0 +1,79 @@
+"""Altair chart builders: labelled axes, colour-blind-safe palettes, readable in greyscale print."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from dashboard.ui import GRADE_COLOURS, STATUS_COLOUR
+
+
+def execution_curve(df: pd.DataFrame, *, month_title: str, rate_title: str, series_title: str) -> alt.Chart:
+    """Cumulative execution rate by month against the time-progress line (df: month, series, rate)."""
+    base = alt.Chart(df).encode(
+        x=alt.X("month:O", title=month_title),
+        y=alt.Y("rate:Q", title=rate_title, scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("series:N", title=series_title, scale=alt.Scale(range=["#0072B2", "#999999"])),
+        strokeDash=alt.StrokeDash("series:N", legend=None, scale=alt.Scale(range=[[1, 0], [6, 4]])),
+        tooltip=["month:O", "series:N", alt.Tooltip("rate:Q", format=".2f")],
+    )
+    return (base.mark_line(point=True) + base.mark_text(dy=-10, fontSize=10).encode(text=alt.Text("rate:Q", format=".1f"))
+            ).properties(height=320)
+
+
+def gap_bars(df: pd.DataFrame, *, gap_title: str, dept_title: str, status_title: str,
+             status_labels: dict[str, str]) -> alt.Chart:
+    """Departments ranked by gap (df: department, gap, status), status by colour and by label text."""
+    df = df.assign(status_label=[status_labels[s] for s in df["status"]])
+    domain = [status_labels[s] for s in ("green", "yellow", "red")]
+    base = alt.Chart(df).encode(
+        y=alt.Y("department:N", sort="-x", title=dept_title),
+        x=alt.X("gap:Q", title=gap_title),
+        tooltip=["department:N", alt.Tooltip("gap:Q", format=".2f"), "status_label:N"],
+    )
+    bars = base.mark_bar().encode(color=alt.Color("status_label:N", title=status_title, scale=alt.Scale(
+        domain=domain, range=[STATUS_COLOUR[s] for s in ("green", "yellow", "red")])))
+    return (bars + base.mark_text(align="left", dx=3, fontSize=10).encode(text="status_label:N")).properties(
+        height=max(200, 22 * len(df)))
+
+
+def quadrant(df: pd.DataFrame, *, x_title: str, y_title: str, time_progress: float) -> alt.Chart:
+    """Spending progress (x) against target achievement (y) per department, with reference rules."""
+    points = alt.Chart(df).mark_circle(size=90, color="#0072B2").encode(
+        x=alt.X("execution:Q", title=x_title, scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("achievement:Q", title=y_title, scale=alt.Scale(domain=[0, 100])),
+        tooltip=["department:N", alt.Tooltip("execution:Q", format=".2f"), alt.Tooltip("achievement:Q", format=".2f")],
+    )
+    labels = points.mark_text(align="left", dx=6, fontSize=10).encode(text="department:N")
+    vline = alt.Chart(pd.DataFrame({"x": [time_progress]})).mark_rule(strokeDash=[4, 4], color="#555").encode(x="x:Q")
+    hline = alt.Chart(pd.DataFrame({"y": [80.0]})).mark_rule(strokeDash=[4, 4], color="#555").encode(y="y:Q")
+    return (points + labels + vline + hline).properties(height=380)
+
+
+def grade_stack(df: pd.DataFrame, *, category_title: str, count_title: str, grade_title: str,
+                grade_labels: dict[str, str]) -> alt.Chart:
+    """Stacked grade counts per category (df: category, grade, count)."""
+    df = df.assign(grade_label=[grade_labels[g] for g in df["grade"]])
+    order = [grade_labels[g] for g in GRADE_COLOURS]
+    base = alt.Chart(df).encode(
+        x=alt.X("category:N", title=category_title),
+        y=alt.Y("count:Q", title=count_title, stack="zero"),
+        color=alt.Color("grade_label:N", title=grade_title,
+                        scale=alt.Scale(domain=order, range=list(GRADE_COLOURS.values())), sort=order),
+        order=alt.Order("grade_order:Q"),
+        tooltip=["category:N", "grade_label:N", "count:Q"],
+    ).transform_calculate(grade_order=f"indexof({order!r}, datum.grade_label)")
+    return (base.mark_bar() + base.mark_text(dy=12, color="white", fontSize=11).encode(
+        text=alt.Text("count:Q"))).properties(height=300)
+
+
+def score_histogram(scores: pd.DataFrame, *, score_title: str, count_title: str, bounds: list[int]) -> alt.Chart:
+    """Score distribution with the grade boundaries drawn as rules (scores: score)."""
+    hist = alt.Chart(scores).mark_bar(color="#56B4E9").encode(
+        x=alt.X("score:Q", bin=alt.Bin(step=2.5, extent=[40, 100]), title=score_title),
+        y=alt.Y("count():Q", title=count_title),
+    )
+    rules = alt.Chart(pd.DataFrame({"bound": bounds})).mark_rule(color="#D55E00", strokeDash=[5, 3]).encode(x="bound:Q")
+    text = alt.Chart(pd.DataFrame({"bound": bounds})).mark_text(dy=-140, dx=4, align="left", color="#D55E00").encode(
+        x="bound:Q", text="bound:Q")
+    return (hist + rules + text).properties(height=300)

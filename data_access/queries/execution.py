@@ -1,0 +1,116 @@
+"""In-year monitoring (双监控) figures, all built on core.project_execution so they match kpis."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import distinct, func, select
+from sqlmodel import Session
+
+from data_access.models import Evaluation, Finding, Indicator, Monitoring, Project, Region
+from data_access.queries.core import count_if, lifecycle_expr, project_execution, sum_int
+from data_access.settings import SETTINGS
+
+
+def _frame(session: Session, stmt) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    return pd.DataFrame(session.execute(stmt).mappings().all(), columns=[c.name for c in stmt.selected_columns])
+
+
+def monthly_curve(*, session: Session, year: int, region: str, upto: int) -> pd.DataFrame:
+    """Σ spent and Σ budget at each month 1..upto (cumulative execution curve)."""
+    rows = []
+    for month in range(1, upto + 1):
+        pe = project_execution(year=year, region=region, month=month).subquery()
+        budget, spent = session.execute(select(sum_int(pe.c.budget_fen), sum_int(pe.c.spent_fen))).one()
+        rows.append({"month": month, "budget_fen": int(budget), "spent_fen": int(spent)})
+    return pd.DataFrame(rows, columns=["month", "budget_fen", "spent_fen"])
+
+
+def project_rows(
+    *, session: Session, year: int, region: str, month: int, department: str | None = None,
+    fund_source: str | None = None, key_only: bool = False,
+) -> pd.DataFrame:
+    """Every project at month M with effective budget, spending, key flag and status."""
+    pe = project_execution(year=year, region=region, month=month, fund_source=fund_source).subquery()
+    stmt = select(pe).order_by(pe.c.department, pe.c.code)
+    if department:
+        stmt = stmt.where(pe.c.department == department)
+    if key_only:
+        stmt = stmt.where(pe.c.is_key)
+    return _frame(session, stmt)
+
+
+def by_department(
+    *, session: Session, year: int, region: str, month: int, fund_source: str | None = None, key_only: bool = False
+) -> pd.DataFrame:
+    """Per department: projects, key projects, budget, spent and projects in each status."""
+    pe = project_execution(year=year, region=region, month=month, fund_source=fund_source).subquery()
+    stmt = (
+        select(
+            pe.c.department, func.count().label("projects"), count_if(pe.c.is_key).label("key_projects"),
+            sum_int(pe.c.budget_fen).label("budget_fen"), sum_int(pe.c.spent_fen).label("spent_fen"),
+            count_if(pe.c.status == "red").label("red"), count_if(pe.c.status == "yellow").label("yellow"),
+        )
+        .group_by(pe.c.department)
+    )
+    if key_only:
+        stmt = stmt.where(pe.c.is_key)
+    return _frame(session, stmt)
+
+
+def key_summary(*, session: Session, year: int, region: str, month: int) -> tuple[int, int, int]:
+    """重点监控: (projects, departments, budget fen) at month M."""
+    pe = project_execution(year=year, region=region, month=month).subquery()
+    n, depts, budget = session.execute(
+        select(func.count(), func.count(distinct(pe.c.department_id)), sum_int(pe.c.budget_fen)).where(pe.c.is_key)
+    ).one()
+    return int(n), int(depts), int(budget)
+
+
+def lifecycle_projects(*, session: Session, year: int, region: str) -> pd.DataFrame:
+    """全生命周期跟踪问效: new recurring ≥ 500 万 and new one-off ≥ 1000 万 projects."""
+    from data_access.models import Department
+
+    stmt = (
+        select(Project.id, Project.code, Project.name, Department.name.label("department"), Project.kind,
+               Project.budget_adjusted_fen)
+        .join(Region, Region.id == Project.region_id)
+        .join(Department, Department.id == Project.department_id)
+        .where(Region.name == region, Project.year == year, lifecycle_expr(SETTINGS))
+        .order_by(Project.budget_adjusted_fen.desc())
+    )
+    return _frame(session, stmt)
+
+
+def target_achievement(*, session: Session, year: int, region: str) -> pd.DataFrame:
+    """Per department, the share of project targets expected to be met at mid-year (确定能)."""
+    from data_access.models import Department
+
+    stmt = (
+        select(Department.name.label("department"), func.count(Indicator.id).label("targets"),
+               count_if(Indicator.will_meet == "certain").label("certain"))
+        .join(Project, Project.id == Indicator.project_id)
+        .join(Region, Region.id == Project.region_id)
+        .join(Department, Department.id == Project.department_id)
+        .where(Region.name == region, Project.year == year, Indicator.will_meet.is_not(None))
+        .group_by(Department.name)
+    )
+    return _frame(session, stmt)
+
+
+def project_detail(*, session: Session, project_id: int) -> dict[str, pd.DataFrame]:
+    """One project: its monthly rows, targets with mid-year progress, evaluations and findings."""
+    monthly = _frame(session, select(Monitoring.month, Monitoring.spent_cumulative_fen, Monitoring.budget_fen,
+                                     Monitoring.target_progress, Monitoring.deviation_reason)
+                     .where(Monitoring.project_id == project_id).order_by(Monitoring.month))
+    targets = _frame(session, select(Indicator.name, Indicator.level1, Indicator.level2, Indicator.operator,
+                                     Indicator.target_value, Indicator.unit, Indicator.value_to_date,
+                                     Indicator.expected_year_end, Indicator.will_meet, Indicator.deviation_category,
+                                     Indicator.deviation_note, Indicator.corrective_measure)
+                     .where(Indicator.project_id == project_id))
+    evaluations = _frame(session, select(Evaluation.id, Evaluation.year, Evaluation.method, Evaluation.score_centi,
+                                         Evaluation.evaluator).where(Evaluation.project_id == project_id)
+                         .order_by(Evaluation.year, Evaluation.method))
+    ids = [int(i) for i in evaluations["id"]] if len(evaluations) else []
+    findings = _frame(session, select(Finding.finding_code, Finding.category, Finding.description, Finding.deadline,
+                                      Finding.status).where(Finding.evaluation_id.in_(ids or [-1])))
+    return {"monthly": monthly, "targets": targets, "evaluations": evaluations, "findings": findings}

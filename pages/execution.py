@@ -1,0 +1,175 @@
+"""执行监控 (双监控): spending against time progress, by department and project, with targets."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from dashboard import charts
+from dashboard.i18n import t
+from dashboard.resources import data_version, database_url, get_engine
+from dashboard.tables import label
+from dashboard.ui import (
+    download_page,
+    download_table,
+    empty_state,
+    glossary,
+    money,
+    pct,
+    score,
+    sidebar_filters,
+    status_label,
+)
+from data_access.enums import METHODS, WILL_MEET
+from data_access.queries import execution as q
+from data_access.queries.core import month_of, rate, round_rate, time_progress
+from data_access.settings import SETTINGS
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def load(url: str, version: tuple[int, int], region: str, year: int, month: int, department: str | None,
+         fund: str | None, key_only: bool) -> dict:
+    with Session(get_engine()) as s:
+        return {
+            "curve": q.monthly_curve(session=s, year=year, region=region, upto=max(month, 1)),
+            "depts": q.by_department(session=s, year=year, region=region, month=month, fund_source=fund, key_only=key_only),
+            "projects": q.project_rows(session=s, year=year, region=region, month=month, department=department,
+                                       fund_source=fund, key_only=key_only),
+            "key": q.key_summary(session=s, year=year, region=region, month=month),
+            "lifecycle": q.lifecycle_projects(session=s, year=year, region=region),
+            "targets": q.target_achievement(session=s, year=year, region=region),
+        }
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def load_detail(url: str, version: tuple[int, int], project_id: int) -> dict:
+    with Session(get_engine()) as s:
+        return q.project_detail(session=s, project_id=project_id)
+
+
+filters = sidebar_filters()
+if filters is None:
+    st.stop()
+month = month_of(filters.year, filters.as_of)
+tp = time_progress(month)
+st.title(t("execution.title"))
+st.caption(t("execution.caption", region=filters.region, year=filters.year, month=month, tp=pct(round_rate(tp)),
+             yellow=SETTINGS.gap_yellow, red=SETTINGS.gap_red))
+glossary("dual", "time_progress", "execution_rate", "gap", "key_monitoring", "lifecycle")
+
+all_data = load(database_url(), data_version(), filters.region, filters.year, month, None, None, False)
+departments = sorted(all_data["depts"]["department"]) if len(all_data["depts"]) else []
+c1, c2, c3 = st.columns([2, 2, 1])
+department = c1.selectbox(t("execution.department"), ["", *departments], key="execution_dept",
+                          format_func=lambda d: d or t("portal.all"))
+fund = c2.selectbox(t("execution.fund"), ["", *SETTINGS.fund_sources], key="execution_fund",
+                    format_func=lambda f: f or t("portal.all"))
+key_only = c3.toggle(t("execution.key_only"), key="execution_key_only")
+data = load(database_url(), data_version(), filters.region, filters.year, month, department or None, fund or None,
+            key_only)
+projects = data["projects"]
+if projects.empty:
+    empty_state()
+    st.stop()
+
+n_key, key_depts, key_budget = data["key"]
+k1, k2, k3 = st.columns(3)
+k1.metric(t("execution.key_projects"), n_key, border=True)
+k2.metric(t("execution.key_departments"), key_depts, border=True)
+k3.metric(t("execution.key_budget"), money(key_budget), border=True)
+
+st.subheader(t("execution.curve"))
+curve = data["curve"]
+curve_long = pd.concat([
+    pd.DataFrame({"month": curve["month"], "series": t("execution.series_rate"),
+                  "rate": [float(round_rate(rate(s, b)) or 0) for s, b in zip(curve["spent_fen"], curve["budget_fen"],
+                                                                              strict=True)]}),
+    pd.DataFrame({"month": curve["month"], "series": t("execution.series_time"),
+                  "rate": [float(round_rate(time_progress(m))) for m in curve["month"]]}),
+])
+st.altair_chart(charts.execution_curve(curve_long, month_title=t("execution.month"), rate_title=t("execution.rate_pct"),
+                                       series_title=t("execution.series")), width="stretch")
+
+st.subheader(t("execution.by_department"))
+depts = data["depts"].copy()
+depts["rate"] = [rate(s, b) for s, b in zip(depts["spent_fen"], depts["budget_fen"], strict=True)]
+depts["gap"] = [float(tp - (r or 0)) for r in depts["rate"]]
+depts["status"] = ["red" if r else ("yellow" if y else "green") for r, y in zip(depts["red"], depts["yellow"], strict=True)]
+depts = depts.sort_values("gap", ascending=False)
+st.altair_chart(charts.gap_bars(depts, gap_title=t("execution.gap_pt"), dept_title=t("col.department"),
+                                status_title=t("execution.status"),
+                                status_labels={s: status_label(s) for s in ("green", "yellow", "red")}), width="stretch")
+dept_table = pd.DataFrame({
+    t("col.department"): depts["department"], t("execution.projects"): depts["projects"],
+    t("execution.key_projects"): depts["key_projects"], t("execution.budget"): [money(v) for v in depts["budget_fen"]],
+    t("execution.spent"): [money(v) for v in depts["spent_fen"]], t("execution.rate"): [pct(round_rate(r)) for r in depts["rate"]],
+    t("execution.gap"): [f"{g:.2f}" for g in depts["gap"]], t("execution.red_count"): depts["red"],
+})
+st.dataframe(dept_table, hide_index=True, width="stretch")
+download_table(dept_table, f"{filters.region}{filters.year}-departments", "execution_dept_dl")
+
+st.subheader(t("execution.quadrant"))
+targets = data["targets"]
+if targets.empty:
+    st.caption(t("execution.no_targets"))
+else:
+    quad = targets.merge(depts[["department", "rate"]], on="department")
+    quad = pd.DataFrame({"department": quad["department"],
+                         "execution": [float(round_rate(r) or 0) for r in quad["rate"]],
+                         "achievement": [float(round_rate(rate(c, n)) or 0) for c, n in zip(quad["certain"], quad["targets"],
+                                                                                             strict=True)]})
+    st.altair_chart(charts.quadrant(quad, x_title=t("execution.rate_pct"), y_title=t("execution.achievement"),
+                                    time_progress=float(tp)), width="stretch")
+    st.caption(t("execution.quadrant_help"))
+
+st.subheader(t("execution.projects_title"))
+project_table = pd.DataFrame({
+    t("execution.code"): projects["code"], t("col.project"): projects["name"], t("col.department"): projects["department"],
+    t("execution.fund"): projects["fund_source"], t("execution.budget"): [money(v) for v in projects["budget_fen"]],
+    t("execution.spent"): [money(v) for v in projects["spent_fen"]],
+    t("execution.rate"): [float(round_rate(rate(s, b)) or 0) for s, b in zip(projects["spent_fen"], projects["budget_fen"],
+                                                                           strict=True)],
+    t("execution.status"): [status_label(s) for s in projects["status"]],
+    t("execution.key"): ["★" if k else "" for k in projects["is_key"]],
+})
+st.dataframe(project_table, hide_index=True, width="stretch", column_config={
+    t("execution.rate"): st.column_config.ProgressColumn(t("execution.rate"), format="%.2f%%", min_value=0, max_value=100)})
+download_table(project_table, f"{filters.region}{filters.year}-projects", "execution_projects_dl")
+
+lifecycle = data["lifecycle"]
+with st.expander(t("execution.lifecycle", n=len(lifecycle))):
+    st.dataframe(pd.DataFrame({t("execution.code"): lifecycle["code"], t("col.project"): lifecycle["name"],
+                               t("col.department"): lifecycle["department"],
+                               t("execution.budget"): [money(v) for v in lifecycle["budget_adjusted_fen"]]}),
+                 hide_index=True, width="stretch")
+
+st.subheader(t("execution.detail"))
+options = dict(zip(projects["project_id"], projects["code"] + " " + projects["name"], strict=True))
+chosen = st.selectbox(t("execution.pick_project"), list(options), format_func=options.get, key="execution_project")
+detail = load_detail(database_url(), data_version(), int(chosen))
+monthly = detail["monthly"]
+if not monthly.empty:
+    st.line_chart(pd.DataFrame({t("execution.spent"): [int(v) / 1_000_000 for v in monthly["spent_cumulative_fen"]]},
+                               index=monthly["month"]), x_label=t("execution.month"), y_label=t("execution.spent_wan"))
+tg = detail["targets"]
+if not tg.empty:
+    st.markdown(t("execution.targets", date=SETTINGS.midyear_date(filters.year).isoformat()))
+    st.dataframe(pd.DataFrame({
+        t("indicators.name"): tg["name"], t("indicators.level2"): tg["level2"],
+        t("indicators.target"): tg["operator"].fillna("") + tg["target_value"].fillna("") + tg["unit"].fillna(""),
+        t("execution.to_date"): tg["value_to_date"], t("execution.expected"): tg["expected_year_end"],
+        t("execution.will_meet"): [label(v, WILL_MEET) for v in tg["will_meet"]],
+        t("execution.deviation"): tg["deviation_category"].fillna("") + " " + tg["deviation_note"].fillna(""),
+        t("execution.measure"): tg["corrective_measure"].fillna(""),
+    }), hide_index=True, width="stretch")
+ev = detail["evaluations"]
+if not ev.empty:
+    st.dataframe(pd.DataFrame({t("ui.year"): ev["year"], t("col.method"): [label(m, METHODS) for m in ev["method"]],
+                               t("col.score"): [score(int(v)) for v in ev["score_centi"]]}), hide_index=True)
+if not detail["findings"].empty:
+    st.dataframe(detail["findings"], hide_index=True)
+
+download_page({"departments": dept_table, "projects": project_table}, f"execution-{filters.region}-{filters.year}",
+              "execution_page_dl")
+st.caption(t("execution.generated", at=dt.date.today().isoformat()))

@@ -1,0 +1,45 @@
+"""Driving the app through its entrypoint in AppTest: open a URL, sign in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from data_access.auth import create_user
+from data_access.db import make_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "dashboard" / "app.py")
+
+
+def app(monkeypatch: pytest.MonkeyPatch, url: str) -> AppTest:
+    monkeypatch.setenv("DATABASE_URL", url)
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def open_url(at: AppTest, url_path: str) -> AppTest:
+    """Open a page by its URL path, as a browser would (hidden pages have no script file)."""
+    pages = at._registered_pages  # noqa: SLF001 - AppTest has no public way to open a URL
+    at._page_hash = next(h for h, info in pages.items() if info.get("url_pathname") == url_path)  # noqa: SLF001
+    return at.run()
+
+
+def sign_in(at: AppTest, username: str, password: str) -> AppTest:
+    """Fill the login form on the login page and submit it."""
+    if not at._registered_pages:  # noqa: SLF001
+        at.run()
+    open_url(at, "login")
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input(password)
+    next(b for b in at.button if b.proto.is_form_submitter).click()
+    return at.run()
+
+
+def signed_in(monkeypatch: pytest.MonkeyPatch, url: str, role: str = "leader") -> AppTest:
+    """A fresh app session signed in as a new user of that role."""
+    with Session(make_engine(url)) as session:
+        create_user(session, f"{role}-test", role, "test-password")
+    return sign_in(app(monkeypatch, url), f"{role}-test", "test-password")

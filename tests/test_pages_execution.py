@@ -1,0 +1,48 @@
+"""执行监控 through the entrypoint: key monitoring figures, filters, project detail, English."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.apptest import signed_in
+
+
+@pytest.fixture
+def page(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> AppTest:
+    at = signed_in(monkeypatch, seeded_url)
+    at.switch_page("../pages/execution.py").run()
+    assert not at.exception
+    return at
+
+
+def test_key_monitoring_matches_the_seed(page: AppTest) -> None:
+    shown = {m.label: m.value for m in page.metric}
+    assert shown["重点监控项目"] == "40" and shown["涉及部门"] == "6" and shown["重点监控预算资金"] == "177.6 亿元"
+
+
+def test_filters_change_the_project_table(page: AppTest) -> None:
+    projects = page.dataframe[1].value
+    assert len(projects) == 200
+    page.toggle(key="execution_key_only").set_value(True).run()
+    assert len(page.dataframe[1].value) == 40
+    page.selectbox(key="execution_dept").select("区卫生健康局").run()
+    table = page.dataframe[1].value
+    assert len(table) == 7 and set(table["预算单位"]) == {"区卫生健康局"}
+    assert set(table["状态"]) <= {"● 正常", "▲ 关注", "■ 预警"}
+
+
+def test_project_detail_shows_targets_with_midyear_progress(page: AppTest) -> None:
+    box = page.selectbox(key="execution_project")
+    box.select_index(next(i for i, o in enumerate(box.options) if o.startswith("HP2022K001 "))).run()
+    assert not page.exception
+    assert any("绩效目标年中监控" in m.value for m in page.markdown)
+    targets = next(df.value for df in page.dataframe if "能否完成" in df.value.columns)
+    assert len(targets) == 4 and set(targets["能否完成"]) <= {"确定能", "有可能", "完全不可能"}
+
+
+def test_english(page: AppTest) -> None:
+    page.session_state["lang"] = "en"
+    page.run()
+    assert [t.value for t in page.title] == ["Execution monitoring"]
+    assert "Key projects" in {m.label for m in page.metric}
