@@ -145,9 +145,9 @@ with st.expander(t("execution.lifecycle", n=len(lifecycle))):
                  hide_index=True, width="stretch")
 
 st.subheader(t("execution.detail"))
-options = dict(zip(projects["project_id"], projects["code"] + " " + projects["name"], strict=True))
-chosen = st.selectbox(t("execution.pick_project"), list(options), format_func=options.get, key="execution_project")
-detail = load_detail(database_url(), data_version(), int(chosen))
+options = dict(zip(projects["code"] + " " + projects["name"], projects["project_id"], strict=True))
+chosen = st.selectbox(t("execution.pick_project"), list(options), key="execution_project")
+detail = load_detail(database_url(), data_version(), int(options[chosen]))
 monthly = detail["monthly"]
 if not monthly.empty:
     st.line_chart(pd.DataFrame({t("execution.spent"): [int(v) / 1_000_000 for v in monthly["spent_cumulative_fen"]]},

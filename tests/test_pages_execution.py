@@ -34,7 +34,7 @@ def test_filters_change_the_project_table(page: AppTest) -> None:
 
 def test_project_detail_shows_targets_with_midyear_progress(page: AppTest) -> None:
     box = page.selectbox(key="execution_project")
-    box.select_index(next(i for i, o in enumerate(box.options) if o.startswith("HP2022K001 "))).run()
+    box.select(next(o for o in box.options if o.startswith("HP2022K001 "))).run()
     assert not page.exception
     assert any("绩效目标年中监控" in m.value for m in page.markdown)
     targets = next(df.value for df in page.dataframe if "能否完成" in df.value.columns)
