@@ -366,7 +366,7 @@ def _huangpu_evaluations_2021(b: _Builder) -> None:
         subjects.append({"department": dept, "subject": policy, "subject_type": "policy", "method": "key", "link": False})
     for i, (dept, project) in enumerate(N.HUANGPU_PROJECT_EVALUATIONS_2021):
         subjects.append({"department": dept, "subject": project, "subject_type": "project",
-                         "method": "review" if i % 3 == 2 else "key", "link": False})
+                         "method": "review" if i % 3 == 2 else "key"})  # linked where a 2021 project has the name
     funds = _split(111 * YI, len(subjects), rng, 0.3, 2.0, unit=WAN)
     grade_list = _grades({"excellent": 5, "good": 27, "fair": 3}, rng)
     rows = [
