@@ -1,0 +1,144 @@
+"""绩效评价: grades by method and subject, scores, shares as the seeds write them, comparisons."""
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from dashboard import charts, tables
+from dashboard.i18n import t
+from dashboard.resources import data_version, database_url, get_engine
+from dashboard.ui import (
+    download_page,
+    download_table,
+    empty_state,
+    glossary,
+    grade_label,
+    money,
+    pct,
+    score,
+    sidebar_filters,
+    yuan_to_fen,
+)
+from data_access.enums import GRADES, METHODS, SUBJECT_TYPES
+from data_access.models import Region
+from data_access.queries import evaluation as q
+from data_access.queries.core import rate, round_rate
+from data_access.queries.kpis import completion_summary, evaluation_kpis, region_names, years
+
+GRADE_KEYS = list(GRADES)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def load(url: str, version: tuple[int, int], region: str, year: int, methods: tuple[str, ...]) -> dict:
+    from sqlalchemy import select
+
+    with Session(get_engine()) as s:
+        bounds = s.execute(select(Region.grade_fair, Region.grade_good, Region.grade_excellent)
+                           .where(Region.name == region)).one()
+        history = [{"region": r, "year": y, **evaluation_kpis(session=s, year=y, region=r)["finance"]}
+                   for r in region_names(session=s) for y in years(session=s, region=r)]
+        return {
+            "kpis": evaluation_kpis(session=s, year=year, region=region),
+            "rows": q.evaluation_rows(session=s, year=year, region=region, methods=methods),
+            "completion": completion_summary(session=s, year=year, region=region, methods=methods),
+            "self_vs": q.self_vs_review(session=s, year=year, region=region),
+            "applied": q.results_application(session=s, year=year, region=region),
+            "history": pd.DataFrame(history),
+            "bounds": list(bounds),
+        }
+
+
+filters = sidebar_filters(with_as_of=False)
+if filters is None:
+    st.stop()
+st.title(t("evaluation.title"))
+glossary("self", "review", "key", "grades", "excellent_good_rate", "completion")
+method_choice = st.segmented_control(t("col.method"), ["finance", *METHODS], default="finance", key="evaluation_method",
+                                     format_func=lambda m: t("evaluation.finance") if m == "finance" else
+                                     tables.label(m, METHODS)) or "finance"
+methods = ("review", "key") if method_choice == "finance" else (method_choice,)
+data = load(database_url(), data_version(), filters.region, filters.year, methods)
+block = data["kpis"]["finance"] if method_choice == "finance" else data["kpis"]["by_method"][method_choice]
+if block["count"] == 0:
+    empty_state("evaluation.none")
+    st.stop()
+
+shares = "；".join(t("evaluation.share", grade=grade_label(g), n=block[g], pct=pct(round_rate(rate(block[g], block["count"]))))
+                  for g in GRADE_KEYS if block[g])
+st.markdown(t("evaluation.sentence", n=block["count"], shares=shares, rate=pct(block["excellent_good_rate"])))
+c1, c2, c3 = st.columns(3)
+c1.metric(t("evaluation.count"), block["count"], border=True)
+c2.metric(t("overview.eg_rate"), pct(block["excellent_good_rate"]), border=True)
+c3.metric(t("evaluation.funds"), money(yuan_to_fen(block["funds_total"])) if block["funds_total"] else "—", border=True)
+comp = data["completion"]
+if comp.count:
+    st.caption(t("evaluation.completion", overall=pct(round_rate(comp.overall)), a=comp.at_100, b=comp.from_90,
+                 c=comp.below_90))
+
+grade_names = {g: grade_label(g) for g in GRADE_KEYS}
+left, right = st.columns(2)
+by_method = pd.DataFrame([{"category": tables.label(m, METHODS), "grade": g, "count": b[g]}
+                          for m, b in data["kpis"]["by_method"].items() for g in GRADE_KEYS if b[g]])
+by_subject = pd.DataFrame([{"category": tables.label(s, SUBJECT_TYPES), "grade": g, "count": b[g]}
+                           for s, b in data["kpis"]["by_subject"].items() for g in GRADE_KEYS if b[g]])
+with left:
+    st.subheader(t("evaluation.by_method"))
+    if not by_method.empty:
+        st.altair_chart(charts.grade_stack(by_method, category_title=t("col.method"), count_title=t("evaluation.count"),
+                                           grade_title=t("col.grade"), grade_labels=grade_names), width="stretch")
+with right:
+    st.subheader(t("evaluation.by_subject"))
+    if not by_subject.empty:
+        st.altair_chart(charts.grade_stack(by_subject, category_title=t("col.subject_type"),
+                                           count_title=t("evaluation.count"), grade_title=t("col.grade"),
+                                           grade_labels=grade_names), width="stretch")
+
+rows = data["rows"]
+st.subheader(t("evaluation.histogram"))
+st.altair_chart(charts.score_histogram(pd.DataFrame({"score": rows["score_centi"] / 100}), score_title=t("col.score"),
+                                       count_title=t("evaluation.count"), bounds=data["bounds"]), width="stretch")
+
+st.subheader(t("evaluation.subjects"))
+subjects = tables.evaluations(rows)
+st.dataframe(subjects, hide_index=True, width="stretch")
+download_table(subjects, f"{filters.region}{filters.year}-evaluations", "evaluation_dl")
+
+st.subheader(t("evaluation.history"))
+history = data["history"]
+if not history.empty:
+    st.dataframe(pd.DataFrame({t("ui.region"): history["region"], t("ui.year"): history["year"],
+                               t("evaluation.count"): history["count"],
+                               **{grade_label(g): history[g] for g in GRADE_KEYS},
+                               t("overview.eg_rate"): [pct(r) for r in history["excellent_good_rate"]]}),
+                 hide_index=True, width="stretch")
+
+st.subheader(t("evaluation.self_vs"))
+sv = data["self_vs"]
+if sv.empty:
+    st.caption(t("evaluation.self_vs_none"))
+else:
+    sv = sv.assign(diff=(sv["self_centi"] - sv["finance_centi"]) / 100)
+    by_dept = sv.groupby("department", as_index=False)["diff"].mean().sort_values("diff", ascending=False)
+    flagged = by_dept[by_dept["diff"] > 5]
+    if not flagged.empty:
+        st.warning(t("evaluation.self_high", depts="、".join(flagged["department"])))
+    st.dataframe(pd.DataFrame({t("col.department"): sv["department"], t("col.subject"): sv["subject"],
+                               t("evaluation.self_score"): [score(int(v)) for v in sv["self_centi"]],
+                               t("evaluation.finance_score"): [score(int(v)) for v in sv["finance_centi"]],
+                               t("evaluation.diff"): [f"{d:+.2f}" for d in sv["diff"]]}), hide_index=True, width="stretch")
+
+st.subheader(t("evaluation.applied"))
+applied = data["applied"]
+if applied.empty:
+    st.caption(t("evaluation.applied_none"))
+else:
+    st.dataframe(pd.DataFrame({
+        t("col.subject"): applied["subject"], t("col.department"): applied["department"],
+        t("col.grade"): [grade_label(g) for g in applied["grade"]],
+        t("evaluation.budget_this"): [money(int(v)) for v in applied["budget_fen"]],
+        t("evaluation.budget_next"): [money(int(v)) if pd.notna(v) else t("evaluation.no_next") for v in applied["next_budget_fen"]],
+        t("evaluation.change"): [pct(round_rate(rate(int(n) - int(b), int(b)))) if pd.notna(n) else "—"
+                                 for b, n in zip(applied["budget_fen"], applied["next_budget_fen"], strict=True)],
+    }), hide_index=True, width="stretch")
+    st.caption(t("evaluation.applied_rule"))
+download_page({"subjects": subjects}, f"evaluation-{filters.region}-{filters.year}", "evaluation_page_dl")

@@ -1,0 +1,70 @@
+"""事前评估: requested against recommended by department, conclusions, cut and cut rate."""
+
+import datetime as dt
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from dashboard import tables
+from dashboard.i18n import t
+from dashboard.resources import data_version, database_url, get_engine
+from dashboard.ui import download_page, download_table, empty_state, glossary, money, pct, sidebar_filters, yuan_to_fen
+from data_access.enums import CONCLUSIONS
+from data_access.queries import exante as q
+from data_access.queries.kpis import ex_ante_kpis
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def load(url: str, version: tuple[int, int], region: str, year: int) -> dict:
+    with Session(get_engine()) as s:
+        return {"kpis": ex_ante_kpis(session=s, year=year, region=region),
+                "depts": q.by_department(session=s, year=year, region=region),
+                "rows": q.assessments(session=s, year=year, region=region)}
+
+
+filters = sidebar_filters(with_as_of=False)
+if filters is None:
+    st.stop()
+st.title(t("exante.title"))
+glossary("ex_ante", "cut_rate")
+data = load(database_url(), data_version(), filters.region, filters.year)
+k = data["kpis"]
+if k["projects"] == 0:
+    empty_state("exante.none")
+    st.stop()
+st.markdown(t("portal.exante.summary", n=k["projects"], d=k["departments"], req=money(yuan_to_fen(k["requested_total"])),
+              cut=money(yuan_to_fen(k["cut_total"])), rate=pct(k["cut_rate"]), rejected=k["not_supported"]))
+c1, c2, c3, c4 = st.columns(4)
+c1.metric(t("exante.requested"), money(yuan_to_fen(k["requested_total"])), border=True)
+c2.metric(t("exante.cut"), money(yuan_to_fen(k["cut_total"])), border=True)
+c3.metric(t("overview.cut_rate"), pct(k["cut_rate"]), border=True)
+c4.metric(t("exante.rejected"), f"{k['not_supported']}（{money(yuan_to_fen(k['rejected_total']))}）", border=True)
+st.caption(t("exante.conclusions", s=k["supported"], p=k["partially_supported"], r=k["not_supported"]))
+
+st.subheader(t("exante.by_department"))
+depts = data["depts"]
+long = pd.concat([
+    pd.DataFrame({"department": depts["department"], "series": t("exante.requested"),
+                  "wan": [int(v) / 1_000_000 for v in depts["requested_fen"]]}),
+    pd.DataFrame({"department": depts["department"], "series": t("exante.recommended"),
+                  "wan": [int(v) / 1_000_000 for v in depts["recommended_fen"]]}),
+])
+chart = alt.Chart(long).mark_bar().encode(
+    y=alt.Y("department:N", title=t("col.department"), sort="-x"), x=alt.X("wan:Q", title=t("exante.wan")),
+    yOffset="series:N", color=alt.Color("series:N", title="", scale=alt.Scale(range=["#999999", "#0072B2"])),
+    tooltip=["department:N", "series:N", alt.Tooltip("wan:Q", format=",.2f")],
+).properties(height=max(220, 36 * len(depts)))
+st.altair_chart(chart, width="stretch")
+
+st.subheader(t("exante.projects"))
+rows = data["rows"]
+table = tables.ex_ante(rows)
+for col, key in (("score_necessity", "exante.d1"), ("score_economy", "exante.d2"), ("score_targets", "exante.d3"),
+                 ("score_feasibility", "exante.d4"), ("score_compliance", "exante.d5")):
+    table[t(key)] = ["" if pd.isna(v) else f"{int(v) / 100:.2f}" for v in rows[col]]
+st.dataframe(table, hide_index=True, width="stretch")
+download_table(table, f"{filters.region}{filters.year}-ex-ante", "exante_dl")
+download_page({"ex_ante": table}, f"ex-ante-{filters.region}-{filters.year}", "exante_page_dl")
+st.caption(t("exante.note", labels="、".join(tables.label(c, CONCLUSIONS) for c in CONCLUSIONS), at=dt.date.today()))

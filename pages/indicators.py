@@ -1,0 +1,81 @@
+"""指标库: counts by level and scope, search and filter, and the projects that use an indicator."""
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from dashboard.i18n import t
+from dashboard.resources import data_version, database_url, get_engine
+from dashboard.ui import download_table, empty_state, glossary, sidebar_filters
+from data_access.enums import LEVEL1, SCOPES
+from data_access.queries import indicators as q
+from data_access.queries.kpis import indicator_kpis
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def load(url: str, version: tuple[int, int], region: str, text: str, level1: str, scope: str, core: bool) -> dict:
+    with Session(get_engine()) as s:
+        found, total = q.search(session=s, region=region, text=text or None, level1=level1 or None,
+                                scope=scope or None, core_only=core)
+        return {"kpis": indicator_kpis(session=s, region=region), "counts": q.counts(session=s, region=region),
+                "found": found, "total": total}
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def load_usage(url: str, version: tuple[int, int], region: str, name: str) -> pd.DataFrame:
+    with Session(get_engine()) as s:
+        return q.projects_using(session=s, region=region, name=name)
+
+
+filters = sidebar_filters(with_as_of=False)
+if filters is None:
+    st.stop()
+st.title(t("indicators.title"))
+glossary("indicators")
+c1, c2, c3, c4 = st.columns([3, 2, 2, 1])
+text = c1.text_input(t("indicators.search"), key="indicators_text")
+level1 = c2.selectbox(t("indicators.level1"), ["", *LEVEL1], format_func=lambda v: v or t("portal.all"),
+                      key="indicators_level1")
+scope = c3.selectbox(t("indicators.scope"), ["", *SCOPES], key="indicators_scope",
+                     format_func=lambda v: t(f"indicators.scope.{v}") if v else t("portal.all"))
+core = c4.toggle(t("indicators.core_only"), key="indicators_core")
+data = load(database_url(), data_version(), filters.region, text.strip(), level1, scope, core)
+k = data["kpis"]
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(t("indicators.total"), f"{k['total']:,}", border=True)
+m2.metric(t("indicators.scope.general"), f"{k['general']:,}", border=True)
+m3.metric(t("indicators.scope.specific"), f"{k['specific']:,}", border=True)
+m4.metric(t("indicators.core"), f"{k['core']:,}", border=True)
+if k["total"] == 0:
+    empty_state("indicators.none")
+    st.stop()
+
+st.subheader(t("indicators.by_level"))
+counts = data["counts"].rename(columns={"level1": t("indicators.level1"), "level2": t("indicators.level2"),
+                                        "total": t("indicators.total"), "general": t("indicators.scope.general"),
+                                        "specific": t("indicators.scope.specific"), "core": t("indicators.core")})
+st.dataframe(counts, hide_index=True, width="stretch")
+
+found = data["found"]
+st.subheader(t("indicators.found", n=data["total"], shown=len(found)))
+if found.empty:
+    empty_state()
+    st.stop()
+table = pd.DataFrame({
+    t("indicators.name"): found["name"], t("indicators.level1"): found["level1"], t("indicators.level2"): found["level2"],
+    t("indicators.scope"): [t(f"indicators.scope.{s}") for s in found["scope"]],
+    t("col.department"): found["department"].fillna(t("indicators.shared")),
+    t("indicators.target"): found["operator"].fillna("") + found["target_value"].fillna("") + found["unit"].fillna(""),
+    t("indicators.core"): ["★" if c else "" for c in found["is_core"]],
+})
+st.dataframe(table, hide_index=True, width="stretch")
+download_table(table, f"{filters.region}-indicators", "indicators_dl")
+
+st.subheader(t("indicators.usage"))
+name = st.selectbox(t("indicators.pick"), sorted(set(found["name"])), key="indicators_pick")
+usage = load_usage(database_url(), data_version(), filters.region, name)
+if usage.empty:
+    st.caption(t("indicators.unused"))
+else:
+    st.dataframe(usage.rename(columns={"year": t("ui.year"), "code": t("execution.code"), "project": t("col.project"),
+                                       "department": t("col.department")}), hide_index=True, width="stretch")

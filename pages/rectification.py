@@ -1,0 +1,95 @@
+"""问题整改: findings by status, category and department, overdue ones, and each one's history."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from dashboard import tables
+from dashboard.i18n import t
+from dashboard.resources import data_version, database_url, get_engine
+from dashboard.ui import download_page, download_table, empty_state, glossary, pct, sidebar_filters
+from data_access.enums import FINDING_STATUSES
+from data_access.queries import rectification as q
+from data_access.queries.core import rate, round_rate
+from data_access.queries.kpis import rectification_kpis
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def load(url: str, version: tuple[int, int], region: str, year: int, as_of: dt.date) -> dict:
+    with Session(get_engine()) as s:
+        return {
+            "kpis": rectification_kpis(session=s, year=year, region=region, as_of=as_of),
+            "by_category": q.counts_by(session=s, year=year, region=region, column="category"),
+            "by_department": q.counts_by(session=s, year=year, region=region, column="department"),
+            "rows": q.finding_rows(session=s, year=year, region=region),
+            "overdue": q.overdue(session=s, year=year, region=region, as_of=as_of),
+        }
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def load_history(url: str, version: tuple[int, int], finding_id: int) -> pd.DataFrame:
+    with Session(get_engine()) as s:
+        return q.history(session=s, finding_id=finding_id)
+
+
+filters = sidebar_filters(with_as_of=False)
+if filters is None:
+    st.stop()
+st.title(t("rectification.title"))
+glossary("rectification", "overdue")
+as_of = st.date_input(t("rectification.as_of"), value=dt.date.today(), key="rectification_as_of")
+data = load(database_url(), data_version(), filters.region, filters.year, as_of)
+k = data["kpis"]
+st.caption(t("rectification.caption", year=filters.year, as_of=as_of.isoformat()))
+if k["findings"] == 0:
+    empty_state("rectification.none")
+    st.stop()
+c1, c2, c3, c4 = st.columns(4)
+c1.metric(t("rectification.findings"), k["findings"], border=True)
+c2.metric(t("overview.completion"), pct(k["completion_rate"]), border=True)
+c3.metric(t("overview.overdue"), k["overdue"], border=True)
+c4.metric(t("rectification.feedback_rate"), pct(round_rate(rate(k["feedback_submitted"], k["findings"]))), border=True)
+st.caption(t("rectification.status_line", done=k["rectified"], doing=k["in_progress"], todo=k["not_started"],
+             fb=k["feedback_submitted"]))
+
+headers = {"findings": t("rectification.findings"), **{s: tables.label(s, FINDING_STATUSES) for s in FINDING_STATUSES}}
+left, right = st.columns(2)
+with left:
+    st.subheader(t("rectification.by_category"))
+    by_cat = data["by_category"].rename(columns={"category": t("col.category"), **headers})
+    st.dataframe(by_cat, hide_index=True, width="stretch")
+with right:
+    st.subheader(t("rectification.by_department"))
+    by_dept = data["by_department"].rename(columns={"department": t("col.department"), **headers})
+    st.dataframe(by_dept, hide_index=True, width="stretch")
+
+st.subheader(t("rectification.overdue_title", n=len(data["overdue"])))
+od = data["overdue"]
+overdue_table = pd.DataFrame({t("col.finding_code"): od["finding_code"], t("col.subject"): od["subject"],
+                              t("col.department"): od["department"], t("col.deadline"): od["deadline"].astype(str),
+                              t("rectification.days"): od["days_overdue"],
+                              t("col.status"): [tables.label(s, FINDING_STATUSES) for s in od["status"]]})
+if od.empty:
+    st.success(t("rectification.no_overdue"))
+else:
+    st.dataframe(overdue_table, hide_index=True, width="stretch")
+
+st.subheader(t("rectification.all"))
+rows = data["rows"]
+all_table = tables.findings(rows)
+st.dataframe(all_table, hide_index=True, width="stretch")
+download_table(all_table, f"{filters.region}{filters.year}-findings", "rectification_dl")
+
+st.subheader(t("rectification.history"))
+options = dict(zip(rows["finding_code"] + " " + rows["subject"], rows["id"], strict=True))
+chosen = st.selectbox(t("rectification.pick"), list(options), key="rectification_pick")
+hist = load_history(database_url(), data_version(), int(options[chosen]))
+st.dataframe(pd.DataFrame({
+    t("rectification.when"): [str(v)[:16] for v in hist["changed_at"]], t("rectification.who"): hist["changed_by"],
+    t("rectification.from"): [tables.label(s, FINDING_STATUSES) for s in hist["from_status"]],
+    t("rectification.to"): [tables.label(s, FINDING_STATUSES) for s in hist["to_status"]],
+    t("rectification.comment"): hist["comment"].fillna("")}), hide_index=True, width="stretch")
+download_page({"findings": all_table, "overdue": overdue_table, "by_category": by_cat, "by_department": by_dept},
+              f"rectification-{filters.region}-{filters.year}", "rectification_page_dl")
