@@ -40,7 +40,7 @@ def test_catalogue_has_both_languages_and_every_used_key() -> None:
     assert all(zh.strip() and en.strip() for zh, en in cat.values())
     used: set[str] = set()
     for source in [*ROOT.glob("pages/*.py"), *ROOT.glob("dashboard/*.py")]:
-        used |= set(re.findall(r"""\bt\(\s*["']([a-z0-9_.\-]+)["']""", source.read_text(encoding="utf-8")))
+        used |= set(re.findall(r"""\bt\(\s*["']([a-z0-9_.\-]+)["']\s*[,)]""", source.read_text(encoding="utf-8")))
     from dashboard.app import PAGES
 
     used |= {title for _p, _s, _r, title, _i in PAGES} | {section for _p, section, *_ in PAGES}

@@ -1,0 +1,63 @@
+"""Publishing and status changes, each with who and when, and an audit row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlmodel import Session
+
+from data_access.audit import record
+from data_access.models import Evaluation, ExAnte, Finding, FindingStatusChange
+
+ENTITIES = {"evaluation": Evaluation, "finding": Finding, "ex_ante": ExAnte}
+
+
+class PublishingError(Exception):
+    """A change was refused; the message is for people (Chinese)."""
+
+
+def set_published(
+    session: Session, entity: str, ids: Iterable[int], published: bool, actor: str,
+    allowed_department_ids: frozenset[int] | None = None,
+) -> int:
+    """Publish or unpublish records in one transaction; returns how many changed."""
+    model = ENTITIES[entity]
+    rows = [session.get(model, i) for i in ids]
+    if any(r is None for r in rows):
+        raise PublishingError("所选记录已不存在，请刷新页面后重试")
+    if allowed_department_ids is not None:
+        outside = [r for r in rows if r.department_id not in allowed_department_ids]  # type: ignore[union-attr]
+        if outside:
+            raise PublishingError(f"您无权公开其他单位的记录（{len(outside)} 条），未作任何改动")
+    now = dt.datetime.now(dt.UTC)
+    changed = 0
+    for row in rows:
+        if row.published == published:  # type: ignore[union-attr]
+            continue
+        row.published = published  # type: ignore[union-attr]
+        row.published_at = now if published else None  # type: ignore[union-attr]
+        row.published_by = actor if published else None  # type: ignore[union-attr]
+        session.add(row)
+        record(session, actor, "publish" if published else "unpublish", entity=entity, entity_id=row.id)  # type: ignore[union-attr]
+        changed += 1
+    session.commit()
+    return changed
+
+
+def change_finding_status(session: Session, finding_id: int, to_status: str, actor: str, comment: str | None = None) -> None:
+    """Move a finding to a new status, appending to its history (never rewritten)."""
+    finding = session.get(Finding, finding_id)
+    if finding is None:
+        raise PublishingError("问题不存在")
+    if finding.status == to_status:
+        return
+    session.add(FindingStatusChange(finding_id=finding_id, changed_by=actor, from_status=finding.status,
+                                    to_status=to_status, comment=comment))
+    record(session, actor, "finding_status", entity="finding", entity_id=finding_id,
+           detail={"from": finding.status, "to": to_status, "comment": comment})
+    finding.status = to_status
+    if to_status == "rectified" and finding.rectified_date is None:
+        finding.rectified_date = dt.date.today()
+    session.add(finding)
+    session.commit()

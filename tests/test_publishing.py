@@ -1,0 +1,62 @@
+"""Publishing: finance staff publish a record and the portal shows it at once; scope; history."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+from data_access.auth import create_user
+from data_access.db import make_engine
+from data_access.models import AuditLog, Evaluation, Finding, FindingStatusChange
+from data_access.publishing import PublishingError, change_finding_status, set_published
+from tests.apptest import app, sign_in
+
+HIDDEN = "区老人院运营"  # a 2022 review result the sample leaves unpublished
+
+
+def _portal_subjects(at) -> set[str]:  # type: ignore[no-untyped-def]
+    at.switch_page("../pages/portal_evaluations.py").run()
+    return set(at.dataframe[0].value["评价对象"])
+
+
+def test_finance_publishes_and_portal_shows_it(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
+    engine = make_engine(seeded_url)
+    with Session(engine) as s:
+        create_user(s, "fin1", "finance", "finance-password")
+        hidden_id = s.execute(select(Evaluation.id).where(Evaluation.subject == HIDDEN,
+                                                          Evaluation.method == "review")).scalar_one()
+    visitor = app(monkeypatch, seeded_url).run()
+    assert HIDDEN not in _portal_subjects(visitor)
+    staff = sign_in(app(monkeypatch, seeded_url), "fin1", "finance-password")
+    staff.switch_page("../pages/publishing.py").run()
+    assert not staff.exception
+    with Session(engine) as s:
+        assert set_published(s, "evaluation", [hidden_id], True, "fin1") == 1
+    visitor.run()
+    assert HIDDEN in _portal_subjects(visitor)
+    with Session(engine) as s:
+        row = s.get(Evaluation, hidden_id)
+        assert row.published_by == "fin1" and row.published_at is not None
+        assert s.execute(select(AuditLog).where(AuditLog.action == "publish", AuditLog.entity_id == hidden_id)).first()
+
+
+def test_finance_scope_limits_publishing(seeded_url: str) -> None:
+    with Session(make_engine(seeded_url)) as s:
+        row = s.execute(select(Evaluation).where(Evaluation.subject == HIDDEN, Evaluation.method == "review")).scalar_one()
+        with pytest.raises(PublishingError, match="无权"):
+            set_published(s, "evaluation", [row.id], True, "fin2", allowed_department_ids=frozenset({-1}))
+        s.refresh(row)
+        assert row.published is False
+
+
+def test_status_change_appends_history(seeded_url: str) -> None:
+    with Session(make_engine(seeded_url)) as s:
+        finding = s.execute(select(Finding).where(Finding.status == "in_progress")).scalars().first()
+        before = s.execute(select(FindingStatusChange).where(FindingStatusChange.finding_id == finding.id)).all()
+        change_finding_status(s, finding.id, "rectified", "fin1", "书面反馈已收到")
+        history = s.execute(select(FindingStatusChange).where(FindingStatusChange.finding_id == finding.id)
+                            .order_by(FindingStatusChange.id)).scalars().all()
+        assert len(history) == len(before) + 1
+        assert (history[-1].from_status, history[-1].to_status, history[-1].changed_by) == ("in_progress", "rectified", "fin1")
+        assert s.get(Finding, finding.id).status == "rectified"
