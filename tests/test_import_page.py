@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from data_access.auth import create_user
 from data_access.db import make_engine
 from data_access.models import Department, Monitoring, Project, Region, UploadBatch
+from tests.apptest import sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
@@ -36,11 +37,8 @@ def app_db(seeded_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def login(username: str | None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60).run()
-    if username:
-        at.text_input(key="login_username").input(username)
-        at.text_input(key="login_password").input(PASSWORD)
-        at.button[0].click().run()
-    if username:
+    if username:  # the default page is the public portal: sign in on the login page
+        sign_in(at, username, PASSWORD)
         return at.switch_page("../pages/upload.py").run()
     # Anonymous visitors get a login stand-in registered under the page's URL (/upload), not its
     # file, which AppTest.switch_page cannot name: open that URL's page as a browser would.
@@ -166,9 +164,7 @@ def test_the_page_in_english(app_db: str) -> None:
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["lang"] = "en"
     at.run()
-    at.text_input(key="login_username").input("clerk")
-    at.text_input(key="login_password").input(PASSWORD)
-    at.button[0].click().run()
+    sign_in(at, "clerk", PASSWORD)
     at.switch_page("../pages/upload.py").run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Data upload"
