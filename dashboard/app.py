@@ -80,6 +80,6 @@ def build_navigation(role: str | None) -> dict[str, list]:  # type: ignore[type-
 st.set_page_config(page_title=t("app.title"), page_icon=":material/account_balance:", layout="wide")
 language_switch()
 user = current_user()
-navigation = st.navigation(build_navigation(user.role if user else None))
+navigation = st.navigation(build_navigation(user.role if user else None), expanded=True)
 logout_button()
 navigation.run()

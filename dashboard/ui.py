@@ -161,12 +161,18 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
     return _neutralise(df).to_csv(index=False).encode("utf-8-sig")
 
 
+def sheet_name(name: str) -> str:
+    """A valid Excel sheet name: no []:*?/\\ characters, at most 31 characters."""
+    cleaned = "".join("-" if c in '[]:*?/\\' else c for c in name).strip("'")
+    return cleaned[:31] or "Sheet1"
+
+
 def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     """One workbook, a sheet per table (names cut to Excel's 31 characters)."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
         for name, df in sheets.items():
-            _neutralise(df).to_excel(writer, sheet_name=name[:31] or "Sheet1", index=False)
+            _neutralise(df).to_excel(writer, sheet_name=sheet_name(name), index=False)
     return buffer.getvalue()
 
 

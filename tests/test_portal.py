@@ -118,3 +118,12 @@ def test_permalink_reopens_the_same_view(monkeypatch: pytest.MonkeyPatch, db: st
     assert not at.exception
     table = at.dataframe[0].value
     assert len(table) == 2 and set(table["等级"]) == {"优"}  # 1 key project + 1 department rated 优
+
+
+def test_workbook_sheet_names_are_valid_whatever_the_title() -> None:
+    from openpyxl import load_workbook
+
+    from dashboard.ui import to_xlsx_bytes
+
+    data = to_xlsx_bytes({"黄埔区2022-Annex 1: results summary [draft]?": pd.DataFrame({"a": [1]})})
+    assert load_workbook(io.BytesIO(data)).sheetnames == ["黄埔区2022-Annex 1- results summar"]

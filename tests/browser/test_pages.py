@@ -1,0 +1,75 @@
+"""Every page in a real browser, in Chinese and English: screenshots kept, no error box anywhere."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session
+
+from data_access.auth import create_user
+from data_access.db import make_engine
+from tests.browser.conftest import no_error_box, screenshot, wait_ready
+
+PUBLIC = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes"]
+INTERNAL = ["overview", "execution", "evaluation", "rectification", "exante", "indicators",
+            "upload", "upload_history", "submissions", "publishing", "users", "audit"]
+
+
+@pytest.fixture(scope="module")
+def admin(app_server) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    with Session(make_engine(app_server.db_url)) as session:
+        create_user(session, "browser-admin", "admin", "browser-password")
+    return "browser-admin", "browser-password"
+
+
+def _sign_in(page, base: str, user: tuple[str, str]) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{base}/login")
+    wait_ready(page)
+    page.get_by_label("用户名").fill(user[0])
+    page.get_by_label("密码").fill(user[1])
+    page.get_by_role("button", name="登录").click()
+    wait_ready(page)
+
+
+def test_public_pages_anonymous(page, app_server) -> None:  # type: ignore[no-untyped-def]
+    for name in PUBLIC:
+        for lang in ("zh", "en"):
+            page.goto(f"{app_server.url}/{name}?lang={lang}")
+            wait_ready(page)
+            no_error_box(page)
+            screenshot(page, f"public-{name}-{lang}")
+    # An internal URL shows the login form and no data.
+    page.goto(f"{app_server.url}/execution")
+    wait_ready(page)
+    page.get_by_text("工作人员登录").wait_for(state="visible")
+    assert page.locator('[data-testid="stMetric"]').count() == 0
+
+
+def test_internal_pages_signed_in(page, app_server, admin) -> None:  # type: ignore[no-untyped-def]
+    _sign_in(page, app_server.url, admin)
+    assert page.get_by_text("领导驾驶舱").first.is_visible()
+    for name in INTERNAL:
+        for lang in ("zh", "en"):
+            # Streamlit keeps the session across client-side navigation; a full reload would sign out.
+            href = f"{app_server.url}/" if name == "overview" else f"{app_server.url}/{name}"  # the default page is /
+            page.locator(f'[data-testid="stSidebarNav"] a[href="{href}"]').first.click()
+            wait_ready(page)
+            if lang == "en":
+                page.get_by_text("English", exact=True).click()
+                wait_ready(page)
+            no_error_box(page)
+            screenshot(page, f"internal-{name}-{lang}")
+            if lang == "en":
+                page.get_by_text("中文", exact=True).click()
+                wait_ready(page)
+
+
+def test_permalink_and_download(page, app_server) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{app_server.url}/portal_evaluations?region=荔湾区&year=2020&annex=3&grade=excellent")
+    wait_ready(page)
+    no_error_box(page)
+    page.get_by_text("附件3 重点评价报告（荔湾区 2020）").wait_for(state="visible")
+    with page.expect_download() as info:
+        page.locator('[data-testid="stDownloadButton"] button', has_text="CSV").first.click()
+    content = info.value.path().read_text(encoding="utf-8-sig")
+    assert "区人力和社会保障局" in content and "优" in content
+    screenshot(page, "public-permalink")
