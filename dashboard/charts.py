@@ -10,11 +10,12 @@ from dashboard.ui import GRADE_COLOURS, STATUS_COLOUR
 
 def execution_curve(df: pd.DataFrame, *, month_title: str, rate_title: str, series_title: str) -> alt.Chart:
     """Cumulative execution rate by month against the time-progress line (df: month, series, rate)."""
+    order = list(dict.fromkeys(df["series"]))  # execution first (solid blue), time progress second (dashed grey)
     base = alt.Chart(df).encode(
         x=alt.X("month:O", title=month_title),
         y=alt.Y("rate:Q", title=rate_title, scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("series:N", title=series_title, scale=alt.Scale(range=["#0072B2", "#999999"])),
-        strokeDash=alt.StrokeDash("series:N", legend=None, scale=alt.Scale(range=[[1, 0], [6, 4]])),
+        color=alt.Color("series:N", title=series_title, scale=alt.Scale(domain=order, range=["#0072B2", "#999999"])),
+        strokeDash=alt.StrokeDash("series:N", legend=None, scale=alt.Scale(domain=order, range=[[1, 0], [6, 4]])),
         tooltip=["month:O", "series:N", alt.Tooltip("rate:Q", format=".2f")],
     )
     return (base.mark_line(point=True) + base.mark_text(dy=-10, fontSize=10).encode(text=alt.Text("rate:Q", format=".1f"))

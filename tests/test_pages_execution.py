@@ -46,3 +46,18 @@ def test_english(page: AppTest) -> None:
     page.run()
     assert [t.value for t in page.title] == ["Execution monitoring"]
     assert "Key projects" in {m.label for m in page.metric}
+
+
+def test_curve_draws_execution_solid_blue_and_time_progress_dashed(page: AppTest) -> None:
+    import json
+
+    import pyarrow as pa
+
+    chart = page.get("vega_lite_chart")[0]
+    spec = json.loads(chart.proto.spec)
+    layer = spec["layer"][0]["encoding"]
+    assert layer["color"]["scale"]["domain"] == ["预算执行率", "序时进度"]
+    assert layer["color"]["scale"]["range"][0] == "#0072B2" and layer["strokeDash"]["scale"]["range"][0] == [1, 0]
+    data = pa.ipc.open_stream(chart.proto.datasets[0].data.data).read_pandas()
+    december = data[(data["month"] == 12)].set_index("series")["rate"]
+    assert december["预算执行率"] == 88.48 and december["序时进度"] == 100.0
