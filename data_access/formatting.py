@@ -34,9 +34,16 @@ def wan(fen: int | None, places: int = 2) -> str:
 def money(fen: int | None, lang: str = "zh") -> str:
     """亿元 from 0.1 亿 up (the seeds write 0.79 亿元, 0.12 亿元), else 万元 (4,878.53 万元)."""
     fen = int(fen or 0)
+    if lang != "zh":  # English readers count in millions and billions
+        yuan_value = Decimal(fen) / 100
+        if abs(yuan_value) >= 1_000_000_000:
+            return f"¥{_trim(yuan_value / 1_000_000_000, 2, grouping=True)} bn"
+        if abs(yuan_value) >= 1_000_000:
+            return f"¥{_trim(yuan_value / 1_000_000, 2, grouping=True)} m"
+        return f"¥{_trim(yuan_value, 2, grouping=True)}"
     if abs(fen) >= FEN_PER_YI // 10:
-        return f"{yi(fen)} 亿元" if lang == "zh" else f"{yi(fen)} hundred million yuan"
-    return f"{wan(fen)} 万元" if lang == "zh" else f"{wan(fen)} ten thousand yuan"
+        return f"{yi(fen)} 亿元"
+    return f"{wan(fen)} 万元"
 
 
 def percent(value: Decimal | None, places: int = 2) -> str:
