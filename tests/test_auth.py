@@ -1,0 +1,87 @@
+"""Accounts: argon2 hashes, lockout, wrong passwords, the create-user command, demo accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+from data_access.auth import (
+    LOCKOUT,
+    MAX_FAILURES,
+    AuthError,
+    authenticate,
+    create_demo_users,
+    create_user,
+    verify_password,
+)
+from data_access.db import make_engine
+from data_access.models import AuditLog, User
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_password_stored_only_as_argon2id(session: Session) -> None:
+    user = create_user(session, "clerk", "finance", "correct horse battery")
+    assert user.password_hash.startswith("$argon2id$") and "correct horse" not in user.password_hash
+    assert verify_password(user.password_hash, "correct horse battery")
+    assert not verify_password(user.password_hash, "wrong")
+    logged = " ".join(a.detail_json or "" for a in session.execute(select(AuditLog)).scalars())
+    assert "correct horse" not in logged
+
+
+def test_lockout_after_repeated_failures(session: Session) -> None:
+    create_user(session, "clerk", "finance", "correct horse battery")
+    now = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
+    for _ in range(MAX_FAILURES - 1):
+        assert authenticate(session, "clerk", "nope", now=now).reason == "wrong_password"
+    assert authenticate(session, "clerk", "nope", now=now).reason == "locked"
+    # Even the right password is refused while locked, and accepted once the lock has passed.
+    assert authenticate(session, "clerk", "correct horse battery", now=now + dt.timedelta(minutes=1)).reason == "locked"
+    assert authenticate(session, "clerk", "correct horse battery", now=now + LOCKOUT + dt.timedelta(seconds=1)).ok
+    actions = [a.action for a in session.execute(select(AuditLog).order_by(AuditLog.id)).scalars()]
+    assert actions.count("login_failed") == MAX_FAILURES and "login_locked" in actions and actions[-1] == "login"
+
+
+def test_unknown_and_inactive_users(session: Session) -> None:
+    assert authenticate(session, "ghost", "x").reason == "unknown"
+    user = create_user(session, "gone", "leader", "a long password")
+    user.is_active = False
+    session.add(user)
+    session.commit()
+    assert authenticate(session, "gone", "a long password").reason == "inactive"
+
+
+@pytest.mark.parametrize(("username", "role", "password", "message"), [
+    ("", "admin", "long enough", "用户名不能为空"),
+    ("x", "boss", "long enough", "角色"),
+    ("x", "admin", "short", "至少"),
+])
+def test_create_user_refusals(session: Session, username: str, role: str, password: str, message: str) -> None:
+    with pytest.raises(AuthError, match=message):
+        create_user(session, username, role, password)
+
+
+def test_demo_users_only_on_first_start_with_random_passwords(session: Session) -> None:
+    first = create_demo_users(session)
+    assert set(first) == {"admin", "finance", "leader"} and len(set(first.values())) == 3
+    assert all(len(p) >= 12 for p in first.values())
+    assert create_demo_users(session) == {}
+
+
+def test_create_user_command(db_url: str) -> None:
+    env = {**os.environ, "PERF_PASSWORD": "a good password"}
+    cmd = [sys.executable, "-m", "data_access", "--db", db_url, "create-user", "--role", "admin", "chief"]
+    done = subprocess.run(cmd, check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    again = subprocess.run(cmd, check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 1 and "已存在" in again.stderr
+    with Session(make_engine(db_url)) as s:
+        user = s.execute(select(User).where(User.username == "chief")).scalar_one()
+        assert user.role == "admin" and user.password_hash.startswith("$argon2id$")
