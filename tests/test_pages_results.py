@@ -1,0 +1,73 @@
+"""Evaluation, rectification, ex-ante and indicator pages through the entrypoint."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.apptest import signed_in
+
+
+@pytest.fixture
+def at(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> AppTest:
+    return signed_in(monkeypatch, seeded_url)
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_evaluation_page_writes_grades_as_the_seed(at: AppTest) -> None:
+    at.switch_page("../pages/evaluation.py").run()
+    assert not at.exception
+    assert "经评价绩效等级为：优：4 个，占 10.53%；良：31 个，占 81.58%；中：3 个，占 7.89%。优良率为 92.11%" in \
+        " ".join(m.value for m in at.markdown)
+    assert _metrics(at)["评价个数"] == "38"
+    at.segmented_control(key="evaluation_method").set_value("self").run()
+    assert _metrics(at)["评价个数"] == "204"
+    at.selectbox(key="filter_region").select("荔湾区").run()
+    assert _metrics(at)["评价个数"] == "3755" and _metrics(at)["财政评价优良率"] == "90.71%"
+    at.segmented_control(key="evaluation_method").set_value("review").run()
+    assert "总体预算完成率 98.00%" in " ".join(c.value for c in at.caption)
+
+
+def test_rectification_page_as_of_date(at: AppTest) -> None:
+    at.switch_page("../pages/rectification.py").run()
+    at.selectbox(key="filter_year_黄埔区").select(2021).run()
+    at.date_input(key="rectification_as_of").set_value(dt.date(2023, 6, 30)).run()
+    assert not at.exception
+    shown = _metrics(at)
+    assert shown["书面反馈率"] == "100.00%" and int(shown["发现问题"]) > 35
+    history = at.dataframe[-1].value
+    assert list(history["新状态"])[0] == "未整改"  # every history starts when the finding is filed
+
+
+def test_exante_page(at: AppTest) -> None:
+    at.switch_page("../pages/exante.py").run()
+    assert not at.exception
+    shown = _metrics(at)
+    assert shown["申报金额"] == "16.6 亿元" and shown["建议核减"] == "3.79 亿元" and shown["事前评估核减率"] == "23.25%"
+    assert len(at.dataframe[0].value) == 34
+
+
+def test_indicator_page_search(at: AppTest) -> None:
+    at.switch_page("../pages/indicators.py").run()
+    at.selectbox(key="filter_region").select("荔湾区").run()
+    assert not at.exception
+    shown = _metrics(at)
+    assert (shown["指标总数"], shown["通用指标"], shown["个性指标"], shown["核心指标"]) == ("7,104", "225", "6,879", "7,104")
+    at.text_input(key="indicators_text").input("满意度").run()
+    found = at.dataframe[1].value
+    assert len(found) > 0 and all("满意度" in n or "满意度" in d for n, d in zip(found["指标名称"], found["预算单位"],
+                                                                            strict=True))
+
+
+@pytest.mark.parametrize("page", ["evaluation", "rectification", "exante", "indicators"])
+def test_pages_in_english(at: AppTest, page: str) -> None:
+    at.session_state["lang"] = "en"
+    at.switch_page(f"../pages/{page}.py").run()
+    assert not at.exception
+    title = at.title[0].value
+    assert title.isascii() and title in {"Evaluation results", "Rectification", "Ex-ante assessment", "Indicator library"}
