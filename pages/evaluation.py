@@ -141,4 +141,5 @@ else:
                                  for b, n in zip(applied["budget_fen"], applied["next_budget_fen"], strict=True)],
     }), hide_index=True, width="stretch")
     st.caption(t("evaluation.applied_rule"))
-download_page({"subjects": subjects}, f"evaluation-{filters.region}-{filters.year}", "evaluation_page_dl")
+download_page({t("evaluation.by_method"): by_method, t("evaluation.by_subject"): by_subject,
+               t("evaluation.subjects"): subjects}, f"evaluation-{filters.region}-{filters.year}", "evaluation_page_dl")

@@ -170,6 +170,7 @@ if not ev.empty:
 if not detail["findings"].empty:
     st.dataframe(detail["findings"], hide_index=True)
 
-download_page({"departments": dept_table, "projects": project_table}, f"execution-{filters.region}-{filters.year}",
+download_page({t("execution.curve"): curve_long, t("execution.by_department"): dept_table,
+               t("execution.projects_title"): project_table}, f"execution-{filters.region}-{filters.year}",
               "execution_page_dl")
 st.caption(t("execution.generated", at=dt.date.today().isoformat()))
