@@ -35,27 +35,40 @@ if rows.empty:
     st.stop()
 if user.department_ids is not None:
     rows = rows[rows["department_id"].isin(user.department_ids)]
-edited = st.data_editor(
-    pd.DataFrame({"id": rows["id"], t("publishing.name"): rows["name"], t("col.department"): rows["department"],
-                  t("publishing.published"): rows["published"].astype(bool),
-                  t("publishing.by"): rows["published_by"].fillna(""),
-                  t("publishing.at"): [str(v)[:16] if v is not None and not pd.isna(v) else "" for v in rows["published_at"]]}),
-    hide_index=True, width="stretch", disabled=["id", t("publishing.name"), t("col.department"), t("publishing.by"),
-                                                  t("publishing.at")], column_config={"id": None},
-    key=f"publishing_editor_{entity}_{filters.region}_{filters.year}")
-want = dict(zip(edited["id"], edited[t("publishing.published")], strict=True))
-have = dict(zip(rows["id"], rows["published"].astype(bool), strict=True))
-to_publish = [int(i) for i, v in want.items() if v and not have[i]]
-to_hide = [int(i) for i, v in want.items() if not v and have[i]]
-st.caption(t("publishing.pending", p=len(to_publish), u=len(to_hide)))
-if st.button(t("publishing.save"), type="primary", disabled=not (to_publish or to_hide), key="publishing_save"):
+labels = {int(i): f"{n}（{d}）" for i, n, d in zip(rows["id"], rows["name"], rows["department"], strict=True)}
+st.dataframe(pd.DataFrame({
+    t("publishing.name"): rows["name"], t("col.department"): rows["department"],
+    t("publishing.published"): ["✓" if p else "" for p in rows["published"]],
+    t("publishing.by"): rows["published_by"].fillna(""),
+    t("publishing.at"): [str(v)[:16] if v is not None and not pd.isna(v) else "" for v in rows["published_at"]],
+}), hide_index=True, width="stretch")
+
+
+def apply(ids: list[int], published: bool) -> None:
     try:
         with Session(get_engine()) as session:
-            n = set_published(session, entity, to_publish, True, user.username, user.department_ids)
-            n += set_published(session, entity, to_hide, False, user.username, user.department_ids)
+            n = set_published(session, entity, ids, published, user.username, user.department_ids)
     except PublishingError as exc:
         st.error(str(exc))
-    else:
-        bump_data_version()
-        st.success(t("publishing.saved", n=n))
-        st.rerun()
+        return
+    bump_data_version()
+    st.session_state["publishing_notice"] = t("publishing.saved", n=n)
+    st.rerun()
+
+
+left, right = st.columns(2)
+with left:
+    hidden = [i for i, p in zip(rows["id"], rows["published"], strict=True) if not p]
+    chosen = st.multiselect(t("publishing.to_publish"), [int(i) for i in hidden], format_func=labels.get,
+                            key=f"publishing_add_{entity}")
+    if st.button(t("publishing.publish"), type="primary", disabled=not chosen, key="publishing_publish"):
+        apply(chosen, True)
+with right:
+    shown = [i for i, p in zip(rows["id"], rows["published"], strict=True) if p]
+    withdraw = st.multiselect(t("publishing.to_withdraw"), [int(i) for i in shown], format_func=labels.get,
+                              key=f"publishing_remove_{entity}")
+    if st.button(t("publishing.withdraw"), disabled=not withdraw, key="publishing_withdraw"):
+        apply(withdraw, False)
+notice = st.session_state.pop("publishing_notice", None)
+if notice:
+    st.success(notice)

@@ -75,3 +75,27 @@ def test_permalink_and_download(page, app_server) -> None:  # type: ignore[no-un
     content = info.value.path().read_text(encoding="utf-8-sig")
     assert "区人力和社会保障局" in content and "优" in content
     screenshot(page, "public-permalink")
+
+
+def test_finance_publishes_and_the_portal_shows_it(page, app_server) -> None:  # type: ignore[no-untyped-def]
+    with Session(make_engine(app_server.db_url)) as session:
+        create_user(session, "browser-finance", "finance", "finance-password")
+    hidden = "区老人院运营"
+    page.goto(f"{app_server.url}/portal_evaluations?region=黄埔区&year=2022&annex=2")
+    wait_ready(page)
+    assert page.get_by_text(hidden).count() == 0
+    _sign_in(page, app_server.url, ("browser-finance", "finance-password"))
+    page.locator('[data-testid="stSidebarNav"] a[href$="/publishing"]').first.click()
+    wait_ready(page)
+    page.get_by_label("选择要公开的记录").click()
+    page.get_by_role("option", name=f"{hidden}（区民政局）").click()
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="公开", exact=True).click()
+    wait_ready(page)
+    page.get_by_text("已更新 1 条记录").wait_for(state="visible")
+    screenshot(page, "internal-publishing-done")
+    page.goto(f"{app_server.url}/portal_evaluations?region=黄埔区&year=2022&annex=2")  # as any visitor would
+    wait_ready(page)
+    assert page.get_by_text(hidden).count() > 0  # a cell of the annex table (the grid keeps cells in the DOM)
+    no_error_box(page)
+    screenshot(page, "public-after-publishing")
