@@ -60,13 +60,13 @@ left, right = st.columns(2)
 with left:
     hidden = [i for i, p in zip(rows["id"], rows["published"], strict=True) if not p]
     chosen = st.multiselect(t("publishing.to_publish"), [int(i) for i in hidden], format_func=labels.get,
-                            key=f"publishing_add_{entity}")
+                            key=f"publishing_add_{entity}", placeholder=t("publishing.pick"))
     if st.button(t("publishing.publish"), type="primary", disabled=not chosen, key="publishing_publish"):
         apply(chosen, True)
 with right:
     shown = [i for i, p in zip(rows["id"], rows["published"], strict=True) if p]
     withdraw = st.multiselect(t("publishing.to_withdraw"), [int(i) for i in shown], format_func=labels.get,
-                              key=f"publishing_remove_{entity}")
+                              key=f"publishing_remove_{entity}", placeholder=t("publishing.pick"))
     if st.button(t("publishing.withdraw"), disabled=not withdraw, key="publishing_withdraw"):
         apply(withdraw, False)
 notice = st.session_state.pop("publishing_notice", None)

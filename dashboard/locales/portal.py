@@ -61,6 +61,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "publishing.to_publish": ("选择要公开的记录", "Records to publish"),
     "publishing.to_withdraw": ("选择要撤回公开的记录", "Records to withdraw"),
     "publishing.publish": ("公开", "Publish"),
+    "publishing.pick": ("点击选择，可多选", "Click to choose; several allowed"),
     "publishing.withdraw": ("撤回公开", "Withdraw"),
     "publishing.saved": ("已更新 {n} 条记录", "{n} records updated"),
     "users.title": ("用户管理", "Users"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
+import pandas as pd
 from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select
 from sqlalchemy.sql import ColumnElement, Select
 
@@ -204,3 +205,8 @@ def sum_int(expr):  # type: ignore[no-untyped-def]
 def count_if(condition):  # type: ignore[no-untyped-def]
     """COUNT of rows meeting a condition, portable across SQLite and PostgreSQL."""
     return sum_int(case((condition, 1), else_=0))
+
+
+def frame(session, stmt) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """A statement's rows as a DataFrame with its column names (also when there are no rows)."""
+    return pd.DataFrame(session.execute(stmt).mappings().all(), columns=[c.name for c in stmt.selected_columns])

@@ -8,11 +8,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from data_access.models import Department, Evaluation, Project, Region
-from data_access.queries.core import grade_expr
-
-
-def _frame(session: Session, stmt) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    return pd.DataFrame(session.execute(stmt).mappings().all(), columns=[c.name for c in stmt.selected_columns])
+from data_access.queries.core import frame, grade_expr
 
 
 def evaluation_rows(
@@ -30,7 +26,7 @@ def evaluation_rows(
     )
     if subject_type:
         stmt = stmt.where(Evaluation.subject_type == subject_type)
-    return _frame(session, stmt)
+    return frame(session, stmt)
 
 
 def self_vs_review(*, session: Session, year: int, region: str) -> pd.DataFrame:
@@ -47,7 +43,7 @@ def self_vs_review(*, session: Session, year: int, region: str) -> pd.DataFrame:
         .where(Region.name == region, own.year == year, own.method == "self")
         .order_by(Department.name, own.subject)
     )
-    return _frame(session, stmt)
+    return frame(session, stmt)
 
 
 def results_application(*, session: Session, year: int, region: str) -> pd.DataFrame:
@@ -67,4 +63,4 @@ def results_application(*, session: Session, year: int, region: str) -> pd.DataF
         .where(Region.name == region, Evaluation.year == year, Evaluation.method.in_(("review", "key")))
         .order_by(Evaluation.score_centi.desc())
     )
-    return _frame(session, stmt)
+    return frame(session, stmt)

@@ -7,11 +7,7 @@ from sqlalchemy import case, func, select
 from sqlmodel import Session
 
 from data_access.models import Department, ExAnte, Region
-from data_access.queries.core import sum_int
-
-
-def _frame(session: Session, stmt) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    return pd.DataFrame(session.execute(stmt).mappings().all(), columns=[c.name for c in stmt.selected_columns])
+from data_access.queries.core import frame, sum_int
 
 
 def by_department(*, session: Session, year: int, region: str) -> pd.DataFrame:
@@ -27,7 +23,7 @@ def by_department(*, session: Session, year: int, region: str) -> pd.DataFrame:
         .group_by(Department.name)
         .order_by(sum_int(ExAnte.requested_fen).desc())
     )
-    return _frame(session, stmt)
+    return frame(session, stmt)
 
 
 def assessments(*, session: Session, year: int, region: str) -> pd.DataFrame:
@@ -41,6 +37,6 @@ def assessments(*, session: Session, year: int, region: str) -> pd.DataFrame:
         .where(Region.name == region, ExAnte.year == year)
         .order_by(Department.name, ExAnte.name)
     )
-    df = _frame(session, stmt)
+    df = frame(session, stmt)
     df["cut_fen"] = (df["requested_fen"] - df["recommended_fen"]).where(df["conclusion"] != "rejected", 0)
     return df

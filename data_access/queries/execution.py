@@ -7,12 +7,8 @@ from sqlalchemy import distinct, func, select
 from sqlmodel import Session
 
 from data_access.models import Evaluation, Finding, Indicator, Monitoring, Project, Region
-from data_access.queries.core import count_if, lifecycle_expr, project_execution, sum_int
+from data_access.queries.core import count_if, frame, lifecycle_expr, project_execution, sum_int
 from data_access.settings import SETTINGS
-
-
-def _frame(session: Session, stmt) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    return pd.DataFrame(session.execute(stmt).mappings().all(), columns=[c.name for c in stmt.selected_columns])
 
 
 def monthly_curve(*, session: Session, year: int, region: str, upto: int) -> pd.DataFrame:
@@ -36,7 +32,7 @@ def project_rows(
         stmt = stmt.where(pe.c.department == department)
     if key_only:
         stmt = stmt.where(pe.c.is_key)
-    return _frame(session, stmt)
+    return frame(session, stmt)
 
 
 def by_department(
@@ -54,7 +50,7 @@ def by_department(
     )
     if key_only:
         stmt = stmt.where(pe.c.is_key)
-    return _frame(session, stmt)
+    return frame(session, stmt)
 
 
 def key_summary(*, session: Session, year: int, region: str, month: int) -> tuple[int, int, int]:
@@ -78,7 +74,7 @@ def lifecycle_projects(*, session: Session, year: int, region: str) -> pd.DataFr
         .where(Region.name == region, Project.year == year, lifecycle_expr(SETTINGS))
         .order_by(Project.budget_adjusted_fen.desc())
     )
-    return _frame(session, stmt)
+    return frame(session, stmt)
 
 
 def target_achievement(*, session: Session, year: int, region: str) -> pd.DataFrame:
@@ -94,23 +90,23 @@ def target_achievement(*, session: Session, year: int, region: str) -> pd.DataFr
         .where(Region.name == region, Project.year == year, Indicator.will_meet.is_not(None))
         .group_by(Department.name)
     )
-    return _frame(session, stmt)
+    return frame(session, stmt)
 
 
 def project_detail(*, session: Session, project_id: int) -> dict[str, pd.DataFrame]:
     """One project: its monthly rows, targets with mid-year progress, evaluations and findings."""
-    monthly = _frame(session, select(Monitoring.month, Monitoring.spent_cumulative_fen, Monitoring.budget_fen,
+    monthly = frame(session, select(Monitoring.month, Monitoring.spent_cumulative_fen, Monitoring.budget_fen,
                                      Monitoring.target_progress, Monitoring.deviation_reason)
                      .where(Monitoring.project_id == project_id).order_by(Monitoring.month))
-    targets = _frame(session, select(Indicator.name, Indicator.level1, Indicator.level2, Indicator.operator,
+    targets = frame(session, select(Indicator.name, Indicator.level1, Indicator.level2, Indicator.operator,
                                      Indicator.target_value, Indicator.unit, Indicator.value_to_date,
                                      Indicator.expected_year_end, Indicator.will_meet, Indicator.deviation_category,
                                      Indicator.deviation_note, Indicator.corrective_measure)
                      .where(Indicator.project_id == project_id))
-    evaluations = _frame(session, select(Evaluation.id, Evaluation.year, Evaluation.method, Evaluation.score_centi,
+    evaluations = frame(session, select(Evaluation.id, Evaluation.year, Evaluation.method, Evaluation.score_centi,
                                          Evaluation.evaluator).where(Evaluation.project_id == project_id)
                          .order_by(Evaluation.year, Evaluation.method))
     ids = [int(i) for i in evaluations["id"]] if len(evaluations) else []
-    findings = _frame(session, select(Finding.finding_code, Finding.category, Finding.description, Finding.deadline,
+    findings = frame(session, select(Finding.finding_code, Finding.category, Finding.description, Finding.deadline,
                                       Finding.status).where(Finding.evaluation_id.in_(ids or [-1])))
     return {"monthly": monthly, "targets": targets, "evaluations": evaluations, "findings": findings}

@@ -7,11 +7,7 @@ from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from data_access.models import Department, Indicator, Project, Region
-from data_access.queries.core import count_if
-
-
-def _frame(session: Session, stmt) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    return pd.DataFrame(session.execute(stmt).mappings().all(), columns=[c.name for c in stmt.selected_columns])
+from data_access.queries.core import count_if, frame
 
 
 def counts(*, session: Session, region: str) -> pd.DataFrame:
@@ -25,7 +21,7 @@ def counts(*, session: Session, region: str) -> pd.DataFrame:
         .group_by(Indicator.level1, Indicator.level2)
         .order_by(Indicator.level1, Indicator.level2)
     )
-    return _frame(session, stmt)
+    return frame(session, stmt)
 
 
 def search(
@@ -48,7 +44,7 @@ def search(
             .outerjoin(Department, Department.id == Indicator.department_id)
             .where(*where))
     total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    return _frame(session, base.order_by(Indicator.level1, Indicator.level2, Indicator.name).limit(limit)), int(total)
+    return frame(session, base.order_by(Indicator.level1, Indicator.level2, Indicator.name).limit(limit)), int(total)
 
 
 def projects_using(*, session: Session, region: str, name: str) -> pd.DataFrame:
@@ -62,4 +58,4 @@ def projects_using(*, session: Session, region: str, name: str) -> pd.DataFrame:
         .where(Region.name == region, Indicator.name == name)
         .order_by(Project.year.desc(), Project.code)
     )
-    return _frame(session, stmt)
+    return frame(session, stmt)

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from data_access.enums import CONCLUSIONS, FINDING_STATUSES, GRADES, METHODS, SUBJECT_TYPES
 from data_access.models import Department, Evaluation, ExAnte, Finding, FindingStatusChange, Region
-from data_access.queries.core import grade_expr
+from data_access.queries.core import frame, grade_expr
 
 
 def published_evaluations(
@@ -48,7 +48,7 @@ def published_evaluations(
         stmt = stmt.where(Department.name == department)
     if search:
         stmt = stmt.where(or_(Evaluation.subject.contains(search), Department.name.contains(search)))
-    return pd.DataFrame(session.execute(stmt).mappings().all(), columns=[c.name for c in stmt.selected_columns])
+    return frame(session, stmt)
 
 
 def published_findings(
@@ -71,7 +71,7 @@ def published_findings(
     if search:
         stmt = stmt.where(or_(Finding.subject.contains(search), Department.name.contains(search),
                               Finding.description.contains(search)))
-    return pd.DataFrame(session.execute(stmt).mappings().all(), columns=[c.name for c in stmt.selected_columns])
+    return frame(session, stmt)
 
 
 def published_ex_ante(*, session: Session, region: str, year: int) -> pd.DataFrame:
@@ -84,7 +84,7 @@ def published_ex_ante(*, session: Session, region: str, year: int) -> pd.DataFra
         .where(Region.name == region, ExAnte.year == year, ExAnte.published.is_(True))
         .order_by(Department.name, ExAnte.name)
     )
-    df = pd.DataFrame(session.execute(stmt).mappings().all(), columns=[c.name for c in stmt.selected_columns])
+    df = frame(session, stmt)
     df["cut_fen"] = (df["requested_fen"] - df["recommended_fen"]).where(df["conclusion"] != "rejected", 0)
     return df
 

@@ -9,11 +9,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from data_access.models import Department, Finding, FindingStatusChange, Region
-from data_access.queries.core import count_if
-
-
-def _frame(session: Session, stmt) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    return pd.DataFrame(session.execute(stmt).mappings().all(), columns=[c.name for c in stmt.selected_columns])
+from data_access.queries.core import count_if, frame
 
 
 def counts_by(*, session: Session, year: int, region: str, column: str) -> pd.DataFrame:
@@ -30,7 +26,7 @@ def counts_by(*, session: Session, year: int, region: str, column: str) -> pd.Da
         .group_by(key)
         .order_by(func.count().desc())
     )
-    return _frame(session, stmt)
+    return frame(session, stmt)
 
 
 def finding_rows(*, session: Session, year: int, region: str) -> pd.DataFrame:
@@ -44,7 +40,7 @@ def finding_rows(*, session: Session, year: int, region: str) -> pd.DataFrame:
         .where(Region.name == region, Finding.year == year)
         .order_by(Finding.finding_code)
     )
-    return _frame(session, stmt)
+    return frame(session, stmt)
 
 
 def overdue(*, session: Session, year: int, region: str, as_of: dt.date) -> pd.DataFrame:
@@ -62,4 +58,4 @@ def history(*, session: Session, finding_id: int) -> pd.DataFrame:
         .where(FindingStatusChange.finding_id == finding_id)
         .order_by(FindingStatusChange.changed_at, FindingStatusChange.id)
     )
-    return _frame(session, stmt)
+    return frame(session, stmt)
