@@ -127,3 +127,31 @@ def test_workbook_sheet_names_are_valid_whatever_the_title() -> None:
 
     data = to_xlsx_bytes({"黄埔区2022-Annex 1: results summary [draft]?": pd.DataFrame({"a": [1]})})
     assert load_workbook(io.BytesIO(data)).sheetnames == ["黄埔区2022-Annex 1- results summar"]
+
+
+def test_changes_list_a_moved_deadline_of_a_published_finding(tmp_path: Path, seeded_url: str) -> None:
+    """A findings re-import that moves a deadline shows up under 更新动态, with old and new dates."""
+    from openpyxl import Workbook
+
+    from data_access.importer import import_file
+    from data_access.queries.public import publication_changes
+
+    engine = make_engine(seeded_url)
+    with Session(engine) as s:
+        f = s.execute(select(Finding).where(Finding.published.is_(True), Finding.year == 2021)).scalars().first()
+        dept = s.get(Department, f.department_id).name
+        row = [f.finding_code, f.subject, dept, "黄埔区", 2021, f.category, f.description, "2024-12-31",
+               {"rectified": "已整改", "in_progress": "整改中", "not_started": "未整改"}[f.status], "是"]
+        old_deadline = f.deadline
+    wb = Workbook()
+    wb.active.append(["问题编号", "评价对象", "预算单位", "行政区", "预算年度", "问题类别", "问题描述", "整改期限", "整改状态",
+                      "是否公开"])
+    wb.active.append(row)
+    path = tmp_path / "findings.xlsx"
+    wb.save(path)
+    report = import_file(engine, "findings", path.read_bytes(), path.name, user="fin1")
+    assert report.committed, report.errors
+    with Session(engine) as s:
+        changes = publication_changes(session=s, region="黄埔区", since=dt.date(2020, 1, 1))
+    moved = changes[changes["kind"] == "deadline_moved"]
+    assert list(moved["detail"]) == [f"{row[0]}: {old_deadline.isoformat()} → 2024-12-31"]

@@ -47,6 +47,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "portal.changes.detail": ("说明", "Detail"),
     "portal.changes.result_published": ("公开评价结果", "Result published"),
     "portal.changes.finding_closed": ("问题整改完成", "Finding rectified"),
+    "portal.changes.deadline_moved": ("整改期限调整", "Deadline moved"),
     "publishing.title": ("公开管理", "Publishing"),
     "publishing.caption": ("选择记录后点击“公开”或“撤回公开”，公众页面立即更新。每次公开或撤回都会记录操作人和时间。",
                            "Pick records and press Publish or Withdraw: the public portal changes at once. Every change records who and when."),

@@ -7,13 +7,14 @@ a public page, a public download or a public aggregate.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pandas as pd
 from sqlalchemy import and_, or_, select
 from sqlmodel import Session
 
 from data_access.enums import CONCLUSIONS, FINDING_STATUSES, GRADES, METHODS, SUBJECT_TYPES
-from data_access.models import Department, Evaluation, ExAnte, Finding, FindingStatusChange, Region
+from data_access.models import AuditLog, Department, Evaluation, ExAnte, Finding, FindingStatusChange, Region
 from data_access.queries.core import frame, grade_expr
 
 
@@ -90,7 +91,7 @@ def published_ex_ante(*, session: Session, region: str, year: int) -> pd.DataFra
 
 
 def publication_changes(*, session: Session, region: str, since: dt.date) -> pd.DataFrame:
-    """What changed on the portal since a date: results published, findings closed, with dates."""
+    """What changed on the portal since a date: results published, findings closed, deadlines moved."""
     rid = select(Region.id).where(Region.name == region).scalar_subquery()
     since_dt = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
     published = session.execute(
@@ -103,7 +104,18 @@ def publication_changes(*, session: Session, region: str, since: dt.date) -> pd.
         .where(and_(Finding.region_id == rid, Finding.published.is_(True), FindingStatusChange.to_status == "rectified",
                     FindingStatusChange.changed_at >= since_dt))
     ).all()
+    edits = session.execute(
+        select(AuditLog.at, AuditLog.detail_json, Finding.subject, Finding.finding_code, Finding.year)
+        .join(Finding, Finding.id == AuditLog.entity_id)
+        .where(AuditLog.action == "import_update", AuditLog.entity == "finding", AuditLog.at >= since_dt,
+               Finding.region_id == rid, Finding.published.is_(True))
+    ).all()
     rows = [{"date": at.date(), "kind": "result_published", "year": y, "subject": s, "detail": m} for at, s, m, y in published]
+    for at, detail, subject, code, year in edits:
+        change = json.loads(detail or "{}")
+        if "deadline" in change.get("before", {}):
+            rows.append({"date": at.date(), "kind": "deadline_moved", "year": year, "subject": subject,
+                         "detail": f"{code}: {change['before']['deadline']} → {change['after']['deadline']}"})
     rows += [{"date": at.date(), "kind": "finding_closed", "year": y, "subject": s, "detail": c} for at, s, c, y in closed]
     return pd.DataFrame(rows, columns=["date", "kind", "year", "subject", "detail"]).sort_values(
         "date", ascending=False, ignore_index=True)
