@@ -12,14 +12,14 @@ def execution_curve(df: pd.DataFrame, *, month_title: str, rate_title: str, seri
     """Cumulative execution rate by month against the time-progress line (df: month, series, rate)."""
     order = list(dict.fromkeys(df["series"]))  # execution first (solid blue), time progress second (dashed grey)
     base = alt.Chart(df).encode(
-        x=alt.X("month:O", title=month_title),
+        x=alt.X("month:O", title=month_title, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("rate:Q", title=rate_title, scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("series:N", title=series_title, scale=alt.Scale(domain=order, range=["#0072B2", "#999999"])),
-        strokeDash=alt.StrokeDash("series:N", legend=None, scale=alt.Scale(domain=order, range=[[1, 0], [6, 4]])),
+        strokeDash=alt.StrokeDash("series:N", title=series_title, scale=alt.Scale(domain=order, range=[[1, 0], [6, 4]])),
         tooltip=["month:O", "series:N", alt.Tooltip("rate:Q", format=".2f")],
     )
     return (base.mark_line(point=True) + base.mark_text(dy=-10, fontSize=10).encode(text=alt.Text("rate:Q", format=".1f"))
-            ).properties(height=320)
+            ).properties(height=320).configure_legend(orient="top", symbolStrokeWidth=2, symbolSize=300)
 
 
 def gap_bars(df: pd.DataFrame, *, gap_title: str, dept_title: str, status_title: str,
@@ -27,8 +27,9 @@ def gap_bars(df: pd.DataFrame, *, gap_title: str, dept_title: str, status_title:
     """Departments ranked by gap (df: department, gap, status), status by colour and by label text."""
     df = df.assign(status_label=[status_labels[s] for s in df["status"]])
     domain = [status_labels[s] for s in ("green", "yellow", "red")]
+    order = list(df.sort_values("gap", ascending=False)["department"])  # a layered chart ignores sort="-x"
     base = alt.Chart(df).encode(
-        y=alt.Y("department:N", sort="-x", title=dept_title),
+        y=alt.Y("department:N", sort=order, title=dept_title, axis=alt.Axis(labelLimit=220)),
         x=alt.X("gap:Q", title=gap_title),
         tooltip=["department:N", alt.Tooltip("gap:Q", format=".2f"), "status_label:N"],
     )
@@ -38,16 +39,26 @@ def gap_bars(df: pd.DataFrame, *, gap_title: str, dept_title: str, status_title:
         height=max(200, 22 * len(df)))
 
 
-def quadrant(df: pd.DataFrame, *, x_title: str, y_title: str, time_progress: float) -> alt.Chart:
-    """Spending progress (x) against target achievement (y) per department, with reference rules."""
-    points = alt.Chart(df).mark_circle(size=90, color="#0072B2").encode(
-        x=alt.X("execution:Q", title=x_title, scale=alt.Scale(domain=[0, 100])),
-        y=alt.Y("achievement:Q", title=y_title, scale=alt.Scale(domain=[0, 100])),
+def quadrant(df: pd.DataFrame, *, x_title: str, y_title: str, time_progress: float, target_line: float = 80.0,
+             label_all: bool = False) -> alt.Chart:
+    """Spending progress (x) against target achievement (y) per department, with reference rules.
+
+    The x axis starts a little below the lowest execution rate so the departments do not crowd into
+    one corner; only departments behind on either track are labelled (all of them when few)."""
+    low = max(0.0, min(float(df["execution"].min()), time_progress) - 5)
+    df = df.assign(lagging=(df["execution"] < time_progress) & (df["achievement"] < target_line))
+    x = alt.X("execution:Q", title=x_title, scale=alt.Scale(domain=[low // 5 * 5, 100]))
+    y = alt.Y("achievement:Q", title=y_title, scale=alt.Scale(domain=[0, 105]))
+    points = alt.Chart(df).mark_point(size=90, filled=True, opacity=0.8).encode(
+        x=x, y=y,
+        shape=alt.Shape("lagging:N", legend=None, scale=alt.Scale(domain=[False, True], range=["circle", "diamond"])),
+        color=alt.Color("lagging:N", legend=None, scale=alt.Scale(domain=[False, True], range=["#0072B2", "#D55E00"])),
         tooltip=["department:N", alt.Tooltip("execution:Q", format=".2f"), alt.Tooltip("achievement:Q", format=".2f")],
     )
-    labels = points.mark_text(align="left", dx=6, fontSize=10).encode(text="department:N")
+    shown = df if label_all or len(df) <= 8 else df[df["lagging"]]
+    labels = alt.Chart(shown).mark_text(align="left", dx=7, dy=-6, fontSize=11).encode(x=x, y=y, text="department:N")
     vline = alt.Chart(pd.DataFrame({"x": [time_progress]})).mark_rule(strokeDash=[4, 4], color="#555").encode(x="x:Q")
-    hline = alt.Chart(pd.DataFrame({"y": [80.0]})).mark_rule(strokeDash=[4, 4], color="#555").encode(y="y:Q")
+    hline = alt.Chart(pd.DataFrame({"y": [target_line]})).mark_rule(strokeDash=[4, 4], color="#555").encode(y="y:Q")
     return (points + labels + vline + hline).properties(height=380)
 
 

@@ -1,6 +1,7 @@
 """执行监控 (双监控): spending against time progress, by department and project, with targets."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pandas as pd
 import streamlit as st
@@ -21,7 +22,7 @@ from dashboard.ui import (
     sidebar_filters,
     status_label,
 )
-from data_access.enums import METHODS, WILL_MEET
+from data_access.enums import FINDING_STATUSES, METHODS, WILL_MEET
 from data_access.queries import execution as q
 from data_access.queries.core import month_of, rate, round_rate, time_progress
 from data_access.settings import SETTINGS
@@ -95,7 +96,8 @@ st.subheader(t("execution.by_department"))
 depts = data["depts"].copy()
 depts["rate"] = [rate(s, b) for s, b in zip(depts["spent_fen"], depts["budget_fen"], strict=True)]
 depts["gap"] = [float(tp - (r or 0)) for r in depts["rate"]]
-depts["status"] = ["red" if r else ("yellow" if y else "green") for r, y in zip(depts["red"], depts["yellow"], strict=True)]
+depts["status"] = [q.gap_status(Decimal(str(g))) for g in depts["gap"]]  # the department's own aggregate gap
+depts["worst"] = ["red" if r else ("yellow" if y else "green") for r, y in zip(depts["red"], depts["yellow"], strict=True)]
 depts = depts.sort_values("gap", ascending=False)
 st.altair_chart(charts.gap_bars(depts, gap_title=t("execution.gap_pt"), dept_title=t("col.department"),
                                 status_title=t("execution.status"),
@@ -104,13 +106,15 @@ dept_table = pd.DataFrame({
     t("col.department"): depts["department"], t("execution.projects"): depts["projects"],
     t("execution.key_projects"): depts["key_projects"], t("execution.budget"): [money(v) for v in depts["budget_fen"]],
     t("execution.spent"): [money(v) for v in depts["spent_fen"]], t("execution.rate"): [pct(round_rate(r)) for r in depts["rate"]],
-    t("execution.gap"): [f"{g:.2f}" for g in depts["gap"]], t("execution.red_count"): depts["red"],
+    t("execution.gap"): [round(g, 2) for g in depts["gap"]], t("execution.status"): [status_label(s) for s in depts["status"]],
+    t("execution.worst"): [status_label(s) for s in depts["worst"]], t("execution.red_count"): depts["red"],
 })
 st.dataframe(dept_table, hide_index=True, width="stretch")
 download_table(dept_table, f"{filters.region}{filters.year}-departments", "execution_dept_dl")
 
 st.subheader(t("execution.quadrant"))
 targets = data["targets"]
+quad_table = pd.DataFrame()
 if targets.empty:
     st.caption(t("execution.no_targets"))
 else:
@@ -122,6 +126,12 @@ else:
     st.altair_chart(charts.quadrant(quad, x_title=t("execution.rate_pct"), y_title=t("execution.achievement"),
                                     time_progress=float(tp)), width="stretch")
     st.caption(t("execution.quadrant_help"))
+    quad_table = pd.DataFrame({t("col.department"): quad["department"], t("execution.rate"): quad["execution"],
+                               t("execution.targets_n"): targets.set_index("department").loc[quad["department"], "targets"].values,
+                               t("execution.achievement"): quad["achievement"]})
+    with st.expander(t("execution.quadrant_table")):
+        st.dataframe(quad_table, hide_index=True, width="stretch")
+        download_table(quad_table, f"{filters.region}{filters.year}-quadrant", "execution_quad_dl")
 
 st.subheader(t("execution.projects_title"))
 project_table = pd.DataFrame({
@@ -139,10 +149,14 @@ download_table(project_table, f"{filters.region}{filters.year}-projects", "execu
 
 lifecycle = data["lifecycle"]
 with st.expander(t("execution.lifecycle", n=len(lifecycle))):
-    st.dataframe(pd.DataFrame({t("execution.code"): lifecycle["code"], t("col.project"): lifecycle["name"],
-                               t("col.department"): lifecycle["department"],
-                               t("execution.budget"): [money(v) for v in lifecycle["budget_adjusted_fen"]]}),
-                 hide_index=True, width="stretch")
+    st.caption(t("execution.lifecycle_help", recurring=money(SETTINGS.lifecycle_recurring_fen),
+                 one_off=money(SETTINGS.lifecycle_one_off_fen)))
+    lifecycle_table = pd.DataFrame({t("execution.code"): lifecycle["code"], t("col.project"): lifecycle["name"],
+                                    t("col.department"): lifecycle["department"],
+                                    t("execution.kind"): [t(f"execution.kind.{k}") for k in lifecycle["kind"]],
+                                    t("execution.budget"): [money(v) for v in lifecycle["budget_adjusted_fen"]]})
+    st.dataframe(lifecycle_table, hide_index=True, width="stretch")
+    download_table(lifecycle_table, f"{filters.region}{filters.year}-lifecycle", "execution_lifecycle_dl")
 
 st.subheader(t("execution.detail"))
 options = dict(zip(projects["code"] + " " + projects["name"], projects["project_id"], strict=True))
@@ -165,12 +179,23 @@ if not tg.empty:
     }), hide_index=True, width="stretch")
 ev = detail["evaluations"]
 if not ev.empty:
+    st.markdown(t("execution.evaluations"))
     st.dataframe(pd.DataFrame({t("ui.year"): ev["year"], t("col.method"): [label(m, METHODS) for m in ev["method"]],
                                t("col.score"): [score(int(v)) for v in ev["score_centi"]]}), hide_index=True)
-if not detail["findings"].empty:
-    st.dataframe(detail["findings"], hide_index=True)
+fd = detail["findings"]
+if not fd.empty:
+    st.markdown(t("execution.findings"))
+    st.dataframe(pd.DataFrame({t("ui.year"): fd["year"], t("execution.finding_code"): fd["finding_code"],
+                               t("execution.finding_category"): fd["category"],
+                               t("execution.finding_text"): fd["description"],
+                               t("execution.deadline"): [str(d) for d in fd["deadline"]],
+                               t("execution.status"): [label(v, FINDING_STATUSES) for v in fd["status"]]}),
+                 hide_index=True, width="stretch")
+if tg.empty and ev.empty and fd.empty:
+    st.caption(t("execution.no_detail"))
 
 download_page({t("execution.curve"): curve_long, t("execution.by_department"): dept_table,
-               t("execution.projects_title"): project_table}, f"execution-{filters.region}-{filters.year}",
+               t("execution.quadrant"): quad_table, t("execution.projects_title"): project_table,
+               t("execution.lifecycle", n=len(lifecycle)): lifecycle_table}, f"execution-{filters.region}-{filters.year}",
               "execution_page_dl")
 st.caption(t("execution.generated", at=dt.date.today().isoformat()))

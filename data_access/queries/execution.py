@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pandas as pd
-from sqlalchemy import distinct, func, select
+from sqlalchemy import and_, distinct, func, or_, select
 from sqlmodel import Session
 
 from data_access.models import Evaluation, Finding, Indicator, Monitoring, Project, Region
@@ -78,7 +80,11 @@ def lifecycle_projects(*, session: Session, year: int, region: str) -> pd.DataFr
 
 
 def target_achievement(*, session: Session, year: int, region: str) -> pd.DataFrame:
-    """Per department, the share of project targets expected to be met at mid-year (确定能)."""
+    """Per department: project targets monitored at mid-year and how many are certain to be met.
+
+    Target achievement on the 双监控 quadrant = certain / targets × 100: the share of the department's
+    project indicators (year Y, will_meet recorded) whose mid-year review says 确定能 (certain) that
+    the target will be met. 有可能 and 完全不可能 count against it."""
     from data_access.models import Department
 
     stmt = (
@@ -91,6 +97,13 @@ def target_achievement(*, session: Session, year: int, region: str) -> pd.DataFr
         .group_by(Department.name)
     )
     return frame(session, stmt)
+
+
+def gap_status(gap: Decimal) -> str:
+    """green / yellow / red for a gap in points under the default gap rule (DOMAIN §3)."""
+    if gap > SETTINGS.gap_red:
+        return "red"
+    return "yellow" if gap > SETTINGS.gap_yellow else "green"
 
 
 def project_detail(*, session: Session, project_id: int) -> dict[str, pd.DataFrame]:
@@ -107,6 +120,10 @@ def project_detail(*, session: Session, project_id: int) -> dict[str, pd.DataFra
                                          Evaluation.evaluator).where(Evaluation.project_id == project_id)
                          .order_by(Evaluation.year, Evaluation.method))
     ids = [int(i) for i in evaluations["id"]] if len(evaluations) else []
-    findings = frame(session, select(Finding.finding_code, Finding.category, Finding.description, Finding.deadline,
-                                      Finding.status).where(Finding.evaluation_id.in_(ids or [-1])))
+    project = session.get(Project, project_id)
+    same_subject = and_(Finding.department_id == project.department_id, Finding.subject == project.name) \
+        if project else False
+    findings = frame(session, select(Finding.year, Finding.finding_code, Finding.category, Finding.description,
+                                      Finding.deadline, Finding.status)
+                     .where(or_(Finding.evaluation_id.in_(ids or [-1]), same_subject)).order_by(Finding.deadline))
     return {"monthly": monthly, "targets": targets, "evaluations": evaluations, "findings": findings}
