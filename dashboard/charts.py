@@ -19,7 +19,7 @@ def execution_curve(df: pd.DataFrame, *, month_title: str, rate_title: str, seri
         tooltip=["month:O", "series:N", alt.Tooltip("rate:Q", format=".2f")],
     )
     return (base.mark_line(point=True) + base.mark_text(dy=-10, fontSize=10).encode(text=alt.Text("rate:Q", format=".1f"))
-            ).properties(height=320).configure_legend(orient="top", symbolStrokeWidth=2, symbolSize=300)
+            ).properties(height=320).configure_legend(orient="top", symbolType="stroke", symbolStrokeWidth=2, symbolSize=400)
 
 
 def gap_bars(df: pd.DataFrame, *, gap_title: str, dept_title: str, status_title: str,
@@ -40,11 +40,12 @@ def gap_bars(df: pd.DataFrame, *, gap_title: str, dept_title: str, status_title:
 
 
 def quadrant(df: pd.DataFrame, *, x_title: str, y_title: str, time_progress: float, target_line: float = 80.0,
-             label_all: bool = False) -> alt.Chart:
+             max_labels: int = 8) -> alt.Chart:
     """Spending progress (x) against target achievement (y) per department, with reference rules.
 
     The x axis starts a little below the lowest execution rate so the departments do not crowd into
-    one corner; only departments behind on either track are labelled (all of them when few)."""
+    one corner; departments behind on both tracks are drawn as orange diamonds and the worst
+    `max_labels` of them are named (every department when few), so the names stay legible."""
     low = max(0.0, min(float(df["execution"].min()), time_progress) - 5)
     df = df.assign(lagging=(df["execution"] < time_progress) & (df["achievement"] < target_line))
     x = alt.X("execution:Q", title=x_title, scale=alt.Scale(domain=[low // 5 * 5, 100]))
@@ -55,7 +56,8 @@ def quadrant(df: pd.DataFrame, *, x_title: str, y_title: str, time_progress: flo
         color=alt.Color("lagging:N", legend=None, scale=alt.Scale(domain=[False, True], range=["#0072B2", "#D55E00"])),
         tooltip=["department:N", alt.Tooltip("execution:Q", format=".2f"), alt.Tooltip("achievement:Q", format=".2f")],
     )
-    shown = df if label_all or len(df) <= 8 else df[df["lagging"]]
+    worst = df[df["lagging"]].assign(depth=df["execution"] + df["achievement"]).nsmallest(max_labels, "depth")
+    shown = df if len(df) <= max_labels else worst
     labels = alt.Chart(shown).mark_text(align="left", dx=7, dy=-6, fontSize=11).encode(x=x, y=y, text="department:N")
     vline = alt.Chart(pd.DataFrame({"x": [time_progress]})).mark_rule(strokeDash=[4, 4], color="#555").encode(x="x:Q")
     hline = alt.Chart(pd.DataFrame({"y": [target_line]})).mark_rule(strokeDash=[4, 4], color="#555").encode(y="y:Q")

@@ -1,0 +1,92 @@
+"""Cockpit and 执行监控 through the entrypoint: every card equals `kpis`, tables rank and filter as a user checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from dashboard.ui import money, pct, yuan_to_fen
+from data_access.db import make_engine
+from data_access.queries.kpis import kpis
+from tests.apptest import signed_in
+
+
+@pytest.fixture
+def at(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> AppTest:
+    app = signed_in(monkeypatch, seeded_url)
+    app.switch_page("../pages/overview.py").run()
+    assert not app.exception
+    return app
+
+
+def _kpis(url: str, year: int) -> dict:
+    with Session(make_engine(url)) as session:
+        return kpis(session=session, year=year, region="黄埔区", as_of=dt.date(year, 12, 31))
+
+
+def _table(at: AppTest, *columns: str) -> pd.DataFrame:
+    return next(df.value for df in at.dataframe if set(columns) <= set(df.value.columns))
+
+
+def test_every_overview_card_is_the_kpis_figure(at: AppTest, seeded_url: str) -> None:
+    k, prev = _kpis(seeded_url, 2022), _kpis(seeded_url, 2021)
+    ex, fin, ea, rc = k["execution"], k["evaluation"]["finance"], k["ex_ante"], k["rectification"]
+    cards = {m.label: m for m in at.metric}
+    assert {label: m.value for label, m in cards.items()} == {
+        "预算总额": money(yuan_to_fen(ex["budget_total"])),
+        "累计支出": money(yuan_to_fen(ex["spent_total"])),
+        "预算执行率": pct(ex["execution_rate"]),
+        "重点项目预警": str(ex["behind_schedule"]),
+        "财政评价优良率": "92.11%",
+        "事前评估核减率": pct(ea["cut_rate"]),
+        "问题整改完成率": pct(rc["completion_rate"]),
+        "逾期未整改": str(rc["overdue"]),
+    }
+    assert fin["excellent_good_rate"] is not None and pct(fin["excellent_good_rate"]) == "92.11%"
+    # Year-on-year change against 2021, which holds data in the seed.
+    change = ex["execution_rate"] - prev["execution"]["execution_rate"]
+    assert cards["预算执行率"].delta == f"{change:+,.2f} 个百分点"
+    captions = " ".join(c.value for c in at.caption)
+    assert "截至 2022-12-31" in captions  # the as-of date behind the overdue count is stated
+
+
+def test_overview_links_to_the_page_behind_each_card(at: AppTest) -> None:
+    links = {el.proto.label for el in at.get("page_link")}
+    assert {"查看执行监控", "查看绩效评价", "查看事前评估", "查看问题整改"} <= links
+
+
+def test_execution_ranks_departments_by_gap_and_filters(at: AppTest) -> None:
+    at.switch_page("../pages/execution.py").run()
+    assert not at.exception
+    depts = _table(at, "进度差", "最差项目状态")
+    assert list(depts["进度差"]) == sorted(depts["进度差"], reverse=True)
+    top = depts.iloc[0]
+    assert top["进度差"] > 15 and top["状态"] == "■ 预警"  # > 15 points behind is a warning
+    projects = _table(at, "项目编码", "执行率")
+    fund = projects["资金来源"].iloc[0]
+    at.selectbox(key="execution_fund").select(fund).run()
+    filtered = _table(at, "项目编码", "执行率")
+    assert 0 < len(filtered) < len(projects) and set(filtered["资金来源"]) == {fund}
+
+
+def test_execution_empty_filter_says_so(at: AppTest) -> None:
+    at.switch_page("../pages/execution.py").run()
+    depts = _table(at, "进度差", "重点监控项目")
+    no_key = depts[depts["重点监控项目"] == 0]["预算单位"].iloc[0]
+    at.selectbox(key="execution_dept").select(no_key).run()
+    at.toggle(key="execution_key_only").set_value(True).run()
+    assert not at.exception
+    assert at.info and not any("项目编码" in df.value.columns for df in at.dataframe)
+
+
+def test_english_switch_changes_titles(at: AppTest) -> None:
+    at.session_state["lang"] = "en"
+    at.run()
+    assert [t.value for t in at.title] == ["Leadership cockpit"]
+    at.switch_page("../pages/execution.py").run()
+    assert [t.value for t in at.title] == ["Execution monitoring"]
+    assert {"Gap", "Worst project status"} <= set(_table(at, "Gap").columns)
