@@ -51,12 +51,21 @@ had_ex_ante, had_findings = pea["projects"] > 0, prc["findings"] > 0
 
 st.subheader(t("overview.section.execution"))
 c1, c2, c3, c4 = st.columns(4)
-YI = Decimal(100_000_000)
+
+
+def money_delta(current: object, previous: object, has_previous: bool) -> str | None:
+    """Change of an amount against the previous year, in the same 亿元 / ¥ bn units as the card."""
+    if not has_previous:
+        return None
+    diff = yuan_to_fen(current) - yuan_to_fen(previous)
+    return ("+" if diff >= 0 else "-") + money(abs(diff))
+
+
 c1.metric(t("overview.budget"), money(yuan_to_fen(ex["budget_total"])),
-          delta(Decimal(str(ex["budget_total"])) / YI, Decimal(str(pex["budget_total"])) / YI, had_projects,
-                t("overview.unit_yi")), border=True)
+          money_delta(ex["budget_total"], pex["budget_total"], had_projects), border=True)
 c1.caption(t("overview.budget_help", n=ex["projects"]))
-c2.metric(t("overview.spent"), money(yuan_to_fen(ex["spent_total"])), border=True)
+c2.metric(t("overview.spent"), money(yuan_to_fen(ex["spent_total"])),
+          money_delta(ex["spent_total"], pex["spent_total"], had_projects), border=True)
 c2.caption(t("overview.spent_help", month=ex["as_of_month"]))
 c3.metric(t("overview.execution_rate"), pct(ex["execution_rate"]),
           delta(ex["execution_rate"], pex["execution_rate"], had_projects, t("overview.unit_pt")), border=True)

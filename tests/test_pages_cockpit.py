@@ -50,6 +50,8 @@ def test_every_overview_card_is_the_kpis_figure(at: AppTest, seeded_url: str) ->
     # Year-on-year change against 2021, which holds data in the seed.
     change = ex["execution_rate"] - prev["execution"]["execution_rate"]
     assert cards["预算执行率"].delta == f"{change:+,.2f} 个百分点"
+    grew = yuan_to_fen(ex["budget_total"]) - yuan_to_fen(prev["execution"]["budget_total"])
+    assert grew > 0 and cards["预算总额"].delta == "+" + money(grew)  # same 亿元 unit as the card
     captions = " ".join(c.value for c in at.caption)
     assert "截至 2022-12-31" in captions  # the as-of date behind the overdue count is stated
 

@@ -23,7 +23,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview.completion_help": ("本年度评价发现问题 {n} 个，已整改 {done} 个", "{n} findings of this year's evaluations, {done} rectified"),
     "overview.overdue": ("逾期未整改", "Overdue findings"),
     "overview.overdue_help": ("截至 {date} 已过整改期限仍未完成", "Past their deadline and not rectified as of {date}"),
-    "overview.unit_yi": (" 亿元", " hundred million yuan"),
     "overview.unit_pt": (" 个百分点", " points"),
     "overview.link.execution": ("查看执行监控", "Open execution monitoring"),
     "overview.link.evaluation": ("查看绩效评价", "Open evaluation results"),
