@@ -164,8 +164,21 @@ chosen = st.selectbox(t("execution.pick_project"), list(options), key="execution
 detail = load_detail(database_url(), data_version(), int(options[chosen]))
 monthly = detail["monthly"]
 if not monthly.empty:
-    st.line_chart(pd.DataFrame({t("execution.spent"): [int(v) / 1_000_000 for v in monthly["spent_cumulative_fen"]]},
-                               index=monthly["month"]), x_label=t("execution.month"), y_label=t("execution.spent_wan"))
+    # DOMAIN §3: a month's budget is the latest one recorded up to it, else the project's budget at month M.
+    row = projects[projects["project_id"] == options[chosen]].iloc[0]
+    budgets = monthly["budget_fen"].ffill().fillna(int(row["budget_fen"]))
+    rates = [float(round_rate(rate(int(s), int(b))) or 0) for s, b in zip(monthly["spent_cumulative_fen"], budgets,
+                                                                         strict=True)]
+    detail_curve = pd.concat([
+        pd.DataFrame({"month": monthly["month"], "series": t("execution.series_rate"), "rate": rates}),
+        pd.DataFrame({"month": monthly["month"], "series": t("execution.series_time"),
+                      "rate": [float(round_rate(time_progress(int(m)))) for m in monthly["month"]]}),
+    ])
+    st.caption(t("execution.detail_caption", budget=money(int(row["budget_fen"])), spent=money(int(row["spent_fen"])),
+                 status=status_label(row["status"])))
+    st.altair_chart(charts.execution_curve(detail_curve, month_title=t("execution.month"),
+                                           rate_title=t("execution.rate_pct"), series_title=t("execution.series")),
+                    width="stretch")
 tg = detail["targets"]
 if not tg.empty:
     st.markdown(t("execution.targets", date=SETTINGS.midyear_date(filters.year).isoformat()))

@@ -92,3 +92,20 @@ def test_english_switch_changes_titles(at: AppTest) -> None:
     at.switch_page("../pages/execution.py").run()
     assert [t.value for t in at.title] == ["Execution monitoring"]
     assert {"Gap", "Worst project status"} <= set(_table(at, "Gap").columns)
+
+
+def test_project_detail_curve_ends_at_the_table_rate(at: AppTest) -> None:
+    import json
+
+    import pyarrow as pa
+
+    at.switch_page("../pages/execution.py").run()
+    box = at.selectbox(key="execution_project")
+    box.select(next(o for o in box.options if o.startswith("HP2022K001 "))).run()
+    assert not at.exception
+    shown = _table(at, "项目编码", "执行率").set_index("项目编码").loc["HP2022K001", "执行率"]
+    chart = at.get("vega_lite_chart")[-1]
+    assert json.loads(chart.proto.spec)["layer"][0]["encoding"]["x"]["title"] == "月份"
+    data = pa.ipc.open_stream(chart.proto.datasets[0].data.data).read_pandas()
+    december = data[data["month"] == 12].set_index("series")["rate"]
+    assert december["预算执行率"] == shown and december["序时进度"] == 100.0
