@@ -103,22 +103,52 @@ def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
 
 
 def wait_ready(page) -> None:  # type: ignore[no-untyped-def]
-    """Wait until Streamlit has finished running the script and rendered."""
+    """Wait until Streamlit has finished running the script and drawn every chart.
+
+    The app root carries `data-test-script-state`; "notRunning" once a run has finished. A click
+    can leave it "notRunning" for a moment before the rerun starts, so callers that act wait for
+    the element their action brings (see `sign_in`) rather than relying on timing.
+    """
     page.wait_for_selector('[data-testid="stAppViewContainer"]', state="visible")
     page.wait_for_timeout(300)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " && !document.querySelector('[data-testid=\"stSkeleton\"]')",
+        "() => document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState === 'notRunning'"
+        " && !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && !document.querySelector('[data-testid=\"stSkeleton\"]')"
+        " && [...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]')]"
+        "      .every(c => c.querySelector('canvas, svg'))",
         timeout=60_000,
     )
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(300)
 
 
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """The whole page: Streamlit scrolls inside its own container, so grow the viewport to fit it."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
+    size = page.viewport_size
+    height = page.evaluate(
+        "() => Math.max(...['stMain', 'stSidebarContent', 'stAppViewContainer']"
+        "  .map(id => document.querySelector(`[data-testid=\"${id}\"]`)?.scrollHeight || 0))"
+    )
+    if height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": min(height + 40, 12_000)})
+        wait_ready(page)
     page.screenshot(path=str(path), full_page=True)
+    if height > size["height"]:
+        page.set_viewport_size(size)
     return path
+
+
+def sign_in(page, base: str, username: str, password: str, path: str = "login") -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the login form and wait until the signed-in sidebar has been drawn."""
+    page.goto(f"{base}/{path}")
+    wait_ready(page)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="退出登录").wait_for(state="visible")
+    wait_ready(page)
 
 
 def no_error_box(page) -> None:  # type: ignore[no-untyped-def]

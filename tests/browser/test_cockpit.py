@@ -6,18 +6,13 @@ from sqlmodel import Session
 
 from data_access.auth import create_user
 from data_access.db import make_engine
-from tests.browser.conftest import no_error_box, screenshot, wait_ready
+from tests.browser.conftest import no_error_box, screenshot, sign_in, wait_ready
 
 
 def test_leader_sees_cockpit_and_execution(page, app_server) -> None:  # type: ignore[no-untyped-def]
     with Session(make_engine(app_server.db_url)) as session:
         create_user(session, "cockpit-leader", "leader", "cockpit-password")
-    page.goto(f"{app_server.url}/login")
-    wait_ready(page)
-    page.get_by_label("用户名").fill("cockpit-leader")
-    page.get_by_label("密码").fill("cockpit-password")
-    page.get_by_role("button", name="登录").click()
-    wait_ready(page)
+    sign_in(page, app_server.url, "cockpit-leader", "cockpit-password")
     for name, title, metric in (("overview", "领导驾驶舱", "92.11%"), ("execution", "执行监控", "177.6 亿元")):
         href = f"{app_server.url}/" if name == "overview" else f"{app_server.url}/{name}"
         page.locator(f'[data-testid="stSidebarNav"] a[href="{href}"]').first.click()

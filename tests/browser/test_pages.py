@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from data_access.auth import create_user
 from data_access.db import make_engine
-from tests.browser.conftest import no_error_box, screenshot, wait_ready
+from tests.browser.conftest import no_error_box, screenshot, sign_in, wait_ready
 
 PUBLIC = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes"]
 INTERNAL = ["overview", "execution", "evaluation", "rectification", "exante", "indicators",
@@ -19,15 +19,6 @@ def admin(app_server) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     with Session(make_engine(app_server.db_url)) as session:
         create_user(session, "browser-admin", "admin", "browser-password")
     return "browser-admin", "browser-password"
-
-
-def _sign_in(page, base: str, user: tuple[str, str]) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/login")
-    wait_ready(page)
-    page.get_by_label("用户名").fill(user[0])
-    page.get_by_label("密码").fill(user[1])
-    page.get_by_role("button", name="登录").click()
-    wait_ready(page)
 
 
 def test_public_pages_anonymous(page, app_server) -> None:  # type: ignore[no-untyped-def]
@@ -47,7 +38,7 @@ def test_public_pages_anonymous(page, app_server) -> None:  # type: ignore[no-un
 
 
 def test_internal_pages_signed_in(page, app_server, admin) -> None:  # type: ignore[no-untyped-def]
-    _sign_in(page, app_server.url, admin)
+    sign_in(page, app_server.url, *admin)
     assert page.get_by_text("领导驾驶舱").first.is_visible()
     for name in INTERNAL:
         for lang in ("zh", "en"):
@@ -84,7 +75,7 @@ def test_finance_publishes_and_the_portal_shows_it(page, app_server) -> None:  #
     page.goto(f"{app_server.url}/portal_evaluations?region=黄埔区&year=2022&annex=2")
     wait_ready(page)
     assert page.get_by_text(hidden).count() == 0
-    _sign_in(page, app_server.url, ("browser-finance", "finance-password"))
+    sign_in(page, app_server.url, "browser-finance", "finance-password")
     page.locator('[data-testid="stSidebarNav"] a[href$="/publishing"]').first.click()
     wait_ready(page)
     page.get_by_label("选择要公开的记录").click()

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from data_access.auth import create_user
 from data_access.db import make_engine
 from data_access.models import Monitoring, Project
-from tests.browser.conftest import no_error_box, screenshot, wait_ready
+from tests.browser.conftest import no_error_box, screenshot, sign_in, wait_ready
 
 PASSWORD = "browser-clerk-password"
 
@@ -55,19 +55,10 @@ def _file(tmp_path: Path) -> Path:
     return path
 
 
-def _login(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/upload")
-    wait_ready(page)
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    wait_ready(page)
-
-
 def test_upload_preview_confirm(app_server, page, clerk: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     before = _spent(app_server.db_url, "HP2022K001", 12)
     assert before > 0
-    _login(page, app_server.url, clerk)  # on /upload: the page itself once signed in (a reload would sign out)
+    sign_in(page, app_server.url, clerk, PASSWORD, path="upload")  # on /upload: the page itself once signed in (a reload would sign out)
     page.get_by_role("heading", name="数据填报").wait_for()
     page.locator('[data-testid="stSelectbox"]').first.click()
     page.get_by_role("option", name="执行监控（月报）").click()
