@@ -1,6 +1,7 @@
 """领导驾驶舱: the headline figures of a region and year on one screen, each linked to its page."""
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 import streamlit as st
@@ -32,14 +33,39 @@ st.caption(t("overview.caption", region=filters.region, year=filters.year, as_of
 glossary("time_progress", "execution_rate", "key_monitoring", "excellent_good_rate", "cut_rate", "rectification", "overdue")
 
 
-def delta(current: object, previous: object, has_previous: bool, unit: str = "") -> str | None:
+@dataclass(frozen=True)
+class Change:
+    """A card's change against the previous year: the text shown and whether it is zero."""
+
+    text: str
+    zero: bool
+
+
+def delta(current: object, previous: object, has_previous: bool, unit: str = "") -> Change | None:
     """Change against the previous year, only where that year holds data."""
     if not has_previous or current is None or previous is None:
         return None
     if isinstance(current, int) and isinstance(previous, int):
-        return f"{current - previous:+d}{unit}"
+        return Change(f"{current - previous:+d}{unit}", current == previous)
     diff = Decimal(str(current)) - Decimal(str(previous))
-    return f"{diff:+,.2f}{unit}"
+    return Change(f"{diff:+,.2f}{unit}", diff == 0)
+
+
+def money_delta(current: object, previous: object, has_previous: bool) -> Change | None:
+    """Change of an amount against the previous year, in the same 亿元 / ¥ bn units as the card."""
+    if not has_previous:
+        return None
+    diff = yuan_to_fen(current) - yuan_to_fen(previous)
+    return Change(("+" if diff >= 0 else "-") + money(abs(diff)), diff == 0)
+
+
+def card(column, label: str, value: object, change: Change | None, *, inverse: bool = False) -> None:  # noqa: ANN001
+    """A KPI card; an unchanged figure's change is neutral (grey, no arrow), a worse one red."""
+    neutral = change is not None and change.zero
+    column.metric(label, value, change.text if change else None, border=True,
+                  delta_color="off" if neutral else ("inverse" if inverse else "normal"),
+                  delta_arrow="off" if neutral else "auto",
+                  delta_description=t("overview.vs_year", year=filters.year - 1) if change else None)
 
 
 ex, pex = now["execution"], prev["execution"]
@@ -51,43 +77,32 @@ had_ex_ante, had_findings = pea["projects"] > 0, prc["findings"] > 0
 
 st.subheader(t("overview.section.execution"))
 c1, c2, c3, c4 = st.columns(4)
-
-
-def money_delta(current: object, previous: object, has_previous: bool) -> str | None:
-    """Change of an amount against the previous year, in the same 亿元 / ¥ bn units as the card."""
-    if not has_previous:
-        return None
-    diff = yuan_to_fen(current) - yuan_to_fen(previous)
-    return ("+" if diff >= 0 else "-") + money(abs(diff))
-
-
-c1.metric(t("overview.budget"), money(yuan_to_fen(ex["budget_total"])),
-          money_delta(ex["budget_total"], pex["budget_total"], had_projects), border=True)
+card(c1, t("overview.budget"), money(yuan_to_fen(ex["budget_total"])),
+     money_delta(ex["budget_total"], pex["budget_total"], had_projects))
 c1.caption(t("overview.budget_help", n=ex["projects"]))
-c2.metric(t("overview.spent"), money(yuan_to_fen(ex["spent_total"])),
-          money_delta(ex["spent_total"], pex["spent_total"], had_projects), border=True)
+card(c2, t("overview.spent"), money(yuan_to_fen(ex["spent_total"])),
+     money_delta(ex["spent_total"], pex["spent_total"], had_projects))
 c2.caption(t("overview.spent_help", month=ex["as_of_month"]))
-c3.metric(t("overview.execution_rate"), pct(ex["execution_rate"]),
-          delta(ex["execution_rate"], pex["execution_rate"], had_projects, t("overview.unit_pt")), border=True)
+card(c3, t("overview.execution_rate"), pct(ex["execution_rate"]),
+     delta(ex["execution_rate"], pex["execution_rate"], had_projects, t("overview.unit_pt")))
 c3.caption(t("overview.execution_help", time=pct(ex["time_progress"])))
-c4.metric(t("overview.behind"), ex["behind_schedule"],
-          delta(ex["behind_schedule"], pex["behind_schedule"], had_projects), delta_color="inverse", border=True)
+card(c4, t("overview.behind"), ex["behind_schedule"],
+     delta(ex["behind_schedule"], pex["behind_schedule"], had_projects), inverse=True)
 c4.caption(t("overview.behind_help", key=ex["key_projects"]))
 page_link("pages/execution.py", t("overview.link.execution"))
 
 st.subheader(t("overview.section.results"))
 c1, c2, c3, c4 = st.columns(4)
-c1.metric(t("overview.eg_rate"), pct(fin["excellent_good_rate"]),
-          delta(fin["excellent_good_rate"], pfin["excellent_good_rate"], had_evals, t("overview.unit_pt")), border=True)
+card(c1, t("overview.eg_rate"), pct(fin["excellent_good_rate"]),
+     delta(fin["excellent_good_rate"], pfin["excellent_good_rate"], had_evals, t("overview.unit_pt")))
 c1.caption(t("overview.eg_help", n=fin["count"], e=fin["excellent"], g=fin["good"], f=fin["fair"], p=fin["poor"]))
-c2.metric(t("overview.cut_rate"), pct(ea["cut_rate"]),
-          delta(ea["cut_rate"], pea["cut_rate"], had_ex_ante, t("overview.unit_pt")), border=True)
+card(c2, t("overview.cut_rate"), pct(ea["cut_rate"]),
+     delta(ea["cut_rate"], pea["cut_rate"], had_ex_ante, t("overview.unit_pt")))
 c2.caption(t("overview.cut_help", n=ea["projects"], cut=money(yuan_to_fen(ea["cut_total"]))))
-c3.metric(t("overview.completion"), pct(rc["completion_rate"]),
-          delta(rc["completion_rate"], prc["completion_rate"], had_findings, t("overview.unit_pt")), border=True)
+card(c3, t("overview.completion"), pct(rc["completion_rate"]),
+     delta(rc["completion_rate"], prc["completion_rate"], had_findings, t("overview.unit_pt")))
 c3.caption(t("overview.completion_help", n=rc["findings"], done=rc["rectified"]))
-c4.metric(t("overview.overdue"), rc["overdue"], delta(rc["overdue"], prc["overdue"], had_findings),
-          delta_color="inverse", border=True)
+card(c4, t("overview.overdue"), rc["overdue"], delta(rc["overdue"], prc["overdue"], had_findings), inverse=True)
 c4.caption(t("overview.overdue_help", date=now["as_of"]))
 l1, l2, l3 = st.columns(3)
 with l1:

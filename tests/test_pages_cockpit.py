@@ -52,6 +52,12 @@ def test_every_overview_card_is_the_kpis_figure(at: AppTest, seeded_url: str) ->
     assert cards["预算执行率"].delta == f"{change:+,.2f} 个百分点"
     grew = yuan_to_fen(ex["budget_total"]) - yuan_to_fen(prev["execution"]["budget_total"])
     assert grew > 0 and cards["预算总额"].delta == "+" + money(grew)  # same 亿元 unit as the card
+    assert cards["预算总额"].proto.delta_description == "较 2021 年"
+    # An unchanged count is neutral: grey, no arrow (a red "↑ +0" would read as a worsening).
+    unchanged = [m for m in at.metric if m.delta in ("+0", "+0.00 个百分点")]
+    assert cards["逾期未整改"] in unchanged  # 0 overdue at both year ends in the sample data
+    assert all(m.proto.color == m.proto.MetricColor.GRAY and m.proto.direction == m.proto.MetricDirection.NONE
+               for m in unchanged)
     captions = " ".join(c.value for c in at.caption)
     assert "截至 2022-12-31" in captions  # the as-of date behind the overdue count is stated
 
