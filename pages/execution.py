@@ -106,10 +106,12 @@ dept_table = pd.DataFrame({
     t("col.department"): depts["department"], t("execution.projects"): depts["projects"],
     t("execution.key_projects"): depts["key_projects"], t("execution.budget"): [money(v) for v in depts["budget_fen"]],
     t("execution.spent"): [money(v) for v in depts["spent_fen"]], t("execution.rate"): [pct(round_rate(r)) for r in depts["rate"]],
-    t("execution.gap"): [round(g, 2) for g in depts["gap"]], t("execution.status"): [status_label(s) for s in depts["status"]],
+    t("execution.gap"): [float(round_rate(tp - (r or 0))) for r in depts["rate"]],
+    t("execution.status"): [status_label(s) for s in depts["status"]],
     t("execution.worst"): [status_label(s) for s in depts["worst"]], t("execution.red_count"): depts["red"],
 })
-st.dataframe(dept_table, hide_index=True, width="stretch")
+st.dataframe(dept_table, hide_index=True, width="stretch",
+             column_config={t("execution.gap"): st.column_config.NumberColumn(format="%.2f")})
 download_table(dept_table, f"{filters.region}{filters.year}-departments", "execution_dept_dl")
 
 st.subheader(t("execution.quadrant"))
@@ -123,7 +125,7 @@ else:
                          "execution": [float(round_rate(r) or 0) for r in quad["rate"]],
                          "achievement": [float(round_rate(rate(c, n)) or 0) for c, n in zip(quad["certain"], quad["targets"],
                                                                                              strict=True)]})
-    st.altair_chart(charts.quadrant(quad, x_title=t("execution.rate_pct"), y_title=t("execution.achievement"),
+    st.altair_chart(charts.quadrant(quad, x_title=t("execution.rate_axis"), y_title=t("execution.achievement"),
                                     time_progress=float(tp)), width="stretch")
     st.caption(t("execution.quadrant_help"))
     quad_table = pd.DataFrame({t("col.department"): quad["department"], t("execution.rate"): quad["execution"],
@@ -134,17 +136,23 @@ else:
         download_table(quad_table, f"{filters.region}{filters.year}-quadrant", "execution_quad_dl")
 
 st.subheader(t("execution.projects_title"))
+projects = projects.assign(gap=[tp - (rate(int(sp), int(b)) or 0) for sp, b in zip(projects["spent_fen"], projects["budget_fen"],
+                                                                                  strict=True)])
+projects = projects.sort_values(["gap", "code"], ascending=[False, True], kind="stable").reset_index(drop=True)
+st.caption(t("execution.projects_order"))
 project_table = pd.DataFrame({
     t("execution.code"): projects["code"], t("col.project"): projects["name"], t("col.department"): projects["department"],
     t("execution.fund"): projects["fund_source"], t("execution.budget"): [money(v) for v in projects["budget_fen"]],
     t("execution.spent"): [money(v) for v in projects["spent_fen"]],
     t("execution.rate"): [float(round_rate(rate(s, b)) or 0) for s, b in zip(projects["spent_fen"], projects["budget_fen"],
                                                                            strict=True)],
+    t("execution.gap"): [float(round_rate(g)) for g in projects["gap"]],
     t("execution.status"): [status_label(s) for s in projects["status"]],
     t("execution.key"): ["★" if k else "" for k in projects["is_key"]],
 })
 st.dataframe(project_table, hide_index=True, width="stretch", column_config={
-    t("execution.rate"): st.column_config.ProgressColumn(t("execution.rate"), format="%.2f%%", min_value=0, max_value=100)})
+    t("execution.rate"): st.column_config.ProgressColumn(t("execution.rate"), format="%.2f%%", min_value=0, max_value=100),
+    t("execution.gap"): st.column_config.NumberColumn(format="%.2f")})
 download_table(project_table, f"{filters.region}{filters.year}-projects", "execution_projects_dl")
 
 lifecycle = data["lifecycle"]
@@ -160,7 +168,14 @@ with st.expander(t("execution.lifecycle", n=len(lifecycle))):
 
 st.subheader(t("execution.detail"))
 options = dict(zip(projects["code"] + " " + projects["name"], projects["project_id"], strict=True))
-chosen = st.selectbox(t("execution.pick_project"), list(options), key="execution_project")
+labels = list(options)
+wanted = st.query_params.get("project")  # a link to one project's detail
+if st.session_state.get("execution_project") not in labels:
+    st.session_state.pop("execution_project", None)
+    if wanted in set(projects["code"]):
+        st.session_state["execution_project"] = labels[list(projects["code"]).index(wanted)]
+chosen = st.selectbox(t("execution.pick_project"), labels, key="execution_project")  # default: the worst laggard
+st.query_params["project"] = str(projects["code"].iloc[labels.index(chosen)])
 detail = load_detail(database_url(), data_version(), int(options[chosen]))
 monthly = detail["monthly"]
 if not monthly.empty:

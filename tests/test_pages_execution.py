@@ -65,3 +65,22 @@ def test_curve_draws_execution_solid_blue_and_time_progress_dashed(page: AppTest
     data = pa.ipc.open_stream(chart.proto.datasets[0].data.data).read_pandas()
     december = data[(data["month"] == 12)].set_index("series")["rate"]
     assert december["预算执行率"] == 88.48 and december["序时进度"] == 100.0
+
+
+def test_projects_furthest_behind_come_first_and_open_the_detail(page: AppTest) -> None:
+    table = _projects(page)
+    gaps = list(table["进度差"])
+    assert gaps == sorted(gaps, reverse=True) and gaps[0] > 15 and table["状态"].iloc[0] == "■ 预警"
+    # The detail opens on the worst laggard and its link (?project=) reopens it.
+    worst = table["项目编码"].iloc[0]
+    assert page.selectbox(key="execution_project").value.startswith(f"{worst} ")
+    assert page.query_params["project"] == worst
+
+
+def test_a_project_link_opens_its_detail(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
+    at = signed_in(monkeypatch, seeded_url)
+    at.query_params["project"] = "HP2022K001"
+    at.switch_page("../pages/execution.py").run()
+    assert not at.exception
+    assert at.selectbox(key="execution_project").value.startswith("HP2022K001 ")
+    assert any("绩效目标年中监控" in m.value for m in at.markdown)
