@@ -18,7 +18,7 @@ _EN = {
 
 def label(code: str | None, table: dict[str, str]) -> str:
     """A stored code as the reader's language writes it."""
-    if code is None:
+    if code is None or (not isinstance(code, str) and pd.isna(code)):  # NULL reads back as None or NaN
         return ""
     return table.get(code, code) if lang() == "zh" else _EN.get(code, code)
 

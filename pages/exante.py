@@ -40,7 +40,9 @@ c1, c2, c3, c4 = st.columns(4)
 c1.metric(t("exante.requested"), money(yuan_to_fen(k["requested_total"])), border=True)
 c2.metric(t("exante.cut"), money(yuan_to_fen(k["cut_total"])), border=True)
 c3.metric(t("overview.cut_rate"), pct(k["cut_rate"]), border=True)
-c4.metric(t("exante.rejected"), f"{k['not_supported']}（{money(yuan_to_fen(k['rejected_total']))}）", border=True)
+c4.metric(t("exante.rejected"), k["not_supported"], border=True,
+          delta=t("exante.rejected_amount", amount=money(yuan_to_fen(k["rejected_total"]))),
+          delta_color="off", delta_arrow="off")  # the amount, neutral: the card stays one line wide
 st.caption(t("exante.conclusions", s=k["supported"], p=k["partially_supported"], r=k["not_supported"]))
 
 st.subheader(t("exante.by_department"))

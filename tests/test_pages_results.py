@@ -42,6 +42,7 @@ def test_rectification_page_as_of_date(at: AppTest) -> None:
     assert shown["书面反馈率"] == "100.00%" and int(shown["发现问题"]) > 35
     history = at.dataframe[-1].value
     assert list(history["新状态"])[0] == "未整改"  # every history starts when the finding is filed
+    assert list(history["原状态"])[0] == ""  # filed from nothing: blank, not "None"
 
 
 def test_exante_page(at: AppTest) -> None:
@@ -49,6 +50,8 @@ def test_exante_page(at: AppTest) -> None:
     assert not at.exception
     shown = _metrics(at)
     assert shown["申报金额"] == "16.6 亿元" and shown["建议核减"] == "3.79 亿元" and shown["事前评估核减率"] == "23.25%"
+    rejected = next(m for m in at.metric if m.label == "不予支持")
+    assert rejected.value == "1" and rejected.delta == "申报 0.3 亿元，单列"  # the rejected request, reported apart
     assert len(at.dataframe[0].value) == 34
 
 

@@ -60,6 +60,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "exante.recommended": ("建议金额", "Recommended"),
     "exante.cut": ("建议核减", "Cut"),
     "exante.rejected": ("不予支持", "Not supported"),
+    "exante.rejected_amount": ("申报 {amount}，单列", "{amount} requested, shown apart"),
     "exante.conclusions": ("予以支持 {s} 个、部分支持 {p} 个、不予支持 {r} 个；核减率只计予以支持和部分支持的项目，不予支持的申报金额单列。",
                            "{s} supported, {p} partly, {r} not supported; the cut rate covers supported and partly supported projects, rejected requests are shown apart."),
     "exante.by_department": ("各单位申报与建议金额", "Requested and recommended by department"),
