@@ -105,15 +105,18 @@ download_table(subjects, f"{filters.region}{filters.year}-evaluations", "evaluat
 
 st.subheader(t("evaluation.history"))
 history = data["history"]
+history_table = pd.DataFrame()
 if not history.empty:
-    st.dataframe(pd.DataFrame({t("ui.region"): history["region"], t("ui.year"): history["year"],
-                               t("evaluation.count"): history["count"],
-                               **{grade_label(g): history[g] for g in GRADE_KEYS},
-                               t("overview.eg_rate"): [pct(r) for r in history["excellent_good_rate"]]}),
-                 hide_index=True, width="stretch")
+    history_table = pd.DataFrame({t("ui.region"): history["region"], t("ui.year"): history["year"],
+                                  t("evaluation.count"): history["count"],
+                                  **{grade_label(g): history[g] for g in GRADE_KEYS},
+                                  t("overview.eg_rate"): [pct(r) for r in history["excellent_good_rate"]]})
+    st.dataframe(history_table, hide_index=True, width="stretch")
+    download_table(history_table, f"{filters.region}-evaluation-history", "evaluation_history_dl")
 
 st.subheader(t("evaluation.self_vs"))
 sv = data["self_vs"]
+sv_table = pd.DataFrame()
 if sv.empty:
     st.caption(t("evaluation.self_vs_none"))
 else:
@@ -122,24 +125,38 @@ else:
     flagged = by_dept[by_dept["diff"] > 5]
     if not flagged.empty:
         st.warning(t("evaluation.self_high", depts="、".join(flagged["department"])))
-    st.dataframe(pd.DataFrame({t("col.department"): sv["department"], t("col.subject"): sv["subject"],
-                               t("evaluation.self_score"): [score(int(v)) for v in sv["self_centi"]],
-                               t("evaluation.finance_score"): [score(int(v)) for v in sv["finance_centi"]],
-                               t("evaluation.diff"): [f"{d:+.2f}" for d in sv["diff"]]}), hide_index=True, width="stretch")
+    sv_table = pd.DataFrame({t("col.department"): sv["department"], t("col.subject"): sv["subject"],
+                             t("evaluation.self_score"): [score(int(v)) for v in sv["self_centi"]],
+                             t("evaluation.finance_score"): [score(int(v)) for v in sv["finance_centi"]],
+                             t("evaluation.diff"): [f"{d:+.2f}" for d in sv["diff"]]})
+    st.dataframe(sv_table, hide_index=True, width="stretch")
+    download_table(sv_table, f"{filters.region}{filters.year}-self-vs-finance", "evaluation_sv_dl")
 
 st.subheader(t("evaluation.applied"))
 applied = data["applied"]
+applied_table = pd.DataFrame()
 if applied.empty:
     st.caption(t("evaluation.applied_none"))
 else:
-    st.dataframe(pd.DataFrame({
+    has_next = applied["next_budget_fen"].notna().any()
+    if not has_next:  # next year's budget is not in the database yet: show what the rule asks for
+        st.info(t("evaluation.applied_no_next_year", next=filters.year + 1))
+    applied_table = pd.DataFrame({
         t("col.subject"): applied["subject"], t("col.department"): applied["department"],
         t("col.grade"): [grade_label(g) for g in applied["grade"]],
+        t("evaluation.rule"): [t(f"evaluation.rule.{g}") for g in applied["grade"]],
         t("evaluation.budget_this"): [money(int(v)) for v in applied["budget_fen"]],
-        t("evaluation.budget_next"): [money(int(v)) if pd.notna(v) else t("evaluation.no_next") for v in applied["next_budget_fen"]],
-        t("evaluation.change"): [pct(round_rate(rate(int(n) - int(b), int(b)))) if pd.notna(n) else "—"
-                                 for b, n in zip(applied["budget_fen"], applied["next_budget_fen"], strict=True)],
-    }), hide_index=True, width="stretch")
+    })
+    if has_next:
+        applied_table[t("evaluation.budget_next")] = [money(int(v)) if pd.notna(v) else t("evaluation.no_next")
+                                                      for v in applied["next_budget_fen"]]
+        applied_table[t("evaluation.change")] = [
+            pct(round_rate(rate(int(n) - int(b), int(b)))) if pd.notna(n) else "—"
+            for b, n in zip(applied["budget_fen"], applied["next_budget_fen"], strict=True)]
+    st.dataframe(applied_table, hide_index=True, width="stretch")
+    download_table(applied_table, f"{filters.region}{filters.year}-results-applied", "evaluation_applied_dl")
     st.caption(t("evaluation.applied_rule"))
 download_page({t("evaluation.by_method"): by_method, t("evaluation.by_subject"): by_subject,
-               t("evaluation.subjects"): subjects}, f"evaluation-{filters.region}-{filters.year}", "evaluation_page_dl")
+               t("evaluation.subjects"): subjects, t("evaluation.history"): history_table,
+               t("evaluation.self_vs"): sv_table, t("evaluation.applied"): applied_table},
+              f"evaluation-{filters.region}-{filters.year}", "evaluation_page_dl")
