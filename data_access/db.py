@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,17 +33,29 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+def normalise_url(url: str) -> URL:
+    """The URL with PostgreSQL pinned to psycopg 3.
+
+    A plain `postgresql://` (or Heroku-style `postgres://`) URL would make SQLAlchemy pick
+    psycopg2, which is not installed; the project runs on psycopg 3 only.
+    """
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
 def make_engine(url: str | None = None) -> Engine:
     """Create an engine; SQLite gets foreign keys, WAL and a busy timeout."""
-    url = resolve_url(url)
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
+    parsed = normalise_url(resolve_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database
+        if path and path != ":memory:" and not path.startswith("file:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True)
 
 
 @contextmanager
