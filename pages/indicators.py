@@ -17,8 +17,9 @@ def load(url: str, version: tuple[int, int], region: str, text: str, level1: str
     with Session(get_engine()) as s:
         found, total = q.search(session=s, region=region, text=text or None, level1=level1 or None,
                                 scope=scope or None, core_only=core)
+        used = q.usage_counts(session=s, region=region, names=sorted(set(found["name"])))
         return {"kpis": indicator_kpis(session=s, region=region), "counts": q.counts(session=s, region=region),
-                "found": found, "total": total}
+                "found": found, "total": total, "used": used}
 
 
 @st.cache_data(ttl=600, show_spinner=False)
@@ -55,6 +56,7 @@ counts = data["counts"].rename(columns={"level1": t("indicators.level1"), "level
                                         "total": t("indicators.total"), "general": t("indicators.scope.general"),
                                         "specific": t("indicators.scope.specific"), "core": t("indicators.core")})
 st.dataframe(counts, hide_index=True, width="stretch")
+download_table(counts, f"{filters.region}-indicator-levels", "indicators_levels_dl")
 
 found = data["found"]
 st.subheader(t("indicators.found", n=data["total"], shown=len(found)))
@@ -67,12 +69,16 @@ table = pd.DataFrame({
     t("col.department"): found["department"].fillna(t("indicators.shared")),
     t("indicators.target"): found["operator"].fillna("") + found["target_value"].fillna("") + found["unit"].fillna(""),
     t("indicators.core"): ["★" if c else "" for c in found["is_core"]],
+    t("indicators.used_by"): [data["used"].get(n, 0) for n in found["name"]],
 })
 st.dataframe(table, hide_index=True, width="stretch")
 download_table(table, f"{filters.region}-indicators", "indicators_dl")
 
 st.subheader(t("indicators.usage"))
-name = st.selectbox(t("indicators.pick"), sorted(set(found["name"])), key="indicators_pick")
+# The most used first, so the list opens on an indicator that projects actually set as a target.
+names = sorted(set(found["name"]), key=lambda n: (-data["used"].get(n, 0), n))
+name = st.selectbox(t("indicators.pick"), names, key="indicators_pick",
+                    format_func=lambda n: t("indicators.pick_option", name=n, n=data["used"].get(n, 0)))
 usage = load_usage(database_url(), data_version(), filters.region, name)
 if usage.empty:
     st.caption(t("indicators.unused"))

@@ -94,5 +94,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "indicators.shared": ("（通用）", "(shared)"),
     "indicators.usage": ("使用该指标的项目", "Projects using the indicator"),
     "indicators.pick": ("选择指标", "Indicator"),
+    "indicators.pick_option": ("{name}（{n} 个项目）", "{name} ({n} projects)"),
+    "indicators.used_by": ("使用项目数", "Used by projects"),
     "indicators.unused": ("尚无项目以此指标设定绩效目标。", "No project sets a target with this indicator yet."),
 }

@@ -59,3 +59,16 @@ def projects_using(*, session: Session, region: str, name: str) -> pd.DataFrame:
         .order_by(Project.year.desc(), Project.code)
     )
     return frame(session, stmt)
+
+
+def usage_counts(*, session: Session, region: str, names: list[str]) -> dict[str, int]:
+    """How many project targets of the region carry each of these indicator names."""
+    if not names:
+        return {}
+    stmt = (
+        select(Indicator.name, func.count(func.distinct(Indicator.project_id)))
+        .join(Region, Region.id == Indicator.region_id)
+        .where(Region.name == region, Indicator.project_id.is_not(None), Indicator.name.in_(names))
+        .group_by(Indicator.name)
+    )
+    return {name: int(n) for name, n in session.execute(stmt).all()}
