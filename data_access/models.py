@@ -183,9 +183,19 @@ class Finding(SQLModel, table=True):
 
 
 class FindingStatusChange(SQLModel, table=True):
-    """Append-only history of a finding's status: who, when, from, to, comment."""
+    """Append-only history of a finding's status: who, when, from, to, comment.
+
+    Migration 0002 adds triggers refusing UPDATE and DELETE of these rows on both backends.
+    """
 
     __tablename__ = "finding_status_change"
+    __table_args__ = (
+        CheckConstraint("to_status IN ('not_started', 'in_progress', 'rectified')", name="status_change_to"),
+        CheckConstraint(
+            "from_status IS NULL OR from_status IN ('not_started', 'in_progress', 'rectified')",
+            name="status_change_from",
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     finding_id: int = Field(foreign_key="finding.id", index=True)
     changed_at: dt.datetime = Field(default_factory=utcnow)

@@ -27,7 +27,122 @@ def test_upgrade_is_idempotent_and_records_head(any_db_url: str) -> None:
     upgrade(engine)  # a second run on an up-to-date database changes nothing
     with engine.connect() as conn:
         version = MigrationContext.configure(conn).get_current_revision()
-    assert version == "0001"
+    assert version == _head()
+    engine.dispose()
+
+
+def _head() -> str:
+    from alembic.script import ScriptDirectory
+
+    from data_access.migrate import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()  # type: ignore[return-value]
+
+
+def _finding_with_history(engine) -> int:  # type: ignore[no-untyped-def]
+    """A finding and one history row, inserted in plain SQL (works at any revision)."""
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO region (name, grade_excellent, grade_good, grade_fair) VALUES ('测试区', 90, 80, 60)"))
+        rid = conn.execute(text("SELECT id FROM region WHERE name = '测试区'")).scalar_one()
+        conn.execute(text("INSERT INTO department (region_id, name) VALUES (:r, '区测试局')"), {"r": rid})
+        did = conn.execute(text("SELECT id FROM department")).scalar_one()
+        conn.execute(text(
+            "INSERT INTO finding (region_id, department_id, year, finding_code, subject, category, description, "
+            "deadline, status, published) VALUES (:r, :d, 2023, 'F1', '对象', '预算编制', '问题', '2024-06-30', "
+            "'in_progress', false)"), {"r": rid, "d": did})
+        fid = conn.execute(text("SELECT id FROM finding")).scalar_one()
+        conn.execute(text(
+            "INSERT INTO finding_status_change (finding_id, changed_at, changed_by, from_status, to_status) "
+            "VALUES (:f, '2024-01-02 10:00:00', 'tester', 'not_started', 'in_progress')"), {"f": fid})
+    return fid
+
+
+def test_finding_history_is_append_only_in_the_database(any_db_url: str) -> None:
+    """UPDATE and DELETE of a status change are refused by the database itself, not only by the app."""
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    engine = make_engine(any_db_url)
+    fid = _finding_with_history(engine)
+    for statement in ("UPDATE finding_status_change SET to_status = 'rectified'",
+                      "UPDATE finding_status_change SET comment = '改写'",
+                      "DELETE FROM finding_status_change"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(statement))
+    if engine.dialect.name == "postgresql":
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text("TRUNCATE finding_status_change"))
+    # Appending still works, and the finding itself may change status.
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO finding_status_change (finding_id, changed_at, changed_by, from_status, to_status) "
+            "VALUES (:f, '2024-03-01 10:00:00', 'tester', 'in_progress', 'rectified')"), {"f": fid})
+        conn.execute(text("UPDATE finding SET status = 'rectified'"))
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT to_status FROM finding_status_change ORDER BY id")).scalars().all()
+    assert rows == ["in_progress", "rectified"]
+    engine.dispose()
+
+
+def test_finding_history_statuses_are_checked(any_db_url: str) -> None:
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    engine = make_engine(any_db_url)
+    fid = _finding_with_history(engine)
+    for frm, to in (("in_progress", "done"), ("finished", "rectified")):
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO finding_status_change (finding_id, changed_at, changed_by, from_status, to_status) "
+                "VALUES (:f, '2024-03-01 10:00:00', 'tester', :frm, :to)"), {"f": fid, "frm": frm, "to": to})
+    engine.dispose()
+
+
+def test_init_upgrades_an_older_database_keeping_its_data(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A database left at the first revision, holding history, is brought to head by `init`."""
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from data_access.__main__ import main
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    upgrade(engine, "0001")
+    _finding_with_history(engine)
+    with engine.begin() as conn:  # at 0001 nothing stopped a rewrite
+        conn.execute(text("UPDATE finding_status_change SET comment = '旧库允许改写'"))
+    assert main(["--db", url, "init"]) == 0
+    with engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == _head()
+        assert conn.execute(text("SELECT comment FROM finding_status_change")).scalar_one() == "旧库允许改写"
+        assert conn.execute(text("SELECT count(*) FROM finding")).scalar_one() == 1
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(text("DELETE FROM finding_status_change"))
+    engine.dispose()
+
+
+def test_downgrade_and_upgrade_again(any_db_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from data_access.migrate import alembic_config
+
+    engine = make_engine(any_db_url)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")
+    fid = _finding_with_history(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM finding_status_change WHERE finding_id = :f"), {"f": fid})
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == _head()
     engine.dispose()
 
 
