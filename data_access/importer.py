@@ -85,6 +85,13 @@ class Issue:
         return {"sheet": self.sheet, "row": self.row, "column": self.column, "code": self.code, "message": self.message}
 
 
+def on_sheet(sheet: str | None, message: str) -> str:
+    """A message that names its sheet first (the issue asks for sheet, row, column and value in it)."""
+    if not sheet or message.startswith("工作表"):
+        return message
+    return f"工作表“{sheet}”{message}" if message.startswith("第") else f"工作表“{sheet}”：{message}"
+
+
 @dataclass
 class ImportReport:
     """The outcome of one import; `to_json()` is exactly the contract's `import --json` object."""
@@ -185,11 +192,11 @@ class Ctx:
 
     def error(self, row: Row, fld: str | None, code: str, message: str) -> None:
         row.ok = False
-        self.report.errors.append(Issue(self.sheet, row.number, self.col(fld) if fld else None, code, message))
+        self.report.errors.append(Issue(self.sheet, row.number, self.col(fld) if fld else None, code, on_sheet(self.sheet, message)))
 
     def warn(self, row: Row | None, fld: str | None, code: str, message: str) -> None:
         self.report.warnings.append(
-            Issue(self.sheet, row.number if row else None, self.col(fld) if fld else None, code, message)
+            Issue(self.sheet, row.number if row else None, self.col(fld) if fld else None, code, on_sheet(self.sheet, message))
         )
 
     def cell(self, row: Row, fld: str) -> str:
@@ -284,8 +291,8 @@ def _choose_sheet(kind: str, sheets: Sequence[P.Sheet], report: ImportReport) ->
     found = "、".join(P.display(sheet.rows[m.row_index][i]) for i in m.columns.values())
     hint = _other_kind_hint(kind, sheets)
     for c in m.missing:
-        report.errors.append(Issue(sheet.name, m.excel_row, c.zh, "missing_column",
-                                   f"缺少必填列「{c.zh}」（英文别名 {c.alias}）。第{m.excel_row}行的表头中已识别：{found}。{hint}"))
+        report.errors.append(Issue(sheet.name, m.excel_row, c.zh, "missing_column", on_sheet(sheet.name,
+                                   f"缺少必填列「{c.zh}」（英文别名 {c.alias}）。第{m.excel_row}行的表头中已识别：{found}。{hint}")))
     return None
 
 
@@ -324,8 +331,8 @@ def _parse_rows(kind: str, sheet: P.Sheet, header: P.HeaderMatch, ctx: Ctx, prog
         number = header.row_index + 2 + offset
         ctx.report.rows_total += 1
         if ctx.report.rows_total > ctx.settings.max_upload_rows:
-            ctx.report.errors.append(Issue(sheet.name, number, None, "too_many_rows",
-                                           f"数据超过单个文件 {ctx.settings.max_upload_rows:,} 行的上限（第{number}行起）。请拆分成多个文件上传。"))
+            ctx.report.errors.append(Issue(sheet.name, number, None, "too_many_rows", on_sheet(
+                sheet.name, f"数据超过单个文件 {ctx.settings.max_upload_rows:,} 行的上限（第{number}行起）。请拆分成多个文件上传。")))
             break
         raw = {fld: (cells[i] if i < len(cells) else None) for fld, i in header.columns.items()}
         ctx.report.preview.append({"行": number, **{columns[f].zh: P.display(v) for f, v in raw.items()}})
@@ -976,8 +983,8 @@ def import_file(
         sheet, header = chosen
         unknown = list(header.unknown)
         if unknown:
-            report.warnings.append(Issue(sheet.name, header.excel_row, None, "unknown_column",
-                                         f"第{header.excel_row}行表头中的列「{'」「'.join(unknown)}」不是{P.KIND_NAMES[kind]}模板的列，已忽略。"))
+            report.warnings.append(Issue(sheet.name, header.excel_row, None, "unknown_column", on_sheet(
+                sheet.name, f"第{header.excel_row}行表头中的列「{'」「'.join(unknown)}」不是{P.KIND_NAMES[kind]}模板的列，已忽略。")))
         columns = {c.field: c for c in P.COLUMNS[kind]}
         parse_ctx = Ctx(None, report, sheet.name, columns, user, settings, allowed_department_ids)  # type: ignore[arg-type]
         rows = _parse_rows(kind, sheet, header, parse_ctx, progress)

@@ -157,6 +157,7 @@ def test_each_rule_rejects_the_file_and_writes_nothing(base: Engine, kind: str, 
     issue = next(e for e in report.errors if e.code == code)
     assert (issue.row, issue.column) == (row, column)
     assert text in issue.message, issue.message
+    assert issue.message.startswith(f"工作表“{issue.sheet}”"), issue.message  # sheet, row, column and value in one sentence
     assert counts(base) == before
     batch = one(base, UploadBatch, id=report.batch_id)
     assert batch.committed is False and batch.rows_rejected >= 1 or code == "missing_column"  # type: ignore[attr-defined]
@@ -426,7 +427,7 @@ def test_cli_json_is_one_object_with_the_contract_fields(base: Engine, tmp_path:
     assert list(out) == ["kind", "file", "sha256", "dry_run", "rows_total", "rows_valid", "rows_rejected", "committed", "errors", "warnings"]
     assert out["file"] == "2023-06.xlsx" and out["rows_rejected"] == 1 and out["committed"] is False
     assert out["errors"] == [{"sheet": "Sheet1", "row": 2, "column": "累计支出", "code": "not_a_number",
-                              "message": "第2行「累计支出」的值“abc”不是数字。"}]
+                              "message": "工作表“Sheet1”第2行「累计支出」的值“abc”不是数字。"}]
     path.write_bytes(xlsx([MON, ["HP002", 2023, 6, "12"]]))
     assert run_import_cli("monitoring", str(path), url=url, dry_run=True, user=None, as_json=True) == 0
     assert json.loads(capsys.readouterr().out)["dry_run"] is True

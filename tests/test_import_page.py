@@ -93,7 +93,7 @@ def test_preview_then_confirm_updates_the_figure(app_db: str) -> None:
     assert at.success[0].value == "校验通过：2 行数据可以提交。"
     warnings = table(at, "说明")
     assert list(warnings["代码"]) == ["spent_decreased", "spent_decreased"]
-    assert warnings["说明"][0].startswith("第4行「累计支出」的值“12,345.67”（123,456,700.00 元）低于第11月的累计支出")
+    assert warnings["说明"][0].startswith("工作表“Sheet”第4行「累计支出」的值“12,345.67”（123,456,700.00 元）低于第11月的累计支出")
     preview = table(at, "状态")
     assert list(preview["行"]) == [4, 5] and set(preview["状态"]) == {"⚠️ 警告"}
     assert spent(app_db, "HP2022K001", 12) != 12_345_670_000  # nothing written by the preview
@@ -111,7 +111,7 @@ def test_errors_are_listed_beside_their_rows_and_block_the_commit(app_db: str) -
     assert at.error[0].value.startswith("发现 2 个错误")
     errors = table(at, "说明")
     assert list(errors["行"]) == [4, 5]
-    assert errors["说明"][0] == "第4行「累计支出」的值“abc”不是数字。"
+    assert errors["说明"][0] == "工作表“Sheet”第4行「累计支出」的值“abc”不是数字。"
     assert "不存在" in errors["说明"][1]
     preview = table(at, "状态")
     assert list(preview["状态"]) == ["❌ 错误", "❌ 错误"]

@@ -60,7 +60,7 @@ def test_the_messy_monthly_file_reads_every_trap(imported: tuple[Engine, list]) 
     _eng, reports = imported
     messy = reports[[n for _k, n in FILES].index("02_monitoring_huangpu_2022-06.xlsx")]
     assert messy.rows_total == 200  # 200 projects; title, unit line, blank, 其中 and 合计 rows skipped
-    assert [w.message for w in messy.warnings] == ["第4行表头中的列「序号」不是执行监控模板的列，已忽略。"]
+    assert [w.message for w in messy.warnings] == ["工作表“6月”第4行表头中的列「序号」不是执行监控模板的列，已忽略。"]
 
 
 @pytest.mark.parametrize("published_only", [False, True], ids=["internal", "portal"])
