@@ -10,7 +10,9 @@ import datetime as dt
 import logging
 import sys
 from collections.abc import Sequence
+from decimal import Decimal
 
+from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -76,7 +78,7 @@ def cmd_seed(url: str, synthetic: int | None, regions: int) -> int:
     if synthetic is not None:
         if synthetic < 1 or regions < 1:
             print("--synthetic-projects 和 --regions 须为正整数", file=sys.stderr)
-            return 2
+            return 1
         added = seed_synthetic(engine, projects=synthetic, regions=regions)
         print(f"已添加合成数据：{added} 个项目" if added else "合成数据已存在，未作改动", file=sys.stderr)
         return 0
@@ -105,7 +107,11 @@ def _demo_users(engine) -> None:  # type: ignore[no-untyped-def]
 def cmd_kpis(url: str, year: int, region: str | None, as_of: dt.date | None, as_json: bool) -> int:
     from data_access.queries.kpis import kpis, region_names, to_json
 
-    with Session(make_engine(url)) as session:
+    engine = make_engine(url)
+    if not inspect(engine).has_table("region"):
+        print(f"数据库尚未初始化（{_safe(url)}）：请先运行 python -m data_access init", file=sys.stderr)
+        return 1
+    with Session(engine) as session:
         if region is not None and region not in region_names(session=session):
             print(f"未找到行政区“{region}”；现有：{'、'.join(region_names(session=session)) or '无'}", file=sys.stderr)
             return 1
@@ -118,21 +124,28 @@ def cmd_kpis(url: str, year: int, region: str | None, as_of: dt.date | None, as_
 
 
 def _kpis_table(d: dict) -> str:
+    """The headline figures for people: Chinese labels, amounts in 亿元/万元 as the seeds write them."""
+    from data_access.formatting import money
+
     ex, fin = d["execution"], d["evaluation"]["finance"]
     ea, rc, ind = d["ex_ante"], d["rectification"], d["indicators"]
 
     def pct(v: object) -> str:
         return "—" if v is None else f"{v}%"
 
+    def amount(yuan: int | Decimal) -> str:
+        return money(int(Decimal(yuan) * 100))
+
     rows = [
-        ("行政区 / 年度 / 截至", f"{d['region'] or '全部'} / {d['year']} / {d['as_of']}"),
+        ("行政区 / 年度 / 截至", f"{d['region'] or '全部'} / {d['year']} / {d['as_of']}（第 {ex['as_of_month']} 月）"),
         ("序时进度", pct(ex["time_progress"])),
-        ("预算执行率", f"{pct(ex['execution_rate'])}（支出 {ex['spent_total']} 元 / 预算 {ex['budget_total']} 元）"),
+        ("预算执行率", f"{pct(ex['execution_rate'])}（支出 {amount(ex['spent_total'])} / 预算 {amount(ex['budget_total'])}）"),
         ("项目数 / 重点监控 / 预警", f"{ex['projects']} / {ex['key_projects']} / {ex['behind_schedule']}"),
-        ("财政评价 优/良/中/差", f"{fin['excellent']}/{fin['good']}/{fin['fair']}/{fin['poor']}，共 {fin['count']} 个"),
+        ("财政评价 优/良/中/差", f"{fin['excellent']}/{fin['good']}/{fin['fair']}/{fin['poor']}，共 {fin['count']} 个，"
+                            f"涉及资金 {amount(fin['funds_total'])}"),
         ("优良率", pct(fin["excellent_good_rate"])),
-        ("事前评估 项目/单位", f"{ea['projects']} / {ea['departments']}，申报 {ea['requested_total']} 元"),
-        ("核减金额 / 核减率", f"{ea['cut_total']} 元 / {pct(ea['cut_rate'])}"),
+        ("事前评估 项目/单位", f"{ea['projects']} / {ea['departments']}，申报 {amount(ea['requested_total'])}"),
+        ("核减金额 / 核减率", f"{amount(ea['cut_total'])} / {pct(ea['cut_rate'])}"),
         ("整改 已整改/整改中/未整改", f"{rc['rectified']}/{rc['in_progress']}/{rc['not_started']}，逾期 {rc['overdue']}"),
         ("整改完成率", pct(rc["completion_rate"])),
         ("指标库 通用/个性/核心", f"{ind['general']}/{ind['specific']}/{ind['core']}，共 {ind['total']} 条"),
@@ -148,6 +161,12 @@ def cmd_report(url: str, year: int, region: str, out: str) -> int:
         return write_report(session=session, year=year, region=region, out=out)
 
 
+def _command(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> str | None:
+    """The command named on a command line that failed to parse, if any."""
+    sub = next(a for a in parser._actions if a.dest == "command")  # noqa: SLF001
+    return next((a for a in (sys.argv[1:] if argv is None else argv) if a in sub.choices), None)  # type: ignore[operator]
+
+
 def _safe(url: str) -> str:
     """The URL without a password, for messages."""
     from sqlalchemy.engine import make_url
@@ -157,7 +176,15 @@ def _safe(url: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(message)s")
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        # CONTRACT.md §1: only `import` has a usage-error status (2); every other command
+        # reports any failure, a bad argument included, as 1.
+        if exc.code == 2 and _command(parser, argv) not in (None, "import"):
+            return 1
+        raise
     url = resolve_url(args.db)
     try:
         if args.command == "init":
