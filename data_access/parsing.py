@@ -540,14 +540,14 @@ def sniff(data: bytes, file_name: str) -> str:
     if not data:
         raise FileRejected("empty_file", f"文件“{file_name}”是空文件（0 字节）。")
     if data.startswith(b"PK\x03\x04"):
-        if b"xl/" in data[:200_000] or b"[Content_Types].xml" in data[:2000] and ext in (".xlsx", ".xlsm"):
-            return "xlsx"
-        if b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet" in data[:200]:
-            return "ods"
-        raise FileRejected("not_a_spreadsheet", f"文件“{file_name}”不是电子表格（是其他类型的压缩文件，如 Word 文档）。请上传 .xlsx、.xls 或 .csv 文件。")
+        return _sniff_zip(data, file_name)
     if data.startswith(_OLE_MAGIC):
         if _ENCRYPTED_STREAM in data:
             raise FileRejected("encrypted_file", f"文件“{file_name}”设置了打开密码（已加密）。请在 Excel 中取消密码（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码）后另存再上传。")
+        for stream, what in (("WordDocument", "Word 文档"), ("PowerPoint Document", "PowerPoint 演示文稿")):
+            if stream.encode("utf-16-le") in data and "Workbook".encode("utf-16-le") not in data:
+                raise FileRejected("not_a_spreadsheet",
+                                   f"文件“{file_name}”不是电子表格，而是{what}（扩展名可能被改过）。请上传 .xlsx、.xls 或 .csv 文件。")
         return "xls"
     head = data[:4096]
     if b"\x00" in head.replace(b"\x00\x00", b"") or head.startswith((b"%PDF", b"\x89PNG", b"\xff\xd8", b"GIF8", b"{\\rtf")):
@@ -556,6 +556,33 @@ def sniff(data: bytes, file_name: str) -> str:
         raise FileRejected("corrupt_file" if ext in _SPREADSHEET_EXTS else "not_a_spreadsheet",
                            f"文件“{file_name}”不是有效的 Excel 文件（文件已损坏或扩展名不符）。请在 Excel 中打开后另存为 .xlsx 再上传。")
     return "csv"
+
+
+_OTHER_OFFICE = (("word/", "Word 文档"), ("ppt/", "PowerPoint 演示文稿"), ("visio/", "Visio 绘图"))
+
+
+def _sniff_zip(data: bytes, file_name: str) -> str:
+    """An Office Open XML or OpenDocument package: a workbook, another Office document, or damaged."""
+    import io
+    import zipfile
+
+    if b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet" in data[:200]:
+        return "ods"
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            names: list[str] | None = z.namelist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        names = None  # damaged (truncated): judge by the local file headers read so far
+    if names is None:
+        head = data[:200_000]
+        names = [part for part, _ in _OTHER_OFFICE if part.encode() in head]
+        if b"xl/" in head or not names:
+            return "xlsx"  # a damaged workbook: calamine reports it as corrupt
+    if any(n.startswith("xl/") for n in names):
+        return "xlsx"
+    what = next((label for part, label in _OTHER_OFFICE if any(n.startswith(part) for n in names)), "压缩包")
+    raise FileRejected("not_a_spreadsheet",
+                       f"文件“{file_name}”不是电子表格，而是{what}（扩展名可能被改过）。请上传 .xlsx、.xls 或 .csv 文件。")
 
 
 def decode_text(data: bytes) -> str:

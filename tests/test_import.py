@@ -10,8 +10,10 @@ import csv
 import datetime as dt
 import io
 import json
+import struct
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -355,11 +357,56 @@ def test_header_found_on_a_later_sheet(base: Engine) -> None:
     assert report.committed and report.errors == []
 
 
+def cfb(streams: dict[str, bytes]) -> bytes:
+    """A minimal, valid Compound File (the OLE container of .xls and of a password-protected .xlsx).
+
+    Version 3, 512-byte sectors: a FAT sector, a directory sector, then each stream (each at least
+    4096 bytes, so none lives in the mini stream). Excel's "encrypt with password" writes an
+    .xlsx as such a file with EncryptionInfo and EncryptedPackage streams.
+    """
+    end, free, fat_mark, none = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
+    fat, body, starts = [fat_mark, end], b"", []
+    for payload in streams.values():
+        n = -(-len(payload) // 512)
+        starts.append(len(fat))
+        fat += [len(fat) + i + 1 for i in range(n - 1)] + [end]
+        body += payload.ljust(n * 512, b"\0")
+    assert len(fat) <= 128 and len(streams) <= 3
+
+    def entry(name: str, kind: int, start: int, size: int, child: int = none, right: int = none) -> bytes:
+        raw = name.encode("utf-16-le") + b"\0\0"
+        return raw.ljust(64, b"\0") + struct.pack("<HBB3I", len(raw), kind, 1, none, right, child) + b"\0" * 36 + struct.pack("<IQ", start, size)
+
+    names = list(streams)
+    directory = entry("Root Entry", 5, end, 0, child=1) + b"".join(
+        entry(n, 2, starts[i], len(streams[n]), right=i + 2 if i + 1 < len(names) else none) for i, n in enumerate(names))
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16 + struct.pack("<5H", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6
+              + struct.pack("<9I", 0, 1, 1, 0, 4096, end, 0, end, 0) + struct.pack("<I", 0) + struct.pack("<I", free) * 108)
+    return header + struct.pack("<128I", *fat, *[free] * (128 - len(fat))) + directory.ljust(512, b"\0") + body
+
+
+def office_zip(parts: dict[str, str]) -> bytes:
+    """An Office Open XML package with the given parts (a .docx is word/..., a .pptx ppt/...)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        for name, text in parts.items():
+            z.writestr(name, text)
+    return buf.getvalue()
+
+
+ENCRYPTED_XLSX = cfb({"EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00" + b"<encryption/>".ljust(5000, b" "),
+                      "EncryptedPackage": b"\x10\x27" + bytes(range(256)) * 40})
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+
 FILE_PROBLEMS = [
     (b"%PDF-1.4 a pdf", "report.xlsx", "not_a_spreadsheet", 2, "不是电子表格"),
+    (PNG, "photo.xlsx", "not_a_spreadsheet", 2, "不是电子表格"),
+    (office_zip({"word/document.xml": "<w:document/>"}), "report.docx.xlsx", "not_a_spreadsheet", 2, "不是电子表格，而是Word 文档"),
+    (office_zip({"ppt/presentation.xml": "<p/>"}), "slides.xlsx", "not_a_spreadsheet", 2, "而是PowerPoint 演示文稿"),
+    (cfb({"WordDocument": b"\xec\xa5" + b"\0" * 5000}), "old.xls", "not_a_spreadsheet", 2, "而是Word 文档"),
     (xlsx([["a"]])[:600], "cut.xlsx", "corrupt_file", 2, "已损坏"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 64, "secret.xlsx",
-     "encrypted_file", 2, "设置了打开密码"),
+    (ENCRYPTED_XLSX, "secret.xlsx", "encrypted_file", 2, "设置了打开密码"),
     (b"", "empty.xlsx", "empty_file", 1, "空文件"),
     (xlsx([]), "blank.xlsx", "empty_file", 1, "没有任何数据"),
     (xlsx([MON]), "header_only.xlsx", "empty_file", 1, "表头下面没有数据行"),
@@ -375,6 +422,14 @@ def test_unreadable_files_get_clear_messages(base: Engine, data: bytes, name: st
     assert text in report.errors[0].message and report.exit_code == exit_code
     assert counts(base) == before
     assert one(base, UploadBatch, id=report.batch_id).committed is False  # type: ignore[attr-defined]
+
+
+def test_the_encrypted_fixture_is_a_real_compound_file() -> None:
+    from xlrd import compdoc  # xlrd's reader of OLE compound files, independent of ours
+
+    doc = compdoc.CompDoc(ENCRYPTED_XLSX, logfile=io.StringIO())
+    assert [d.name for d in doc.dirlist][:3] == ["Root Entry", "EncryptionInfo", "EncryptedPackage"]
+    assert doc.get_named_stream("EncryptedPackage")[:2] == b"\x10\x27"
 
 
 def test_no_header_lists_the_required_columns(base: Engine) -> None:
