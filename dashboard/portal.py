@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from dashboard.i18n import t
 from dashboard.resources import data_version, database_url, get_engine
+from dashboard.ui import Filters
 from data_access.opendata import open_data_zip
 from data_access.queries import public
 from data_access.queries.kpis import kpis
@@ -54,6 +55,40 @@ def open_data(url: str, version: tuple[int, int], region: str, year: int) -> byt
         return open_data_zip(session=session, region=region, year=year)
 
 
+@st.cache_data(ttl=600, show_spinner=False)
+def published_years(url: str, version: tuple[int, int]) -> dict[str, list[int]]:
+    with Session(get_engine()) as session:
+        return public.published_years(session=session)
+
+
+def sidebar_filters() -> Filters | None:
+    """Region and year in the sidebar and the URL, offering only what holds a published record.
+
+    The staff pages' filters list every region and year in the database; here that would reveal
+    a region or year whose records are all unpublished.
+    """
+    by_region = published_years(*key())
+    if not by_region:
+        st.info(t("portal.nothing_published"))
+        return None
+    regions = list(by_region)
+    wanted = st.query_params.get("region")
+    newest = max(regions, key=lambda r: by_region[r][0])
+    region = st.sidebar.selectbox(t("ui.region"), regions, index=regions.index(wanted if wanted in regions else newest),
+                                  key="portal_region")
+    years = by_region[region]
+    try:
+        wanted_year = int(st.query_params.get("year", ""))
+    except ValueError:
+        wanted_year = None
+    year = st.sidebar.selectbox(t("ui.year"), years, index=years.index(wanted_year) if wanted_year in years else 0,
+                                key=f"portal_year_{region}")
+    st.query_params["region"] = region
+    st.query_params["year"] = str(year)
+    as_of = dt.date(year, 12, 31) if year < dt.date.today().year else dt.date.today()
+    return Filters(region, int(year), as_of)
+
+
 def key() -> tuple[str, tuple[int, int]]:
     """The cache key every portal loader starts with."""
     return database_url(), data_version()
@@ -69,13 +104,17 @@ def query_text(name: str, label: str, widget_key: str) -> str | None:
     return value or None
 
 
-def query_choice(name: str, label: str, options: list[str], fmt, widget_key: str) -> str | None:  # type: ignore[no-untyped-def]
-    """A select filter ('' = all) kept in the URL."""
-    choices = ["", *options]
+def query_choice(name: str, label: str, options: list[str], fmt, widget_key: str,  # type: ignore[no-untyped-def]
+                 *, with_all: bool = True) -> str | None:
+    """A select filter ('' = all, unless with_all is False) kept in the URL."""
+    choices = ["", *options] if with_all else list(options)
+    # Labels are computed now, in this run's language: a format function that looked the language
+    # up later would run outside the script (AppTest formats values that way) and fall back to zh.
+    labels = {"": t("portal.all"), **{v: fmt(v) for v in options}}
     wanted = st.query_params.get(name, "")
     value = st.selectbox(label, choices, index=choices.index(wanted) if wanted in choices else 0,
-                         format_func=lambda v: t("portal.all") if v == "" else fmt(v), key=widget_key)
-    if value:
+                         format_func=labels.__getitem__, key=widget_key)
+    if value and (with_all or value != choices[0]):
         st.query_params[name] = value
     elif name in st.query_params:
         del st.query_params[name]

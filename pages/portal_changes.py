@@ -6,9 +6,9 @@ import streamlit as st
 
 from dashboard import portal
 from dashboard.i18n import t
-from dashboard.ui import download_table, empty_state, sidebar_filters
+from dashboard.ui import download_table, empty_state
 
-filters = sidebar_filters(with_as_of=False)
+filters = portal.sidebar_filters()
 if filters is None:
     st.stop()
 st.title(t("portal.changes.title"))

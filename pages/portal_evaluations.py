@@ -4,10 +4,10 @@ import streamlit as st
 
 from dashboard import portal, tables
 from dashboard.i18n import t
-from dashboard.ui import download_table, empty_state, sidebar_filters
+from dashboard.ui import download_table, empty_state
 from data_access.enums import GRADES, METHODS
 
-filters = sidebar_filters(with_as_of=False)
+filters = portal.sidebar_filters()
 if filters is None:
     st.stop()
 portal.print_toggle()
@@ -15,7 +15,7 @@ st.title(t("portal.evaluations.title"))
 st.caption(t("portal.evaluations.caption"))
 
 annex = portal.query_choice("annex", t("portal.annex"), ["1", "2", "3"], lambda a: t(f"portal.annex{a}"),
-                            "portal_annex") or "1"
+                            "portal_annex", with_all=False) or "1"
 c1, c2, c3 = st.columns(3)
 with c1:
     grade = portal.query_choice("grade", t("col.grade"), list(GRADES), lambda g: t(f"grade.{g}"), "portal_grade")

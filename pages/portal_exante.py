@@ -4,9 +4,9 @@ import streamlit as st
 
 from dashboard import portal, tables
 from dashboard.i18n import t
-from dashboard.ui import download_table, empty_state, glossary, money, pct, sidebar_filters, yuan_to_fen
+from dashboard.ui import download_table, empty_state, glossary, money, pct, yuan_to_fen
 
-filters = sidebar_filters(with_as_of=False)
+filters = portal.sidebar_filters()
 if filters is None:
     st.stop()
 portal.print_toggle()

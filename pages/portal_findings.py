@@ -4,11 +4,11 @@ import streamlit as st
 
 from dashboard import portal, tables
 from dashboard.i18n import t
-from dashboard.ui import download_table, empty_state, pct, sidebar_filters
+from dashboard.ui import download_table, empty_state, pct
 from data_access.enums import FINDING_STATUSES
 from data_access.queries.core import rate, round_rate
 
-filters = sidebar_filters(with_as_of=False)
+filters = portal.sidebar_filters()
 if filters is None:
     st.stop()
 portal.print_toggle()

@@ -6,9 +6,9 @@ import streamlit as st
 
 from dashboard import portal
 from dashboard.i18n import t
-from dashboard.ui import glossary, money, page_link, pct, sidebar_filters, yuan_to_fen
+from dashboard.ui import glossary, money, page_link, pct, yuan_to_fen
 
-filters = sidebar_filters(with_as_of=False)
+filters = portal.sidebar_filters()
 if filters is None:
     st.stop()
 portal.print_toggle()

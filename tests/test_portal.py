@@ -155,3 +155,18 @@ def test_changes_list_a_moved_deadline_of_a_published_finding(tmp_path: Path, se
         changes = publication_changes(session=s, region="黄埔区", since=dt.date(2020, 1, 1))
     moved = changes[changes["kind"] == "deadline_moved"]
     assert list(moved["detail"]) == [f"{row[0]}: {old_deadline.isoformat()} → 2024-12-31"]
+
+
+def test_annex_choice_offers_the_three_annexes_and_no_all(monkeypatch: pytest.MonkeyPatch, db: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", db)
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+    at.query_params.update({"region": "荔湾区", "year": "2020", "annex": "2", "lang": "en"})
+    at.run()
+    at.switch_page("../pages/portal_evaluations.py").run()
+    annex = at.selectbox(key="portal_annex")
+    assert annex.options == ["Annex 1: results summary", "Annex 2: reviewed self-evaluations",
+                             "Annex 3: key-evaluation reports"]
+    assert annex.value == "2" and at.subheader[0].value.startswith("Annex 2")
+    at.session_state["portal_grade"] = "good"  # a rerun in English keeps English labels
+    at.run()
+    assert not at.exception and at.selectbox(key="portal_grade").options[0] == "All"

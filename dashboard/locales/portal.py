@@ -7,6 +7,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "portal.home.caption": ("{region} {year} 年度预算绩效信息公开。本页所有数字只根据已公开的记录计算。",
                             "{region}, fiscal {year}: every figure here is computed from published records only."),
     "portal.home.nothing": ("{region} {year} 年度暂无已公开的绩效信息。", "Nothing has been published for {region} {year} yet."),
+    "portal.nothing_published": ("尚无已公开的预算绩效信息。", "Nothing has been published yet."),
     "portal.home.evaluated": ("已公开的财政评价", "Published finance evaluations"),
     "portal.home.evaluated_help": ("涉及资金 {funds}", "Funds involved: {funds}"),
     "portal.home.eg_rate": ("优良率", "Rated 优 or 良"),

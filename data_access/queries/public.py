@@ -18,6 +18,17 @@ from data_access.models import AuditLog, Department, Evaluation, ExAnte, Finding
 from data_access.queries.core import frame, grade_expr
 
 
+def published_years(*, session: Session) -> dict[str, list[int]]:
+    """Region -> fiscal years (newest first) holding any published record: the portal's filter lists."""
+    found: dict[str, set[int]] = {}
+    for model in (Evaluation, Finding, ExAnte):
+        stmt = (select(Region.name, model.year).join(Region, Region.id == model.region_id)
+                .where(model.published.is_(True)).distinct())
+        for region, year in session.execute(stmt):
+            found.setdefault(region, set()).add(int(year))
+    return {region: sorted(found[region], reverse=True) for region in sorted(found)}
+
+
 def published_evaluations(
     *,
     session: Session,
