@@ -45,6 +45,8 @@ def test_grade_boundaries(score: int, grade: str) -> None:
     ("num", "den", "shown"),
     [(4, 38, "10.53"), (31, 38, "81.58"), (3, 38, "7.89"), (35, 38, "92.11"), (1, 8, "12.50"),
      (1, 800, "0.13"),  # 0.125 rounds half up, not to even
+     (2, 3, "66.67"), (1, 3, "33.33"), (1, 160, "0.63"), (5, 1600, "0.31"),  # 0.625 -> 0.63, 0.3125 -> 0.31
+     (3, 1600, "0.19"), (1, 1, "100.00"),  # 0.1875 -> 0.19
      (3406, 3755, "90.71"), (0, 5, "0.00"), (5, 0, None), (0, 0, None)],
 )
 def test_rates_round_half_up_and_null_on_zero(num: int, den: int, shown: str | None) -> None:
@@ -103,10 +105,17 @@ def test_carry_forward_of_spending_and_budget(world) -> None:  # type: ignore[no
         s.add(Monitoring(project_id=p.id, month=month, spent_cumulative_fen=spent * 100,
                          budget_fen=budget * 100 if budget else None))
     s.commit()
-    cases = {2: (0, 1_000_000), 3: (200_000, 800_000), 7: (500_000, 800_000), 9: (600_000, 1_200_000), 12: (600_000, 1_200_000)}
+    # B has monitoring rows that never record a budget: its adjusted budget (300 000) throughout.
+    b = _project(s, region, dept, "B", 300_000)
+    for month, spent in ((2, 10_000), (5, 90_000)):
+        s.add(Monitoring(project_id=b.id, month=month, spent_cumulative_fen=spent * 100))
+    s.commit()
+    cases = {0: (0, 1_000_000), 2: (0, 1_000_000), 3: (200_000, 800_000), 7: (500_000, 800_000),
+             9: (600_000, 1_200_000), 12: (600_000, 1_200_000)}
     for month, (spent, budget) in cases.items():
+        b_spent = 0 if month < 2 else 10_000 if month < 5 else 90_000
         ex = execution_summary(session=s, year=2023, region="测试区", month=month)
-        assert (ex.spent_fen, ex.budget_fen) == (spent * 100, budget * 100), month
+        assert (ex.spent_fen, ex.budget_fen) == ((spent + b_spent) * 100, (budget + 300_000) * 100), month
 
 
 def test_aggregate_rate_is_ratio_of_sums_and_key_rules(world) -> None:  # type: ignore[no-untyped-def]

@@ -186,6 +186,20 @@ def test_seed_is_idempotent_and_deterministic(db_url: str, tmp_path: Path) -> No
     engine.dispose()
     assert _row_counts(other) == counts_before
     assert _fingerprint(other) == _fingerprint(db_url)
+    assert _dump(other) == _dump(db_url)
+
+
+def _dump(url: str) -> dict[str, list[tuple]]:
+    """Every row of every sample table, in key order (users and the audit log hold random or clock values)."""
+    from sqlalchemy import text
+
+    engine = make_engine(url)
+    tables = ("region", "department", "project", "monitoring", "evaluation", "finding", "finding_status_change",
+              "ex_ante", "indicator")
+    with engine.connect() as conn:
+        out = {t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY id"))] for t in tables}
+    engine.dispose()
+    return out
 
 
 def test_seed_refuses_to_mix_with_existing_region(db_url: str) -> None:
@@ -369,3 +383,113 @@ def _fingerprint(url: str) -> tuple:
         scores = session.execute(select(func.sum(Evaluation.score_centi))).scalar_one()
     engine.dispose()
     return (tuple(projects), spent, scores)
+
+
+def test_monitoring_sample_is_plausible(seeded_url: str) -> None:
+    """12 cumulative months per project, never decreasing; some projects ahead of time progress, some behind."""
+    from sqlalchemy import text
+
+    engine = make_engine(seeded_url)
+    with Session(engine) as session:
+        decreasing = session.execute(text(
+            "SELECT count(*) FROM monitoring a JOIN monitoring b ON a.project_id = b.project_id "
+            "AND b.month = a.month + 1 WHERE b.spent_cumulative_fen < a.spent_cumulative_fen")).scalar_one()
+        assert decreasing == 0
+        for region, year in (("黄埔区", 2022), ("黄埔区", 2021), ("荔湾区", 2020)):
+            pe = project_execution(year=year, region=region, month=6).subquery()
+            statuses = dict(session.execute(select(pe.c.status, func.count()).group_by(pe.c.status)).all())
+            assert statuses.get("red", 0) > 0 and statuses.get("yellow", 0) > 0, (region, statuses)
+            ahead = session.execute(
+                select(func.count()).select_from(pe).where(pe.c.spent_fen * 2 > pe.c.budget_fen)  # above 50 % at June
+            ).scalar_one()
+            assert ahead > 0, region
+            # Behind at year end too, and some key projects among them.
+            k = kpis_json(seeded_url, "--year", str(year), "--region", region)
+            assert k["execution"]["behind_schedule"] > 0
+    engine.dispose()
+
+
+def test_findings_mixed_statuses_deadlines_and_categories(seeded_url: str) -> None:
+    from data_access.enums import FINDING_CATEGORIES
+    from data_access.models import Finding, FindingStatusChange
+
+    engine = make_engine(seeded_url)
+    with Session(engine) as session:
+        statuses = set(session.execute(select(Finding.status).distinct()).scalars())
+        assert statuses == {"not_started", "in_progress", "rectified"}
+        assert len(set(session.execute(select(Finding.deadline).distinct()).scalars())) >= 6
+        assert set(session.execute(select(Finding.category).distinct()).scalars()) <= set(FINDING_CATEGORIES)
+        # Every finding's history ends at its current status.
+        last = (
+            select(FindingStatusChange.finding_id, func.max(FindingStatusChange.id).label("last_id"))
+            .group_by(FindingStatusChange.finding_id).subquery()
+        )
+        mismatched = session.execute(
+            select(func.count()).select_from(Finding)
+            .join(last, last.c.finding_id == Finding.id)
+            .join(FindingStatusChange, FindingStatusChange.id == last.c.last_id)
+            .where(FindingStatusChange.to_status != Finding.status)
+        ).scalar_one()
+        histories = session.execute(select(func.count(distinct(FindingStatusChange.finding_id)))).scalar_one()
+        assert mismatched == 0 and histories == session.execute(select(func.count(Finding.id))).scalar_one()
+    engine.dispose()
+
+
+def test_some_records_are_left_unpublished(seeded_url: str) -> None:
+    from data_access.models import ExAnte, Finding
+
+    engine = make_engine(seeded_url)
+    with Session(engine) as session:
+        for model in (Evaluation, Finding, ExAnte):
+            finance_only = model.method != "self" if model is Evaluation else True  # type: ignore[attr-defined]
+            flags = dict(session.execute(
+                select(model.published, func.count()).where(finance_only).group_by(model.published)  # type: ignore[attr-defined]
+            ).all())
+            assert flags.get(True, 0) > 0 and flags.get(False, 0) > 0, model.__name__
+    engine.dispose()
+    k_public = _public_kpis(seeded_url)
+    assert k_public["evaluation"]["finance"]["count"] == 37  # 区老人院运营 awaits publication
+
+
+def _public_kpis(url: str) -> dict:
+    from data_access.queries.kpis import kpis
+
+    engine = make_engine(url)
+    with Session(engine) as session:
+        out = kpis(session=session, year=2022, region="黄埔区", published_only=True)
+    engine.dispose()
+    return out
+
+
+def test_huangpu_2022_special_bond_projects(any_seeded_url: str) -> None:
+    """Of the 19 project evaluations, 3 are of projects funded by 专项债券 (the report's 3 个专项债券资金项目)."""
+    engine = make_engine(any_seeded_url)
+    with Session(engine) as session:
+        n = session.execute(
+            select(func.count()).select_from(Evaluation)
+            .join(Project, Project.id == Evaluation.project_id)
+            .where(Evaluation.year == 2022, Evaluation.subject_type == "project",
+                   Evaluation.method.in_(("review", "key")), Project.fund_source == "专项债券")
+        ).scalar_one()
+        assert n == 3
+    engine.dispose()
+
+
+def test_liwan_2020_department_and_key_blocks(any_seeded_url: str) -> None:
+    """Department evaluations 90.34 (completion 90.06 %) and 85.82 (95.33 %); key through kpis --json."""
+    k = kpis_json(any_seeded_url, "--year", "2020", "--region", "荔湾区")
+    key = k["evaluation"]["by_method"]["key"]
+    # 10 key projects (优 1, 良 9) and the 2 department evaluations (优 1, 良 1): 2.67 + 4.73 亿.
+    assert (key["count"], key["excellent"], key["good"], key["fair"], key["poor"]) == (12, 2, 10, 0, 0)
+    assert key["funds_total"] == int(Decimal("7.40") * YI) and key["excellent_good_rate"] == 100.0
+    dept = k["evaluation"]["by_subject"]["department"]
+    assert (dept["count"], dept["excellent"], dept["good"]) == (2, 1, 1)
+    assert k["evaluation"]["finance"]["count"] == 25 + 12
+    engine = make_engine(any_seeded_url)
+    with Session(engine) as session:
+        rows = dict(session.execute(
+            select(Evaluation.subject, Evaluation.budget_completion_centi).where(Evaluation.subject_type == "department",
+                                                                                 Evaluation.year == 2020)
+        ).all())
+    engine.dispose()
+    assert rows == {"区人力和社会保障局": 9006, "多宝街办事处": 9533}
