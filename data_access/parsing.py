@@ -22,7 +22,8 @@ MONEY_UNITS = {"元": 1, "千元": 1_000, "万元": 10_000, "百万元": 1_000_0
 SKIP_PREFIXES = ("合计", "小计", "总计", "其中")
 _ZERO_MARKS = {"-", "--", "—", "——", "–", "−"}
 _UNIT_SUFFIX = re.compile(r"^(?P<name>.+?)[(\[【<](?P<unit>[^()\[\]【】<>]*)[)\]】>]$")
-_UNIT_LINE = re.compile(r"(?:金额)?单位\s*[:：]\s*(?P<unit>百万元|千元|万元|亿元|元)")
+# The unit must end the phrase: `填报单位：元村街道` names a reporting unit, not the unit 元.
+_UNIT_LINE = re.compile(r"(?:金额)?单位\s*[:：]\s*(?P<unit>百万元|千元|万元|亿元|元)(?:人民币)?(?![\u3400-\u9fff])")
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
@@ -63,8 +64,8 @@ def key(text: object) -> str:
 
 
 def normalise_header(text: object) -> tuple[str, str | None]:
-    """A header cell as (key, unit): `累计支出（万元）` -> ('累计支出', '万元')."""
-    k = key(text)
+    """A header cell as (key, unit): `累计支出（万元）` -> ('累计支出', '万元'); `Budget Adjusted` = `budget_adjusted`."""
+    k = re.sub(r"[_\-]", "", key(text))
     unit = None
     m = _UNIT_SUFFIX.match(k)
     if m and m.group("name"):

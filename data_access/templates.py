@@ -133,7 +133,7 @@ def write_template(kind: str, path: str | Path | BinaryIO) -> None:
             options.cell(row=1, column=option_col, value=col.zh)
             for j, choice in enumerate(choices, start=2):
                 options.cell(row=j, column=option_col, value=choice)
-            dv = DataValidation(type="list", formula1=f"=选项!${letter}$2:${letter}${len(choices) + 1}",
+            dv = DataValidation(type="list", formula1=f"选项!${letter}$2:${letter}${len(choices) + 1}",  # no '=': as Excel writes it
                                 allow_blank=not col.required, showErrorMessage=True,
                                 errorTitle="无效的值", error=f"请从下拉列表中选择「{col.zh}」。",
                                 promptTitle=col.zh, prompt="从下拉列表中选择", showInputMessage=True)

@@ -37,6 +37,7 @@ from data_access.models import (
     Region,
     UploadBatch,
 )
+from data_access.parsing import COLUMNS
 from data_access.settings import Settings
 from data_access.templates import write_template
 
@@ -229,6 +230,15 @@ def test_messy_monitoring_layout(base: Engine) -> None:
         assert got == {"黄埔区HP001": 12_345_600, "黄埔区HP002": 199_990_000, "荔湾区HP001": 0}
         budget = s.execute(select(Monitoring.budget_fen).join(Project).where(Project.code == "HP001", Project.budget_adjusted_fen == 100_000_000)).scalar_one()
         assert budget == 100_000_000  # the header's （元） wins over the 万元 line
+
+
+def test_english_headers_with_spaces_and_a_place_name_beside_the_unit_line(base: Engine) -> None:
+    rows = [["2023年6月预算执行情况表"], ["单位：万元"], ["填报单位：元村街道办事处"],  # 元村 is a place, not the unit 元
+            ["Code", "Year", "Month", "Spent Cumulative", "Budget Adjusted", "REGION"], ["HP002", 2023, 6, 1.5, "300", "黄埔区"]]
+    report = run(base, "monitoring", rows)
+    assert report.committed and report.warnings == [], (report.errors, report.warnings)
+    m = one(base, Monitoring)
+    assert (m.spent_cumulative_fen, m.budget_fen) == (1_500_000, 300_000_000)  # type: ignore[attr-defined]
 
 
 def test_messy_projects_layout_creates_regions_and_departments(engine: Engine) -> None:
@@ -454,8 +464,20 @@ def test_template_has_instructions_dropdowns_and_reads_back(engine: Engine, tmp_
     assert wb.sheetnames[1] == "说明" and "填写说明" in wb["说明"]["A1"].value
     data = wb.worksheets[0]
     assert data.max_row == 2  # header and example
-    if kind != "monitoring":
-        assert data.data_validations.dataValidation, "enumerations have drop-down lists"
+    enums = {c.zh: c for c in COLUMNS[kind] if c.enum is not None or c.kind == "bool" or c.field == "fund_source"}
+    lists = {}
+    for dv in data.data_validations.dataValidation:
+        # Excel's own form: no leading '=', a range of the hidden 选项 sheet
+        sheet, cells = dv.formula1.split("!")
+        assert dv.type == "list" and sheet == "选项" and wb[sheet].sheet_state == "hidden", dv.formula1
+        header = data.cell(row=1, column=next(iter(dv.sqref.ranges)).min_col).value
+        lists[header] = [c.value for row in wb[sheet][cells.replace("$", "")] for c in row]
+    assert set(lists) == set(enums), "every enumeration and 是否 column has a drop-down list"
+    for header, choices in lists.items():
+        col = enums[header]
+        expected = (["是", "否"] if col.kind == "bool" else list(Settings().fund_sources) if col.field == "fund_source"
+                    else list(col.enum.choices.values()))  # type: ignore[union-attr]
+        assert choices == expected, header
     report = import_file(engine, kind, path.read_bytes(), path.name, user="t", dry_run=True)
     # On an empty database only references can fail, each with a clear message; the header always reads.
     assert {e.code for e in report.errors} <= {"unknown_region", "unknown_project", "unknown_department", "unknown_evaluation"}

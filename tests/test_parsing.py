@@ -16,8 +16,10 @@ from data_access import parsing as p
         ("累计支出（万元）", ("累计支出", "万元")),
         ("累计支出(元)", ("累计支出", "元")),
         (" 累计 支出 [万元] ", ("累计支出", "万元")),
-        ("Spent_Cumulative", ("spent_cumulative", None)),
-        ("ＳＰＥＮＴ＿ＣＵＭＵＬＡＴＩＶＥ", ("spent_cumulative", None)),
+        ("Spent_Cumulative", ("spentcumulative", None)),
+        ("ＳＰＥＮＴ＿ＣＵＭＵＬＡＴＩＶＥ", ("spentcumulative", None)),
+        ("Spent Cumulative", ("spentcumulative", None)),  # a space where the alias has _ (or -)
+        ("budget-adjusted (万元)", ("budgetadjusted", "万元")),
         ("预算完成率(%)", ("预算完成率", "%")),
         ("调整后预算数【万元】", ("调整后预算数", "万元")),
     ],
@@ -33,6 +35,10 @@ def test_normalise_header(text: str, expected: tuple[str, str | None]) -> None:
         (["", "金额单位：元"], "元"),
         (["2023年6月预算执行情况表", None, "单位: 亿元"], "亿元"),
         (["填报单位：区财政局"], None),
+        (["填报单位：元村街道办事处"], None),  # 元村 is a place (天河区), not the unit 元
+        (["填报单位：万元路社区", "单位：万元"], "万元"),
+        (["金额单位：万元人民币"], "万元"),
+        (["（单位：万元）"], "万元"),
         (["2023年6月预算执行情况表"], None),
     ],
 )
