@@ -6,13 +6,21 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from decimal import Decimal
+from typing import Any
 
 import pandas as pd
+from sqlalchemy import select
 from sqlmodel import Session
 
+from data_access.enums import CONCLUSIONS, FINDING_STATUSES, GRADES, METHODS, SUBJECT_TYPES
+from data_access.models import Region
 from data_access.queries.public import published_evaluations, published_ex_ante, published_findings
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Frictionless Table Schema field types (https://specs.frictionlessdata.io/table-schema/#types-and-formats).
+FIELD_TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array", "date", "time", "datetime",
+                         "year", "yearmonth", "duration", "geopoint", "geojson", "any"})
 
 
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:
@@ -23,56 +31,105 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _yuan(fen: pd.Series) -> pd.Series:
-    return fen.map(lambda v: None if pd.isna(v) else f"{int(v) // 100}.{int(v) % 100:02d}")
+def _hundredths(values: pd.Series) -> pd.Series:
+    """Integer fen (or hundredths of a point or percent) as an exact 2-decimal number, blank kept blank."""
+    return values.map(lambda v: None if v is None or pd.isna(v) else Decimal(int(v)).scaleb(-2))
 
 
-def public_tables(*, session: Session, region: str, year: int) -> dict[str, tuple[pd.DataFrame, dict[str, tuple[str, str]]]]:
-    """name -> (table, {column: (frictionless type, description)}); amounts in yuan."""
+def _field(name: str, type_: str, title: str, description: str = "", *, unit: str | None = None,
+           enum: dict[str, str] | None = None) -> dict[str, Any]:
+    field: dict[str, Any] = {"name": name, "type": type_, "title": title}
+    if unit:
+        # Table Schema has no unit property of its own; say it in words and as a machine-readable extra.
+        field["unit"] = unit
+        description = f"{description}（单位：{unit}）" if description else f"单位：{unit}"
+    if enum:
+        field["constraints"] = {"enum": list(enum)}
+        description = "；".join(filter(None, [description, "、".join(f"{k} = {v}" for k, v in enum.items())]))
+    if description:
+        field["description"] = description
+    if type_ == "number":
+        field["decimalChar"] = "."
+    return field
+
+
+def public_tables(*, session: Session, region: str, year: int) -> dict[str, tuple[pd.DataFrame, list[dict[str, Any]]]]:
+    """name -> (table, Table Schema fields); amounts in yuan to the fen, scores and rates to 2 decimals."""
     ev = published_evaluations(session=session, region=region, year=year)
     evaluations = pd.DataFrame({
         "subject": ev["subject"], "subject_type": ev["subject_type"], "department": ev["department"],
-        "method": ev["method"], "score": ev["score_centi"].map(lambda c: f"{int(c) / 100:.2f}"), "grade": ev["grade"],
-        "funds_yuan": _yuan(ev["funds_fen"]),
-        "budget_completion_pct": ev["budget_completion_centi"].map(lambda c: None if pd.isna(c) else f"{int(c) / 100:.2f}"),
+        "method": ev["method"], "score": _hundredths(ev["score_centi"]), "grade": ev["grade"],
+        "funds_yuan": _hundredths(ev["funds_fen"]), "budget_completion_pct": _hundredths(ev["budget_completion_centi"]),
         "evaluator": ev["evaluator"], "report_summary": ev["report_summary"],
     })
+    evaluation_fields = [
+        _field("subject", "string", "评价对象"), _field("subject_type", "string", "对象类型", enum=SUBJECT_TYPES),
+        _field("department", "string", "预算单位"),
+        _field("method", "string", "评价方式", enum={k: v for k, v in METHODS.items() if k != "self"}),
+        _field("score", "number", "得分", "0–100", unit="分 (points)"),
+        _field("grade", "string", "等级", "优 ≥ 90，良 80–90，中 60–80，差 < 60", enum=GRADES),
+        _field("funds_yuan", "number", "涉及资金", unit="元 (CNY)"),
+        _field("budget_completion_pct", "number", "预算完成率", unit="% (percent)"),
+        _field("evaluator", "string", "评价机构"), _field("report_summary", "string", "评价报告摘要"),
+    ]
     fi = published_findings(session=session, region=region, year=year)
     findings = fi[["finding_code", "subject", "department", "category", "description", "recommendation", "measures",
                    "deadline", "status", "feedback_date", "rectified_date"]].copy()
+    finding_fields = [
+        _field("finding_code", "string", "问题编号"), _field("subject", "string", "评价对象"),
+        _field("department", "string", "预算单位"), _field("category", "string", "问题类别"),
+        _field("description", "string", "问题描述"), _field("recommendation", "string", "整改建议"),
+        _field("measures", "string", "整改措施"), _field("deadline", "date", "整改期限", "YYYY-MM-DD"),
+        _field("status", "string", "整改状态", enum=FINDING_STATUSES),
+        _field("feedback_date", "date", "书面反馈日期", "YYYY-MM-DD"),
+        _field("rectified_date", "date", "整改完成日期", "YYYY-MM-DD"),
+    ]
     ea = published_ex_ante(session=session, region=region, year=year)
     ex_ante = pd.DataFrame({"project": ea["name"], "department": ea["department"],
-                            "requested_yuan": _yuan(ea["requested_fen"]), "recommended_yuan": _yuan(ea["recommended_fen"]),
-                            "cut_yuan": _yuan(ea["cut_fen"]), "conclusion": ea["conclusion"]})
-    text = ("string", "")
-    return {
-        "evaluations": (evaluations, {
-            "subject": ("string", "评价对象"), "subject_type": ("string", "project / policy / department"),
-            "department": ("string", "预算单位"), "method": ("string", "review 自评复核 / key 重点评价"),
-            "score": ("number", "得分 (0–100)"), "grade": ("string", "excellent 优 / good 良 / fair 中 / poor 差"),
-            "funds_yuan": ("number", "涉及资金, yuan"), "budget_completion_pct": ("number", "预算完成率, percent"),
-            "evaluator": text, "report_summary": text}),
-        "findings": (findings, {c: ("date", "") if c in ("deadline", "feedback_date", "rectified_date") else text
-                                for c in findings.columns}),
-        "ex_ante": (ex_ante, {"project": text, "department": text, "requested_yuan": ("number", "申报金额, yuan"),
-                              "recommended_yuan": ("number", "建议金额, yuan"), "cut_yuan": ("number", "核减金额, yuan"),
-                              "conclusion": ("string", "supported / partial / rejected")}),
-    }
+                            "requested_yuan": _hundredths(ea["requested_fen"]),
+                            "recommended_yuan": _hundredths(ea["recommended_fen"]),
+                            "cut_yuan": _hundredths(ea["cut_fen"]), "conclusion": ea["conclusion"]})
+    ex_ante_fields = [
+        _field("project", "string", "项目名称"), _field("department", "string", "预算单位"),
+        _field("requested_yuan", "number", "申报金额", unit="元 (CNY)"),
+        _field("recommended_yuan", "number", "建议金额", unit="元 (CNY)"),
+        _field("cut_yuan", "number", "核减金额", "申报金额 − 建议金额；不予支持的项目为 0", unit="元 (CNY)"),
+        _field("conclusion", "string", "评估结论", enum=CONCLUSIONS),
+    ]
+    return {"evaluations": (evaluations, evaluation_fields), "findings": (findings, finding_fields),
+            "ex_ante": (ex_ante, ex_ante_fields)}
+
+
+def table_csv(df: pd.DataFrame, fields: list[dict[str, Any]]) -> bytes:
+    """Only text fields are neutralised: a negative amount stays a number a reader can parse."""
+    text = [f["name"] for f in fields if f["type"] == "string"]
+    out = df.copy()
+    out[text] = neutralise(out[text])
+    return out.to_csv(index=False).encode("utf-8")
 
 
 def open_data_zip(*, session: Session, region: str, year: int) -> bytes:
     """A zip with one CSV per public table and datapackage.json."""
+    # Package names allow only [-a-z0-9._/]: the region's id tells two regions' packages apart.
+    region_id = session.execute(select(Region.id).where(Region.name == region)).scalar()
     tables = public_tables(session=session, region=region, year=year)
     buffer = io.BytesIO()
     resources = []
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, (df, fields) in tables.items():
-            zf.writestr(f"{name}.csv", neutralise(df).to_csv(index=False).encode("utf-8"))
+            zf.writestr(f"{name}.csv", table_csv(df, fields))
             resources.append({
-                "name": name, "path": f"{name}.csv", "format": "csv", "encoding": "utf-8",
-                "schema": {"fields": [{"name": c, "type": fields[c][0], "description": fields[c][1]} for c in df.columns]},
+                "name": name, "path": f"{name}.csv", "profile": "tabular-data-resource", "format": "csv",
+                "mediatype": "text/csv", "encoding": "utf-8", "schema": {"fields": fields, "missingValues": [""]},
             })
-        package = {"name": f"performance-{year}", "title": f"{region} {year} 年度预算绩效公开数据",
-                   "licenses": [{"name": "public-disclosure"}], "resources": resources}
+        package = {
+            "profile": "tabular-data-package",
+            "name": f"budget-performance-region-{region_id}-{year}",
+            "title": f"{region} {year} 年度预算绩效公开数据", "description":
+                f"{region} {year} 年度已公开的财政评价结果、问题整改情况和事前绩效评估结果。金额单位为元，得分与比率保留两位小数。",
+            "keywords": [region, str(year), "预算绩效"],
+            "licenses": [{"name": "other-at", "title": "公开信息，转载请注明出处 / public disclosure, attribution required"}],
+            "resources": resources,
+        }
         zf.writestr("datapackage.json", json.dumps(package, ensure_ascii=False, indent=2))
     return buffer.getvalue()

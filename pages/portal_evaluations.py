@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import portal, tables
 from dashboard.i18n import t
-from dashboard.ui import download_table, empty_state
+from dashboard.ui import empty_state
 from data_access.enums import GRADES, METHODS
 
 filters = portal.sidebar_filters()
@@ -35,13 +35,13 @@ if df.empty:
     st.stop()
 shown = tables.evaluations(df)
 st.dataframe(shown, hide_index=True, width="stretch")
-download_table(shown, f"{filters.region}{filters.year}-{t('portal.annex' + annex)}", "portal_eval_dl")
+portal.download_numbers(shown, {t("col.score"): df["score_centi"] / 100, t("col.funds_wan"): df["funds_fen"] / 10000,
+                                t("col.completion"): df["budget_completion_centi"] / 100},
+                        f"{filters.region}{filters.year}-{t('portal.annex' + annex)}", "portal_eval_dl")
 if annex == "3":
     for row in df.itertuples():
         with st.expander(f"{row.subject}（{row.department}）— {t('grade.' + row.grade)}"):
             st.write(t("portal.report_meta", evaluator=row.evaluator or "—", method=tables.label(row.method, METHODS)))
             st.write(row.report_summary or t("portal.no_summary"))
 st.divider()
-st.download_button(t("portal.open_data"), portal.open_data(*portal.key(), filters.region, filters.year),
-                   f"open-data-{filters.region}-{filters.year}.zip", "application/zip", key="portal_open_data",
-                   icon=":material/folder_zip:")
+portal.open_data_button(filters)

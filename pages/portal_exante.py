@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import portal, tables
 from dashboard.i18n import t
-from dashboard.ui import download_table, empty_state, glossary, money, pct, yuan_to_fen
+from dashboard.ui import empty_state, glossary, money, pct, yuan_to_fen
 
 filters = portal.sidebar_filters()
 if filters is None:
@@ -21,4 +21,7 @@ st.caption(t("portal.exante.summary", n=k["projects"], d=k["departments"], req=m
              cut=money(yuan_to_fen(k["cut_total"])), rate=pct(k["cut_rate"]), rejected=k["not_supported"]))
 shown = tables.ex_ante(df)
 st.dataframe(shown, hide_index=True, width="stretch")
-download_table(shown, f"{filters.region}{filters.year}-ex-ante", "portal_exante_dl")
+portal.download_numbers(shown, {t("col.requested_wan"): df["requested_fen"] / 10000,
+                                t("col.recommended_wan"): df["recommended_fen"] / 10000,
+                                t("col.cut_wan"): df["cut_fen"] / 10000},
+                        f"{filters.region}{filters.year}-ex-ante", "portal_exante_dl")

@@ -18,6 +18,7 @@ from data_access.db import make_engine
 from data_access.models import Department, Evaluation, ExAnte, Finding, Region
 from data_access.opendata import open_data_zip
 from data_access.queries.kpis import kpis
+from tests.test_portal_leaks import downloads  # noqa: F401 - a fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "未公开测试项目XYZ"
@@ -170,3 +171,31 @@ def test_annex_choice_offers_the_three_annexes_and_no_all(monkeypatch: pytest.Mo
     at.session_state["portal_grade"] = "good"  # a rerun in English keeps English labels
     at.run()
     assert not at.exception and at.selectbox(key="portal_grade").options[0] == "All"
+
+
+def test_page_downloads_keep_numbers_and_neutralise_text(
+    monkeypatch: pytest.MonkeyPatch, db: str, downloads: dict[str, bytes]
+) -> None:
+    """What a visitor downloads from 附件2: amounts and scores as numbers, formula text defused."""
+    import csv
+
+    from openpyxl import load_workbook
+
+    monkeypatch.setenv("DATABASE_URL", db)
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+    at.query_params.update({"region": "黄埔区", "year": "2022", "annex": "2"})
+    at.run()
+    at.switch_page("../pages/portal_evaluations.py").run()
+    assert not at.exception
+    xlsx = next(d for n, d in downloads.items() if n.endswith(".xlsx"))
+    rows = list(load_workbook(io.BytesIO(xlsx)).active.iter_rows(values_only=True))
+    header = list(rows[0])
+    assert "预算完成率（%）" in header
+    injected = next(r for r in rows if r[header.index("评价对象")] == "'=HYPERLINK(\"http://x\")")
+    assert injected[header.index("得分")] == 95.0 and injected[header.index("涉及资金（万元）")] == 0.01
+    assert all(isinstance(r[header.index("得分")], int | float) for r in rows[1:])
+    csv_bytes = next(d for n, d in downloads.items() if n.endswith(".csv"))
+    records = list(csv.DictReader(io.StringIO(csv_bytes.decode("utf-8-sig"))))
+    assert {"'=HYPERLINK(\"http://x\")"} <= {r["评价对象"] for r in records}
+    assert not any(r["评价对象"].startswith(("=", "+", "-", "@")) for r in records)
+    assert any(n.endswith(".zip") for n in downloads)  # the open-data package sits on the same page

@@ -33,6 +33,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "portal.report_meta": ("评价机构：{evaluator}；评价方式：{method}", "Evaluator: {evaluator}; method: {method}"),
     "portal.no_summary": ("报告摘要尚未公开。", "The report summary is not published."),
     "portal.open_data": ("下载开放数据包（CSV + datapackage.json）", "Download the open-data package (CSV + datapackage.json)"),
+    "portal.col.percent": ("{col}（%）", "{col} (%)"),
     "portal.print": ("打印视图", "Print view"),
     "portal.findings.title": ("整改情况", "Rectification"),
     "portal.findings.caption": ("{year} 年度评价发现问题的整改情况（已公开部分）。", "Rectification of the findings of fiscal {year} (published)."),
