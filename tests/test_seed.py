@@ -479,3 +479,13 @@ def test_liwan_2020_department_and_key_blocks(any_seeded_url: str) -> None:
                                                                                  Evaluation.year == 2020)
         ).all())
     assert rows == {"区人力和社会保障局": 9006, "多宝街办事处": 9533}
+
+
+def test_seed_again_changes_nothing_on_each_backend(any_seeded_url: str) -> None:
+    # The fixture loaded the sample without the CLI, so this first `seed` adds only the demo accounts.
+    assert "演示账号" in cli(any_seeded_url, "seed").stderr
+    before = (_row_counts(any_seeded_url), kpis_json(any_seeded_url, "--year", "2022", "--region", "黄埔区"))
+    again = cli(any_seeded_url, "seed")
+    assert again.returncode == 0 and "未作改动" in again.stderr and again.stdout == ""
+    assert "演示账号" not in again.stderr  # demo passwords are printed on the first load only
+    assert (_row_counts(any_seeded_url), kpis_json(any_seeded_url, "--year", "2022", "--region", "黄埔区")) == before
