@@ -174,7 +174,7 @@ def test_annex_choice_offers_the_three_annexes_and_no_all(monkeypatch: pytest.Mo
 
 
 def test_page_downloads_keep_numbers_and_neutralise_text(
-    monkeypatch: pytest.MonkeyPatch, db: str, downloads: dict[str, bytes]
+    monkeypatch: pytest.MonkeyPatch, db: str, downloads: dict[str, bytes]  # noqa: F811 - the imported fixture
 ) -> None:
     """What a visitor downloads from 附件2: amounts and scores as numbers, formula text defused."""
     import csv
