@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlmodel import Session
@@ -14,8 +14,8 @@ from data_access import parsing as P
 from data_access.db import make_engine
 from data_access.importer import import_file
 from data_access.migrate import upgrade
-from data_access.models import Monitoring, Project
-from tests.test_import import MON, PROJECTS, counts, xlsx
+from data_access.models import Evaluation, Monitoring, Project
+from tests.test_import import EVALUATIONS, MON, PROJECTS, counts, xlsx
 
 CELLS = st.one_of(
     st.none(),
@@ -90,3 +90,66 @@ def test_amounts_are_exact_to_the_fen(d) -> None:  # type: ignore[no-untyped-def
     assert P.parse_amount(str(d)) == int(d * 100)
     assert P.parse_amount(f"{d:,}") == int(d * 100)
     assert P.parse_amount(float(d)) == int(d * 100)  # the float's shortest repr is the decimal typed
+
+
+VALID_EVAL_CELLS = (
+    ["学位供给保障", "区民政局", " 学位 供给保障 "],
+    ["项目", "部门整体", "政策", "project"],
+    ["区教育局", "101001-区教育局", "[101002]区民政局", "区民政局"],
+    ["黄埔区", "黄 埔区"],
+    [2023, "2023", "2023年", 2023.0],
+    ["重点评价", "自评复核", "单位自评", "review"],
+    [88.5, "92", "１００", 0, "59.99"],
+    [None, None, None, "优", "良"],
+    [None, "97.55%", 0.9, "45.2", "-"],
+    [None, "是", "否", "yes", 1, 0, True],
+    [None, "1,234.50", 199.99, "-", " 12 "],
+)
+
+
+@st.composite
+def eval_row(draw: st.DrawFn) -> list[object]:
+    """A row of valid spellings, about half the time with one cell replaced by any value at all."""
+    row = [draw(st.sampled_from(choices)) for choices in VALID_EVAL_CELLS]
+    if draw(st.booleans()):
+        row[draw(st.integers(0, len(row) - 1))] = draw(CELLS)
+    return row
+
+
+EVAL_HEADER = ["评价对象", "对象类型", "预算单位", "行政区", "预算年度", "评价方式", "得分", "等级", "预算完成率", "是否公开", "涉及资金（万元）"]
+
+
+def _evaluations(eng) -> dict:  # type: ignore[no-untyped-def]
+    with Session(eng) as s:
+        return {(e.department_id, e.subject, e.method): (e.score_centi, e.funds_fen, e.published)
+                for e in s.execute(select(Evaluation)).scalars()}
+
+
+def test_random_evaluation_cells_never_crash_and_commit_only_clean_files(tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    """Enumerations, departments, scores, grades, rates, 是否 and amounts in one file, any value in any cell."""
+    eng = _engine(tmp_path_factory)
+    assert import_file(eng, "evaluations", xlsx(EVALUATIONS), "e.xlsx", user="t").committed
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(rows=st.lists(eval_row(), min_size=1, max_size=4))
+    def check(rows: list[list[object]]) -> None:
+        body = [[c if not isinstance(c, str) else "".join(ch for ch in c if ch.isprintable()) for c in r] for r in rows]
+        body = [[None if isinstance(c, float) and not math.isfinite(c) else c for c in r] for r in body]
+        before_counts, before = counts(eng), _evaluations(eng)
+        report = import_file(eng, "evaluations", xlsx([EVAL_HEADER, *body]), "e.xlsx", user="prop")
+        assert report.rows_valid + report.rows_rejected == report.rows_total
+        assert all(i.code and i.message for i in report.errors + report.warnings)
+        if report.errors:
+            assert not report.committed and report.exit_code in (1, 2)
+            event("rejected: " + report.errors[0].code)
+            assert counts(eng) == before_counts and _evaluations(eng) == before
+            return
+        assert report.committed
+        event("committed")
+        after = _evaluations(eng)
+        scores = {v[0] for v in after.values()}
+        for r in body:
+            if not P.should_skip(r):
+                assert P.parse_score(r[6]) in scores  # every committed row is there with its own score
+
+    check()
