@@ -455,6 +455,25 @@ def test_row_and_size_limits(base: Engine) -> None:
     assert [e.code for e in big.errors] == ["file_too_large"] and "超过上限" in big.errors[0].message
 
 
+def test_the_size_limit_is_streamlits_max_upload_size(base: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One limit for the page (st.file_uploader) and the command line: server.maxUploadSize of .streamlit/config.toml."""
+    import tomllib
+
+    from data_access.importer import MAX_FILE_BYTES
+
+    mb = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))["server"]["maxUploadSize"]
+    assert MAX_FILE_BYTES == mb * 1024 * 1024
+    assert "max_upload_size=MAX_FILE_BYTES" in (ROOT / "pages" / "upload.py").read_text(encoding="utf-8")
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"a,b\n" + b"1,2\n" * (MAX_FILE_BYTES // 4 + 1))
+    before = counts(base)
+    assert run_import_cli("monitoring", str(big), url=base.url.render_as_string(hide_password=False), dry_run=False,
+                          user="cli", as_json=True) == 1
+    error = json.loads(capsys.readouterr().out)["errors"][0]
+    assert error["code"] == "file_too_large" and f"超过上限 {mb} MB" in error["message"]
+    assert counts(base) == before
+
+
 # ---- templates ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("kind", ["projects", "monitoring", "evaluations", "findings", "ex-ante", "indicators"])
 def test_template_has_instructions_dropdowns_and_reads_back(engine: Engine, tmp_path: Path, kind: str) -> None:
