@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -10,9 +11,11 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
+from dashboard.ui import money, yuan_to_fen
 from data_access.auth import create_user
 from data_access.db import make_engine
 from data_access.models import Monitoring, Project
+from data_access.queries.kpis import kpis
 from tests.browser.conftest import no_error_box, screenshot, sign_in, wait_ready
 
 PASSWORD = "browser-clerk-password"
@@ -55,10 +58,30 @@ def _file(tmp_path: Path) -> Path:
     return path
 
 
+def _cockpit_spent(page, base: str) -> str:  # type: ignore[no-untyped-def]
+    """The 累计支出 card of the cockpit (黄埔区 2022, month 12), as shown."""
+    page.locator(f'[data-testid="stSidebarNav"] a[href="{base}/"]').first.click()
+    wait_ready(page)
+    page.get_by_role("heading", name="领导驾驶舱").wait_for()
+    card = page.locator('[data-testid="stMetric"]', has_text="累计支出")
+    return card.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def _kpis_spent(db_url: str) -> object:
+    eng = make_engine(db_url)
+    with Session(eng) as s:
+        value = kpis(session=s, year=2022, region="黄埔区", as_of=dt.date(2022, 12, 31))["execution"]["spent_total"]
+    eng.dispose()
+    return value
+
+
 def test_upload_preview_confirm(app_server, page, clerk: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     before = _spent(app_server.db_url, "HP2022K001", 12)
     assert before > 0
-    sign_in(page, app_server.url, clerk, PASSWORD, path="upload")  # on /upload: the page itself once signed in (a reload would sign out)
+    sign_in(page, app_server.url, clerk, PASSWORD, path="upload")  # on /upload: the page itself once signed in
+    spent_before = _cockpit_spent(page, app_server.url)
+    page.locator('[data-testid="stSidebarNav"] a[href$="/upload"]').first.click()
+    wait_ready(page)
     page.get_by_role("heading", name="数据填报").wait_for()
     page.locator('[data-testid="stSelectbox"]').first.click()
     page.get_by_role("option", name="执行监控（月报）").click()
@@ -75,6 +98,10 @@ def test_upload_preview_confirm(app_server, page, clerk: str, tmp_path: Path) ->
     page.get_by_text(re.compile(r"已提交（批次 #\d+）：新增 0 条，更新 1 条")).wait_for()
     screenshot(page, "upload-committed")
     assert _spent(app_server.db_url, "HP2022K001", 12) == 0
+    # The cockpit shows the new total at once: the import bumped the data version its cache keys on.
+    spent_after = _cockpit_spent(page, app_server.url)
+    assert spent_after == money(yuan_to_fen(_kpis_spent(app_server.db_url))) != spent_before
+    screenshot(page, "upload-cockpit-after")
     page.locator('[data-testid="stSidebarNav"]').get_by_text("上传记录").click()
     wait_ready(page)
     page.get_by_role("heading", name="上传记录").wait_for()
