@@ -50,6 +50,12 @@ def changes(url: str, version: tuple[int, int], region: str, since: dt.date) -> 
 
 
 @st.cache_data(ttl=600, show_spinner=False)
+def latest_publication(url: str, version: tuple[int, int], region: str) -> dt.date | None:
+    with Session(get_engine()) as session:
+        return public.latest_publication(session=session, region=region)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
 def open_data(url: str, version: tuple[int, int], region: str, year: int) -> bytes:
     with Session(get_engine()) as session:
         return open_data_zip(session=session, region=region, year=year)
@@ -141,9 +147,43 @@ def open_data_button(filters: Filters) -> None:
                        icon=":material/folder_zip:")
 
 
-def print_toggle() -> None:
-    """A print-friendly view: hides the sidebar and controls."""
-    if st.sidebar.toggle(t("portal.print"), key="portal_print"):
-        st.html("<style>[data-testid='stSidebar'],[data-testid='stHeader'],[data-testid='stToolbar'],"
-                "[data-testid='stDownloadButton'],[data-testid='stExpandSidebarButton']{display:none !important}"
-                "</style>")
+def query_date(name: str, label: str, default: dt.date, widget_key: str) -> dt.date:
+    """A date filter kept in the URL (ISO date)."""
+    try:
+        wanted = dt.date.fromisoformat(st.query_params.get(name, ""))
+    except ValueError:
+        wanted = default
+    value = st.date_input(label, value=wanted, key=widget_key)
+    if value != default:
+        st.query_params[name] = value.isoformat()
+    elif name in st.query_params:
+        del st.query_params[name]
+    return value
+
+
+_CONTROLS = ("[data-testid='stSidebar'],[data-testid='stHeader'],[data-testid='stToolbar'],"
+             "[data-testid='stDownloadButton'],[data-testid='stExpandSidebarButton'],[data-testid='stSelectbox'],"
+             "[data-testid='stTextInput'],[data-testid='stDateInput'],[data-testid='stPopover'],"
+             "[data-testid='stButton'],[data-testid='stPageLink-NavLink']{display:none !important}")
+
+
+def print_toggle() -> bool:
+    """A print-friendly view (?print=1 in the URL): controls hidden on screen too, reports opened.
+
+    Printing any portal page hides the controls anyway; the view shows on screen what will print.
+    """
+    on = st.sidebar.toggle(t("portal.print"), value=st.query_params.get("print") == "1", key="portal_print")
+    if on:
+        st.query_params["print"] = "1"
+    elif "print" in st.query_params:
+        del st.query_params["print"]
+    st.html(f"<style>{_CONTROLS if on else ''}@media print{{{_CONTROLS}}}</style>")
+    if on:
+        st.caption(t("portal.print_hint"))
+        st.button(t("portal.print_exit"), key="portal_print_exit", icon=":material/close:", on_click=_leave_print)
+    return on
+
+
+def _leave_print() -> None:
+    st.session_state["portal_print"] = False
+    st.query_params.pop("print", None)

@@ -10,7 +10,7 @@ from data_access.enums import GRADES, METHODS
 filters = portal.sidebar_filters()
 if filters is None:
     st.stop()
-portal.print_toggle()
+printing = portal.print_toggle()
 st.title(t("portal.evaluations.title"))
 st.caption(t("portal.evaluations.caption"))
 
@@ -40,7 +40,7 @@ portal.download_numbers(shown, {t("col.score"): df["score_centi"] / 100, t("col.
                         f"{filters.region}{filters.year}-{t('portal.annex' + annex)}", "portal_eval_dl")
 if annex == "3":
     for row in df.itertuples():
-        with st.expander(f"{row.subject}（{row.department}）— {t('grade.' + row.grade)}"):
+        with st.expander(f"{row.subject}（{row.department}）— {t('grade.' + row.grade)}", expanded=printing):
             st.write(t("portal.report_meta", evaluator=row.evaluator or "—", method=tables.label(row.method, METHODS)))
             st.write(row.report_summary or t("portal.no_summary"))
 st.divider()

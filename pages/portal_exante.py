@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import portal, tables
 from dashboard.i18n import t
 from dashboard.ui import empty_state, glossary, money, pct, yuan_to_fen
+from data_access.enums import CONCLUSIONS
 
 filters = portal.sidebar_filters()
 if filters is None:
@@ -19,6 +20,20 @@ if df.empty:
 k = portal.headline(*portal.key(), filters.region, filters.year, filters.as_of)["ex_ante"]
 st.caption(t("portal.exante.summary", n=k["projects"], d=k["departments"], req=money(yuan_to_fen(k["requested_total"])),
              cut=money(yuan_to_fen(k["cut_total"])), rate=pct(k["cut_rate"]), rejected=k["not_supported"]))
+c1, c2 = st.columns(2)
+with c1:
+    department = portal.query_choice("dept", t("col.department"), sorted(df["department"].unique()), str,
+                                     "portal_exante_dept")
+with c2:
+    conclusion = portal.query_choice("conclusion", t("portal.filter.conclusion"), list(CONCLUSIONS),
+                                     lambda c: tables.label(c, CONCLUSIONS), "portal_conclusion")
+if department:
+    df = df[df["department"] == department]
+if conclusion:
+    df = df[df["conclusion"] == conclusion]
+if df.empty:
+    empty_state()
+    st.stop()
 shown = tables.ex_ante(df)
 st.dataframe(shown, hide_index=True, width="stretch")
 portal.download_numbers(shown, {t("col.requested_wan"): df["requested_fen"] / 10000,

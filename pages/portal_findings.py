@@ -14,13 +14,19 @@ if filters is None:
 portal.print_toggle()
 st.title(t("portal.findings.title"))
 st.caption(t("portal.findings.caption", year=filters.year))
-c1, c2 = st.columns(2)
+c1, c2, c3 = st.columns(3)
 with c1:
     status = portal.query_choice("status", t("col.status"), list(FINDING_STATUSES),
                                  lambda s: tables.label(s, FINDING_STATUSES), "portal_status")
 with c2:
     search = portal.query_text("q", t("portal.search"), "portal_findings_search")
 df = portal.findings(*portal.key(), filters.region, filters.year, status, search)
+with c3:
+    # Departments from the published findings only, so no department with unpublished ones alone shows.
+    department = portal.query_choice("dept", t("col.department"), sorted(df["department"].unique()), str,
+                                     "portal_findings_dept")
+if department:
+    df = df[df["department"] == department]
 if df.empty:
     empty_state()
     st.stop()

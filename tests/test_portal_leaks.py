@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from data_access.audit import record
 from data_access.db import make_engine
-from data_access.enums import FINDING_STATUSES, GRADES
+from data_access.enums import CONCLUSIONS, FINDING_STATUSES, GRADES
 from data_access.models import Department, Evaluation, ExAnte, Finding, FindingStatusChange, Region
 from data_access.queries.kpis import kpis
 
@@ -122,7 +122,8 @@ def file_text(name: str, data: bytes) -> str:
 
 
 # Options of select filters whose labels differ from their values (AppTest selects by value).
-RAW_OPTIONS = {"portal_annex": ["1", "2", "3"], "portal_grade": list(GRADES), "portal_status": list(FINDING_STATUSES)}
+RAW_OPTIONS = {"portal_annex": ["1", "2", "3"], "portal_grade": list(GRADES), "portal_status": list(FINDING_STATUSES),
+               "portal_conclusion": list(CONCLUSIONS)}
 
 
 def visit_everything(at: AppTest, years_and_regions: list[list[str]]) -> list[str]:
@@ -166,7 +167,7 @@ def test_no_unpublished_name_on_any_public_page_or_download(
     filter_lists: list[list[str]] = []
     for region, year in (("黄埔区", "2022"), ("黄埔区", "2021"), ("荔湾区", "2020")):
         at = AppTest.from_file(APP, default_timeout=60)
-        at.query_params.update({"region": region, "year": year, "lang": lang})
+        at.query_params.update({"region": region, "year": year, "lang": lang, "since": "2000-01-01"})
         at.run()
         texts += visit_everything(at, filter_lists)
     blob = "\n".join(texts)

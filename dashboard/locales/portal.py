@@ -10,8 +10,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "portal.nothing_published": ("尚无已公开的预算绩效信息。", "Nothing has been published yet."),
     "portal.home.evaluated": ("已公开的财政评价", "Published finance evaluations"),
     "portal.home.evaluated_help": ("涉及资金 {funds}", "Funds involved: {funds}"),
-    "portal.home.eg_rate": ("优良率", "Rated 优 or 良"),
-    "portal.home.grades": ("优 {e} 个、良 {g} 个、中 {f} 个、差 {p} 个", "优 {e}, 良 {g}, 中 {f}, 差 {p}"),
+    "portal.home.eg_rate": ("优良率", "Rated excellent or good"),
+    "portal.home.grades": ("优 {e} 个、良 {g} 个、中 {f} 个、差 {p} 个", "excellent {e}, good {g}, fair {f}, poor {p}"),
     "portal.home.cut_rate": ("事前评估核减率", "Ex-ante cut rate"),
     "portal.home.cut_help": ("评估 {n} 个项目，申报 {req}，建议核减 {cut}", "{n} projects, {req} requested, {cut} cut"),
     "portal.home.findings": ("已公开的评价发现问题", "Published findings"),
@@ -19,7 +19,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "portal.home.completion_help": ("已整改 {done}、整改中 {doing}、未整改 {todo}", "{done} rectified, {doing} in progress, {todo} not started"),
     "portal.home.feedback": ("已书面反馈整改情况", "Written feedback received"),
     "portal.home.note": ("优良率 = 评为“优”和“良”的个数 ÷ 评价总数；核减率 = 建议核减金额 ÷ 予以支持和部分支持项目的申报金额；"
-                         "整改完成率 = 已整改问题 ÷ 全部问题。", "Rated 优/良 = (优 + 良) ÷ all evaluations; cut rate = amount cut ÷ "
+                         "整改完成率 = 已整改问题 ÷ 全部问题。", "Rated excellent or good = (excellent + good) ÷ all evaluations; cut rate = amount cut ÷ "
                          "amount requested by supported and partly supported projects; rectified = rectified ÷ all findings."),
     "portal.evaluations.title": ("评价结果", "Evaluation results"),
     "portal.evaluations.caption": ("附件1 为财政评价结果汇总，附件2 为自评复核项目情况，附件3 为财政重点评价（第三方独立评价）报告。",
@@ -34,6 +34,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "portal.no_summary": ("报告摘要尚未公开。", "The report summary is not published."),
     "portal.open_data": ("下载开放数据包（CSV + datapackage.json）", "Download the open-data package (CSV + datapackage.json)"),
     "portal.col.percent": ("{col}（%）", "{col} (%)"),
+    "portal.filter.conclusion": ("评估结论", "Conclusion"),
+    "portal.print_hint": ("打印视图：已隐藏筛选和下载按钮，用浏览器的“打印”即可打印本页。",
+                          "Print view: filters and download buttons are hidden; use the browser's Print to print this page."),
+    "portal.print_exit": ("退出打印视图", "Leave the print view"),
     "portal.print": ("打印视图", "Print view"),
     "portal.findings.title": ("整改情况", "Rectification"),
     "portal.findings.caption": ("{year} 年度评价发现问题的整改情况（已公开部分）。", "Rectification of the findings of fiscal {year} (published)."),
@@ -44,10 +48,18 @@ STRINGS: dict[str, tuple[str, str]] = {
                               "{n} projects of {d} departments assessed, {req} requested, {cut} cut ({rate}); {rejected} not supported."),
     "portal.changes.title": ("更新动态", "What changed"),
     "portal.changes.since": ("自此日期以来", "Since"),
+    "portal.changes.caption": ("自所选日期以来公开页面上的变化：新公开的评价结果、问题和事前评估结果，整改完成的问题和调整了整改期限的问题，按日期从新到旧排列。"
+                               "默认从上一次公开之前开始。",
+                               "What changed on these pages since the chosen date: newly published results, findings and ex-ante "
+                               "results, findings rectified "
+                               "and deadlines moved, newest first. By default it starts just before the latest publication."),
+    "portal.changes.last": ("最近一次公开：{date}", "Latest publication: {date}"),
     "portal.changes.date": ("日期", "Date"),
     "portal.changes.kind": ("变化", "Change"),
     "portal.changes.detail": ("说明", "Detail"),
     "portal.changes.result_published": ("公开评价结果", "Result published"),
+    "portal.changes.finding_published": ("公开评价发现问题", "Finding published"),
+    "portal.changes.ex_ante_published": ("公开事前评估结果", "Ex-ante result published"),
     "portal.changes.finding_closed": ("问题整改完成", "Finding rectified"),
     "portal.changes.deadline_moved": ("整改期限调整", "Deadline moved"),
     "publishing.title": ("公开管理", "Publishing"),

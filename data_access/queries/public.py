@@ -10,7 +10,7 @@ import datetime as dt
 import json
 
 import pandas as pd
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
 from data_access.enums import CONCLUSIONS, FINDING_STATUSES, GRADES, METHODS, SUBJECT_TYPES
@@ -101,14 +101,21 @@ def published_ex_ante(*, session: Session, region: str, year: int) -> pd.DataFra
     return df
 
 
+def latest_publication(*, session: Session, region: str) -> dt.date | None:
+    """The day the region last published a record (evaluation, finding or ex-ante), if any."""
+    rid = select(Region.id).where(Region.name == region).scalar_subquery()
+    days = [session.execute(select(func.max(model.published_at))
+                            .where(model.region_id == rid, model.published.is_(True))).scalar()
+            for model in (Evaluation, Finding, ExAnte)]
+    found = [d for d in days if d is not None]
+    return max(found).date() if found else None
+
+
 def publication_changes(*, session: Session, region: str, since: dt.date) -> pd.DataFrame:
-    """What changed on the portal since a date: results published, findings closed, deadlines moved."""
+    """What changed on the portal since a date: results, findings and ex-ante results published,
+    findings closed, deadlines moved (published records only)."""
     rid = select(Region.id).where(Region.name == region).scalar_subquery()
     since_dt = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
-    published = session.execute(
-        select(Evaluation.published_at, Evaluation.subject, Evaluation.method, Evaluation.year)
-        .where(Evaluation.region_id == rid, Evaluation.published.is_(True), Evaluation.published_at >= since_dt)
-    ).all()
     closed = session.execute(
         select(FindingStatusChange.changed_at, Finding.subject, Finding.finding_code, Finding.year)
         .join(Finding, Finding.id == FindingStatusChange.finding_id)
@@ -121,7 +128,16 @@ def publication_changes(*, session: Session, region: str, since: dt.date) -> pd.
         .where(AuditLog.action == "import_update", AuditLog.entity == "finding", AuditLog.at >= since_dt,
                Finding.region_id == rid, Finding.published.is_(True))
     ).all()
-    rows = [{"date": at.date(), "kind": "result_published", "year": y, "subject": s, "detail": m} for at, s, m, y in published]
+    # (kind, model, name column, detail column) of each record type whose publication is news.
+    kinds = (("result_published", Evaluation, Evaluation.subject, Evaluation.method),
+             ("finding_published", Finding, Finding.subject, Finding.finding_code),
+             ("ex_ante_published", ExAnte, ExAnte.name, ExAnte.conclusion))
+    rows = []
+    for kind, model, name, detail_col in kinds:
+        stmt = select(model.published_at, name, detail_col, model.year).where(
+            model.region_id == rid, model.published.is_(True), model.published_at >= since_dt)
+        rows += [{"date": at.date(), "kind": kind, "year": y, "subject": n, "detail": d}
+                 for at, n, d, y in session.execute(stmt)]
     for at, detail, subject, code, year in edits:
         change = json.loads(detail or "{}")
         if "deadline" in change.get("before", {}):
