@@ -85,3 +85,34 @@ def test_create_user_command(db_url: str) -> None:
     with Session(make_engine(db_url)) as s:
         user = s.execute(select(User).where(User.username == "chief")).scalar_one()
         assert user.role == "admin" and user.password_hash.startswith("$argon2id$")
+
+
+def test_seed_prints_random_demo_passwords_once_and_never_resets_them(db_url: str) -> None:
+    cmd = [sys.executable, "-m", "data_access", "--db", db_url, "seed"]
+    first = subprocess.run(cmd, check=False, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    printed = dict(line.strip().split(": ", 1) for line in first.stderr.splitlines()
+                   if line.startswith("  ") and line.strip().split(":")[0] in ("admin", "finance", "leader"))
+    assert set(printed) == {"admin", "finance", "leader"} and len(set(printed.values())) == 3
+    second = subprocess.run(cmd, check=False, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert second.returncode == 0 and not any(p in second.stderr + second.stdout for p in printed.values())
+    with Session(make_engine(db_url)) as s:
+        assert all(authenticate(s, user, password).ok for user, password in printed.items())
+
+
+def test_create_user_asks_for_the_password_twice_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from data_access import auth
+
+    monkeypatch.delenv("PERF_PASSWORD", raising=False)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    answers = iter(["typed password", "typed password", "typed password", "different one"])
+    monkeypatch.setattr(auth.getpass, "getpass", lambda prompt="": next(answers))
+    assert auth.create_user_cli("typist", "admin", url=db_url) == 0
+    assert auth.create_user_cli("typist2", "admin", url=db_url) == 1  # the two entries differ
+    out = capsys.readouterr()
+    assert "typed password" not in out.out + out.err and "不一致" in out.err
+    with Session(make_engine(db_url)) as s:
+        assert authenticate(s, "typist", "typed password").ok
+        assert s.execute(select(User).where(User.username == "typist2")).first() is None
