@@ -93,7 +93,7 @@ def test_publishing_in_the_app_shows_on_the_portal_and_in_the_audit_log(
     open_url(admin, "audit")
     log = admin.dataframe[0].value
     mine = log[log["操作人"] == "fin1"]
-    assert {"login_failed", "login", "publish"} <= set(mine["操作"])
+    assert {"登录失败", "登录成功", "公开"} <= set(mine["操作"])
     assert all(dt.date.fromisoformat(w[:10]) == dt.datetime.now(dt.UTC).date() for w in mine["时间（UTC）"])
     assert "finance-password" not in log.to_csv() and "wrong-password" not in log.to_csv()
 
