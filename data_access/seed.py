@@ -51,6 +51,21 @@ def _split(total: int, n: int, rng: random.Random, low: float = 0.5, high: float
     return parts
 
 
+def _submission_times(region: str, department: str, year: int) -> list[dt.datetime]:
+    """When a department sent each month's monitoring spreadsheet: one file a month for all its projects.
+
+    Mostly a few days before the 10th of the following month, about one month in ten late. Its own
+    random stream, keyed by the department, so the other sample figures do not move with it.
+    """
+    rng = random.Random(f"submissions|{region}|{department}|{year}")
+    out = []
+    for month in range(1, 13):
+        due = dt.datetime(year + (month == 12), month % 12 + 1, 10, 9, tzinfo=UTC)
+        late = rng.random() < 0.1
+        out.append(due + dt.timedelta(days=rng.randint(1, 12) if late else -rng.randint(0, 8)))
+    return out
+
+
 @dataclass
 class _Builder:
     session: Session
@@ -107,10 +122,10 @@ class _Builder:
         for r in rows:
             pid = ids[r["code"]]
             self.projects[(region, year, r["name"])] = pid
-            monitoring.extend(self._monthly_rows(pid, year, r))
+            monitoring.extend(self._monthly_rows(pid, year, r, _submission_times(region, r["department"], year)))
         self.session.execute(insert(Monitoring), monitoring)
 
-    def _monthly_rows(self, project_id: int, year: int, r: dict) -> list[dict]:
+    def _monthly_rows(self, project_id: int, year: int, r: dict, submitted: list[dt.datetime]) -> list[dict]:
         """Cumulative spending following x**pace to a year-end rate; budget recorded in month 1 (and 7 if adjusted)."""
         rng = self.rng
         final_rate = r.get("final_rate") or rng.choice((0.72, 0.85, 0.93, 0.96, 0.98, 1.0, 1.0))
@@ -125,9 +140,6 @@ class _Builder:
             spent = max(prev, min(spent, budget if month < 12 else r["adjusted"]))
             prev = spent
             records_budget = month == 1 or (month == 7 and r["initial"] != r["adjusted"])
-            due = dt.date(year + (month == 12), month % 12 + 1, 10)
-            late = rng.random() < 0.08
-            submitted = dt.datetime.combine(due, dt.time(9)) + dt.timedelta(days=rng.randint(1, 12) if late else -rng.randint(0, 8))
             rows.append(
                 {
                     "project_id": project_id,
@@ -136,7 +148,7 @@ class _Builder:
                     "budget_fen": budget if records_budget else None,
                     "target_progress": None,
                     "deviation_reason": None,
-                    "submitted_at": submitted.replace(tzinfo=UTC),
+                    "submitted_at": submitted[month - 1],
                 }
             )
         return rows
@@ -438,10 +450,12 @@ def _findings(b: _Builder, region: str, year: int, subjects: Sequence[dict], *, 
             b.session.add(finding)
             b.session.flush()
             # The history: filed, then each step to the current status.
-            filed = dt.datetime(year + 1, 5, 20, 10, tzinfo=UTC)
+            # Filed when the evaluation reports come back (March), before the earliest written feedback
+            # (mid-April at the soonest), so every history runs forward in time.
+            filed = dt.datetime(year + 1, 3, 20, 10, tzinfo=UTC)
             steps = [(None, "not_started", filed, "评价报告反馈，问题立项")]
             if status in ("in_progress", "rectified"):
-                steps.append(("not_started", "in_progress", filed + dt.timedelta(days=30), "单位已制定整改方案"))
+                steps.append(("not_started", "in_progress", filed + dt.timedelta(days=15), "单位已制定整改方案"))
             if status == "rectified":
                 done_at = dt.datetime.combine(rectified or deadline, dt.time(16), tzinfo=UTC)
                 steps.append(("in_progress", "rectified", done_at, "书面反馈整改完成"))
@@ -513,6 +527,13 @@ _MEASURES = {
 }
 
 
+_SHARED_TARGETS = (
+    ("产出指标", "时效指标", "按计划节点完成率"),
+    ("效益指标", "社会效益指标", "惠及群众人次"),
+    ("满意度指标", "服务对象满意度指标", "服务对象满意度"),
+)
+
+
 def _library(b: _Builder, region: str, general: int, specific: dict[str, int], core_all: bool, core_specific: bool) -> None:
     """Library indicators (no project): `general` shared ones and per-department specific ones."""
     rid = b.regions[region].id
@@ -533,7 +554,8 @@ def _library(b: _Builder, region: str, general: int, specific: dict[str, int], c
                 "level2": l2, "scope": scope, "unit": units.get(l2, "%"), "operator": "≥",
                 "target_value": "90" if units.get(l2, "%") == "%" else "100", "is_core": core}
 
-    for l1, l2, name in combos[:general]:
+    # The shared indicators every project target set uses come first, so the library links to projects.
+    for l1, l2, name in [*_SHARED_TARGETS, *combos][:general]:
         payload.append(row(None, l1, l2, name, "general", core_all))
     assert len(payload) == general
     offset = 0

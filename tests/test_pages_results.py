@@ -88,3 +88,14 @@ def test_results_application_beside_next_years_budget(at: AppTest) -> None:
     applied = next(df.value for df in at.dataframe if "按结果应用规则" in df.value.columns)
     assert not at.exception and {"下年度预算", "变化"} <= set(applied.columns)
     assert applied["下年度预算"].str.endswith("元").any()  # 2021's evaluated projects funded again in 2022
+
+
+def test_indicator_usage_opens_on_one_that_projects_use(at: AppTest) -> None:
+    at.switch_page("../pages/indicators.py").run()
+    assert not at.exception
+    found = next(df.value for df in at.dataframe if "使用项目数" in df.value.columns)
+    assert found["使用项目数"].max() > 0
+    picked = at.selectbox(key="indicators_pick").value
+    usage = at.dataframe[-1].value
+    assert len(usage) == found.loc[found["指标名称"] == picked, "使用项目数"].max() > 0
+    assert {"项目编码", "预算单位"} <= set(usage.columns)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -418,6 +419,35 @@ def test_findings_mixed_statuses_deadlines_and_categories(seeded_url: str) -> No
         ).scalar_one()
         histories = session.execute(select(func.count(distinct(FindingStatusChange.finding_id)))).scalar_one()
         assert mismatched == 0 and histories == session.execute(select(func.count(Finding.id))).scalar_one()
+
+
+
+def test_each_findings_history_runs_forward_in_time(seeded_url: str) -> None:
+    from data_access.models import FindingStatusChange
+
+    with _session(seeded_url) as session:
+        rows = session.execute(select(FindingStatusChange.finding_id, FindingStatusChange.changed_at,
+                                      FindingStatusChange.from_status, FindingStatusChange.to_status)
+                               .order_by(FindingStatusChange.finding_id, FindingStatusChange.id)).all()
+    previous: dict[int, tuple] = {}
+    for finding_id, at, frm, to in rows:
+        if finding_id in previous:
+            before_at, before_to = previous[finding_id]
+            assert at > before_at and frm == before_to, (finding_id, at, before_at)  # each step follows the last
+        else:
+            assert frm is None and to == "not_started"
+        previous[finding_id] = (at, to)
+
+
+def test_most_departments_send_their_monthly_file_on_time(seeded_url: str) -> None:
+    from data_access.importer import submission_matrix
+
+    with _session(seeded_url) as session:
+        for region, year in (("黄埔区", 2022), ("荔湾区", 2020)):
+            cells = [s for months in submission_matrix(session=session, region=region, year=year,
+                                                       today=dt.date(year + 1, 6, 30)).values() for s in months.values()]
+            share = cells.count("on_time") / len(cells)
+            assert 0.8 < share < 0.97 and cells.count("late") > 0, (region, share)  # a few to chase, not all
 
 
 def test_some_records_are_left_unpublished(seeded_url: str) -> None:
