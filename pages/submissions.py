@@ -9,25 +9,16 @@ from sqlmodel import Session
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.resources import get_engine
+from dashboard.ui import download_table, sidebar_filters
 from data_access.importer import SUBMISSION_STATUSES, submission_matrix
-from data_access.queries.kpis import region_names, years
 from data_access.settings import SETTINGS
 
 user = require_role("admin", "finance")
+filters = sidebar_filters(with_as_of=False)  # the same district and year as every other page
+if filters is None:
+    st.stop()
+region, year = filters.region, filters.year
 st.title(t("submissions.title"))
-with Session(get_engine()) as session:
-    regions = region_names(session=session)
-if not regions:
-    st.info(t("submissions.empty"))
-    st.stop()
-c1, c2 = st.columns(2)
-region = c1.selectbox(t("submissions.region"), regions, key="submissions_region")
-with Session(get_engine()) as session:
-    year_options = sorted(years(session=session, region=region), reverse=True)
-year = c2.selectbox(t("submissions.year"), year_options, key="submissions_year")
-if year is None:
-    st.info(t("submissions.empty"))
-    st.stop()
 
 today = dt.date.today()
 with Session(get_engine()) as session:
@@ -42,9 +33,10 @@ for col, status in zip(st.columns(len(SUBMISSION_STATUSES)), SUBMISSION_STATUSES
     col.metric(t(f"submissions.{status}"), counts[status])
 chase = [name for name, cells in matrix.items() if any(v in ("missing", "failed") for v in cells.values())]
 if chase:
-    st.warning(t("submissions.chase", n=len(chase)))
+    st.warning(t("submissions.chase", n=len(chase), names="、".join(chase)))
 frame = pd.DataFrame(
     [{t("submissions.department"): name, **{t("submissions.month", month=m): t(f"submissions.{v}") for m, v in cells.items()}}
      for name, cells in matrix.items()]
 )
 st.dataframe(frame, hide_index=True, key="submissions_matrix")
+download_table(frame, f"{region}{year}-submissions", "submissions_dl")

@@ -95,7 +95,7 @@ def test_preview_then_confirm_updates_the_figure(app_db: str) -> None:
     assert list(warnings["代码"]) == ["spent_decreased", "spent_decreased"]
     assert warnings["说明"][0].startswith("工作表“Sheet”第4行「累计支出」的值“12,345.67”（123,456,700.00 元）低于第11月的累计支出")
     preview = table(at, "状态")
-    assert list(preview["行"]) == [4, 5] and set(preview["状态"]) == {"⚠️ 警告"}
+    assert list(preview["行"]) == [4, 5] and set(preview["状态"]) == {"▲ 警告"}
     assert spent(app_db, "HP2022K001", 12) != 12_345_670_000  # nothing written by the preview
     at.button(key="upload_confirm").click().run()
     assert "已提交（批次 #" in at.success[-1].value and "更新 2 条" in at.success[-1].value
@@ -114,7 +114,7 @@ def test_errors_are_listed_beside_their_rows_and_block_the_commit(app_db: str) -
     assert errors["说明"][0] == "工作表“Sheet”第4行「累计支出」的值“abc”不是数字。"
     assert "不存在" in errors["说明"][1]
     preview = table(at, "状态")
-    assert list(preview["状态"]) == ["❌ 错误", "❌ 错误"]
+    assert list(preview["状态"]) == ["■ 错误", "■ 错误"]
     assert at.button(key="upload_confirm").disabled
     assert spent(app_db, "HP2022K001", 12) == before
 
@@ -153,7 +153,10 @@ def test_history_and_submission_pages(app_db: str) -> None:
     assert not at.exception, at.exception
     matrix = table(at, "预算单位")
     assert "预算单位" in matrix.columns and len(matrix) > 0
-    assert set(matrix["12月"]) <= {"✅ 按时", "⏰ 逾期", "❌ 校验未通过", "⬜ 未报送", "· 未到期"}
+    assert set(matrix["12月"]) <= {"● 按时", "▲ 逾期", "■ 校验未通过", "○ 未报送", "· 未到期"}
+    cells = matrix.drop(columns="预算单位").to_numpy().ravel().tolist()
+    assert cells.count("● 按时") > 0.8 * len(cells) and "▲ 逾期" in cells  # most on time, a few late to chase
+    assert {b.proto.label for b in at.get("download_button")} >= {"CSV", "Excel"}
     eng = make_engine(app_db)
     with Session(eng) as s:
         assert s.execute(select(UploadBatch.dry_run).order_by(UploadBatch.id.desc())).scalars().first() is True  # type: ignore[union-attr]
