@@ -5,6 +5,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from dashboard import charts, tables
+from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.resources import data_version, database_url, get_engine
 from dashboard.ui import (
@@ -48,6 +49,7 @@ def load(url: str, version: tuple[int, int], region: str, year: int, methods: tu
         }
 
 
+require_role("admin", "finance", "leader")  # the entrypoint gates too; this page never trusts only that
 filters = sidebar_filters(with_as_of=False)
 if filters is None:
     st.stop()

@@ -8,6 +8,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from dashboard import tables
+from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.resources import data_version, database_url, get_engine
 from dashboard.ui import download_page, download_table, empty_state, glossary, money, pct, sidebar_filters, yuan_to_fen
@@ -24,6 +25,7 @@ def load(url: str, version: tuple[int, int], region: str, year: int) -> dict:
                 "rows": q.assessments(session=s, year=year, region=region)}
 
 
+require_role("admin", "finance", "leader")  # the entrypoint gates too; this page never trusts only that
 filters = sidebar_filters(with_as_of=False)
 if filters is None:
     st.stop()

@@ -8,6 +8,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from dashboard import charts
+from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.resources import data_version, database_url, get_engine
 from dashboard.tables import label
@@ -49,6 +50,7 @@ def load_detail(url: str, version: tuple[int, int], project_id: int) -> dict:
         return q.project_detail(session=s, project_id=project_id)
 
 
+require_role("admin", "finance", "leader")  # the entrypoint gates too; this page never trusts only that
 filters = sidebar_filters()
 if filters is None:
     st.stop()

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
+from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.resources import data_version, database_url, get_engine
 from dashboard.ui import download_table, empty_state, glossary, sidebar_filters
@@ -28,6 +29,7 @@ def load_usage(url: str, version: tuple[int, int], region: str, name: str) -> pd
         return q.projects_using(session=s, region=region, name=name)
 
 
+require_role("admin", "finance", "leader")  # the entrypoint gates too; this page never trusts only that
 filters = sidebar_filters(with_as_of=False)
 if filters is None:
     st.stop()

@@ -7,6 +7,7 @@ from decimal import Decimal
 import streamlit as st
 from sqlmodel import Session
 
+from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.resources import data_version, database_url, get_engine
 from dashboard.ui import glossary, money, page_link, pct, sidebar_filters, yuan_to_fen
@@ -19,6 +20,7 @@ def load_kpis(url: str, version: tuple[int, int], region: str, year: int, as_of:
         return kpis(session=session, year=year, region=region, as_of=as_of)
 
 
+require_role("admin", "finance", "leader")  # the entrypoint gates too; this page never trusts only that
 filters = sidebar_filters()
 if filters is None:
     st.stop()

@@ -7,6 +7,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from dashboard import tables
+from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.resources import data_version, database_url, get_engine
 from dashboard.ui import download_page, download_table, empty_state, glossary, pct, sidebar_filters
@@ -34,6 +35,7 @@ def load_history(url: str, version: tuple[int, int], finding_id: int) -> pd.Data
         return q.history(session=s, finding_id=finding_id)
 
 
+require_role("admin", "finance", "leader")  # the entrypoint gates too; this page never trusts only that
 filters = sidebar_filters(with_as_of=False)
 if filters is None:
     st.stop()

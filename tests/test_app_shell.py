@@ -79,3 +79,15 @@ def test_english_switch_changes_the_shell(monkeypatch: pytest.MonkeyPatch, seede
     at.run()
     assert [s.value for s in at.subheader] == ["Staff sign-in"]
     assert at.text_input(key="login_username").label == "Username"
+
+
+@pytest.mark.parametrize("page", ["overview", "execution", "evaluation", "rectification", "exante", "indicators"])
+def test_a_staff_page_run_without_the_entrypoint_still_asks_for_a_login(
+    monkeypatch: pytest.MonkeyPatch, seeded_url: str, page: str
+) -> None:
+    """A second line of defence: were the gate in app.py ever bypassed, the page itself shows no data."""
+    monkeypatch.setenv("DATABASE_URL", seeded_url)
+    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=60).run()
+    assert not at.exception
+    assert [s.value for s in at.subheader] == ["工作人员登录"]
+    assert not at.metric and not at.dataframe and not at.get("vega_lite_chart")
