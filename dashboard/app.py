@@ -11,7 +11,7 @@ if str(ROOT) not in sys.path:  # Streamlit puts only this folder on sys.path
 
 import streamlit as st  # noqa: E402
 
-from dashboard.auth_ui import current_user, logout_button, render_login  # noqa: E402
+from dashboard.auth_ui import current_user, logout_button, render_login, sync_cookie  # noqa: E402
 from dashboard.i18n import language_switch, t  # noqa: E402
 
 PUBLIC = None
@@ -82,4 +82,5 @@ language_switch()
 user = current_user()
 navigation = st.navigation(build_navigation(user.role if user else None), expanded=True)
 logout_button()
+sync_cookie()
 navigation.run()

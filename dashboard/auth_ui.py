@@ -6,16 +6,15 @@ import datetime as dt
 from dataclasses import dataclass
 
 import streamlit as st
-from sqlalchemy import select
 from sqlmodel import Session
 
 from dashboard.i18n import t
 from dashboard.resources import get_engine
-from data_access.auth import authenticate, parse_scope
-from data_access.models import User
+from data_access.auth import SESSION_MAX, authenticate, end_session, parse_scope, resume_session, start_session
 
 SESSION_KEY = "auth_user"
-IDLE_TIMEOUT = dt.timedelta(hours=8)
+COOKIE = "perf_session"
+_COOKIE_PENDING = "auth_cookie_pending"
 
 
 @dataclass(frozen=True)
@@ -29,22 +28,45 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _cookie_token() -> str | None:
+    """The session token this browser sent with its connection, if any."""
+    value = st.context.cookies.get(COOKIE)
+    return value if isinstance(value, str) and value else None  # AppTest has no real cookies
+
+
 def current_user() -> AuthUser | None:
-    """The signed-in user, or None; idle sessions expire and deactivated users are signed out."""
+    """The signed-in user, or None.
+
+    The browser's session (server side, behind a cookie token) is checked on every run, so a
+    reload or a new tab stays signed in, and logout, idling out or deactivation end it everywhere.
+    """
     state = st.session_state.get(SESSION_KEY)
-    if not state:
-        return None
-    if _now() - state["last_seen"] > IDLE_TIMEOUT:
-        st.session_state.pop(SESSION_KEY, None)
-        st.session_state["auth_notice"] = "auth.expired"
+    token = state["token"] if state else _cookie_token()
+    if not token:
         return None
     with Session(get_engine()) as session:
-        user = session.execute(select(User).where(User.username == state["username"])).scalar_one_or_none()
-    if user is None or not user.is_active:
+        user = resume_session(session, token)
+        signed_in = AuthUser(user.username, user.role, parse_scope(user.department_scope)) if user else None
+    if signed_in is None:
+        if state:  # it was alive a moment ago in this browser: say why the login form is back
+            st.session_state["auth_notice"] = "auth.expired"
         st.session_state.pop(SESSION_KEY, None)
         return None
-    state["last_seen"] = _now()
-    return AuthUser(user.username, user.role, parse_scope(user.department_scope))
+    st.session_state[SESSION_KEY] = {"username": signed_in.username, "token": token}
+    return signed_in
+
+
+def sync_cookie() -> None:
+    """Write or clear the session cookie in the browser, on the run after a sign-in or a logout."""
+    pending = st.session_state.pop(_COOKIE_PENDING, None)
+    if pending is None:
+        return
+    value, max_age = (pending, int(SESSION_MAX.total_seconds())) if pending else ("", 0)
+    st.sidebar.html(
+        "<script>document.cookie = '" + COOKIE + "=" + value + "; path=/; max-age=" + str(max_age)
+        + "; SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');</script>",
+        unsafe_allow_javascript=True,  # the token is ours (url-safe base64), nothing a user typed
+    )
 
 
 def sign_in(username: str, password: str) -> str | None:
@@ -52,7 +74,10 @@ def sign_in(username: str, password: str) -> str | None:
     with Session(get_engine()) as session:
         result = authenticate(session, username, password)
     if result.ok and result.user is not None:
-        st.session_state[SESSION_KEY] = {"username": result.user.username, "last_seen": _now()}
+        with Session(get_engine()) as session:
+            token = start_session(session, result.user)
+        st.session_state[SESSION_KEY] = {"username": result.user.username, "token": token}
+        st.session_state[_COOKIE_PENDING] = token
         return None
     if result.reason == "locked":
         until = result.locked_until.astimezone(dt.timezone(dt.timedelta(hours=8))) if result.locked_until else None
@@ -100,5 +125,9 @@ def logout_button() -> None:
         return
     st.sidebar.caption(t("auth.signed_in", user=user.username, role=t(f"role.{user.role}")))
     if st.sidebar.button(t("auth.logout"), key="logout_button", icon=":material/logout:"):
-        st.session_state.pop(SESSION_KEY, None)
+        state = st.session_state.pop(SESSION_KEY, None)
+        if state:
+            with Session(get_engine()) as session:
+                end_session(session, state["token"])
+        st.session_state[_COOKIE_PENDING] = ""  # clear the browser's cookie on the next run
         st.rerun()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import hashlib
 import os
 import secrets
 import sys
@@ -20,11 +21,13 @@ from sqlmodel import Session
 
 from data_access.audit import record
 from data_access.enums import ROLES
-from data_access.models import User
+from data_access.models import User, UserSession
 
 MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 8
+SESSION_IDLE = dt.timedelta(hours=8)  # a browser left alone this long signs in again
+SESSION_MAX = dt.timedelta(hours=24)  # however busy, a sign-in lasts at most a day
 _hasher = PasswordHasher()
 
 
@@ -129,6 +132,52 @@ def authenticate(session: Session, username: str, password: str, now: dt.datetim
     session.commit()
     session.refresh(user)
     return AuthResult(True, "ok", user)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
+
+
+def start_session(session: Session, user: User, now: dt.datetime | None = None) -> str:
+    """A new signed-in browser for this user; returns the token for its cookie (only its hash is stored)."""
+    now = now or _now()
+    token = secrets.token_urlsafe(32)
+    session.add(UserSession(user_id=user.id, token_sha256=_token_hash(token), created_at=now, last_seen_at=now))
+    session.commit()
+    return token
+
+
+def resume_session(session: Session, token: str, now: dt.datetime | None = None) -> User | None:
+    """The active user behind a cookie token, or None once it ended, idled out or grew too old."""
+    now = now or _now()
+    row = session.execute(
+        select(UserSession, User).join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_sha256 == _token_hash(token), UserSession.ended_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    user_session, user = row
+    expired = now - _aware(user_session.last_seen_at) > SESSION_IDLE or now - _aware(user_session.created_at) > SESSION_MAX
+    if expired or not user.is_active:
+        user_session.ended_at = now
+        session.commit()
+        return None
+    if now - _aware(user_session.last_seen_at) > dt.timedelta(minutes=1):  # one write a minute, not one a click
+        user_session.last_seen_at = now
+        session.commit()
+    return user
+
+
+def end_session(session: Session, token: str, now: dt.datetime | None = None) -> None:
+    """Logout: the token signs no browser in again, wherever it was copied to."""
+    row = session.execute(select(UserSession).where(UserSession.token_sha256 == _token_hash(token))).scalar_one_or_none()
+    if row is not None and row.ended_at is None:
+        row.ended_at = now or _now()
+        session.commit()
 
 
 def create_demo_users(session: Session) -> dict[str, str]:

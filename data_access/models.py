@@ -283,3 +283,16 @@ class User(SQLModel, table=True):
     locked_until: dt.datetime | None = None
     is_active: bool = True
     created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser: only the SHA-256 of its cookie token is kept, so a leaked table signs no one in."""
+
+    __tablename__ = "user_session"
+    __table_args__ = (UniqueConstraint("token_sha256", name="uq_user_session_token"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    token_sha256: str = Field(max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    last_seen_at: dt.datetime = Field(default_factory=utcnow)
+    ended_at: dt.datetime | None = None

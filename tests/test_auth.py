@@ -15,14 +15,19 @@ from sqlmodel import Session
 from data_access.auth import (
     LOCKOUT,
     MAX_FAILURES,
+    SESSION_IDLE,
+    SESSION_MAX,
     AuthError,
     authenticate,
     create_demo_users,
     create_user,
+    end_session,
+    resume_session,
+    start_session,
     verify_password,
 )
 from data_access.db import make_engine
-from data_access.models import AuditLog, User
+from data_access.models import AuditLog, User, UserSession
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,3 +121,40 @@ def test_create_user_asks_for_the_password_twice_on_a_terminal(
     with Session(make_engine(db_url)) as s:
         assert authenticate(s, "typist", "typed password").ok
         assert s.execute(select(User).where(User.username == "typist2")).first() is None
+
+
+def test_a_browser_session_is_kept_only_as_a_hash_and_ends_on_logout(session: Session) -> None:
+    user = create_user(session, "clerk", "finance", "long-enough-password")
+    t0 = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
+    token = start_session(session, user, now=t0)
+    stored = session.execute(select(UserSession.token_sha256)).scalar_one()
+    assert len(token) >= 40 and token not in stored and len(stored) == 64
+    assert resume_session(session, token, now=t0 + dt.timedelta(hours=1)).username == "clerk"  # a reload, a new tab
+    assert resume_session(session, token + "x", now=t0) is None and resume_session(session, "", now=t0) is None
+    end_session(session, token, now=t0 + dt.timedelta(hours=2))
+    assert resume_session(session, token, now=t0 + dt.timedelta(hours=2, minutes=1)) is None  # logged out everywhere
+
+
+@pytest.mark.parametrize(("gap", "alive"), [
+    (SESSION_IDLE - dt.timedelta(minutes=1), True), (SESSION_IDLE + dt.timedelta(minutes=1), False)])
+def test_a_browser_session_idles_out(session: Session, gap: dt.timedelta, alive: bool) -> None:
+    user = create_user(session, "clerk", "finance", "long-enough-password")
+    t0 = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
+    token = start_session(session, user, now=t0)
+    assert (resume_session(session, token, now=t0 + gap) is not None) is alive
+
+
+def test_a_busy_session_still_ends_after_a_day_and_a_deactivated_user_is_out(session: Session) -> None:
+    user = create_user(session, "clerk", "finance", "long-enough-password")
+    t0 = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
+    token = start_session(session, user, now=t0)
+    at = t0
+    while at < t0 + SESSION_MAX - dt.timedelta(hours=1):  # a click every hour, all day and night
+        at += dt.timedelta(hours=1)
+        assert resume_session(session, token, now=at) is not None
+    assert resume_session(session, token, now=t0 + SESSION_MAX + dt.timedelta(minutes=1)) is None
+    other = start_session(session, user, now=t0)
+    user.is_active = False
+    session.add(user)
+    session.commit()
+    assert resume_session(session, other, now=t0 + dt.timedelta(minutes=5)) is None

@@ -7,14 +7,14 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from dashboard.app import PAGES
 from data_access.auth import create_user
 from data_access.db import make_engine
-from data_access.models import Department, Evaluation, Region
+from data_access.models import Department, Evaluation, Region, UserSession
 from tests.apptest import app, open_url, sign_in, signed_in
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +63,9 @@ def test_logout_and_session_expiry(monkeypatch: pytest.MonkeyPatch, seeded_url: 
     sign_in(at, "leader-test", "test-password")
     open_url(at, "audit")
     assert at.dataframe
-    at.session_state["auth_user"] = {"username": "leader-test", "last_seen": dt.datetime.now(dt.UTC) - dt.timedelta(hours=9)}
+    with Session(make_engine(seeded_url)) as s:  # nothing happened in this browser for 9 hours
+        s.execute(update(UserSession).values(last_seen_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=9)))
+        s.commit()
     open_url(at, "audit")
     assert [s.value for s in at.subheader] == ["工作人员登录"] and shows_no_data(at)
     assert [i.value for i in at.info] == ["登录已超时，请重新登录"]
@@ -112,3 +114,25 @@ def test_scoped_finance_user_sees_and_publishes_only_their_departments(
     assert not at.exception
     table = at.dataframe[0].value
     assert set(table["预算单位"]) == {"区民政局"} and set(table["名称"]) == theirs
+
+
+def test_a_returning_browser_is_signed_in_by_its_cookie_until_logout(
+    monkeypatch: pytest.MonkeyPatch, seeded_url: str
+) -> None:
+    """A reload or a new tab is a new Streamlit session: the cookie's token signs it in again."""
+    import dashboard.auth_ui as auth_ui
+    from data_access.auth import start_session
+
+    with Session(make_engine(seeded_url)) as s:
+        user = create_user(s, "returning", "leader", "test-password")
+        token = start_session(s, user)
+    monkeypatch.setattr(auth_ui, "_cookie_token", lambda: token)
+    at = app(monkeypatch, seeded_url)
+    at.run()
+    open_url(at, "audit")
+    assert not at.exception and at.dataframe and not at.subheader  # straight in, no login form
+    at.sidebar.button(key="logout_button").click().run()
+    fresh = app(monkeypatch, seeded_url)  # the same cookie, a new tab: the token no longer signs in
+    fresh.run()
+    open_url(fresh, "audit")
+    assert [s.value for s in fresh.subheader] == ["工作人员登录"] and shows_no_data(fresh)

@@ -42,7 +42,6 @@ def test_internal_pages_signed_in(page, app_server, admin) -> None:  # type: ign
     assert page.get_by_text("领导驾驶舱").first.is_visible()
     for name in INTERNAL:
         for lang in ("zh", "en"):
-            # Streamlit keeps the session across client-side navigation; a full reload would sign out.
             href = f"{app_server.url}/" if name == "overview" else f"{app_server.url}/{name}"  # the default page is /
             page.locator(f'[data-testid="stSidebarNav"] a[href="{href}"]').first.click()
             wait_ready(page)
@@ -90,3 +89,20 @@ def test_finance_publishes_and_the_portal_shows_it(page, app_server) -> None:  #
     assert page.get_by_text(hidden).count() > 0  # a cell of the annex table (the grid keeps cells in the DOM)
     no_error_box(page)
     screenshot(page, "public-after-publishing")
+
+
+def test_a_reload_keeps_staff_signed_in_until_they_sign_out(page, app_server) -> None:  # type: ignore[no-untyped-def]
+    with Session(make_engine(app_server.db_url)) as session:
+        create_user(session, "browser-reloader", "leader", "reload-password")
+    sign_in(page, app_server.url, "browser-reloader", "reload-password")
+    page.goto(f"{app_server.url}/execution")  # a bookmark, a reload or a new tab
+    wait_ready(page)
+    page.get_by_role("heading", name="执行监控").wait_for(state="visible")
+    assert page.get_by_text("已登录：browser-reloader").count() == 1
+    page.get_by_role("button", name="退出登录").click()
+    page.get_by_text("工作人员登录").wait_for(state="visible")
+    wait_ready(page)
+    page.reload()
+    wait_ready(page)
+    page.get_by_text("工作人员登录").wait_for(state="visible")
+    assert page.get_by_role("button", name="退出登录").count() == 0
