@@ -320,9 +320,10 @@ def test_ex_ante_and_indicators(base: Engine) -> None:
 # ---- re-import ---------------------------------------------------------------------------------------
 def test_reimport_updates_in_place_and_keeps_earlier_values(base: Engine) -> None:
     rows = [MON + ["行政区"], ["HP002", 2023, 6, 500_000, "黄埔区"], ["HP001", 2023, 6, 100_000, "黄埔区"]]
-    first = run(base, "monitoring", rows)
+    data = xlsx(rows)  # one file uploaded twice (a workbook built again may carry another timestamp)
+    first = import_file(base, "monitoring", data, "monitoring.xlsx", user="tester")
     before = counts(base)
-    second = run(base, "monitoring", rows)
+    second = import_file(base, "monitoring", data, "monitoring.xlsx", user="tester")
     assert second.committed and (second.inserted, second.updated, second.unchanged) == (0, 0, 2)
     assert second.previous_batches == [first.batch_id]
     assert counts(base) == before
