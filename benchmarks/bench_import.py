@@ -1,6 +1,6 @@
 """Import benchmark: a 60,000-row monitoring file (5,000 projects x 12 months) into SQLite.
 
-Not a test. Run: `.venv/bin/python -m benchmarks.bench_import [DATABASE_URL]`; prints the
+Not a test. Run: `.venv/bin/python benchmarks/bench_import.py [DATABASE_URL]`; prints the
 seconds and rows/s of a dry run, the first commit (inserts) and a re-import (nothing changes).
 """
 
@@ -12,15 +12,17 @@ import tempfile
 import time
 from pathlib import Path
 
-import xlsxwriter
-from sqlalchemy import select
-from sqlmodel import Session
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also run as a script, like its siblings
 
-from data_access.db import make_engine
-from data_access.importer import import_file
-from data_access.migrate import upgrade
-from data_access.models import Project
-from data_access.seed import SYNTHETIC_YEAR, seed_synthetic
+import xlsxwriter  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from data_access.db import make_engine  # noqa: E402
+from data_access.importer import import_file  # noqa: E402
+from data_access.migrate import upgrade  # noqa: E402
+from data_access.models import Project  # noqa: E402
+from data_access.seed import SYNTHETIC_YEAR, seed_synthetic  # noqa: E402
 
 PROJECTS = 5_000
 
