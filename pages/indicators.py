@@ -85,5 +85,10 @@ usage = load_usage(database_url(), data_version(), filters.region, name)
 if usage.empty:
     st.caption(t("indicators.unused"))
 else:
-    st.dataframe(usage.rename(columns={"year": t("ui.year"), "code": t("execution.code"), "project": t("col.project"),
-                                       "department": t("col.department")}), hide_index=True, width="stretch")
+    usage_table = pd.DataFrame({
+        t("ui.year"): usage["year"], t("execution.code"): usage["code"], t("col.project"): usage["project"],
+        t("col.department"): usage["department"],
+        t("indicators.target"): usage["operator"].fillna("") + usage["target_value"].fillna("") + usage["unit"].fillna(""),
+    })
+    st.dataframe(usage_table, hide_index=True, width="stretch")
+    download_table(usage_table, f"{filters.region}-{name}-projects", "indicators_usage_dl")

@@ -98,4 +98,5 @@ def test_indicator_usage_opens_on_one_that_projects_use(at: AppTest) -> None:
     picked = at.selectbox(key="indicators_pick").value
     usage = at.dataframe[-1].value
     assert len(usage) == found.loc[found["指标名称"] == picked, "使用项目数"].max() > 0
-    assert {"项目编码", "预算单位"} <= set(usage.columns)
+    assert list(usage.columns) == ["预算年度", "项目编码", "项目名称", "预算单位", "目标值"]  # no raw field names
+    assert set(usage["目标值"]) == {"≥95%"}  # 按计划节点完成率, the most used, targets 95 % everywhere
