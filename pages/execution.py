@@ -199,28 +199,33 @@ if not monthly.empty:
 tg = detail["targets"]
 if not tg.empty:
     st.markdown(t("execution.targets", date=SETTINGS.midyear_date(filters.year).isoformat()))
-    st.dataframe(pd.DataFrame({
+    targets_table = pd.DataFrame({
         t("indicators.name"): tg["name"], t("indicators.level2"): tg["level2"],
         t("indicators.target"): tg["operator"].fillna("") + tg["target_value"].fillna("") + tg["unit"].fillna(""),
         t("execution.to_date"): tg["value_to_date"], t("execution.expected"): tg["expected_year_end"],
         t("execution.will_meet"): [label(v, WILL_MEET) for v in tg["will_meet"]],
         t("execution.deviation"): tg["deviation_category"].fillna("") + " " + tg["deviation_note"].fillna(""),
         t("execution.measure"): tg["corrective_measure"].fillna(""),
-    }), hide_index=True, width="stretch")
+    })
+    st.dataframe(targets_table, hide_index=True, width="stretch")
+    download_table(targets_table, f"{chosen.split(' ', 1)[0]}-targets", "execution_targets_dl")
 ev = detail["evaluations"]
 if not ev.empty:
     st.markdown(t("execution.evaluations"))
-    st.dataframe(pd.DataFrame({t("ui.year"): ev["year"], t("col.method"): [label(m, METHODS) for m in ev["method"]],
-                               t("col.score"): [score(int(v)) for v in ev["score_centi"]]}), hide_index=True)
+    evaluations_table = pd.DataFrame({t("ui.year"): ev["year"], t("col.method"): [label(m, METHODS) for m in ev["method"]],
+                                      t("col.score"): [score(int(v)) for v in ev["score_centi"]]})
+    st.dataframe(evaluations_table, hide_index=True)
+    download_table(evaluations_table, f"{chosen.split(' ', 1)[0]}-evaluations", "execution_evaluations_dl")
 fd = detail["findings"]
 if not fd.empty:
     st.markdown(t("execution.findings"))
-    st.dataframe(pd.DataFrame({t("ui.year"): fd["year"], t("execution.finding_code"): fd["finding_code"],
-                               t("execution.finding_category"): fd["category"],
-                               t("execution.finding_text"): fd["description"],
-                               t("execution.deadline"): [str(d) for d in fd["deadline"]],
-                               t("execution.status"): [label(v, FINDING_STATUSES) for v in fd["status"]]}),
-                 hide_index=True, width="stretch")
+    findings_table = pd.DataFrame({t("ui.year"): fd["year"], t("execution.finding_code"): fd["finding_code"],
+                                   t("execution.finding_category"): fd["category"],
+                                   t("execution.finding_text"): fd["description"],
+                                   t("execution.deadline"): [str(d) for d in fd["deadline"]],
+                                   t("execution.status"): [label(v, FINDING_STATUSES) for v in fd["status"]]})
+    st.dataframe(findings_table, hide_index=True, width="stretch")
+    download_table(findings_table, f"{chosen.split(' ', 1)[0]}-findings", "execution_findings_dl")
 if tg.empty and ev.empty and fd.empty:
     st.caption(t("execution.no_detail"))
 

@@ -62,10 +62,12 @@ with left:
     st.subheader(t("rectification.by_category"))
     by_cat = data["by_category"].rename(columns={"category": t("col.category"), **headers})
     st.dataframe(by_cat, hide_index=True, width="stretch")
+    download_table(by_cat, f"{filters.region}{filters.year}-findings-by-category", "rectification_cat_dl")
 with right:
     st.subheader(t("rectification.by_department"))
     by_dept = data["by_department"].rename(columns={"department": t("col.department"), **headers})
     st.dataframe(by_dept, hide_index=True, width="stretch")
+    download_table(by_dept, f"{filters.region}{filters.year}-findings-by-department", "rectification_dept_dl")
 
 st.subheader(t("rectification.overdue_title", n=len(data["overdue"])))
 od = data["overdue"]
@@ -77,6 +79,7 @@ if od.empty:
     st.success(t("rectification.no_overdue"))
 else:
     st.dataframe(overdue_table, hide_index=True, width="stretch")
+    download_table(overdue_table, f"{filters.region}{filters.year}-overdue", "rectification_overdue_dl")
 
 st.subheader(t("rectification.all"))
 rows = data["rows"]
@@ -88,10 +91,14 @@ st.subheader(t("rectification.history"))
 options = dict(zip(rows["finding_code"] + " " + rows["subject"], rows["id"], strict=True))
 chosen = st.selectbox(t("rectification.pick"), list(options), key="rectification_pick")
 hist = load_history(database_url(), data_version(), int(options[chosen]))
-st.dataframe(pd.DataFrame({
+history_table = pd.DataFrame({
     t("rectification.when"): [str(v)[:16] for v in hist["changed_at"]], t("rectification.who"): hist["changed_by"],
     t("rectification.from"): [tables.label(s, FINDING_STATUSES) for s in hist["from_status"]],
     t("rectification.to"): [tables.label(s, FINDING_STATUSES) for s in hist["to_status"]],
-    t("rectification.comment"): hist["comment"].fillna("")}), hide_index=True, width="stretch")
-download_page({"findings": all_table, "overdue": overdue_table, "by_category": by_cat, "by_department": by_dept},
+    t("rectification.comment"): hist["comment"].fillna("")})
+st.dataframe(history_table, hide_index=True, width="stretch")
+download_table(history_table, f"{chosen.split(' ', 1)[0]}-history", "rectification_history_dl")
+download_page({t("rectification.all"): all_table, t("rectification.overdue_title", n=len(od)): overdue_table,
+               t("rectification.by_category"): by_cat, t("rectification.by_department"): by_dept,
+               t("rectification.history"): history_table},
               f"rectification-{filters.region}-{filters.year}", "rectification_page_dl")

@@ -100,3 +100,14 @@ def test_indicator_usage_opens_on_one_that_projects_use(at: AppTest) -> None:
     assert len(usage) == found.loc[found["指标名称"] == picked, "使用项目数"].max() > 0
     assert list(usage.columns) == ["预算年度", "项目编码", "项目名称", "预算单位", "目标值"]  # no raw field names
     assert set(usage["目标值"]) == {"≥95%"}  # 按计划节点完成率, the most used, targets 95 % everywhere
+
+
+@pytest.mark.parametrize("page", ["overview", "execution", "evaluation", "rectification", "exante", "indicators"])
+def test_every_table_on_a_staff_page_downloads_as_csv_and_xlsx(at: AppTest, page: str) -> None:
+    at.switch_page(f"../pages/{page}.py").run()
+    if page == "execution":  # a project with targets and findings, so its detail tables show too
+        at.selectbox(key="execution_project").select(
+            next(o for o in at.selectbox(key="execution_project").options if o.startswith("HP2022K001 "))).run()
+    assert not at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels.count("CSV") == labels.count("Excel") == len(at.dataframe)
