@@ -14,8 +14,8 @@ from collections import Counter
 
 from docx import Document
 from docx.shared import Pt
-from sqlalchemy import distinct, func, select
-from sqlmodel import Session
+from sqlalchemy import Select, distinct, func, select
+from sqlmodel import Session, col
 
 from data_access.enums import FINDING_STATUSES, GRADES, METHODS, SUBJECT_TYPES
 from data_access.formatting import money, percent, score
@@ -41,7 +41,7 @@ def write_report(*, session: Session, year: int, region: str, out: str, as_of: d
     if region not in region_names(session=session):
         print(f"未找到行政区“{region}”", file=sys.stderr)
         return 1
-    full = session.execute(select(Region.full_name).where(Region.name == region)).scalar_one() or region
+    full = session.execute(select(col(Region.full_name)).where(col(Region.name) == region)).scalar_one() or region
     k = kpis(session=session, year=year, region=region)
     prev = kpis(session=session, year=year - 1, region=region, as_of=as_of or dt.date.today())
 
@@ -138,9 +138,9 @@ def _grade_sentence(block: dict) -> str:
 
 def _rectification_section(doc, session: Session, year: int, region: str, prev: dict) -> None:  # type: ignore[no-untyped-def]
     rows = session.execute(
-        select(Finding.category, Finding.status)
-        .join(Region, Region.id == Finding.region_id)
-        .where(Region.name == region, Finding.year == year)
+        select(col(Finding.category), col(Finding.status))
+        .join(Region, col(Region.id) == col(Finding.region_id))
+        .where(col(Region.name) == region, col(Finding.year) == year)
     ).all()
     if not rows:
         doc.add_paragraph(f"{year} 年度评价未记录发现问题。")
@@ -165,16 +165,16 @@ def _rectification_section(doc, session: Session, year: int, region: str, prev: 
 
 
 def _annexes(doc, session: Session, year: int, region: str) -> None:  # type: ignore[no-untyped-def]
-    base = (
-        select(Evaluation, Department.name.label("department"), grade_expr().label("grade"))
-        .join(Region, Region.id == Evaluation.region_id)
-        .join(Department, Department.id == Evaluation.department_id)
-        .where(Region.name == region, Evaluation.year == year)
-        .order_by(Evaluation.method, Evaluation.subject_type, Evaluation.score_centi.desc())
+    base: Select = (
+        select(Evaluation, col(Department.name).label("department"), grade_expr().label("grade"))
+        .join(Region, col(Region.id) == col(Evaluation.region_id))
+        .join(Department, col(Department.id) == col(Evaluation.department_id))
+        .where(col(Region.name) == region, col(Evaluation.year) == year)
+        .order_by(Evaluation.method, Evaluation.subject_type, col(Evaluation.score_centi).desc())
     )
     annexes = [
-        ("附件 1", f"{year} 年度区本级财政支出绩效评价结果汇总", base.where(Evaluation.method.in_(("review", "key")))),
-        ("附件 2", f"{year} 年度财政支出自评复核项目绩效情况表", base.where(Evaluation.method == "review")),
+        ("附件 1", f"{year} 年度区本级财政支出绩效评价结果汇总", base.where(col(Evaluation.method).in_(("review", "key")))),
+        ("附件 2", f"{year} 年度财政支出自评复核项目绩效情况表", base.where(col(Evaluation.method) == "review")),
     ]
     for label, title, stmt in annexes:
         doc.add_page_break()
@@ -193,7 +193,7 @@ def _annexes(doc, session: Session, year: int, region: str) -> None:  # type: ig
                 cell.text = text
     doc.add_page_break()
     doc.add_heading(f"附件 3：{year} 年度财政重点评价（第三方独立评价）项目绩效报告", level=1)
-    for row in session.execute(base.where(Evaluation.method == "key")).all():
+    for row in session.execute(base.where(col(Evaluation.method) == "key")).all():
         e = row.Evaluation
         doc.add_heading(f"{e.subject}（{row.department}）", level=2)
         doc.add_paragraph(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import case, func, select
-from sqlmodel import Session
+from sqlalchemy import Select, case, func, select
+from sqlmodel import Session, col
 
 from data_access.models import Department, ExAnte, Region
 from data_access.queries.core import frame, sum_int
@@ -12,14 +12,14 @@ from data_access.queries.core import frame, sum_int
 
 def by_department(*, session: Session, year: int, region: str) -> pd.DataFrame:
     """Requested, recommended and cut (over non-rejected projects) per department."""
-    not_rejected = ExAnte.conclusion != "rejected"
+    not_rejected = col(ExAnte.conclusion) != "rejected"
     stmt = (
-        select(Department.name.label("department"), func.count().label("projects"),
+        select(col(Department.name).label("department"), func.count().label("projects"),
                sum_int(ExAnte.requested_fen).label("requested_fen"), sum_int(ExAnte.recommended_fen).label("recommended_fen"),
-               sum_int(case((not_rejected, ExAnte.requested_fen - ExAnte.recommended_fen), else_=0)).label("cut_fen"))
-        .join(Region, Region.id == ExAnte.region_id)
-        .join(Department, Department.id == ExAnte.department_id)
-        .where(Region.name == region, ExAnte.year == year)
+               sum_int(case((not_rejected, col(ExAnte.requested_fen) - col(ExAnte.recommended_fen)), else_=0)).label("cut_fen"))
+        .join(Region, col(Region.id) == col(ExAnte.region_id))
+        .join(Department, col(Department.id) == col(ExAnte.department_id))
+        .where(col(Region.name) == region, col(ExAnte.year) == year)
         .group_by(Department.name)
         .order_by(sum_int(ExAnte.requested_fen).desc())
     )
@@ -28,13 +28,13 @@ def by_department(*, session: Session, year: int, region: str) -> pd.DataFrame:
 
 def assessments(*, session: Session, year: int, region: str) -> pd.DataFrame:
     """Every assessed project with its amounts, conclusion and the five dimension scores."""
-    stmt = (
-        select(ExAnte.name, Department.name.label("department"), ExAnte.requested_fen, ExAnte.recommended_fen,
-               ExAnte.conclusion, ExAnte.score_necessity, ExAnte.score_economy, ExAnte.score_targets,
-               ExAnte.score_feasibility, ExAnte.score_compliance, ExAnte.published)
-        .join(Region, Region.id == ExAnte.region_id)
-        .join(Department, Department.id == ExAnte.department_id)
-        .where(Region.name == region, ExAnte.year == year)
+    stmt: Select = (
+        select(col(ExAnte.name), col(Department.name).label("department"), col(ExAnte.requested_fen), col(ExAnte.recommended_fen),
+               col(ExAnte.conclusion), col(ExAnte.score_necessity), col(ExAnte.score_economy), col(ExAnte.score_targets),
+               col(ExAnte.score_feasibility), col(ExAnte.score_compliance), col(ExAnte.published))
+        .join(Region, col(Region.id) == col(ExAnte.region_id))
+        .join(Department, col(Department.id) == col(ExAnte.department_id))
+        .where(col(Region.name) == region, col(ExAnte.year) == year)
         .order_by(Department.name, ExAnte.name)
     )
     df = frame(session, stmt)

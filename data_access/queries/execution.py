@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import and_, distinct, func, or_, select
-from sqlmodel import Session
+from sqlalchemy import Select, and_, distinct, false, func, or_, select
+from sqlmodel import Session, col
 
 from data_access.models import Evaluation, Finding, Indicator, Monitoring, Project, Region
 from data_access.queries.core import count_if, frame, lifecycle_expr, project_execution, sum_int
@@ -68,13 +68,13 @@ def lifecycle_projects(*, session: Session, year: int, region: str) -> pd.DataFr
     """全生命周期跟踪问效: new recurring ≥ 500 万 and new one-off ≥ 1000 万 projects."""
     from data_access.models import Department
 
-    stmt = (
-        select(Project.id, Project.code, Project.name, Department.name.label("department"), Project.kind,
-               Project.budget_adjusted_fen)
-        .join(Region, Region.id == Project.region_id)
-        .join(Department, Department.id == Project.department_id)
-        .where(Region.name == region, Project.year == year, lifecycle_expr(SETTINGS))
-        .order_by(Project.budget_adjusted_fen.desc())
+    stmt: Select = (
+        select(col(Project.id), col(Project.code), col(Project.name), col(Department.name).label("department"), col(Project.kind),
+               col(Project.budget_adjusted_fen))
+        .join(Region, col(Region.id) == col(Project.region_id))
+        .join(Department, col(Department.id) == col(Project.department_id))
+        .where(col(Region.name) == region, col(Project.year) == year, lifecycle_expr(SETTINGS))
+        .order_by(col(Project.budget_adjusted_fen).desc())
     )
     return frame(session, stmt)
 
@@ -88,12 +88,12 @@ def target_achievement(*, session: Session, year: int, region: str) -> pd.DataFr
     from data_access.models import Department
 
     stmt = (
-        select(Department.name.label("department"), func.count(Indicator.id).label("targets"),
-               count_if(Indicator.will_meet == "certain").label("certain"))
-        .join(Project, Project.id == Indicator.project_id)
-        .join(Region, Region.id == Project.region_id)
-        .join(Department, Department.id == Project.department_id)
-        .where(Region.name == region, Project.year == year, Indicator.will_meet.is_not(None))
+        select(col(Department.name).label("department"), func.count(col(Indicator.id)).label("targets"),
+               count_if(col(Indicator.will_meet) == "certain").label("certain"))
+        .join(Project, col(Project.id) == col(Indicator.project_id))
+        .join(Region, col(Region.id) == col(Project.region_id))
+        .join(Department, col(Department.id) == col(Project.department_id))
+        .where(col(Region.name) == region, col(Project.year) == year, col(Indicator.will_meet).is_not(None))
         .group_by(Department.name)
     )
     return frame(session, stmt)
@@ -108,22 +108,22 @@ def gap_status(gap: Decimal) -> str:
 
 def project_detail(*, session: Session, project_id: int) -> dict[str, pd.DataFrame]:
     """One project: its monthly rows, targets with mid-year progress, evaluations and findings."""
-    monthly = frame(session, select(Monitoring.month, Monitoring.spent_cumulative_fen, Monitoring.budget_fen,
-                                     Monitoring.target_progress, Monitoring.deviation_reason)
-                     .where(Monitoring.project_id == project_id).order_by(Monitoring.month))
-    targets = frame(session, select(Indicator.name, Indicator.level1, Indicator.level2, Indicator.operator,
-                                     Indicator.target_value, Indicator.unit, Indicator.value_to_date,
-                                     Indicator.expected_year_end, Indicator.will_meet, Indicator.deviation_category,
-                                     Indicator.deviation_note, Indicator.corrective_measure)
-                     .where(Indicator.project_id == project_id))
-    evaluations = frame(session, select(Evaluation.id, Evaluation.year, Evaluation.method, Evaluation.score_centi,
-                                         Evaluation.evaluator).where(Evaluation.project_id == project_id)
-                         .order_by(Evaluation.year, Evaluation.method))
+    monthly = frame(session, select(col(Monitoring.month), col(Monitoring.spent_cumulative_fen), col(Monitoring.budget_fen),
+                                     col(Monitoring.target_progress), col(Monitoring.deviation_reason))
+                     .where(col(Monitoring.project_id) == project_id).order_by(col(Monitoring.month)))
+    targets = frame(session, select(col(Indicator.name), col(Indicator.level1), col(Indicator.level2), col(Indicator.operator),
+                                     col(Indicator.target_value), col(Indicator.unit), col(Indicator.value_to_date),
+                                     col(Indicator.expected_year_end), col(Indicator.will_meet), col(Indicator.deviation_category),
+                                     col(Indicator.deviation_note), col(Indicator.corrective_measure))
+                     .where(col(Indicator.project_id) == project_id))
+    evaluations = frame(session, select(col(Evaluation.id), col(Evaluation.year), col(Evaluation.method), col(Evaluation.score_centi),
+                                         col(Evaluation.evaluator)).where(col(Evaluation.project_id) == project_id)
+                         .order_by(col(Evaluation.year), col(Evaluation.method)))
     ids = [int(i) for i in evaluations["id"]] if len(evaluations) else []
     project = session.get(Project, project_id)
-    same_subject = and_(Finding.department_id == project.department_id, Finding.subject == project.name) \
-        if project else False
-    findings = frame(session, select(Finding.year, Finding.finding_code, Finding.category, Finding.description,
-                                      Finding.deadline, Finding.status)
-                     .where(or_(Finding.evaluation_id.in_(ids or [-1]), same_subject)).order_by(Finding.deadline))
+    same_subject = and_(col(Finding.department_id) == project.department_id, col(Finding.subject) == project.name) \
+        if project else false()
+    findings = frame(session, select(col(Finding.year), col(Finding.finding_code), col(Finding.category), col(Finding.description),
+                                      col(Finding.deadline), col(Finding.status))
+                     .where(or_(col(Finding.evaluation_id).in_(ids or [-1]), same_subject)).order_by(col(Finding.deadline)))
     return {"monthly": monthly, "targets": targets, "evaluations": evaluations, "findings": findings}

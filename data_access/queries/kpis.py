@@ -11,10 +11,10 @@ import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import case, func, literal, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from data_access.enums import FINANCE_METHODS, METHODS, SUBJECT_TYPES
 from data_access.models import Evaluation, ExAnte, Finding, Indicator, Region
@@ -32,6 +32,15 @@ from data_access.queries.core import (
 from data_access.settings import SETTINGS, Settings
 
 GRADE_KEYS = ("excellent", "good", "fair", "poor")
+
+
+class Scope(TypedDict):
+    """The keyword arguments every KPI block shares, so `**scope` calls stay type-checked."""
+
+    session: Session
+    year: int
+    region: str | None
+    published_only: bool
 
 
 def yuan(fen: int | None) -> int | Decimal:
@@ -101,17 +110,17 @@ def grade_summary(
     key = getattr(Evaluation, group_by) if group_by else literal("all")
     stmt = (
         select(key.label("k"), *grade_counts_columns(), sum_int(Evaluation.funds_fen).label("funds_fen"))
-        .join(Region, Region.id == Evaluation.region_id)
-        .where(Evaluation.year == year)
+        .join(Region, col(Region.id) == col(Evaluation.region_id))
+        .where(col(Evaluation.year) == year)
     )
     if group_by:
         stmt = stmt.group_by(key)
     if region is not None:
-        stmt = stmt.where(Region.name == region)
+        stmt = stmt.where(col(Region.name) == region)
     if methods:
-        stmt = stmt.where(Evaluation.method.in_(methods))
+        stmt = stmt.where(col(Evaluation.method).in_(methods))
     if published_only:
-        stmt = stmt.where(Evaluation.published.is_(True))
+        stmt = stmt.where(col(Evaluation.published).is_(True))
     out: dict[str, dict[str, int]] = {}
     for row in session.exec(stmt).all():  # type: ignore[call-overload]
         m = row._mapping
@@ -129,7 +138,7 @@ def evaluation_kpis(
         d = d or empty
         return grade_block(d, d["funds_fen"])
 
-    common = {"session": session, "year": year, "region": region, "published_only": published_only}
+    common: Scope = {"session": session, "year": year, "region": region, "published_only": published_only}
     finance = grade_summary(**common, methods=FINANCE_METHODS).get("all")
     by_method = grade_summary(**common, group_by="method")
     by_subject = grade_summary(**common, group_by="subject_type", methods=FINANCE_METHODS)
@@ -144,24 +153,24 @@ def ex_ante_kpis(
     *, session: Session, year: int, region: str | None, published_only: bool = False
 ) -> dict[str, Any]:
     """Ex-ante counts and amounts; cut and cut rate over supported + partial only (DOMAIN.md §6)."""
-    not_rejected = ExAnte.conclusion != "rejected"
+    not_rejected = col(ExAnte.conclusion) != "rejected"
     stmt = (
         select(
             func.count(),
-            func.count(func.distinct(ExAnte.department_id)),
+            func.count(func.distinct(col(ExAnte.department_id))),
             sum_int(ExAnte.requested_fen),
-            *[count_if(ExAnte.conclusion == c) for c in ("supported", "partial", "rejected")],
+            *[count_if(col(ExAnte.conclusion) == c) for c in ("supported", "partial", "rejected")],
             sum_int(case((~not_rejected, ExAnte.requested_fen), else_=0)),
-            sum_int(case((not_rejected, ExAnte.requested_fen - ExAnte.recommended_fen), else_=0)),
+            sum_int(case((not_rejected, col(ExAnte.requested_fen) - col(ExAnte.recommended_fen)), else_=0)),
             sum_int(case((not_rejected, ExAnte.requested_fen), else_=0)),
         )
-        .join(Region, Region.id == ExAnte.region_id)
-        .where(ExAnte.year == year)
+        .join(Region, col(Region.id) == col(ExAnte.region_id))
+        .where(col(ExAnte.year) == year)
     )
     if region is not None:
-        stmt = stmt.where(Region.name == region)
+        stmt = stmt.where(col(Region.name) == region)
     if published_only:
-        stmt = stmt.where(ExAnte.published.is_(True))
+        stmt = stmt.where(col(ExAnte.published).is_(True))
     n, depts, requested, sup, part, rej, rejected_fen, cut_fen, base_fen = (
         int(v) for v in session.exec(stmt).one()  # type: ignore[call-overload]
     )
@@ -182,21 +191,21 @@ def rectification_kpis(
     *, session: Session, year: int, region: str | None, as_of: dt.date, published_only: bool = False
 ) -> dict[str, Any]:
     """Findings of fiscal year Y by current status; overdue and written feedback as of a date."""
-    rectified = Finding.status == "rectified"
+    rectified = col(Finding.status) == "rectified"
     stmt = (
         select(
             func.count(),
-            *[count_if(Finding.status == s) for s in ("rectified", "in_progress", "not_started")],
-            count_if((Finding.deadline < as_of) & ~rectified),
-            count_if(Finding.feedback_date <= as_of),
+            *[count_if(col(Finding.status) == s) for s in ("rectified", "in_progress", "not_started")],
+            count_if((col(Finding.deadline) < as_of) & ~rectified),
+            count_if(col(Finding.feedback_date) <= as_of),
         )
-        .join(Region, Region.id == Finding.region_id)
-        .where(Finding.year == year)
+        .join(Region, col(Region.id) == col(Finding.region_id))
+        .where(col(Finding.year) == year)
     )
     if region is not None:
-        stmt = stmt.where(Region.name == region)
+        stmt = stmt.where(col(Region.name) == region)
     if published_only:
-        stmt = stmt.where(Finding.published.is_(True))
+        stmt = stmt.where(col(Finding.published).is_(True))
     n, done, doing, todo, overdue, feedback = (int(v) for v in session.exec(stmt).one())  # type: ignore[call-overload]
     return {
         "findings": n,
@@ -214,15 +223,15 @@ def indicator_kpis(*, session: Session, region: str | None) -> dict[str, int]:
     stmt = (
         select(
             func.count(),
-            count_if(Indicator.scope == "general"),
-            count_if(Indicator.scope == "specific"),
+            count_if(col(Indicator.scope) == "general"),
+            count_if(col(Indicator.scope) == "specific"),
             count_if(Indicator.is_core),
         )
-        .join(Region, Region.id == Indicator.region_id)
-        .where(Indicator.project_id.is_(None))
+        .join(Region, col(Region.id) == col(Indicator.region_id))
+        .where(col(Indicator.project_id).is_(None))
     )
     if region is not None:
-        stmt = stmt.where(Region.name == region)
+        stmt = stmt.where(col(Region.name) == region)
     total, general, specific, core = (int(v) for v in session.exec(stmt).one())  # type: ignore[call-overload]
     return {"total": total, "general": general, "specific": specific, "core": core}
 
@@ -240,7 +249,7 @@ def kpis(
     as_of = as_of_for(year, as_of)
     month = month_of(year, as_of)
     ex = execution_summary(session=session, year=year, region=region, month=month, settings=settings)
-    scoped = {"session": session, "year": year, "region": region, "published_only": published_only}
+    scoped: Scope = {"session": session, "year": year, "region": region, "published_only": published_only}
     return {
         "year": year,
         "region": region,
@@ -264,16 +273,16 @@ def kpis(
 
 def region_names(*, session: Session) -> list[str]:
     """Every region, in name order."""
-    return list(session.exec(select(Region.name).order_by(Region.name)).scalars())  # type: ignore[call-overload]
+    return list(session.exec(select(col(Region.name)).order_by(Region.name)).scalars())  # type: ignore[call-overload]
 
 
 def years(*, session: Session, region: str | None = None) -> list[int]:
     """Fiscal years that hold any project or evaluation, newest first."""
     from data_access.models import Project
 
-    stmts = [select(Project.year).join(Region), select(Evaluation.year).join(Region)]
+    stmts = [select(col(Project.year)).join(Region), select(col(Evaluation.year)).join(Region)]
     if region is not None:
-        stmts = [s.where(Region.name == region) for s in stmts]
+        stmts = [s.where(col(Region.name) == region) for s in stmts]
     found: set[int] = set()
     for s in stmts:
         found.update(int(y) for y in session.exec(s.distinct()).scalars())  # type: ignore[call-overload]
@@ -320,27 +329,27 @@ def completion_summary(
     published_only: bool = False,
 ) -> CompletionSummary:
     """Funds-weighted budget completion and its bands over evaluations with a reported rate."""
-    c = Evaluation.budget_completion_centi
+    c = col(Evaluation.budget_completion_centi)
     stmt = (
         select(
             func.count(c),
-            sum_int(case((Evaluation.funds_fen.is_not(None) & c.is_not(None), Evaluation.funds_fen * c), else_=0)),
-            sum_int(case((c.is_not(None), Evaluation.funds_fen), else_=0)),
+            sum_int(case((col(Evaluation.funds_fen).is_not(None) & c.is_not(None), col(Evaluation.funds_fen) * c), else_=0)),
+            sum_int(case((c.is_not(None), col(Evaluation.funds_fen)), else_=0)),
             count_if(c >= 10000),
             count_if((c >= 9000) & (c < 10000)),
             count_if(c < 9000),
         )
-        .join(Region, Region.id == Evaluation.region_id)
-        .where(Evaluation.year == year)
+        .join(Region, col(Region.id) == col(Evaluation.region_id))
+        .where(col(Evaluation.year) == year)
     )
     if region is not None:
-        stmt = stmt.where(Region.name == region)
+        stmt = stmt.where(col(Region.name) == region)
     if methods:
-        stmt = stmt.where(Evaluation.method.in_(methods))
+        stmt = stmt.where(col(Evaluation.method).in_(methods))
     if subject_type:
-        stmt = stmt.where(Evaluation.subject_type == subject_type)
+        stmt = stmt.where(col(Evaluation.subject_type) == subject_type)
     if published_only:
-        stmt = stmt.where(Evaluation.published.is_(True))
+        stmt = stmt.where(col(Evaluation.published).is_(True))
     n, weighted, funds, at_100, from_90, below = (int(v) for v in session.exec(stmt).one())  # type: ignore[call-overload]
     overall = Decimal(weighted) / Decimal(funds) / 100 if funds else None
     return CompletionSummary(n, overall, at_100, from_90, below)

@@ -10,8 +10,8 @@ import datetime as dt
 import json
 
 import pandas as pd
-from sqlalchemy import and_, func, or_, select
-from sqlmodel import Session
+from sqlalchemy import Select, and_, func, or_, select
+from sqlmodel import Session, col
 
 from data_access.enums import CONCLUSIONS, FINDING_STATUSES, GRADES, METHODS, SUBJECT_TYPES
 from data_access.models import AuditLog, Department, Evaluation, ExAnte, Finding, FindingStatusChange, Region
@@ -22,8 +22,8 @@ def published_years(*, session: Session) -> dict[str, list[int]]:
     """Region -> fiscal years (newest first) holding any published record: the portal's filter lists."""
     found: dict[str, set[int]] = {}
     for model in (Evaluation, Finding, ExAnte):
-        stmt = (select(Region.name, model.year).join(Region, Region.id == model.region_id)
-                .where(model.published.is_(True)).distinct())
+        stmt = (select(col(Region.name), col(model.year)).join(Region, col(Region.id) == col(model.region_id))
+                .where(col(model.published).is_(True)).distinct())
         for region, year in session.execute(stmt):
             found.setdefault(region, set()).add(int(year))
     return {region: sorted(found[region], reverse=True) for region in sorted(found)}
@@ -41,25 +41,25 @@ def published_evaluations(
 ) -> pd.DataFrame:
     """Published evaluations (附件1 when methods = review + key; 附件2 review; 附件3 key)."""
     grade_col = grade_expr().label("grade")
-    stmt = (
+    stmt: Select = (
         select(
-            Evaluation.id, Evaluation.subject, Evaluation.subject_type, Department.name.label("department"),
-            Evaluation.method, Evaluation.score_centi, grade_col, Evaluation.funds_fen,
-            Evaluation.budget_completion_centi, Evaluation.evaluator, Evaluation.report_summary,
-            Evaluation.published_at,
+            col(Evaluation.id), col(Evaluation.subject), col(Evaluation.subject_type), col(Department.name).label("department"),
+            col(Evaluation.method), col(Evaluation.score_centi), grade_col, col(Evaluation.funds_fen),
+            col(Evaluation.budget_completion_centi), col(Evaluation.evaluator), col(Evaluation.report_summary),
+            col(Evaluation.published_at),
         )
-        .join(Region, Region.id == Evaluation.region_id)
-        .join(Department, Department.id == Evaluation.department_id)
-        .where(Region.name == region, Evaluation.year == year, Evaluation.published.is_(True),
-               Evaluation.method.in_(methods))
-        .order_by(Evaluation.method, Evaluation.subject_type, Evaluation.score_centi.desc())
+        .join(Region, col(Region.id) == col(Evaluation.region_id))
+        .join(Department, col(Department.id) == col(Evaluation.department_id))
+        .where(col(Region.name) == region, col(Evaluation.year) == year, col(Evaluation.published).is_(True),
+               col(Evaluation.method).in_(methods))
+        .order_by(Evaluation.method, Evaluation.subject_type, col(Evaluation.score_centi).desc())
     )
     if grade:
         stmt = stmt.where(grade_col == grade)
     if department:
-        stmt = stmt.where(Department.name == department)
+        stmt = stmt.where(col(Department.name) == department)
     if search:
-        stmt = stmt.where(or_(Evaluation.subject.contains(search), Department.name.contains(search)))
+        stmt = stmt.where(or_(col(Evaluation.subject).contains(search), col(Department.name).contains(search)))
     return frame(session, stmt)
 
 
@@ -67,33 +67,33 @@ def published_findings(
     *, session: Session, region: str, year: int, status: str | None = None, search: str | None = None
 ) -> pd.DataFrame:
     """Published findings with their rectification status."""
-    stmt = (
+    stmt: Select = (
         select(
-            Finding.id, Finding.finding_code, Finding.subject, Department.name.label("department"),
-            Finding.category, Finding.description, Finding.recommendation, Finding.measures, Finding.deadline,
-            Finding.status, Finding.feedback_date, Finding.rectified_date,
+            col(Finding.id), col(Finding.finding_code), col(Finding.subject), col(Department.name).label("department"),
+            col(Finding.category), col(Finding.description), col(Finding.recommendation), col(Finding.measures), col(Finding.deadline),
+            col(Finding.status), col(Finding.feedback_date), col(Finding.rectified_date),
         )
-        .join(Region, Region.id == Finding.region_id)
-        .join(Department, Department.id == Finding.department_id)
-        .where(Region.name == region, Finding.year == year, Finding.published.is_(True))
+        .join(Region, col(Region.id) == col(Finding.region_id))
+        .join(Department, col(Department.id) == col(Finding.department_id))
+        .where(col(Region.name) == region, col(Finding.year) == year, col(Finding.published).is_(True))
         .order_by(Finding.finding_code)
     )
     if status:
-        stmt = stmt.where(Finding.status == status)
+        stmt = stmt.where(col(Finding.status) == status)
     if search:
-        stmt = stmt.where(or_(Finding.subject.contains(search), Department.name.contains(search),
-                              Finding.description.contains(search)))
+        stmt = stmt.where(or_(col(Finding.subject).contains(search), col(Department.name).contains(search),
+                              col(Finding.description).contains(search)))
     return frame(session, stmt)
 
 
 def published_ex_ante(*, session: Session, region: str, year: int) -> pd.DataFrame:
     """Published ex-ante assessments: requested, recommended, cut and conclusion."""
-    stmt = (
-        select(ExAnte.id, ExAnte.name, Department.name.label("department"), ExAnte.requested_fen,
-               ExAnte.recommended_fen, ExAnte.conclusion)
-        .join(Region, Region.id == ExAnte.region_id)
-        .join(Department, Department.id == ExAnte.department_id)
-        .where(Region.name == region, ExAnte.year == year, ExAnte.published.is_(True))
+    stmt: Select = (
+        select(col(ExAnte.id), col(ExAnte.name), col(Department.name).label("department"), col(ExAnte.requested_fen),
+               col(ExAnte.recommended_fen), col(ExAnte.conclusion))
+        .join(Region, col(Region.id) == col(ExAnte.region_id))
+        .join(Department, col(Department.id) == col(ExAnte.department_id))
+        .where(col(Region.name) == region, col(ExAnte.year) == year, col(ExAnte.published).is_(True))
         .order_by(Department.name, ExAnte.name)
     )
     df = frame(session, stmt)
@@ -103,9 +103,9 @@ def published_ex_ante(*, session: Session, region: str, year: int) -> pd.DataFra
 
 def latest_publication(*, session: Session, region: str) -> dt.date | None:
     """The day the region last published a record (evaluation, finding or ex-ante), if any."""
-    rid = select(Region.id).where(Region.name == region).scalar_subquery()
-    days = [session.execute(select(func.max(model.published_at))
-                            .where(model.region_id == rid, model.published.is_(True))).scalar()
+    rid = select(col(Region.id)).where(col(Region.name) == region).scalar_subquery()
+    days = [session.execute(select(func.max(col(model.published_at)))
+                            .where(col(model.region_id) == rid, col(model.published).is_(True))).scalar()
             for model in (Evaluation, Finding, ExAnte)]
     found = [d for d in days if d is not None]
     return max(found).date() if found else None
@@ -114,28 +114,28 @@ def latest_publication(*, session: Session, region: str) -> dt.date | None:
 def publication_changes(*, session: Session, region: str, since: dt.date) -> pd.DataFrame:
     """What changed on the portal since a date: results, findings and ex-ante results published,
     findings closed, deadlines moved (published records only)."""
-    rid = select(Region.id).where(Region.name == region).scalar_subquery()
+    rid = select(col(Region.id)).where(col(Region.name) == region).scalar_subquery()
     since_dt = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
     closed = session.execute(
-        select(FindingStatusChange.changed_at, Finding.subject, Finding.finding_code, Finding.year)
-        .join(Finding, Finding.id == FindingStatusChange.finding_id)
-        .where(and_(Finding.region_id == rid, Finding.published.is_(True), FindingStatusChange.to_status == "rectified",
-                    FindingStatusChange.changed_at >= since_dt))
+        select(col(FindingStatusChange.changed_at), col(Finding.subject), col(Finding.finding_code), col(Finding.year))
+        .join(Finding, col(Finding.id) == col(FindingStatusChange.finding_id))
+        .where(and_(col(Finding.region_id) == rid, col(Finding.published).is_(True), col(FindingStatusChange.to_status) == "rectified",
+                    col(FindingStatusChange.changed_at) >= since_dt))
     ).all()
     edits = session.execute(
-        select(AuditLog.at, AuditLog.detail_json, Finding.subject, Finding.finding_code, Finding.year)
-        .join(Finding, Finding.id == AuditLog.entity_id)
-        .where(AuditLog.action == "import_update", AuditLog.entity == "finding", AuditLog.at >= since_dt,
-               Finding.region_id == rid, Finding.published.is_(True))
+        select(col(AuditLog.at), col(AuditLog.detail_json), col(Finding.subject), col(Finding.finding_code), col(Finding.year))
+        .join(Finding, col(Finding.id) == col(AuditLog.entity_id))
+        .where(col(AuditLog.action) == "import_update", col(AuditLog.entity) == "finding", col(AuditLog.at) >= since_dt,
+               col(Finding.region_id) == rid, col(Finding.published).is_(True))
     ).all()
     # (kind, model, name column, detail column) of each record type whose publication is news.
-    kinds = (("result_published", Evaluation, Evaluation.subject, Evaluation.method),
-             ("finding_published", Finding, Finding.subject, Finding.finding_code),
-             ("ex_ante_published", ExAnte, ExAnte.name, ExAnte.conclusion))
+    kinds = (("result_published", Evaluation, col(Evaluation.subject), col(Evaluation.method)),
+             ("finding_published", Finding, col(Finding.subject), col(Finding.finding_code)),
+             ("ex_ante_published", ExAnte, col(ExAnte.name), col(ExAnte.conclusion)))
     rows = []
     for kind, model, name, detail_col in kinds:
-        stmt = select(model.published_at, name, detail_col, model.year).where(
-            model.region_id == rid, model.published.is_(True), model.published_at >= since_dt)
+        stmt = select(col(model.published_at), name, detail_col, col(model.year)).where(
+            col(model.region_id) == rid, col(model.published).is_(True), col(model.published_at) >= since_dt)
         rows += [{"date": at.date(), "kind": kind, "year": y, "subject": n, "detail": d}
                  for at, n, d, y in session.execute(stmt)]
     for at, detail, subject, code, year in edits:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import Select, func, select
+from sqlmodel import Session, col
 
 from data_access.models import Department, Finding, FindingStatusChange, Region
 from data_access.queries.core import count_if, frame
@@ -14,15 +14,15 @@ from data_access.queries.core import count_if, frame
 
 def counts_by(*, session: Session, year: int, region: str, column: str) -> pd.DataFrame:
     """Findings per category or department, split by current status."""
-    key = Department.name if column == "department" else Finding.category
+    key = col(Department.name) if column == "department" else col(Finding.category)
     stmt = (
         select(key.label(column), func.count().label("findings"),
-               count_if(Finding.status == "rectified").label("rectified"),
-               count_if(Finding.status == "in_progress").label("in_progress"),
-               count_if(Finding.status == "not_started").label("not_started"))
-        .join(Region, Region.id == Finding.region_id)
-        .join(Department, Department.id == Finding.department_id)
-        .where(Region.name == region, Finding.year == year)
+               count_if(col(Finding.status) == "rectified").label("rectified"),
+               count_if(col(Finding.status) == "in_progress").label("in_progress"),
+               count_if(col(Finding.status) == "not_started").label("not_started"))
+        .join(Region, col(Region.id) == col(Finding.region_id))
+        .join(Department, col(Department.id) == col(Finding.department_id))
+        .where(col(Region.name) == region, col(Finding.year) == year)
         .group_by(key)
         .order_by(func.count().desc())
     )
@@ -31,13 +31,13 @@ def counts_by(*, session: Session, year: int, region: str, column: str) -> pd.Da
 
 def finding_rows(*, session: Session, year: int, region: str) -> pd.DataFrame:
     """Every finding of the year with its department."""
-    stmt = (
-        select(Finding.id, Finding.finding_code, Finding.subject, Department.name.label("department"), Finding.category,
-               Finding.description, Finding.recommendation, Finding.measures, Finding.deadline, Finding.status,
-               Finding.feedback_date, Finding.rectified_date, Finding.published)
-        .join(Region, Region.id == Finding.region_id)
-        .join(Department, Department.id == Finding.department_id)
-        .where(Region.name == region, Finding.year == year)
+    stmt: Select = (
+        select(col(Finding.id), col(Finding.finding_code), col(Finding.subject), col(Department.name).label("department"), col(Finding.category),
+               col(Finding.description), col(Finding.recommendation), col(Finding.measures), col(Finding.deadline), col(Finding.status),
+               col(Finding.feedback_date), col(Finding.rectified_date), col(Finding.published))
+        .join(Region, col(Region.id) == col(Finding.region_id))
+        .join(Department, col(Department.id) == col(Finding.department_id))
+        .where(col(Region.name) == region, col(Finding.year) == year)
         .order_by(Finding.finding_code)
     )
     return frame(session, stmt)
@@ -53,9 +53,9 @@ def overdue(*, session: Session, year: int, region: str, as_of: dt.date) -> pd.D
 def history(*, session: Session, finding_id: int) -> pd.DataFrame:
     """A finding's status changes, oldest first (append-only)."""
     stmt = (
-        select(FindingStatusChange.changed_at, FindingStatusChange.changed_by, FindingStatusChange.from_status,
-               FindingStatusChange.to_status, FindingStatusChange.comment)
-        .where(FindingStatusChange.finding_id == finding_id)
-        .order_by(FindingStatusChange.changed_at, FindingStatusChange.id)
+        select(col(FindingStatusChange.changed_at), col(FindingStatusChange.changed_by), col(FindingStatusChange.from_status),
+               col(FindingStatusChange.to_status), col(FindingStatusChange.comment))
+        .where(col(FindingStatusChange.finding_id) == finding_id)
+        .order_by(col(FindingStatusChange.changed_at), col(FindingStatusChange.id))
     )
     return frame(session, stmt)
