@@ -12,9 +12,10 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 from sqlalchemy import Engine, insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from data_access import seed_names as N
 from data_access.enums import LEVEL2
@@ -82,8 +83,12 @@ class _Builder:
         self.regions[name] = region
         return region
 
+    def region_id(self, name: str) -> int:
+        # Flushed in region(), so the database has assigned the id.
+        return cast(int, self.regions[name].id)
+
     def department_ids(self, region: str, names: Iterable[str], code_prefix: str) -> None:
-        rid = self.regions[region].id
+        rid = self.region_id(region)
         for i, name in enumerate(names, start=1):
             dept = Department(region_id=rid, code=f"{code_prefix}{i:03d}", name=name)
             self.session.add(dept)
@@ -96,7 +101,7 @@ class _Builder:
     # ---- projects and monitoring -------------------------------------------------------------
     def add_projects(self, region: str, year: int, rows: Sequence[dict]) -> None:
         """Insert projects, then 12 monthly monitoring rows each (bulk, one statement per table)."""
-        rid = self.regions[region].id
+        rid = self.region_id(region)
         payload = [
             {
                 "region_id": rid,
@@ -115,7 +120,7 @@ class _Builder:
         self.session.execute(insert(Project), payload)
         ids = dict(
             self.session.execute(
-                select(Project.code, Project.id).where(Project.region_id == rid, Project.year == year)
+                select(col(Project.code), col(Project.id)).where(col(Project.region_id) == rid, col(Project.year) == year)
             ).all()
         )
         monitoring = []
@@ -155,7 +160,7 @@ class _Builder:
 
     # ---- evaluations ------------------------------------------------------------------------
     def add_evaluations(self, region: str, year: int, rows: Sequence[dict]) -> None:
-        rid = self.regions[region].id
+        rid = self.region_id(region)
         payload = []
         for r in rows:
             payload.append(
@@ -274,7 +279,7 @@ def _huangpu(b: _Builder) -> None:
 def _project_targets(b: _Builder, region: str, year: int, names: list[str]) -> None:
     """Targets (三级指标) with mid-year progress for the 75 projects whose targets were reviewed."""
     rng = b.rng
-    rid = b.regions[region].id
+    rid = b.region_id(region)
     payload = []
     for name in names:
         pid = b.projects[(region, year, name)]
@@ -404,11 +409,11 @@ def _code_prefix(region: str) -> str:
 
 def _findings(b: _Builder, region: str, year: int, subjects: Sequence[dict], *, mostly_rectified: bool) -> None:
     rng = b.rng
-    rid = b.regions[region].id
+    rid = b.region_id(region)
     evaluation_ids = dict(
         b.session.execute(
-            select(Evaluation.subject, Evaluation.id).where(
-                Evaluation.region_id == rid, Evaluation.year == year, Evaluation.method != "self"
+            select(col(Evaluation.subject), col(Evaluation.id)).where(
+                col(Evaluation.region_id) == rid, col(Evaluation.year) == year, col(Evaluation.method) != "self"
             )
         ).all()
     )
@@ -421,7 +426,7 @@ def _findings(b: _Builder, region: str, year: int, subjects: Sequence[dict], *, 
             roll = rng.random()
             if mostly_rectified:
                 status = "rectified" if roll < 0.86 else ("in_progress" if roll < 0.96 else "not_started")
-                feedback = deadline - dt.timedelta(days=rng.randint(5, 60))
+                feedback: dt.date | None = deadline - dt.timedelta(days=rng.randint(5, 60))
             else:
                 status = "rectified" if roll < 0.25 else ("in_progress" if roll < 0.7 else "not_started")
                 feedback = deadline - dt.timedelta(days=rng.randint(5, 40)) if roll < 0.6 else None
@@ -453,14 +458,14 @@ def _findings(b: _Builder, region: str, year: int, subjects: Sequence[dict], *, 
             # Filed when the evaluation reports come back (March), before the earliest written feedback
             # (mid-April at the soonest), so every history runs forward in time.
             filed = dt.datetime(year + 1, 3, 20, 10, tzinfo=UTC)
-            steps = [(None, "not_started", filed, "评价报告反馈，问题立项")]
+            steps: list[tuple[str | None, str, dt.datetime, str]] = [(None, "not_started", filed, "评价报告反馈，问题立项")]
             if status in ("in_progress", "rectified"):
                 steps.append(("not_started", "in_progress", filed + dt.timedelta(days=15), "单位已制定整改方案"))
             if status == "rectified":
                 done_at = dt.datetime.combine(rectified or deadline, dt.time(16), tzinfo=UTC)
                 steps.append(("in_progress", "rectified", done_at, "书面反馈整改完成"))
             for frm, to, at, comment in steps:
-                b.session.add(FindingStatusChange(finding_id=finding.id, changed_at=at, changed_by=SEED_ACTOR,
+                b.session.add(FindingStatusChange(finding_id=cast(int, finding.id), changed_at=at, changed_by=SEED_ACTOR,
                                                   from_status=frm, to_status=to, comment=comment))
 
 
@@ -490,7 +495,7 @@ def _huangpu_ex_ante(b: _Builder) -> None:
 
 def _add_ex_ante(b: _Builder, region: str, year: int, rows: Sequence[tuple[str, str, int, int, str]]) -> None:
     rng = b.rng
-    rid = b.regions[region].id
+    rid = b.region_id(region)
     for i, (dept, name, req, rec, conclusion) in enumerate(rows):
         scores = [rng.randint(1200, 2000) for _ in range(5)]  # five dimensions out of 20 each
         b.session.add(
@@ -536,7 +541,7 @@ _SHARED_TARGETS = (
 
 def _library(b: _Builder, region: str, general: int, specific: dict[str, int], core_all: bool, core_specific: bool) -> None:
     """Library indicators (no project): `general` shared ones and per-department specific ones."""
-    rid = b.regions[region].id
+    rid = b.region_id(region)
     units = {"数量指标": "个", "质量指标": "%", "时效指标": "%", "成本指标": "%", "社会效益指标": "人次",
              "服务对象满意度指标": "%"}
     combos = [
@@ -661,7 +666,7 @@ def _liwan(b: _Builder) -> None:
 # ------------------------------------------------------------------------------------------
 def sample_loaded(session: Session) -> bool:
     """True when the sample has been loaded into this database."""
-    return session.execute(select(AuditLog.id).where(AuditLog.action == "seed_sample").limit(1)).first() is not None
+    return session.execute(select(col(AuditLog.id)).where(col(AuditLog.action) == "seed_sample").limit(1)).first() is not None
 
 
 def seed_sample(engine: Engine) -> bool:
@@ -673,7 +678,7 @@ def seed_sample(engine: Engine) -> bool:
     with Session(engine) as session:
         if sample_loaded(session):
             return False
-        existing = session.execute(select(Region.name).where(Region.name.in_((N.HUANGPU, N.LIWAN)))).scalars().all()
+        existing = session.execute(select(col(Region.name)).where(col(Region.name).in_((N.HUANGPU, N.LIWAN)))).scalars().all()
         if existing:
             raise SeedConflict("、".join(existing))
         b = _Builder(session=session, rng=random.Random(20221231))
@@ -699,7 +704,7 @@ def seed_synthetic(engine: Engine, *, projects: int, regions: int = 1) -> int:
     for k, count in enumerate(per_region, start=1):
         name = f"合成区{k:02d}"
         with Session(engine) as session:
-            if session.execute(select(Region.id).where(Region.name == name)).first():
+            if session.execute(select(col(Region.id)).where(col(Region.name) == name)).first():
                 continue
             b = _Builder(session=session, rng=random.Random(1000 + k))
             b.region(name, f"{name}（基准测试合成数据）")
