@@ -13,11 +13,12 @@ import os
 import secrets
 import sys
 from dataclasses import dataclass
+from typing import cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from data_access.audit import record
 from data_access.enums import ROLES
@@ -77,7 +78,7 @@ def create_user(
         raise AuthError(f"角色“{role}”无效，应为 {'、'.join(ROLES)} 之一")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AuthError(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符")
-    if session.execute(select(User.id).where(func.lower(User.username) == username.lower())).first():
+    if session.execute(select(col(User.id)).where(func.lower(User.username) == username.lower())).first():
         raise AuthError(f"用户名“{username}”已存在")
     user = User(
         username=username,
@@ -95,7 +96,7 @@ def create_user(
 def authenticate(session: Session, username: str, password: str, now: dt.datetime | None = None) -> AuthResult:
     """Check a password; lock the account for LOCKOUT after MAX_FAILURES failures in a row."""
     now = now or _now()
-    user = session.execute(select(User).where(User.username == username.strip())).scalar_one_or_none()
+    user = session.execute(select(User).where(col(User.username) == username.strip())).scalar_one_or_none()
     if user is None:
         record(session, username.strip()[:50] or "?", "login_failed", detail={"reason": "unknown"})
         session.commit()
@@ -146,7 +147,8 @@ def start_session(session: Session, user: User, now: dt.datetime | None = None) 
     """A new signed-in browser for this user; returns the token for its cookie (only its hash is stored)."""
     now = now or _now()
     token = secrets.token_urlsafe(32)
-    session.add(UserSession(user_id=user.id, token_sha256=_token_hash(token), created_at=now, last_seen_at=now))
+    # The user is a stored row (signed in through authenticate), so its id is set.
+    session.add(UserSession(user_id=cast(int, user.id), token_sha256=_token_hash(token), created_at=now, last_seen_at=now))
     session.commit()
     return token
 
@@ -155,8 +157,8 @@ def resume_session(session: Session, token: str, now: dt.datetime | None = None)
     """The active user behind a cookie token, or None once it ended, idled out or grew too old."""
     now = now or _now()
     row = session.execute(
-        select(UserSession, User).join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_sha256 == _token_hash(token), UserSession.ended_at.is_(None))
+        select(UserSession, User).join(User, col(User.id) == col(UserSession.user_id))
+        .where(col(UserSession.token_sha256) == _token_hash(token), col(UserSession.ended_at).is_(None))
     ).first()
     if row is None:
         return None
@@ -174,7 +176,7 @@ def resume_session(session: Session, token: str, now: dt.datetime | None = None)
 
 def end_session(session: Session, token: str, now: dt.datetime | None = None) -> None:
     """Logout: the token signs no browser in again, wherever it was copied to."""
-    row = session.execute(select(UserSession).where(UserSession.token_sha256 == _token_hash(token))).scalar_one_or_none()
+    row = session.execute(select(UserSession).where(col(UserSession.token_sha256) == _token_hash(token))).scalar_one_or_none()
     if row is not None and row.ended_at is None:
         row.ended_at = now or _now()
         session.commit()
@@ -182,7 +184,7 @@ def end_session(session: Session, token: str, now: dt.datetime | None = None) ->
 
 def create_demo_users(session: Session) -> dict[str, str]:
     """On first start only (no user yet): admin/finance/leader demo accounts with random passwords."""
-    if session.execute(select(func.count(User.id))).scalar_one():
+    if session.execute(select(func.count(col(User.id)))).scalar_one():
         return {}
     created = {}
     for username, role in (("admin", "admin"), ("finance", "finance"), ("leader", "leader")):

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from data_access.enums import CONCLUSIONS, FINDING_STATUSES, GRADES, METHODS, SUBJECT_TYPES
 from data_access.models import Region
@@ -26,8 +26,8 @@ FIELD_TYPES = frozenset({"string", "number", "integer", "boolean", "object", "ar
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:
     """Text cells that a spreadsheet would run as a formula get a leading apostrophe; numbers stay numbers."""
     out = df.copy()
-    for col in out.columns:
-        out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v)
+    for column in out.columns:
+        out[column] = out[column].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v)
     return out
 
 
@@ -111,7 +111,7 @@ def table_csv(df: pd.DataFrame, fields: list[dict[str, Any]]) -> bytes:
 def open_data_zip(*, session: Session, region: str, year: int) -> bytes:
     """A zip with one CSV per public table and datapackage.json."""
     # Package names allow only [-a-z0-9._/]: the region's id tells two regions' packages apart.
-    region_id = session.execute(select(Region.id).where(Region.name == region)).scalar()
+    region_id = session.execute(select(col(Region.id)).where(col(Region.name) == region)).scalar()
     tables = public_tables(session=session, region=region, year=year)
     buffer = io.BytesIO()
     resources = []
