@@ -23,11 +23,11 @@ def label(code: str | None, table: dict[str, str]) -> str:
     return table.get(code, code) if lang() == "zh" else _EN.get(code, code)
 
 
-def _wan(fen: object) -> str:
+def _wan(fen: int | float | None) -> str:
     return "" if fen is None or pd.isna(fen) else formatting.wan(int(fen))
 
 
-def _pct_centi(centi: object) -> str:
+def _pct_centi(centi: int | float | None) -> str:
     return "" if centi is None or pd.isna(centi) else f"{int(centi) / 100:.2f}%"
 
 

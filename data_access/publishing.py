@@ -10,7 +10,7 @@ from sqlmodel import Session
 from data_access.audit import record
 from data_access.models import Evaluation, ExAnte, Finding, FindingStatusChange
 
-ENTITIES = {"evaluation": Evaluation, "finding": Finding, "ex_ante": ExAnte}
+ENTITIES: dict[str, type[Evaluation] | type[Finding] | type[ExAnte]] = {"evaluation": Evaluation, "finding": Finding, "ex_ante": ExAnte}
 
 
 class PublishingError(Exception):

@@ -12,6 +12,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 YUAN_PER_WAN = 10_000
 FEN_PER_YUAN = 100
@@ -49,7 +50,8 @@ class Settings:
 def from_env(environ: dict[str, str] | None = None) -> Settings:
     """The defaults overridden by PERF_<FIELD> environment variables; a bad value raises ValueError."""
     environ = dict(os.environ if environ is None else environ)
-    overrides: dict[str, object] = {}
+    # Any: each value has its own field's type (tuple, Decimal, int or str), checked by the branches below.
+    overrides: dict[str, Any] = {}
     for f in dataclasses.fields(Settings):
         raw = environ.get(f"PERF_{f.name.upper()}")
         if raw is None:
