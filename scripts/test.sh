@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up and run the whole test suite on a fresh Debian machine: installs PostgreSQL, Chromium
 # and CJK fonts with apt-get when missing, the Python packages into .venv, starts a throwaway
-# PostgreSQL server on 127.0.0.1 for the run, then lints and runs pytest (browser tests too).
+# PostgreSQL server on 127.0.0.1 for the run, then lints (ruff, mypy) and runs pytest (browser tests too).
 # Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +28,7 @@ trap 'bash scripts/pg_throwaway.sh stop "$PGDATA_DIR"' EXIT
 echo "PostgreSQL for the tests: $TEST_POSTGRES_URL" >&2
 
 .venv/bin/ruff check data_access dashboard pages tests benchmarks sample_data
+.venv/bin/mypy data_access dashboard
 # Two workers, one test file each at a time (a browser module keeps its own app server): the
 # suite takes about 5½ minutes on 2 cores instead of 8. PYTEST_WORKERS=0 runs it in one process.
 .venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile "$@"
