@@ -18,6 +18,7 @@ from data_access.db import make_engine
 from data_access.models import Department, Evaluation, ExAnte, Finding, Region
 from data_access.opendata import open_data_zip
 from data_access.queries.kpis import kpis
+from tests.apptest import app
 from tests.test_portal_leaks import downloads  # noqa: F401 - a fixture
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,8 +55,7 @@ def _all_text(at: AppTest) -> str:
 
 
 def test_anonymous_sees_no_unpublished_record_anywhere(monkeypatch: pytest.MonkeyPatch, db: str) -> None:
-    monkeypatch.setenv("DATABASE_URL", db)
-    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60).run()
+    at = app(monkeypatch, db).run()
     texts = []
     for page in PORTAL:
         at.switch_page(f"../pages/{page}.py").run()
@@ -76,8 +76,7 @@ def test_public_figures_come_from_published_records_only(monkeypatch: pytest.Mon
         internal = kpis(session=s, year=2022, region="黄埔区")
     assert public["evaluation"]["finance"]["count"] == internal["evaluation"]["finance"]["count"] - 2
     assert public["ex_ante"]["projects"] == internal["ex_ante"]["projects"] - 2
-    monkeypatch.setenv("DATABASE_URL", db)
-    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60).run()
+    at = app(monkeypatch, db).run()
     shown = {m.label: m.value for m in at.metric}
     assert shown["已公开的财政评价"] == str(public["evaluation"]["finance"]["count"])
     assert shown["事前评估核减率"] == f"{public['ex_ante']['cut_rate']}%"
@@ -111,8 +110,7 @@ def test_xlsx_and_csv_downloads_neutralise_formulas() -> None:
 
 
 def test_permalink_reopens_the_same_view(monkeypatch: pytest.MonkeyPatch, db: str) -> None:
-    monkeypatch.setenv("DATABASE_URL", db)
-    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+    at = app(monkeypatch, db)
     at.query_params.update({"region": "荔湾区", "year": "2020", "annex": "3", "grade": "excellent"})
     at.run()
     at.switch_page("../pages/portal_evaluations.py").run()
@@ -159,8 +157,7 @@ def test_changes_list_a_moved_deadline_of_a_published_finding(tmp_path: Path, se
 
 
 def test_annex_choice_offers_the_three_annexes_and_no_all(monkeypatch: pytest.MonkeyPatch, db: str) -> None:
-    monkeypatch.setenv("DATABASE_URL", db)
-    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+    at = app(monkeypatch, db)
     at.query_params.update({"region": "荔湾区", "year": "2020", "annex": "2", "lang": "en"})
     at.run()
     at.switch_page("../pages/portal_evaluations.py").run()
@@ -181,8 +178,7 @@ def test_page_downloads_keep_numbers_and_neutralise_text(
 
     from openpyxl import load_workbook
 
-    monkeypatch.setenv("DATABASE_URL", db)
-    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+    at = app(monkeypatch, db)
     at.query_params.update({"region": "黄埔区", "year": "2022", "annex": "2"})
     at.run()
     at.switch_page("../pages/portal_evaluations.py").run()
