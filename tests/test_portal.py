@@ -21,7 +21,6 @@ from data_access.queries.kpis import kpis
 from tests.apptest import app
 from tests.test_portal_leaks import downloads  # noqa: F401 - a fixture
 
-ROOT = Path(__file__).resolve().parent.parent
 SECRET = "未公开测试项目XYZ"
 PORTAL = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes"]
 
