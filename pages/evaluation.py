@@ -65,7 +65,7 @@ if block["count"] == 0:
     empty_state("evaluation.none")
     st.stop()
 
-shares = "；".join(t("evaluation.share", grade=grade_label(g), n=block[g], pct=pct(round_rate(rate(block[g], block["count"]))))
+shares = t("evaluation.share_sep").join(t("evaluation.share", grade=grade_label(g), n=block[g], pct=pct(round_rate(rate(block[g], block["count"]))))
                   for g in GRADE_KEYS if block[g])
 st.markdown(t("evaluation.sentence", n=block["count"], shares=shares, rate=pct(block["excellent_good_rate"])))
 c1, c2, c3 = st.columns(3)

@@ -111,3 +111,11 @@ def test_every_table_on_a_staff_page_downloads_as_csv_and_xlsx(at: AppTest, page
     assert not at.exception
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels.count("CSV") == labels.count("Excel") == len(at.dataframe)
+
+
+def test_the_grade_summary_reads_as_english_in_english(at: AppTest) -> None:
+    at.session_state["lang"] = "en"
+    at.switch_page("../pages/evaluation.py").run()
+    summary = next(m.value for m in at.markdown if m.value.startswith("38 evaluated"))
+    assert summary == ("38 evaluated, graded: excellent: 4, 10.53%; good: 31, 81.58%; fair: 3, 7.89%. "
+                       "Rated excellent or good: 92.11%.")
