@@ -40,7 +40,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "evaluation.no_next": ("下年度无此项目", "not funded next year"),
     "evaluation.change": ("变化", "Change"),
     "evaluation.applied_rule": ("通常做法：优——优先保障；良——正常安排；中——按比例压减或不新增；差——调整用途或取消；未整改——压减或暂缓安排。",
-                                "Usual rule: 优 priority funding; 良 normal; 中 cut or no new money; 差 redirected or cancelled; unrectified findings: reduced or held."),
+                                "Usual rule: excellent, priority funding; good, normal funding; fair, cut in proportion or no new money; poor, redirected or cancelled; unrectified findings, budget reduced or held."),
     "rectification.title": ("问题整改", "Rectification"),
     "rectification.as_of": ("统计截至日期", "As of"),
     "rectification.caption": ("{year} 年度评价发现问题的整改情况，截至 {as_of}。", "Findings of fiscal {year}'s evaluations, as of {as_of}."),

@@ -21,7 +21,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "upload.template_help": ("模板含填写说明、示例行和下拉选项", "With instructions, an example row and drop-down lists"),
     "upload.file": ("上传文件（.xlsx、.xls、.csv）", "File (.xlsx, .xls, .csv)"),
     "upload.hint": ("请上传文件。表头可以在标题行之下，列的顺序不限，金额可以是“元”或“万元”。",
-                    "Upload a file. The header may sit below title lines, columns in any order, amounts in yuan or 万元."),
+                    "Upload a file. The header may sit below title lines, columns in any order, amounts in yuan or in units of 10,000 yuan (万元, as the sheet says)."),
     "upload.scope": ("您只能上传本人负责的 {n} 个单位的数据；其他单位的行会被拒绝。",
                      "You may upload rows of your {n} departments only; rows of other departments are rejected."),
     "upload.checking": ("正在校验……", "Checking…"),
