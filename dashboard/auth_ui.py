@@ -24,10 +24,6 @@ class AuthUser:
     department_ids: frozenset[int] | None  # None: every department
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def _cookie_token() -> str | None:
     """The session token this browser sent with its connection, if any."""
     value = st.context.cookies.get(COOKIE)

@@ -123,11 +123,12 @@ class _Builder:
                 select(col(Project.code), col(Project.id)).where(col(Project.region_id) == rid, col(Project.year) == year)
             ).all()
         )
+        submitted = {d: _submission_times(region, d, year) for d in {r["department"] for r in rows}}
         monitoring = []
         for r in rows:
             pid = ids[r["code"]]
             self.projects[(region, year, r["name"])] = pid
-            monitoring.extend(self._monthly_rows(pid, year, r, _submission_times(region, r["department"], year)))
+            monitoring.extend(self._monthly_rows(pid, year, r, submitted[r["department"]]))
         self.session.execute(insert(Monitoring), monitoring)
 
     def _monthly_rows(self, project_id: int, year: int, r: dict, submitted: list[dt.datetime]) -> list[dict]:
@@ -276,6 +277,14 @@ def _huangpu(b: _Builder) -> None:
     _huangpu_indicators(b)
 
 
+# Targets every reviewed project sets; they also lead the general library, so the two link up.
+_SHARED_TARGETS = (
+    ("产出指标", "时效指标", "按计划节点完成率"),
+    ("效益指标", "社会效益指标", "惠及群众人次"),
+    ("满意度指标", "服务对象满意度指标", "服务对象满意度"),
+)
+
+
 def _project_targets(b: _Builder, region: str, year: int, names: list[str]) -> None:
     """Targets (三级指标) with mid-year progress for the 75 projects whose targets were reviewed."""
     rng = b.rng
@@ -284,11 +293,10 @@ def _project_targets(b: _Builder, region: str, year: int, names: list[str]) -> N
     for name in names:
         pid = b.projects[(region, year, name)]
         dept_id = b.session.get(Project, pid).department_id  # type: ignore[union-attr]
+        shared_values = (("%", "≥", "95"), ("人次", "≥", str(rng.randint(2, 60) * 1000)), ("%", "≥", "90"))
         specs = [
             ("产出指标", "数量指标", f"{name}完成工作量", "%", "≥", "100"),
-            ("产出指标", "时效指标", "按计划节点完成率", "%", "≥", "95"),
-            ("效益指标", "社会效益指标", "惠及群众人次", "人次", "≥", str(rng.randint(2, 60) * 1000)),
-            ("满意度指标", "服务对象满意度指标", "服务对象满意度", "%", "≥", "90"),
+            *((*triple, *values) for triple, values in zip(_SHARED_TARGETS, shared_values, strict=True)),
         ]
         for level1, level2, iname, unit, op, target in specs:
             outcome = rng.random()
@@ -530,13 +538,6 @@ _MEASURES = {
     "服务对象满意度指标": ("服务对象满意度",),
     "经济成本指标": ("成本节约率",),
 }
-
-
-_SHARED_TARGETS = (
-    ("产出指标", "时效指标", "按计划节点完成率"),
-    ("效益指标", "社会效益指标", "惠及群众人次"),
-    ("满意度指标", "服务对象满意度指标", "服务对象满意度"),
-)
 
 
 def _library(b: _Builder, region: str, general: int, specific: dict[str, int], core_all: bool, core_specific: bool) -> None:

@@ -1,7 +1,6 @@
 """执行监控 (双监控): spending against time progress, by department and project, with targets."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pandas as pd
 import streamlit as st
@@ -97,8 +96,9 @@ st.altair_chart(charts.execution_curve(curve_long, month_title=t("execution.mont
 st.subheader(t("execution.by_department"))
 depts = data["depts"].copy()
 depts["rate"] = [rate(s, b) for s, b in zip(depts["spent_fen"], depts["budget_fen"], strict=True)]
-depts["gap"] = [float(tp - (r or 0)) for r in depts["rate"]]
-depts["status"] = [q.gap_status(Decimal(str(g))) for g in depts["gap"]]  # the department's own aggregate gap
+depts["gap_exact"] = [tp - (r or 0) for r in depts["rate"]]  # percentage points, unrounded
+depts["gap"] = [float(g) for g in depts["gap_exact"]]  # for the chart
+depts["status"] = [q.gap_status(g) for g in depts["gap_exact"]]  # the department's own aggregate gap
 depts["worst"] = ["red" if r else ("yellow" if y else "green") for r, y in zip(depts["red"], depts["yellow"], strict=True)]
 depts = depts.sort_values("gap", ascending=False)
 st.altair_chart(charts.gap_bars(depts, gap_title=t("execution.gap_pt"), dept_title=t("col.department"),
@@ -108,7 +108,7 @@ dept_table = pd.DataFrame({
     t("col.department"): depts["department"], t("execution.projects"): depts["projects"],
     t("execution.key_projects"): depts["key_projects"], t("execution.budget"): [money(v) for v in depts["budget_fen"]],
     t("execution.spent"): [money(v) for v in depts["spent_fen"]], t("execution.rate"): [pct(round_rate(r)) for r in depts["rate"]],
-    t("execution.gap"): [float(round_rate(tp - (r or 0))) for r in depts["rate"]],
+    t("execution.gap"): [float(round_rate(g)) for g in depts["gap_exact"]],
     t("execution.status"): [status_label(s) for s in depts["status"]],
     t("execution.worst"): [status_label(s) for s in depts["worst"]], t("execution.red_count"): depts["red"],
 })
@@ -138,16 +138,15 @@ else:
         download_table(quad_table, f"{filters.region}{filters.year}-quadrant", "execution_quad_dl")
 
 st.subheader(t("execution.projects_title"))
-projects = projects.assign(gap=[tp - (rate(int(sp), int(b)) or 0) for sp, b in zip(projects["spent_fen"], projects["budget_fen"],
-                                                                                  strict=True)])
+projects = projects.assign(rate=[rate(int(sp), int(b)) for sp, b in zip(projects["spent_fen"], projects["budget_fen"], strict=True)])
+projects = projects.assign(gap=[tp - (r or 0) for r in projects["rate"]])
 projects = projects.sort_values(["gap", "code"], ascending=[False, True], kind="stable").reset_index(drop=True)
 st.caption(t("execution.projects_order"))
 project_table = pd.DataFrame({
     t("execution.code"): projects["code"], t("col.project"): projects["name"], t("col.department"): projects["department"],
     t("execution.fund"): projects["fund_source"], t("execution.budget"): [money(v) for v in projects["budget_fen"]],
     t("execution.spent"): [money(v) for v in projects["spent_fen"]],
-    t("execution.rate"): [float(round_rate(rate(s, b)) or 0) for s, b in zip(projects["spent_fen"], projects["budget_fen"],
-                                                                           strict=True)],
+    t("execution.rate"): [float(round_rate(r) or 0) for r in projects["rate"]],
     t("execution.gap"): [float(round_rate(g)) for g in projects["gap"]],
     t("execution.status"): [status_label(s) for s in projects["status"]],
     t("execution.key"): ["★" if k else "" for k in projects["is_key"]],
@@ -177,7 +176,8 @@ if st.session_state.get("execution_project") not in labels:
     if wanted in set(projects["code"]):
         st.session_state["execution_project"] = labels[list(projects["code"]).index(wanted)]
 chosen = st.selectbox(t("execution.pick_project"), labels, key="execution_project")  # default: the worst laggard
-st.query_params["project"] = str(projects["code"].iloc[labels.index(chosen)])
+chosen_code = str(projects["code"].iloc[labels.index(chosen)])
+st.query_params["project"] = chosen_code
 detail = load_detail(database_url(), data_version(), int(options[chosen]))
 monthly = detail["monthly"]
 if not monthly.empty:
@@ -208,14 +208,14 @@ if not tg.empty:
         t("execution.measure"): tg["corrective_measure"].fillna(""),
     })
     st.dataframe(targets_table, hide_index=True, width="stretch")
-    download_table(targets_table, f"{chosen.split(' ', 1)[0]}-targets", "execution_targets_dl")
+    download_table(targets_table, f"{chosen_code}-targets", "execution_targets_dl")
 ev = detail["evaluations"]
 if not ev.empty:
     st.markdown(t("execution.evaluations"))
     evaluations_table = pd.DataFrame({t("ui.year"): ev["year"], t("col.method"): [label(m, METHODS) for m in ev["method"]],
                                       t("col.score"): [score(int(v)) for v in ev["score_centi"]]})
     st.dataframe(evaluations_table, hide_index=True)
-    download_table(evaluations_table, f"{chosen.split(' ', 1)[0]}-evaluations", "execution_evaluations_dl")
+    download_table(evaluations_table, f"{chosen_code}-evaluations", "execution_evaluations_dl")
 fd = detail["findings"]
 if not fd.empty:
     st.markdown(t("execution.findings"))
@@ -225,7 +225,7 @@ if not fd.empty:
                                    t("execution.deadline"): [str(d) for d in fd["deadline"]],
                                    t("execution.status"): [label(v, FINDING_STATUSES) for v in fd["status"]]})
     st.dataframe(findings_table, hide_index=True, width="stretch")
-    download_table(findings_table, f"{chosen.split(' ', 1)[0]}-findings", "execution_findings_dl")
+    download_table(findings_table, f"{chosen_code}-findings", "execution_findings_dl")
 if tg.empty and ev.empty and fd.empty:
     st.caption(t("execution.no_detail"))
 

@@ -61,7 +61,7 @@ def money_delta(current: object, previous: object, has_previous: bool) -> Change
     return Change(("+" if diff >= 0 else "-") + money(abs(diff)), diff == 0)
 
 
-def card(column, label: str, value: object, change: Change | None, *, inverse: bool = False) -> None:  # noqa: ANN001
+def card(column, label: str, value: object, change: Change | None, *, inverse: bool = False) -> None:
     """A KPI card; an unchanged figure's change is neutral (grey, no arrow), a worse one red."""
     neutral = change is not None and change.zero
     column.metric(label, value, change.text if change else None, border=True,

@@ -79,8 +79,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "history.sha": ("文件指纹（SHA-256）：{sha}", "File fingerprint (SHA-256): {sha}"),
     # 报送情况
     "submissions.title": ("月报报送情况", "Monthly submissions"),
-    "submissions.region": ("行政区", "District"),
-    "submissions.year": ("预算年度", "Fiscal year"),
     "submissions.rule": ("截止时间：次月 {day} 日（设置项 monitoring_due_day）；按最后一个项目的报送时间（北京时间）判断。统计日期：{today}。",
                          "Due by day {day} of the following month (setting monitoring_due_day), judged by the last project's "
                          "submission (China time). As of {today}."),
