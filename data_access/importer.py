@@ -1104,6 +1104,7 @@ def import_path(engine: Engine, kind: str, path: str | Path, **kwargs: Any) -> I
 # ---- command line -------------------------------------------------------------------------------------
 def run_import_cli(kind: str, path: str, *, url: str | None, dry_run: bool, user: str | None, as_json: bool) -> int:
     """`python -m data_access import KIND FILE`: 0 committed (or valid on dry-run), 1 rejected, 2 unreadable."""
+    from data_access.auth import AuthError, import_scope
     from data_access.db import make_engine
     from data_access.migrate import upgrade
 
@@ -1120,12 +1121,22 @@ def run_import_cli(kind: str, path: str, *, url: str | None, dry_run: bool, user
         return 2
     engine = make_engine(url)
     upgrade(engine)
+    try:  # `--user NAME` of a scoped finance user imports only for NAME's departments, as on the upload page
+        with Session(engine) as session:
+            scope = import_scope(session, who)
+    except AuthError as exc:  # an inactive or read-only user: refused like a rejected file
+        report = ImportReport(kind=kind, file=Path(path).name, sha256=sha256_of(data), dry_run=dry_run)
+        report.errors.append(Issue(None, None, None, "user_not_allowed", str(exc)))
+        _finish_rejected(engine, report, who)
+        _print(report, as_json)
+        return 1
 
     def progress(fraction: float, stage: str) -> None:
         if sys.stderr.isatty():
             print(f"\r{fraction:4.0%} {stage}", end="", file=sys.stderr)
 
-    report = import_file(engine, kind, data, Path(path).name, user=who, dry_run=dry_run, progress=progress)
+    report = import_file(engine, kind, data, Path(path).name, user=who, dry_run=dry_run, progress=progress,
+                         allowed_department_ids=scope)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     _print(report, as_json)

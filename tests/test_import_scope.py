@@ -8,16 +8,26 @@ Files are built with openpyxl; the database is empty and migrated, on SQLite and
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from data_access.__main__ import main
+from data_access.auth import AuthError, create_user, parse_scope
 from data_access.db import make_engine
-from data_access.models import Department, Evaluation, Finding, FindingStatusChange, Project, Region
+from data_access.models import Department, Evaluation, Finding, FindingStatusChange, Project, Region, User
 from data_access.publishing import PublishingError, set_published
-from tests.test_import import DATA_TABLES, EVALUATIONS, EXA, FIND, IND, MON, PROJECTS, run
+from tests.test_import import DATA_TABLES, EVALUATIONS, EXA, FIND, IND, MON, PROJECTS, run, xlsx
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "a good password"
 
 
 @pytest.fixture
@@ -169,3 +179,124 @@ def test_publishing_another_departments_record_is_refused(world: Engine) -> None
         s.refresh(shown)
         assert shown.published is True
         assert set_published(s, "evaluation", [shown.id], False, "clerk", allowed_department_ids=frozenset({edu, civil})) == 1
+
+
+# ---- create-user with a scope, and import --user enforcing it -------------------------------------
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PERF_PASSWORD": PASSWORD}
+    env.pop("DATABASE_URL", None)
+    return subprocess.run([sys.executable, "-m", "data_access", *args], check=False, cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def _scope_of(engine: Engine, username: str) -> frozenset[int] | None:
+    with Session(engine) as s:
+        return parse_scope(s.execute(select(User.department_scope).where(User.username == username)).scalar_one())
+
+
+def test_create_user_scope_on_the_command_line_is_enforced_on_import(world: Engine, any_db_url: str, tmp_path: Path) -> None:
+    edu, civil = dept(world, "区教育局"), dept(world, "区民政局")
+    done = _cli("--db", any_db_url, "create-user", "--role", "finance", "--region", "黄埔区", "--department", "区教育局", "edu_clerk")
+    assert done.returncode == 0, done.stderr
+    assert "区教育局" in done.stderr
+    # --db after the command, a department written as code-name, two of them
+    done = _cli("create-user", "--role", "finance", "--region", "黄埔区", "--department", "区教育局",
+                "--department", "101002-区民政局", "lead_clerk", "--db", any_db_url)
+    assert done.returncode == 0, done.stderr
+    assert (_scope_of(world, "edu_clerk"), _scope_of(world, "lead_clerk")) == (frozenset({edu}), frozenset({edu, civil}))
+
+    moving = tmp_path / "projects.xlsx"
+    moving.write_bytes(xlsx(OTHER_DEPARTMENTS_KEY[0][1]))
+    before = snapshot(world)
+    refused = _cli("import", "projects", str(moving), "--user", "edu_clerk", "--json", "--db", any_db_url)
+    assert refused.returncode == 1, refused.stderr
+    out = json.loads(refused.stdout)
+    assert [(e["row"], e["column"], e["code"]) for e in out["errors"]] == [(2, "项目编码", "out_of_scope")]
+    assert "区民政局" in out["errors"][0]["message"]
+    assert snapshot(world) == before
+    allowed = _cli("--db", any_db_url, "import", "projects", str(moving), "--user", "lead_clerk", "--json")
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    with Session(world) as s:
+        assert s.execute(select(Project.department_id).where(Project.code == "HP002")).scalar_one() == edu
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--role", "finance", "--region", "天河区", "--department", "区教育局"], "未找到行政区“天河区”"),
+    (["--role", "finance", "--region", "黄埔区", "--department", "区教育厅"], "黄埔区没有预算单位“区教育厅”，最接近的是“区教育局”"),
+    (["--role", "finance", "--department", "区教育局"], "--department 须与 --region 一起使用"),
+    (["--role", "finance", "--region", "黄埔区"], "--region 须与 --department 一起使用"),
+    (["--role", "admin", "--region", "黄埔区", "--department", "区教育局"], "只有财务人员（finance）可以限定预算单位"),
+    (["--role", "leader", "--region", "黄埔区", "--department", "区教育局"], "只有财务人员（finance）可以限定预算单位"),
+])
+def test_create_user_scope_refusals(world: Engine, any_db_url: str, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+    monkeypatch.setenv("PERF_PASSWORD", PASSWORD)
+    assert main(["create-user", *args, "clerk", "--db", any_db_url]) == 1
+    assert message in capsys.readouterr().err
+    with Session(world) as s:
+        assert s.execute(select(User).where(User.username == "clerk")).first() is None
+
+
+def test_the_users_page_service_refuses_a_scope_for_other_roles_and_unknown_departments(world: Engine) -> None:
+    with Session(world) as s:
+        with pytest.raises(AuthError, match="只有财务人员"):
+            create_user(s, "boss", "admin", PASSWORD, [dept(world, "区教育局")])
+        with pytest.raises(AuthError, match="预算单位不存在"):
+            create_user(s, "ghost", "finance", PASSWORD, [987654])
+        assert create_user(s, "clerk", "finance", PASSWORD, [dept(world, "区教育局")]).department_scope == str(dept(world, "区教育局"))
+
+
+def test_import_as_an_inactive_or_read_only_user_is_refused(world: Engine, any_db_url: str, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    with Session(world) as s:
+        create_user(s, "gone", "finance", PASSWORD)
+        create_user(s, "boss", "leader", PASSWORD)
+        gone = s.execute(select(User).where(User.username == "gone")).scalar_one()
+        gone.is_active = False
+        s.commit()
+    path = tmp_path / "monitoring.xlsx"
+    path.write_bytes(xlsx([MON + ["行政区"], ["HP001", 2023, 8, 5, "黄埔区"]]))
+    before = snapshot(world)
+    for user, reason in (("gone", "已停用"), ("boss", "只读")):
+        assert main(["import", "monitoring", str(path), "--user", user, "--json", "--db", any_db_url]) == 1
+        out = json.loads(capsys.readouterr().out)
+        assert [e["code"] for e in out["errors"]] == ["user_not_allowed"] and reason in out["errors"][0]["message"]
+    assert snapshot(world) == before
+    assert main(["import", "monitoring", str(path), "--user", "someone-else", "--db", any_db_url]) == 0  # a script's name
+
+
+def test_the_users_page_sets_a_scope_through_the_same_service(monkeypatch: pytest.MonkeyPatch, db_url: str) -> None:
+    from tests.apptest import app, sign_in
+
+    engine = make_engine(db_url)
+    assert run(engine, "projects", PROJECTS).committed
+    edu = dept(engine, "区教育局")
+    with Session(engine) as s:
+        create_user(s, "chief", "admin", PASSWORD)
+
+    def create(username: str, role: str) -> list[str]:
+        page = sign_in(app(monkeypatch, db_url), "chief", PASSWORD).switch_page("../pages/users.py").run()
+        page.text_input(key="users_new_name").input(username)
+        page.selectbox(key="users_new_role").select(role)
+        page.text_input(key="users_new_password").input(PASSWORD)
+        page.multiselect(key="users_new_scope").select(edu)
+        next(b for b in page.button if b.proto.is_form_submitter).click()
+        page.run()
+        assert not page.exception
+        return [e.value for e in page.error]
+
+    assert create("boss", "leader") == [
+        "只有财务人员（finance）可以限定预算单位；角色“leader”不能限定：管理员（admin）管理全部单位，领导（leader）只查看、不填报"]
+    assert create("edu_clerk", "finance") == []
+    with Session(engine) as s:
+        assert s.execute(select(User).where(User.username == "boss")).first() is None
+    assert _scope_of(engine, "edu_clerk") == frozenset({edu})
+
+
+def test_db_after_the_command_wins_over_database_url(world: Engine, any_db_url: str, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'elsewhere.db'}")
+    assert main(["kpis", "--year", "2023", "--region", "黄埔区", "--json", "--db", any_db_url]) == 0
+    assert json.loads(capsys.readouterr().out)["execution"]["projects"] == 2
+    assert main(["--db", any_db_url, "kpis", "--year", "2023", "--region", "黄埔区", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["execution"]["projects"] == 2
