@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import logging
 import sys
 from collections.abc import Sequence
@@ -23,38 +24,47 @@ KINDS = ("projects", "monitoring", "evaluations", "findings", "ex-ante", "indica
 
 
 def _parser() -> argparse.ArgumentParser:
+    db_help = "SQLAlchemy URL (default: DATABASE_URL, else data/performance.db); before or after the command"
     p = argparse.ArgumentParser(prog="python -m data_access", description="预算绩效数据库命令行 / performance database CLI")
-    p.add_argument("--db", help="SQLAlchemy URL (default: DATABASE_URL, else data/performance.db)")
+    p.add_argument("--db", help=db_help)
+    # `--db URL` is typed both before and after the command: every command takes it too, and
+    # SUPPRESS leaves the value given before the command alone when none follows it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS, help=db_help)
     sub = p.add_subparsers(dest="command", required=True)
+    add = functools.partial(sub.add_parser, parents=[common])
 
-    sub.add_parser("init", help="create or upgrade the schema (Alembic migrations)")
+    add("init", help="create or upgrade the schema (Alembic migrations)")
 
-    s = sub.add_parser("seed", help="load the sample data of both seed districts (idempotent)")
+    s = add("seed", help="load the sample data of both seed districts (idempotent)")
     s.add_argument("--synthetic-projects", type=int, metavar="N", help="add N deterministic synthetic projects instead")
     s.add_argument("--regions", type=int, default=1, metavar="K", help="spread the synthetic projects over K regions")
 
-    i = sub.add_parser("import", help="validate and import an upload file (all rows or none)")
+    i = add("import", help="validate and import an upload file (all rows or none)")
     i.add_argument("kind", choices=KINDS)
     i.add_argument("file")
     i.add_argument("--dry-run", action="store_true")
     i.add_argument("--user", default=None)
     i.add_argument("--json", action="store_true")
 
-    k = sub.add_parser("kpis", help="the headline figures")
+    k = add("kpis", help="the headline figures")
     k.add_argument("--year", type=int, required=True)
     k.add_argument("--region")
     k.add_argument("--as-of", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
     k.add_argument("--json", action="store_true")
 
-    t = sub.add_parser("template", help="write the blank upload template for KIND")
+    t = add("template", help="write the blank upload template for KIND")
     t.add_argument("kind", choices=KINDS)
     t.add_argument("out")
 
-    u = sub.add_parser("create-user", help="create a user (password asked, or PERF_PASSWORD)")
+    u = add("create-user", help="create a user (password asked, or PERF_PASSWORD)")
     u.add_argument("--role", required=True, choices=("admin", "finance", "leader"))
+    u.add_argument("--region", metavar="R", help="the region of --department")
+    u.add_argument("--department", action="append", default=[], metavar="D",
+                   help="a department the finance user may write for (repeat for more); needs --region")
     u.add_argument("username")
 
-    r = sub.add_parser("report", help="draft the annual performance report (.docx)")
+    r = add("report", help="draft the annual performance report (.docx)")
     r.add_argument("--year", type=int, required=True)
     r.add_argument("--region", required=True)
     r.add_argument("--out", required=True)
@@ -206,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "create-user":
             from data_access.auth import create_user_cli
 
-            return create_user_cli(args.username, args.role, url=url)
+            return create_user_cli(args.username, args.role, url=url, region=args.region, departments=args.department)
         if args.command == "report":
             return cmd_report(url, args.year, args.region, args.out)
     except SQLAlchemyError as exc:

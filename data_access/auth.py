@@ -7,6 +7,7 @@ tells us when a stored hash needs rehashing after a parameter change.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import getpass
 import hashlib
 import os
@@ -20,9 +21,10 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from data_access import parsing as P
 from data_access.audit import record
 from data_access.enums import ROLES
-from data_access.models import User, UserSession
+from data_access.models import Department, Region, User, UserSession
 
 MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -58,6 +60,39 @@ def parse_scope(scope: str | None) -> frozenset[int] | None:
     return frozenset(int(x) for x in scope.split(",") if x.strip())
 
 
+def check_scope(session: Session, role: str, department_ids: list[int] | None) -> None:
+    """A department scope is for finance users only, and every department in it must exist."""
+    if not department_ids:
+        return
+    if role != "finance":
+        raise AuthError(f"只有财务人员（finance）可以限定预算单位；角色“{role}”不能限定："
+                        "管理员（admin）管理全部单位，领导（leader）只查看、不填报")
+    known = set(session.execute(select(col(Department.id)).where(col(Department.id).in_(department_ids))).scalars())
+    missing = sorted(set(department_ids) - known)
+    if missing:
+        raise AuthError(f"预算单位不存在（编号 {'、'.join(map(str, missing))}），请刷新后重新选择")
+
+
+def resolve_departments(session: Session, region: str, departments: list[str]) -> list[Department]:
+    """The departments of a region's name and department names (or `code-name`), as the importer matches them."""
+    regions = session.execute(select(Region)).scalars().all()
+    found = next((r for r in regions if P.key(region) in (P.key(r.name), P.key(r.full_name or ""))), None)
+    if found is None:
+        raise AuthError(f"未找到行政区“{region}”；现有：{'、'.join(sorted(r.name for r in regions)) or '无（请先导入项目数据）'}")
+    depts = session.execute(select(Department).where(col(Department.region_id) == found.id)).scalars().all()
+    chosen: dict[int, Department] = {}
+    for given in departments:
+        code, name = P.parse_department(given) or (None, "")
+        dept = next((d for d in depts if P.key(d.name) == P.key(name)), None) or next(
+            (d for d in depts if code and d.code == code), None)
+        if dept is None:
+            close = difflib.get_close_matches(name, [d.name for d in depts], n=1, cutoff=0.3)
+            hint = f"，最接近的是“{close[0]}”" if close else f"（该区现有 {len(depts)} 个预算单位，请检查名称）"
+            raise AuthError(f"{found.name}没有预算单位“{given}”{hint}")
+        chosen[cast(int, dept.id)] = dept
+    return [chosen[i] for i in sorted(chosen)]
+
+
 @dataclass(frozen=True)
 class AuthResult:
     ok: bool
@@ -80,6 +115,7 @@ def create_user(
         raise AuthError(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符")
     if session.execute(select(col(User.id)).where(func.lower(User.username) == username.lower())).first():
         raise AuthError(f"用户名“{username}”已存在")
+    check_scope(session, role, department_ids)
     user = User(
         username=username,
         role=role,
@@ -88,7 +124,8 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    record(session, actor, "user_create", entity="user", entity_id=user.id, detail={"username": username, "role": role})
+    record(session, actor, "user_create", entity="user", entity_id=user.id,
+           detail={"username": username, "role": role, "departments": sorted(department_ids or [])})
     session.commit()
     return user
 
@@ -194,24 +231,60 @@ def create_demo_users(session: Session) -> dict[str, str]:
     return created
 
 
-def create_user_cli(username: str, role: str, *, url: str | None) -> int:
-    """`create-user`: the password from PERF_PASSWORD, else asked twice on the terminal."""
+def import_scope(session: Session, username: str) -> frozenset[int] | None:
+    """The departments an import run under this user name may write (None: all).
+
+    A name that is no user is only recorded as the uploader (a script naming itself); a user's
+    own scope applies to what they import, and an inactive or read-only user imports nothing.
+    """
+    user = session.execute(select(User).where(func.lower(User.username) == username.strip().lower())).scalar_one_or_none()
+    if user is None:
+        return None
+    if not user.is_active:
+        raise AuthError(f"用户“{user.username}”已停用，不能导入数据")
+    if user.role == "leader":
+        raise AuthError(f"用户“{user.username}”是领导（leader）角色，只读，不能导入数据")
+    return parse_scope(user.department_scope)
+
+
+def create_user_cli(username: str, role: str, *, url: str | None, region: str | None = None,
+                    departments: list[str] | None = None) -> int:
+    """`create-user`: the password from PERF_PASSWORD, else asked twice on the terminal.
+
+    `--region R --department D …` limits a finance user to those departments (the users page's scope).
+    """
     from data_access.db import make_engine
 
-    password = os.environ.get("PERF_PASSWORD")
-    if password is None:
-        if not sys.stdin.isatty():
-            print("请通过环境变量 PERF_PASSWORD 提供密码，或在终端中运行以输入密码", file=sys.stderr)
-            return 1
-        password = getpass.getpass("密码 / password: ")
-        if getpass.getpass("再次输入密码 / again: ") != password:
-            print("两次输入的密码不一致", file=sys.stderr)
-            return 1
+    departments = departments or []
+    if departments and not region:
+        print("--department 须与 --region 一起使用（预算单位按所属行政区查找），例如：--region 黄埔区 --department 区教育局",
+              file=sys.stderr)
+        return 1
+    if region and not departments:
+        print("--region 须与 --department 一起使用：请用 --department 列出该用户可以填报的预算单位", file=sys.stderr)
+        return 1
     with Session(make_engine(url)) as session:
         try:
-            create_user(session, username, role, password, actor="cli")
+            scope = resolve_departments(session, region, departments) if region else []
+            department_ids = [cast(int, d.id) for d in scope] or None
+            check_scope(session, role, department_ids)
         except AuthError as exc:
             print(str(exc), file=sys.stderr)
             return 1
-    print(f"已创建用户 {username}（{role}）", file=sys.stderr)
+        password = os.environ.get("PERF_PASSWORD")
+        if password is None:
+            if not sys.stdin.isatty():
+                print("请通过环境变量 PERF_PASSWORD 提供密码，或在终端中运行以输入密码", file=sys.stderr)
+                return 1
+            password = getpass.getpass("密码 / password: ")
+            if getpass.getpass("再次输入密码 / again: ") != password:
+                print("两次输入的密码不一致", file=sys.stderr)
+                return 1
+        try:
+            create_user(session, username, role, password, department_ids, actor="cli")
+        except AuthError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+        names = f"，可填报：{region} {'、'.join(d.name for d in scope)}" if scope else ""
+    print(f"已创建用户 {username}（{role}）{names}", file=sys.stderr)
     return 0

@@ -184,6 +184,7 @@ class Ctx:
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     _regions: dict[str, Region] | None = None
     _departments: dict[int, list[Department]] | None = None
+    _department_names: dict[int, str] | None = None
 
     # -- messages
     def col(self, fld: str) -> str:
@@ -242,14 +243,41 @@ class Ctx:
                    f"{self.cell(row, fld)}在{region.name}没有找到对应的预算单位{_closest(name, [d.name for d in depts])}。")
         return None
 
-    def in_scope(self, row: Row, department_id: int | None, fld: str = "department") -> bool:
-        if self.allowed_department_ids is None:
+    # -- department scope (a finance user limited to some departments)
+    def department_name(self, department_id: int) -> str:
+        if self._department_names is None:
+            self._department_names = dict(self.session.execute(select(col(Department.id), col(Department.name))).all())
+        return self._department_names.get(department_id, f"#{department_id}")
+
+    def may_write(self, department_id: int | None) -> bool:
+        """Whether the user may write a record of this department (None: a new department or none)."""
+        allowed = self.allowed_department_ids
+        return allowed is None or (department_id is not None and department_id in allowed)
+
+    def in_scope(self, row: Row, department_id: int | None, fld: str = "department", *, record: str | None = None,
+                 existing: bool = False) -> bool:
+        """True when the user may write for `department_id`, else an out_of_scope error on `fld`.
+
+        `record` names what the cell resolved to ("项目", "问题（黄埔区2023年度）") so the message can
+        say which department owns it; `existing` when that is the record the row would overwrite.
+        """
+        if self.may_write(department_id):
             return True
-        if department_id is None or department_id not in self.allowed_department_ids:
-            what = f"{self.cell(row, fld)}" if row.raw.get(fld) not in (None, "") else f"第{row.number}行"
-            self.error(row, fld, "out_of_scope", f"{what}不在您可以填报的单位范围内，请只上传本单位的数据。")
-            return False
-        return True
+        given = row.raw.get(fld) not in (None, "")
+        cell = self.cell(row, fld) if given else f"第{row.number}行「{self.col(fld)}」"
+        if department_id is None:
+            what = f"{cell}不是已有的预算单位：新增预算单位只能由不限单位的用户导入"
+        elif record:
+            what = f"{cell}对应的{record}属于{self.department_name(department_id)}，不在您可以填报的单位范围内"
+        else:
+            what = f"{cell}不在您可以填报的单位范围内"
+        then = "不能修改它，也不能把它改到本单位名下。" if existing else "请只上传本单位的数据。"
+        self.error(row, fld, "out_of_scope", f"{what}（您可以填报：{self.scope_names()}），{then}")
+        return False
+
+    def scope_names(self, limit: int = 5) -> str:
+        names = sorted(self.department_name(i) for i in self.allowed_department_ids or ())
+        return "、".join(names[:limit]) + (f"等 {len(names)} 个单位" if len(names) > limit else "") if names else "无"
 
 
 def _closest(name: str, candidates: Iterable[str]) -> str:
@@ -562,6 +590,8 @@ def _publish_fields(ctx: Ctx, row: Row, current: Any) -> dict[str, Any]:
 # ---- projects ----------------------------------------------------------------------------------------
 def _projects(ctx: Ctx, rows: list[Row], dry_run: bool) -> None:
     regions = ctx.regions()
+    scoped = ctx.allowed_department_ids is not None
+    keyed = _load_projects(ctx.session, {(r.values["year"], r.values["code"]) for r in rows if r.ok}) if scoped else {}
     for row in rows:
         if not row.ok:
             continue
@@ -574,8 +604,12 @@ def _projects(ctx: Ctx, rows: list[Row], dry_run: bool) -> None:
         if region is not None:
             code, name = row.values["department"]
             dept = next((d for d in ctx.departments(region.id) if P.key(d.name) == P.key(name)), None)  # type: ignore[arg-type]
-        if ctx.allowed_department_ids is not None:
-            ctx.in_scope(row, dept.id if dept else None)
+        if scoped and ctx.in_scope(row, dept.id if dept else None) and region is not None:
+            # The key (region, year, code) may name another department's project: it would move here.
+            current = next((p for p in keyed.get((row.values["year"], row.values["code"]), []) if p.region_id == region.id), None)
+            if current is not None:
+                ctx.in_scope(row, current.department_id, "code", existing=True,
+                             record=f"项目（{region.name}{current.year}年度）")
     unique = _check_duplicates(ctx, rows, lambda r: (P.key(r.values["region"]), r.values["year"], r.values["code"]),
                                lambda r: r.values)
     if ctx.report.errors or dry_run:
@@ -625,7 +659,7 @@ def _monitoring(ctx: Ctx, rows: list[Row], dry_run: bool) -> None:
         found = projects.get((row.values.get("year"), row.values.get("code")), [])  # type: ignore[arg-type]
         region = ctx.regions().get(P.key(row.values["region"])) if row.values.get("region") else None
         found = [p for p in found if region is None or p.region_id == region.id]
-        if len(found) == 1 and "month" in row.values:
+        if len(found) == 1 and "month" in row.values and ctx.may_write(found[0].department_id):
             ctx.report.coverage.add((found[0].department_id, found[0].year, row.values["month"]))
     for row in rows:
         if not row.ok:
@@ -637,8 +671,8 @@ def _monitoring(ctx: Ctx, rows: list[Row], dry_run: bool) -> None:
         if project is None:
             continue
         row.resolved["project"] = project
-        ctx.report.coverage.add((project.department_id, project.year, row.values["month"]))
-        ctx.in_scope(row, project.department_id, "code")
+        if ctx.in_scope(row, project.department_id, "code", record="项目"):
+            ctx.report.coverage.add((project.department_id, project.year, row.values["month"]))
     unique = _check_duplicates(ctx, rows, lambda r: (r.resolved["project"].id, r.values["month"]),
                                lambda r: {k: v for k, v in r.values.items() if k not in ("region", "name", "department")})
     pids = sorted({r.resolved["project"].id for r in unique})
@@ -727,7 +761,7 @@ def _evaluations(ctx: Ctx, rows: list[Row], dry_run: bool) -> None:
         v = row.values
         if v.get("code"):
             project = _resolve_project(ctx, row, projects, v["year"], region)
-            if project is not None:
+            if project is not None and ctx.in_scope(row, project.department_id, "code", record="项目"):
                 row.resolved["project_id"] = project.id
         if v.get("grade"):
             expected = grade_of(v["score"], region.grade_excellent, region.grade_good, region.grade_fair)
@@ -774,6 +808,10 @@ def _findings(ctx: Ctx, rows: list[Row], dry_run: bool) -> None:
             evaluations[scope] = list(ctx.session.execute(select(Evaluation).where(
                 col(Evaluation.region_id) == scope[0], col(Evaluation.year) == scope[1])).scalars())
         same = [e for e in evaluations[scope] if P.key(e.subject) == P.key(row.values["subject"])]
+        if same and not any(ctx.may_write(e.department_id) for e in same):
+            ctx.in_scope(row, same[0].department_id, "subject", record="评价")
+            continue
+        same = [e for e in same if ctx.may_write(e.department_id)]
         if not same:
             ctx.error(row, "subject", "unknown_evaluation",
                       f"{ctx.cell(row, 'subject')}在{row.resolved['region'].name}{row.values['year']}年度的绩效评价中不存在"
@@ -788,11 +826,16 @@ def _findings(ctx: Ctx, rows: list[Row], dry_run: bool) -> None:
                      f"第{row.number}行填写了完成日期，但整改状态是“{P.display(row.raw.get('status'))}”，请核对。")
     unique = _check_duplicates(ctx, rows, lambda r: (r.resolved["region"].id, r.values["year"], r.values["finding_code"]),
                                lambda r: {k: v for k, v in r.values.items() if k != "department"})
-    if ctx.report.errors or dry_run:
-        return
     existing = {}
     for f in ctx.session.execute(select(Finding).where(col(Finding.region_id).in_({r.resolved["region"].id for r in unique}))).scalars():
         existing[(f.region_id, f.year, f.finding_code)] = f
+    for row in unique:  # the key has no department: it may name another department's finding
+        current = existing.get((row.resolved["region"].id, row.values["year"], row.values["finding_code"]))
+        if current is not None:
+            ctx.in_scope(row, current.department_id, "finding_code", existing=True,
+                         record=f"问题（{row.resolved['region'].name}{current.year}年度）")
+    if ctx.report.errors or dry_run:
+        return
     records = []
     before = {k: f.status for k, f in existing.items()}
     for row in unique:
@@ -885,12 +928,19 @@ def _indicators(ctx: Ctx, rows: list[Row], dry_run: bool) -> None:
             if project is None:
                 continue
             project_id = project.id
+            if not ctx.in_scope(row, project.department_id, "code", record="项目"):
+                continue
             if dept_id is None:
                 dept_id = project.department_id
             elif dept_id != project.department_id:
                 ctx.error(row, "department", "unknown_department",
                           f"{ctx.cell(row, 'department')}与项目“{project.code}”所属的预算单位不一致。")
                 continue
+        if dept_id is None and not ctx.may_write(None):
+            ctx.error(row, "department", "out_of_scope",
+                      f"第{row.number}行没有填写「{ctx.col('department')}」和「{ctx.col('code')}」，是全区通用指标库的指标，"
+                      f"只有不限单位的用户（财政局）可以维护；您只能填报本单位的指标（{ctx.scope_names()}）。")
+            continue
         if not ctx.in_scope(row, dept_id):
             continue
         row.resolved.update(department_id=dept_id, project_id=project_id)
@@ -1054,6 +1104,7 @@ def import_path(engine: Engine, kind: str, path: str | Path, **kwargs: Any) -> I
 # ---- command line -------------------------------------------------------------------------------------
 def run_import_cli(kind: str, path: str, *, url: str | None, dry_run: bool, user: str | None, as_json: bool) -> int:
     """`python -m data_access import KIND FILE`: 0 committed (or valid on dry-run), 1 rejected, 2 unreadable."""
+    from data_access.auth import AuthError, import_scope
     from data_access.db import make_engine
     from data_access.migrate import upgrade
 
@@ -1070,12 +1121,22 @@ def run_import_cli(kind: str, path: str, *, url: str | None, dry_run: bool, user
         return 2
     engine = make_engine(url)
     upgrade(engine)
+    try:  # `--user NAME` of a scoped finance user imports only for NAME's departments, as on the upload page
+        with Session(engine) as session:
+            scope = import_scope(session, who)
+    except AuthError as exc:  # an inactive or read-only user: refused like a rejected file
+        report = ImportReport(kind=kind, file=Path(path).name, sha256=sha256_of(data), dry_run=dry_run)
+        report.errors.append(Issue(None, None, None, "user_not_allowed", str(exc)))
+        _finish_rejected(engine, report, who)
+        _print(report, as_json)
+        return 1
 
     def progress(fraction: float, stage: str) -> None:
         if sys.stderr.isatty():
             print(f"\r{fraction:4.0%} {stage}", end="", file=sys.stderr)
 
-    report = import_file(engine, kind, data, Path(path).name, user=who, dry_run=dry_run, progress=progress)
+    report = import_file(engine, kind, data, Path(path).name, user=who, dry_run=dry_run, progress=progress,
+                         allowed_department_ids=scope)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     _print(report, as_json)

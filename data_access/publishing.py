@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable
 
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from data_access.audit import record
-from data_access.models import Evaluation, ExAnte, Finding, FindingStatusChange
+from data_access.models import Department, Evaluation, ExAnte, Finding, FindingStatusChange
 
 ENTITIES: dict[str, type[Evaluation] | type[Finding] | type[ExAnte]] = {"evaluation": Evaluation, "finding": Finding, "ex_ante": ExAnte}
 
@@ -27,9 +29,14 @@ def set_published(
     if any(r is None for r in rows):
         raise PublishingError("所选记录已不存在，请刷新页面后重试")
     if allowed_department_ids is not None:
-        outside = [r for r in rows if r.department_id not in allowed_department_ids]  # type: ignore[union-attr]
+        # Publishing and withdrawing alike: every record must be of a department in the user's scope.
+        outside = Counter(r.department_id for r in rows if r.department_id not in allowed_department_ids)  # type: ignore[union-attr]
         if outside:
-            raise PublishingError(f"您无权公开其他单位的记录（{len(outside)} 条），未作任何改动")
+            names = dict(session.execute(select(col(Department.id), col(Department.name))
+                                         .where(col(Department.id).in_(outside))).all())
+            which = "、".join(f"{names.get(d, d)} {n} 条" for d, n in sorted(outside.items(), key=lambda kv: str(names.get(kv[0]))))
+            action = "公开" if published else "撤回公开"
+            raise PublishingError(f"您无权{action}其他单位的记录（{which}），未作任何改动")
     now = dt.datetime.now(dt.UTC)
     changed = 0
     for row in rows:

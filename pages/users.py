@@ -34,7 +34,8 @@ with st.form("users_create", clear_on_submit=True):
     username = c1.text_input(t("auth.username"), key="users_new_name")
     role = c2.selectbox(t("users.role"), ROLES, format_func=lambda r: t(f"role.{r}"), key="users_new_role")
     password = st.text_input(t("auth.password"), type="password", key="users_new_password")
-    scope = st.multiselect(t("users.scope"), list(dept_label), format_func=dept_label.get, key="users_new_scope")
+    scope = st.multiselect(t("users.scope"), list(dept_label), format_func=dept_label.get, key="users_new_scope",
+                           help=t("users.scope_help"))
     if st.form_submit_button(t("users.create"), type="primary"):
         try:
             with Session(get_engine()) as session:

@@ -83,6 +83,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "users.role": ("角色", "Role"),
     "users.scope": ("负责单位", "Departments"),
     "users.all_departments": ("全部单位", "all departments"),
+    "users.scope_help": ("仅用于财务人员：选了单位，该用户只能上传和公开这些单位的数据；不选则不限单位。管理员和领导不能限定单位。",
+                         "Finance staff only: with departments chosen, the user uploads and publishes for those alone; "
+                         "none means every department. Admins and leaders cannot be limited."),
     "users.active": ("启用", "Active"),
     "users.locked_until": ("锁定至（UTC）", "Locked until (UTC)"),
     "users.create": ("新建用户", "Create user"),
