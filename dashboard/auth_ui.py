@@ -75,12 +75,14 @@ def sign_in(username: str, password: str) -> str | None:
         st.session_state[SESSION_KEY] = {"username": result.user.username, "token": token}
         st.session_state[_COOKIE_PENDING] = token
         return None
+    # authenticate says "locked" or "inactive" only after the right password; every wrong
+    # password and every unknown name get the same words, so names and locks cannot be probed.
     if result.reason == "locked":
         until = result.locked_until.astimezone(dt.timezone(dt.timedelta(hours=8))) if result.locked_until else None
         return t("auth.locked", until=until.strftime("%H:%M") if until else "")
     if result.reason == "inactive":
         return t("auth.inactive")
-    return t("auth.wrong")  # the same words for an unknown user, so names cannot be probed
+    return t("auth.wrong")
 
 
 def render_login() -> None:

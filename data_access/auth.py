@@ -18,8 +18,9 @@ from typing import cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, case, func, literal, or_, select, update
 from sqlmodel import Session, col
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 from data_access import parsing as P
 from data_access.audit import record
@@ -32,6 +33,8 @@ MIN_PASSWORD_LENGTH = 8
 SESSION_IDLE = dt.timedelta(hours=8)  # a browser left alone this long signs in again
 SESSION_MAX = dt.timedelta(hours=24)  # however busy, a sign-in lasts at most a day
 _hasher = PasswordHasher()
+# An unknown name is checked against this, so it costs what a real account costs.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(24))
 
 
 class AuthError(Exception):
@@ -96,7 +99,7 @@ def resolve_departments(session: Session, region: str, departments: list[str]) -
 @dataclass(frozen=True)
 class AuthResult:
     ok: bool
-    reason: str  # ok, unknown, wrong_password, locked, inactive
+    reason: str  # ok; invalid (unknown name or any wrong password); locked, inactive (right password only)
     user: User | None = None
     locked_until: dt.datetime | None = None
 
@@ -131,45 +134,77 @@ def create_user(
 
 
 def authenticate(session: Session, username: str, password: str, now: dt.datetime | None = None) -> AuthResult:
-    """Check a password; lock the account for LOCKOUT after MAX_FAILURES failures in a row."""
-    now = now or _now()
-    user = session.execute(select(User).where(col(User.username) == username.strip())).scalar_one_or_none()
-    if user is None:
-        record(session, username.strip()[:50] or "?", "login_failed", detail={"reason": "unknown"})
-        session.commit()
-        return AuthResult(False, "unknown")
+    """Check a password; MAX_FAILURES wrong passwords in a row lock the account for LOCKOUT.
+
+    Whatever the name, the same work is done (one argon2 check, against a dummy hash for an
+    unknown name; one counting UPDATE for a wrong password) and the same answer given: reason
+    "invalid" for an unknown name and for any wrong password, whether the account is fine,
+    locked or deactivated. Only after the right password does the answer say "locked" (with
+    locked_until) or "inactive". The audit log keeps the real reason of every refusal.
+    """
+    now = (now or _now()).astimezone(dt.UTC)
+    name = username.strip()
+    user = session.execute(select(User).where(col(User.username) == name)).scalar_one_or_none()
+    right = verify_password(user.password_hash if user is not None else _DUMMY_HASH, password) and user is not None
+    if user is None or not right:
+        return _refuse_wrong_password(session, name, user, now)
     if not user.is_active:
-        record(session, user.username, "login_failed", entity="user", entity_id=user.id, detail={"reason": "inactive"})
+        record(session, user.username, "login_failed", entity="user", entity_id=user.id,
+               detail={"reason": "inactive", "password_ok": True})
         session.commit()
         return AuthResult(False, "inactive")
-    locked = user.locked_until
-    if locked is not None and locked.tzinfo is None:
-        locked = locked.replace(tzinfo=dt.UTC)
-    if locked is not None and locked > now:
-        record(session, user.username, "login_locked", entity="user", entity_id=user.id)
+    cleared = session.execute(
+        update(User).where(col(User.id) == user.id, _not_locked(now))
+        .values(failed_attempts=0, locked_until=None).returning(col(User.id))
+        .execution_options(synchronize_session=False)
+    ).first()
+    if cleared is None:  # locked, perhaps by a guess that landed a moment ago
+        session.refresh(user)
+        record(session, user.username, "login_locked", entity="user", entity_id=user.id,
+               detail={"reason": "locked", "password_ok": True})
         session.commit()
-        return AuthResult(False, "locked", locked_until=locked)
-    if not verify_password(user.password_hash, password):
-        user.failed_attempts += 1
-        if user.failed_attempts >= MAX_FAILURES:
-            user.locked_until = now + LOCKOUT
-            user.failed_attempts = 0
-        session.add(user)
-        record(session, user.username, "login_failed", entity="user", entity_id=user.id,
-               detail={"reason": "wrong_password", "locked": user.locked_until is not None and user.locked_until > now})
-        session.commit()
-        if user.locked_until is not None and user.locked_until > now:
-            return AuthResult(False, "locked", locked_until=user.locked_until)
-        return AuthResult(False, "wrong_password")
+        return AuthResult(False, "locked", locked_until=user.locked_until)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.failed_attempts = 0
-    user.locked_until = None
-    session.add(user)
     record(session, user.username, "login", entity="user", entity_id=user.id)
     session.commit()
     session.refresh(user)
     return AuthResult(True, "ok", user)
+
+
+def _not_locked(now: dt.datetime) -> ColumnElement[bool]:
+    return or_(col(User.locked_until).is_(None), col(User.locked_until) <= now)
+
+
+def _refuse_wrong_password(session: Session, name: str, user: User | None, now: dt.datetime) -> AuthResult:
+    """Count a wrong password in one atomic statement; the MAX_FAILURES-th one sets the lock.
+
+    The count is read and raised by the database itself, so parallel guesses each count once
+    and exactly one of them, the MAX_FAILURES-th, sets locked_until. A guess while locked
+    counts nothing and leaves the lock where it is (the statement matches no row); the first
+    guess after a lock has passed starts a fresh count. An unknown name runs the same
+    statement, which matches no row.
+    """
+    fresh = col(User.locked_until).is_not(None)  # a lock still on matches no row, so this one has passed
+    count = case((fresh, 1), else_=col(User.failed_attempts) + 1)
+    counted = session.execute(
+        update(User).where(col(User.username) == name, _not_locked(now))
+        .values(failed_attempts=count,
+                locked_until=case((count >= MAX_FAILURES, literal(now + LOCKOUT, UTCDateTime())), else_=None))
+        .returning(col(User.failed_attempts), col(User.locked_until))
+        .execution_options(synchronize_session=False)
+    ).first()
+    if user is None:
+        record(session, name[:50] or "?", "login_failed", detail={"reason": "unknown"})
+    elif counted is None:
+        record(session, user.username, "login_locked", entity="user", entity_id=user.id,
+               detail={"reason": "locked", "password_ok": False})
+    else:
+        record(session, user.username, "login_failed", entity="user", entity_id=user.id,
+               detail={"reason": "wrong_password" if user.is_active else "inactive",
+                       "failed_attempts": counted.failed_attempts, "locked": counted.locked_until is not None})
+    session.commit()
+    return AuthResult(False, "invalid")
 
 
 def _token_hash(token: str) -> str:

@@ -61,7 +61,7 @@ def test_wrong_password_then_login_and_role_refusal(monkeypatch: pytest.MonkeyPa
         create_user(session, "leader1", "leader", "leader-password")
     at = _app(monkeypatch, seeded_url).run()
     _login(at, "leader1", "wrong-password")
-    assert [e.value for e in at.error] == ["用户名或密码不正确"]
+    assert [e.value for e in at.error] == ["用户名或密码错误"]
     _login(at, "leader1", "leader-password")
     assert not at.exception and not at.error
     # A leader may read every internal page but not upload: the upload URL refuses, with no form.

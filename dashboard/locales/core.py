@@ -13,7 +13,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "auth.username": ("用户名", "Username"),
     "auth.password": ("密码", "Password"),
     "auth.submit": ("登录", "Sign in"),
-    "auth.wrong": ("用户名或密码不正确", "Wrong username or password"),
+    "auth.wrong": ("用户名或密码错误", "Wrong username or password"),
     "auth.locked": ("登录失败次数过多，账号已锁定，请于 {until} 后再试", "Too many failed attempts; the account is locked until {until}"),
     "auth.inactive": ("该账号已停用，请联系管理员", "This account is deactivated; ask an administrator"),
     "auth.expired": ("登录已超时，请重新登录", "Your session expired; please sign in again"),
