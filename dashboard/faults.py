@@ -36,7 +36,7 @@ def database_guard() -> Iterator[None]:
         fault = classify(exc, location(database_url()))
         if fault is None:
             raise  # an error of the query itself: a bug, shown as one
-        log.warning("database fault (%s) at %s: %s", fault.code, fault.location, fault.detail or exc)
+        log.warning("database fault (%s) at %s: %s", fault.code, fault.location, fault.detail or fault.text)
         if fault.code in ("deleted", "replaced"):
             forget_connections()
         show_fault(fault)

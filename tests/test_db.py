@@ -150,3 +150,18 @@ def test_postgresql_engine_gives_up_within_seconds() -> None:
     engine.dispose()
     assert seen["connect_timeout"] == 3
     assert seen["options"] == "-c search_path=x -c lock_timeout=3000"
+
+
+def test_existing_file_opens_whatever_its_path_holds(tmp_path: Path) -> None:
+    """The file is opened through a `file:` URI (mode=rw): Chinese, spaces and # must survive the quoting."""
+    url = f"sqlite:///{tmp_path / '财政 局#1' / '绩效 数据.db'}"
+    engine = make_engine(url, create=True)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        conn.execute(text("INSERT INTO t VALUES (7)"))
+    engine.dispose()
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT x FROM t")).scalar_one() == 7
+    engine.dispose()
+    assert sorted(p.name for p in (tmp_path / "财政 局#1").iterdir() if p.suffix == ".db") == ["绩效 数据.db"]
