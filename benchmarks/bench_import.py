@@ -45,7 +45,7 @@ def monitoring_file(codes: list[tuple[str, int]]) -> bytes:
 
 def main(url: str | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(url or f"sqlite:///{Path(tmp) / 'bench.db'}")
+        engine = make_engine(url or f"sqlite:///{Path(tmp) / 'bench.db'}", create=True)
         upgrade(engine)
         t0 = time.perf_counter()
         seed_synthetic(engine, projects=PROJECTS)

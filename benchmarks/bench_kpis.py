@@ -38,7 +38,7 @@ def main() -> None:
     ap.add_argument("--db")
     args = ap.parse_args()
     url = args.db or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-    engine = make_engine(url)
+    engine = make_engine(url, create=True)
     upgrade(engine)
     start = time.perf_counter()
     added = seed_synthetic(engine, projects=args.projects, regions=1)

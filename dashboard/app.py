@@ -12,7 +12,9 @@ if str(ROOT) not in sys.path:  # Streamlit puts only this folder on sys.path
 import streamlit as st  # noqa: E402
 
 from dashboard.auth_ui import current_user, logout_button, render_login, sync_cookie  # noqa: E402
+from dashboard.faults import database_guard  # noqa: E402
 from dashboard.i18n import language_switch, t  # noqa: E402
+from dashboard.resources import check_database  # noqa: E402
 
 PUBLIC = None
 STAFF = ("admin", "finance", "leader")
@@ -79,8 +81,10 @@ def build_navigation(role: str | None) -> dict[str, list]:  # type: ignore[type-
 
 st.set_page_config(page_title=t("app.title"), page_icon=":material/account_balance:", layout="wide")
 language_switch()
-user = current_user()
-navigation = st.navigation(build_navigation(user.role if user else None), expanded=True)
-logout_button()
-sync_cookie()
-navigation.run()
+with database_guard():  # a missing, busy or unreachable database: a plain message, not a stack trace
+    check_database()
+    user = current_user()
+    navigation = st.navigation(build_navigation(user.role if user else None), expanded=True)
+    logout_button()
+    sync_cookie()
+    navigation.run()

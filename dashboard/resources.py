@@ -8,7 +8,8 @@ import streamlit as st
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from data_access.db import default_url, make_engine
+from data_access.db import APP_WAIT_SECONDS, WRITE_WAIT_SECONDS, default_url, make_engine
+from data_access.migrate import check_schema
 from data_access.models import AuditLog, UploadBatch
 
 
@@ -29,13 +30,44 @@ def database_url() -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _engine(url: str) -> Engine:
-    return make_engine(url)
+def _engines(url: str) -> dict[float, Engine]:
+    """This URL's engines by how long they wait for a lock, made on first use."""
+    return {}
+
+
+def _engine(wait_seconds: float) -> Engine:
+    engines = _engines(database_url())
+    if wait_seconds not in engines:
+        # A missing SQLite file raises here and nothing is kept: once `init` has run, the next
+        # run opens it. An engine once made is kept: it remembers which file it opened, so a
+        # file deleted or swapped later is refused until the app is restarted.
+        engines.setdefault(wait_seconds, make_engine(database_url(), wait_seconds=wait_seconds))
+    return engines[wait_seconds]
 
 
 def get_engine() -> Engine:
-    """The engine for this app's database, one per URL for the whole server."""
-    return _engine(database_url())
+    """The engine for this app's database, one per URL for the whole server.
+
+    It waits only a few seconds for another connection's lock, then the page says the
+    database is busy (dashboard/faults.py) instead of hanging.
+    """
+    return _engine(APP_WAIT_SECONDS)
+
+
+def get_import_engine() -> Engine:
+    """The engine for uploads: an import waits as long as the command line for another one to finish."""
+    return _engine(WRITE_WAIT_SECONDS)
+
+
+def check_database() -> None:
+    """Raise a DatabaseFault unless the database is there, is the file first opened and has this schema."""
+    check_schema(get_engine())
+
+
+def forget_connections() -> None:
+    """Close the pooled connections (after the file was deleted or replaced they point at the old one)."""
+    for engine in _engines(database_url()).values():
+        engine.dispose()
 
 
 def data_version() -> tuple[int, int]:

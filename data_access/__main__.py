@@ -17,7 +17,7 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from data_access.db import make_engine, resolve_url
+from data_access.db import DatabaseFault, classify, location, make_engine, resolve_url
 
 log = logging.getLogger("data_access")
 KINDS = ("projects", "monitoring", "evaluations", "findings", "ex-ante", "indicators")
@@ -72,10 +72,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_init(url: str) -> int:
-    from data_access.migrate import upgrade
+    """Create the database (the only command that may) or bring its schema to this program's."""
+    from data_access.migrate import head_revisions, upgrade
 
-    upgrade(make_engine(url))
-    print(f"数据库结构已是最新：{_safe(url)}", file=sys.stderr)
+    before = upgrade(make_engine(url, create=True))
+    if not before:
+        print(f"已创建数据库结构：{_safe(url)}", file=sys.stderr)
+    elif before == head_revisions():
+        print(f"数据库结构已是最新：{_safe(url)}", file=sys.stderr)
+    else:
+        print(f"已升级到最新（原为 {'、'.join(sorted(before))}）：{_safe(url)}", file=sys.stderr)
     return 0
 
 
@@ -219,8 +225,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return create_user_cli(args.username, args.role, url=url, region=args.region, departments=args.department)
         if args.command == "report":
             return cmd_report(url, args.year, args.region, args.out)
-    except SQLAlchemyError as exc:
-        print(f"数据库错误（{_safe(url)}）：{exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}", file=sys.stderr)
+    except (DatabaseFault, SQLAlchemyError) as exc:
+        fault = classify(exc, location(url))
+        print(f"数据库错误：{fault}" if fault else
+              f"数据库错误（{_safe(url)}）：{exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}", file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"文件错误：{exc}", file=sys.stderr)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+
+from data_access.db import DatabaseOutdated, DatabaseUninitialised, location
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -19,9 +24,32 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Create or upgrade the schema on this engine's database."""
+@cache
+def head_revisions() -> frozenset[str]:
+    """The revisions this program's migrations end in (one, unless branches await a merge)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def current_revisions(engine: Engine) -> frozenset[str]:
+    """The revisions the database is at; empty for a database without the schema."""
+    with engine.connect() as connection:
+        return frozenset(MigrationContext.configure(connection).get_current_heads())
+
+
+def check_schema(engine: Engine) -> None:
+    """Raise DatabaseUninitialised or DatabaseOutdated unless the schema is this program's."""
+    current = current_revisions(engine)
+    if not current:
+        raise DatabaseUninitialised(location(engine.url))
+    if current != head_revisions():
+        raise DatabaseOutdated(location(engine.url), "、".join(sorted(current)), "、".join(sorted(head_revisions())))
+
+
+def upgrade(engine: Engine, revision: str = "head") -> frozenset[str]:
+    """Create or upgrade the schema on this engine's database; returns the revisions it was at."""
     cfg = alembic_config()
     with engine.begin() as connection:
+        before = frozenset(MigrationContext.configure(connection).get_current_heads())
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
+    return before

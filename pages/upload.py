@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
-from dashboard.resources import bump_data_version, get_engine
+from dashboard.resources import bump_data_version, get_import_engine
 from data_access.importer import KINDS, MAX_FILE_BYTES, ImportReport, import_file, sha256_of
 from data_access.templates import error_report_xlsx, template_bytes
 
@@ -32,7 +32,7 @@ data = uploaded.getvalue()
 preview_key = (kind, uploaded.name, sha256_of(data))
 if st.session_state.get("upload_preview_key") != preview_key:
     bar = st.progress(0.0, text=t("upload.checking"))
-    report = import_file(get_engine(), kind, data, uploaded.name, user=user.username, dry_run=True,
+    report = import_file(get_import_engine(), kind, data, uploaded.name, user=user.username, dry_run=True,
                          allowed_department_ids=user.department_ids, progress=lambda f, stage: bar.progress(min(f, 1.0), text=stage))
     bar.empty()
     st.session_state["upload_preview_key"] = preview_key
@@ -82,7 +82,7 @@ st.download_button(t("upload.download_report"), data=error_report_xlsx(report), 
 
 if st.button(t("upload.confirm"), type="primary", disabled=not report.ok, key="upload_confirm"):
     bar = st.progress(0.0, text=t("upload.committing"))
-    result = import_file(get_engine(), kind, data, uploaded.name, user=user.username, dry_run=False,
+    result = import_file(get_import_engine(), kind, data, uploaded.name, user=user.username, dry_run=False,
                          allowed_department_ids=user.department_ids, progress=lambda f, stage: bar.progress(min(f, 1.0), text=stage))
     bar.empty()
     if result.committed:

@@ -295,7 +295,7 @@ def build(engine: Engine, out: Path = OUT) -> list[Path]:
 def main() -> None:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else OUT
     with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{Path(tmp) / 'seed.db'}")
+        engine = make_engine(f"sqlite:///{Path(tmp) / 'seed.db'}", create=True)
         upgrade(engine)
         seed_sample(engine)
         for path in build(engine, out):

@@ -31,7 +31,7 @@ def _checkpointed_copy(template: Path, target: Path) -> None:
 
 def _sqlite_template(tmp_path_factory: pytest.TempPathFactory, name: str, seeded: bool) -> Path:
     path = tmp_path_factory.mktemp(name) / f"{name}.db"
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}", create=True)
     upgrade(engine)
     if seeded:
         seed_sample(engine)

@@ -30,7 +30,7 @@ ROWS = st.lists(st.lists(CELLS, min_size=4, max_size=5), min_size=1, max_size=6)
 
 
 def _engine(tmp_path_factory):  # type: ignore[no-untyped-def]
-    eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('prop') / 'p.db'}")
+    eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('prop') / 'p.db'}", create=True)
     upgrade(eng)
     import_file(eng, "projects", xlsx(PROJECTS), "p.xlsx", user="t")
     return eng

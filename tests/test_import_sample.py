@@ -30,7 +30,7 @@ CASES = [(2022, "黄埔区"), (2021, "黄埔区"), (2020, "荔湾区"), (2022, N
 
 
 def _engine(path: Path) -> Engine:
-    eng = make_engine(f"sqlite:///{path}")
+    eng = make_engine(f"sqlite:///{path}", create=True)
     upgrade(eng)
     return eng
 

@@ -111,7 +111,7 @@ def test_init_upgrades_an_older_database_keeping_its_data(tmp_path) -> None:  # 
     from data_access.__main__ import main
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    engine = make_engine(url)
+    engine = make_engine(url, create=True)
     upgrade(engine, "0001")
     _finding_with_history(engine)
     with engine.begin() as conn:  # at 0001 nothing stopped a rewrite

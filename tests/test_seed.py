@@ -181,7 +181,7 @@ def test_seed_is_idempotent_and_deterministic(db_url: str, tmp_path: Path) -> No
     assert kpis_json(db_url, "--year", "2022", "--region", "黄埔区") == before
     # A second, separate database gets exactly the same data.
     other = f"sqlite:///{tmp_path / 'other.db'}"
-    engine = make_engine(other)
+    engine = make_engine(other, create=True)
     from data_access.migrate import upgrade
 
     upgrade(engine)
