@@ -195,7 +195,7 @@ def _refuse_wrong_password(session: Session, name: str, user: User | None, now: 
         .execution_options(synchronize_session=False)
     ).first()
     if user is None:
-        record(session, name[:50] or "?", "login_failed", detail={"reason": "unknown"})
+        record(session, "?", "login_failed", detail={"reason": "unknown", "name": unknown_name_hint(name)})
     elif counted is None:
         record(session, user.username, "login_locked", entity="user", entity_id=user.id,
                detail={"reason": "locked", "password_ok": False})
@@ -205,6 +205,17 @@ def _refuse_wrong_password(session: Session, name: str, user: User | None, now: 
                        "failed_attempts": counted.failed_attempts, "locked": counted.locked_until is not None})
     session.commit()
     return AuthResult(False, "invalid")
+
+
+def unknown_name_hint(name: str) -> str:
+    """An unknown sign-in name as the audit log keeps it: first character, length, short hash.
+
+    People type a password into the name field; keeping the name as typed would put that
+    password in the audit log. The hint still shows the bureau that one name is being tried
+    again and again (same hash) without being able to read it back.
+    """
+    digest = hashlib.sha256(name.encode()).hexdigest()[:10]
+    return f"{name[:1] or '?'}…（{len(name)} 个字符，指纹 {digest}）"
 
 
 def _token_hash(token: str) -> str:

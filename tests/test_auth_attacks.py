@@ -147,3 +147,19 @@ def test_guesses_while_locked_neither_count_nor_move_the_lock(session: Session) 
     assert authenticate(session, "clerk", "correct horse battery", now=t0 + LOCKOUT).ok
     session.expire_all()
     assert (user.failed_attempts, user.locked_until) == (0, None)
+
+
+def test_an_unknown_name_is_not_kept_as_typed_in_the_audit_log(session: Session) -> None:
+    """A password typed into the name field must not land in 操作记录 in clear."""
+    secret = "Hunter2-my-real-password"
+    assert authenticate(session, secret, "whatever").reason == "invalid"
+    assert authenticate(session, secret, "again").reason == "invalid"
+    logs = session.execute(select(AuditLog).where(AuditLog.action == "login_failed")).scalars().all()
+    assert len(logs) == 2
+    for log in logs:
+        assert secret not in log.actor
+        assert secret not in (log.detail_json or "")
+        assert secret[1:] not in (log.detail_json or "")
+    hints = {json.loads(log.detail_json)["name"] for log in logs}
+    assert len(hints) == 1  # the same name tried twice is recognisable as the same
+    assert hints.pop().startswith("H…（24 个字符")
