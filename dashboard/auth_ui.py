@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from dashboard.i18n import t
 from dashboard.resources import get_engine
+from dashboard.ui import plain
 from data_access.auth import SESSION_MAX, authenticate, end_session, parse_scope, resume_session, start_session
 
 SESSION_KEY = "auth_user"
@@ -121,7 +122,7 @@ def logout_button() -> None:
     user = current_user()
     if user is None:
         return
-    st.sidebar.caption(t("auth.signed_in", user=user.username, role=t(f"role.{user.role}")))
+    st.sidebar.caption(t("auth.signed_in", user=plain(user.username), role=t(f"role.{user.role}")))
     if st.sidebar.button(t("auth.logout"), key="logout_button", icon=":material/logout:"):
         state = st.session_state.pop(SESSION_KEY, None)
         if state:

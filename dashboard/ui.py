@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -53,6 +54,39 @@ def status_label(status: str) -> str:
 
 def grade_label(grade: str) -> str:
     return t(f"grade.{grade}")
+
+
+# ---- stored text in markdown ------------------------------------------------------------------
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+# Streamlit rewrites the text after parsing, where escapes no longer count: GFM autolinks
+# (http://…, www.…, name@host), :emoji: / :material_x: / :streamlit: shortcodes, and -> <- <->
+# -- >= <= ~= between spaces. A word joiner (U+2060: invisible, no line break) inside each
+# leaves them as typed.
+_BREAK = re.compile(
+    r"(?<=:)(?=[A-Za-z0-9_+-]+:)"  # :smile: :material_home: :streamlit:
+    r"|(?i:(?<=http)(?=s?://))"  # http:// https://
+    r"|(?i:(?<=www)(?=\.))"  # www.
+    r"|(?<=[-.A-Za-z0-9_+])(?=@)"  # name@host
+)
+_SYMBOL = re.compile(r"(?<!\S)(<->|->|<-|--|>=|<=|~=)(?!\S)")
+
+
+def plain(text: object) -> str:
+    """A stored string for a markdown-rendering call (st.markdown, st.caption, st.info, labels…), shown
+    exactly as typed: no link, image, colour, LaTeX, HTML, emphasis, heading, list or table.
+
+    Every ASCII punctuation character is backslash-escaped (CommonMark renders any escaped one
+    literally, and Streamlit's :color[…] directives and $…$ LaTeX need an unescaped : or $), each
+    line is trimmed and ends in a hard break so no indentation makes a code block. Only for
+    markdown: in a table cell, select option or file name the backslashes would show.
+    """
+    if text is None:
+        return ""
+    lines = []
+    for line in str(text).splitlines():
+        line = _SYMBOL.sub(lambda m: m[0][0] + "\u2060" + m[0][1:], _BREAK.sub("\u2060", line.strip()))
+        lines.append(_PUNCTUATION.sub(r"\\\1", line))
+    return "  \n".join(lines)
 
 
 # ---- filters ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from dashboard.ui import (
     grade_label,
     money,
     pct,
+    plain,
     score,
     sidebar_filters,
     yuan_to_fen,
@@ -126,7 +127,7 @@ else:
     by_dept = sv.groupby("department", as_index=False)["diff"].mean().sort_values("diff", ascending=False)
     flagged = by_dept[by_dept["diff"] > 5]
     if not flagged.empty:
-        st.warning(t("evaluation.self_high", depts="、".join(flagged["department"])))
+        st.warning(t("evaluation.self_high", depts="、".join(plain(d) for d in flagged["department"])))
     sv_table = pd.DataFrame({t("col.department"): sv["department"], t("col.subject"): sv["subject"],
                              t("evaluation.self_score"): [score(int(v)) for v in sv["self_centi"]],
                              t("evaluation.finance_score"): [score(int(v)) for v in sv["finance_centi"]],

@@ -18,6 +18,7 @@ from dashboard.ui import (
     glossary,
     money,
     pct,
+    plain,
     score,
     sidebar_filters,
     status_label,
@@ -56,7 +57,7 @@ if filters is None:
 month = month_of(filters.year, filters.as_of)
 tp = time_progress(month)
 st.title(t("execution.title"))
-st.caption(t("execution.caption", region=filters.region, year=filters.year, month=month, tp=pct(round_rate(tp)),
+st.caption(t("execution.caption", region=plain(filters.region), year=filters.year, month=month, tp=pct(round_rate(tp)),
              yellow=SETTINGS.gap_yellow, red=SETTINGS.gap_red))
 glossary("dual", "time_progress", "execution_rate", "gap", "key_monitoring", "lifecycle")
 

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.resources import data_version, database_url, get_engine
-from dashboard.ui import glossary, money, page_link, pct, sidebar_filters, yuan_to_fen
+from dashboard.ui import glossary, money, page_link, pct, plain, sidebar_filters, yuan_to_fen
 from data_access.queries.kpis import kpis
 
 
@@ -31,7 +31,7 @@ prev_as_of = filters.as_of.replace(year=filters.year - 1) if not (filters.as_of.
 prev = load_kpis(url, version, filters.region, filters.year - 1, prev_as_of)
 
 st.title(t("overview.title"))
-st.caption(t("overview.caption", region=filters.region, year=filters.year, as_of=filters.as_of.isoformat()))
+st.caption(t("overview.caption", region=plain(filters.region), year=filters.year, as_of=filters.as_of.isoformat()))
 glossary("time_progress", "execution_rate", "key_monitoring", "excellent_good_rate", "cut_rate", "rectification", "overdue")
 
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import portal, tables
 from dashboard.i18n import t
-from dashboard.ui import empty_state
+from dashboard.ui import empty_state, plain
 from data_access.enums import GRADES, METHODS
 
 filters = portal.sidebar_filters()
@@ -29,7 +29,7 @@ with c3:
 if department:
     df = df[df["department"] == department]
 
-st.subheader(t(f"portal.annex{annex}") + f"（{filters.region} {filters.year}）")
+st.subheader(t(f"portal.annex{annex}") + f"（{plain(filters.region)} {filters.year}）")
 if df.empty:
     empty_state()
     st.stop()
@@ -39,9 +39,12 @@ portal.download_numbers(shown, {t("col.score"): df["score_centi"] / 100, t("col.
                                 t("col.completion"): df["budget_completion_centi"] / 100},
                         f"{filters.region}{filters.year}-{t('portal.annex' + annex)}", "portal_eval_dl")
 if annex == "3":
+    # Subjects, evaluators and summaries come from uploads: shown as typed, never as markdown.
     for row in df.itertuples():
-        with st.expander(f"{row.subject}（{row.department}）— {t('grade.' + row.grade)}", expanded=printing):
-            st.write(t("portal.report_meta", evaluator=row.evaluator or "—", method=tables.label(row.method, METHODS)))
-            st.write(row.report_summary or t("portal.no_summary"))
+        with st.expander(f"{plain(row.subject)}（{plain(row.department)}）— {t('grade.' + row.grade)}", expanded=printing):
+            evaluator = plain(row.evaluator) if isinstance(row.evaluator, str) and row.evaluator else "—"
+            st.markdown(t("portal.report_meta", evaluator=evaluator, method=tables.label(row.method, METHODS)))
+            summary = row.report_summary if isinstance(row.report_summary, str) and row.report_summary.strip() else None
+            st.markdown(plain(summary) if summary else t("portal.no_summary"))
 st.divider()
 portal.open_data_button(filters)

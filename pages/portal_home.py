@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import portal
 from dashboard.i18n import t
-from dashboard.ui import glossary, money, page_link, pct, yuan_to_fen
+from dashboard.ui import glossary, money, page_link, pct, plain, yuan_to_fen
 
 filters = portal.sidebar_filters()
 if filters is None:
@@ -16,11 +16,11 @@ portal.print_toggle()
 k = portal.headline(*portal.key(), filters.region, filters.year, dt.date.today())
 
 st.title(t("portal.home.title"))
-st.caption(t("portal.home.caption", region=filters.region, year=filters.year))
+st.caption(t("portal.home.caption", region=plain(filters.region), year=filters.year))
 glossary("key", "review", "grades", "excellent_good_rate", "cut_rate", "rectification")
 fin, ea, rc = k["evaluation"]["finance"], k["ex_ante"], k["rectification"]
 if fin["count"] == 0 and ea["projects"] == 0 and rc["findings"] == 0:
-    st.info(t("portal.home.nothing", region=filters.region, year=filters.year))
+    st.info(t("portal.home.nothing", region=plain(filters.region), year=filters.year))
     st.stop()
 
 c1, c2, c3 = st.columns(3)

@@ -8,7 +8,7 @@ from sqlmodel import Session
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.resources import bump_data_version, get_engine
-from dashboard.ui import sidebar_filters
+from dashboard.ui import plain, sidebar_filters
 from data_access.models import Department, Evaluation, ExAnte, Finding, Region
 from data_access.publishing import PublishingError, set_published
 
@@ -49,7 +49,7 @@ def apply(ids: list[int], published: bool) -> None:
         with Session(get_engine()) as session:
             n = set_published(session, entity, ids, published, user.username, user.department_ids)
     except PublishingError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     bump_data_version()
     st.session_state["publishing_notice"] = t("publishing.saved", n=n)

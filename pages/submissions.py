@@ -9,7 +9,7 @@ from sqlmodel import Session
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.resources import get_engine
-from dashboard.ui import download_table, sidebar_filters
+from dashboard.ui import download_table, plain, sidebar_filters
 from data_access.importer import SUBMISSION_STATUSES, submission_matrix
 from data_access.settings import SETTINGS
 
@@ -33,7 +33,7 @@ for col, status in zip(st.columns(len(SUBMISSION_STATUSES)), SUBMISSION_STATUSES
     col.metric(t(f"submissions.{status}"), counts[status])
 chase = [name for name, cells in matrix.items() if any(v in ("missing", "failed") for v in cells.values())]
 if chase:
-    st.warning(t("submissions.chase", n=len(chase), names="、".join(chase)))
+    st.warning(t("submissions.chase", n=len(chase), names="、".join(plain(name) for name in chase)))
 frame = pd.DataFrame(
     [{t("submissions.department"): name, **{t("submissions.month", month=m): t(f"submissions.{v}") for m, v in cells.items()}}
      for name, cells in matrix.items()]

@@ -8,6 +8,7 @@ from sqlmodel import Session
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.resources import get_engine
+from dashboard.ui import plain
 from data_access.audit import record
 from data_access.auth import AuthError, create_user
 from data_access.enums import ROLES
@@ -41,10 +42,13 @@ with st.form("users_create", clear_on_submit=True):
             with Session(get_engine()) as session:
                 create_user(session, username, role, password, scope or None, actor=admin.username)
         except AuthError as exc:
-            st.error(str(exc))
-        else:
-            st.success(t("users.created", user=username))
+            st.error(plain(exc))
+        else:  # shown after the rerun that lists the new user (a message before st.rerun() never shows)
+            st.session_state["users_notice"] = t("users.created", user=plain(username.strip()))
             st.rerun()
+notice = st.session_state.pop("users_notice", None)
+if notice:
+    st.success(notice)
 
 st.subheader(t("users.manage"))
 names = [u.username for u in users if u.username != admin.username]

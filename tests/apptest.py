@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,16 @@ def signed_in(monkeypatch: pytest.MonkeyPatch, url: str, role: str = "leader") -
     with Session(make_engine(url)) as session:
         create_user(session, f"{role}-test", role, "test-password")
     return sign_in(app(monkeypatch, url), f"{role}-test", "test-password")
+
+
+def nodes(at: AppTest) -> Iterator:  # type: ignore[type-arg]
+    """Every block and element of the page, depth first (AppTest exposes no whole-tree walk)."""
+
+    def walk(node):  # type: ignore[no-untyped-def]
+        yield node
+        children = getattr(node, "children", None)
+        if isinstance(children, dict):
+            for child in children.values():
+                yield from walk(child)
+
+    yield from walk(at._tree)  # noqa: SLF001

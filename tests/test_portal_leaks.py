@@ -22,6 +22,7 @@ from data_access.db import make_engine
 from data_access.enums import CONCLUSIONS, FINDING_STATUSES, GRADES
 from data_access.models import Department, Evaluation, ExAnte, Finding, FindingStatusChange, Region
 from data_access.queries.kpis import kpis
+from tests.apptest import nodes
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
@@ -86,20 +87,12 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, bytes]]:
     yield captured
 
 
-def _nodes(node) -> Iterator:  # type: ignore[no-untyped-def]
-    yield node
-    children = getattr(node, "children", None)
-    if isinstance(children, dict):
-        for child in children.values():
-            yield from _nodes(child)
-
-
 def page_text(at: AppTest) -> str:
     """Everything an element carries: texts, options, table and chart data."""
     import pyarrow as pa
 
     parts = []
-    for node in _nodes(at._tree):  # noqa: SLF001 - AppTest exposes no whole-tree walk
+    for node in nodes(at):
         proto = getattr(node, "proto", None)
         if proto is None:
             continue

@@ -52,6 +52,11 @@ def app_server(_seeded_template: Path, tmp_path_factory: pytest.TempPathFactory)
     """The app served on 127.0.0.1 over a private copy of the sample database."""
     db = tmp_path_factory.mktemp("browser") / "app.db"
     shutil.copy(_seeded_template, db)
+    yield from serve(db)
+
+
+def serve(db: Path) -> Iterator[AppServer]:
+    """`streamlit run dashboard/app.py` on the SQLite file db until the generator is closed."""
     db_url = f"sqlite:///{db}"
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": db_url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
