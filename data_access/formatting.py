@@ -1,15 +1,14 @@
 """Numbers as the seed reports write them: 16.6 亿元, 3.79 亿元, 4,878.53 万元, 92.11%.
 
 Pure functions on exact values (integer fen, Decimal rates), shared by the pages and the
-drafted report so both print a figure the same way.
+drafted report so both print a figure the same way. The units come from `data_access.money`.
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-FEN_PER_YI = 100_000_000 * 100
-FEN_PER_WAN = 10_000 * 100
+from data_access.money import FEN_PER_YI, fen_to_wan, fen_to_yi, fen_to_yuan
 
 
 def _trim(value: Decimal, places: int, grouping: bool) -> str:
@@ -23,19 +22,24 @@ def _trim(value: Decimal, places: int, grouping: bool) -> str:
 
 def yi(fen: int | None, places: int = 2) -> str:
     """An amount in 亿元 without the unit: 1,660,000,000 yuan -> '16.6'."""
-    return _trim(Decimal(fen or 0) / FEN_PER_YI, places, grouping=False)
+    return _trim(fen_to_yi(fen or 0), places, grouping=False)
 
 
 def wan(fen: int | None, places: int = 2) -> str:
     """An amount in 万元 without the unit, thousands grouped: '4,878.53'."""
-    return _trim(Decimal(fen or 0) / FEN_PER_WAN, places, grouping=True)
+    return _trim(fen_to_wan(fen or 0), places, grouping=True)
+
+
+def yuan(fen: int) -> str:
+    """An amount in yuan without the unit, to the fen, thousands grouped: '1,234.50'."""
+    return f"{fen_to_yuan(fen):,.2f}"
 
 
 def money(fen: int | None, lang: str = "zh") -> str:
     """亿元 from 0.1 亿 up (the seeds write 0.79 亿元, 0.12 亿元), else 万元 (4,878.53 万元)."""
     fen = int(fen or 0)
     if lang != "zh":  # English readers count in millions and billions
-        yuan_value = Decimal(fen) / 100
+        yuan_value = fen_to_yuan(fen)
         if abs(yuan_value) >= 1_000_000_000:
             return f"¥{_trim(yuan_value / 1_000_000_000, 2, grouping=True)} bn"
         if abs(yuan_value) >= 1_000_000:
