@@ -84,7 +84,7 @@ else:
 st.subheader(t("rectification.all"))
 rows = data["rows"]
 all_table = tables.findings(rows)
-st.dataframe(all_table, hide_index=True, width="stretch")
+st.dataframe(all_table.shown(), hide_index=True, width="stretch")
 download_table(all_table, f"{filters.region}{filters.year}-findings", "rectification_dl")
 
 st.subheader(t("rectification.history"))
