@@ -57,6 +57,11 @@ def percent(value: Decimal | None, places: int = 2) -> str:
     return f"{Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)}%"
 
 
+def hundredths(centi: int) -> str:
+    """A score or rate kept in hundredths, to 2 decimals: 9034 -> '90.34'."""
+    return f"{Decimal(centi).scaleb(-2):.2f}"
+
+
 def score(centi: int | None) -> str:
     """A score kept in hundredths as '90.34'."""
-    return "—" if centi is None else f"{Decimal(centi) / 100:.2f}"
+    return "—" if centi is None else hundredths(centi)

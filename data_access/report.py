@@ -18,7 +18,7 @@ from sqlalchemy import Select, distinct, func, select
 from sqlmodel import Session, col
 
 from data_access.enums import FINDING_STATUSES, GRADES, METHODS, SUBJECT_TYPES
-from data_access.formatting import money, percent, score
+from data_access.formatting import hundredths, money, percent, score, wan
 from data_access.models import Department, Evaluation, Finding, Region
 from data_access.money import yuan_to_fen
 from data_access.queries.core import grade_expr, project_execution, rate, round_rate
@@ -173,15 +173,16 @@ def _annexes(doc, session: Session, year: int, region: str) -> None:  # type: ig
         doc.add_page_break()
         doc.add_heading(f"{label}：{title}", level=1)
         rows = session.execute(stmt).all()
-        table = doc.add_table(rows=1, cols=7)
+        table = doc.add_table(rows=1, cols=9)
         table.style = "Table Grid"
-        header = ("序号", "评价对象", "类型", "单位", "评价方式", "得分", "等级")
+        header = ("序号", "评价对象", "类型", "单位", "评价方式", "得分", "等级", "涉及资金（万元）", "预算完成率（%）")
         for cell, text in zip(table.rows[0].cells, header, strict=True):
             cell.text = text
         for i, row in enumerate(rows, start=1):
             e = row.Evaluation
             values = (str(i), e.subject, SUBJECT_TYPES[e.subject_type], row.department, METHODS[e.method],
-                      score(e.score_centi), GRADES[row.grade])
+                      score(e.score_centi), GRADES[row.grade], "" if e.funds_fen is None else wan(e.funds_fen),
+                      "" if e.budget_completion_centi is None else hundredths(e.budget_completion_centi))
             for cell, text in zip(table.add_row().cells, values, strict=True):
                 cell.text = text
     doc.add_page_break()
