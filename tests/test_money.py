@@ -58,3 +58,18 @@ def test_a_float_is_refused() -> None:
 def test_wan_is_a_million_fen() -> None:
     """The bug this module ends: fen / 10,000 is hundreds of yuan, not 万元."""
     assert money.FEN_PER_WAN == 1_000_000 and money.FEN_PER_YI == 10_000_000_000 and money.FEN_PER_YUAN == 100
+
+
+def test_no_module_converts_fen_by_hand() -> None:
+    """A divisor typed beside a fen amount is how 万元 came out 100 times too large: only money.py converts."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    by_hand = re.compile(r"fen\b.{0,30}(/|//|\*) ?(100|10_?000|1_?000_?000|100_?000_?000)\b"
+                         r"|\b(100|10_?000|1_?000_?000|100_?000_?000) ?(/|\*) ?\w*fen\b")
+    found = [f"{path.relative_to(root)}:{n}: {line.strip()}"
+             for folder in ("data_access", "dashboard", "pages", "sample_data", "benchmarks")
+             for path in sorted((root / folder).rglob("*.py")) if path.name != "money.py"
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if by_hand.search(line)]
+    assert not found, "\n".join(found)
