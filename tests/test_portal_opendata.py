@@ -66,11 +66,11 @@ def test_negative_numbers_stay_numbers_and_only_text_is_neutralised() -> None:
 
 @pytest.mark.parametrize(("region", "year"), [("黄埔区", 2022), ("荔湾区", 2020)])
 def test_frictionless_validates_the_package_of_each_seed_district(
-    seeded_url: str, tmp_path: Path, region: str, year: int
+    any_seeded_url: str, tmp_path: Path, region: str, year: int
 ) -> None:
     import frictionless
 
-    with Session(make_engine(seeded_url)) as s:
+    with Session(make_engine(any_seeded_url)) as s:
         zipfile.ZipFile(io.BytesIO(open_data_zip(session=s, region=region, year=year))).extractall(tmp_path)
     report = frictionless.validate(tmp_path / "datapackage.json")
     assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type", "note"])

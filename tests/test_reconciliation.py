@@ -1,4 +1,5 @@
-"""Every number in every file equals the number on the screen, for both seed districts.
+"""Every number in every file equals the number on the screen, for both seed districts, on
+SQLite and PostgreSQL.
 
 For each table of each page (public and staff) the test opens what a user downloads — the CSV
 with the csv module, the XLSX and the page workbook with openpyxl, the open-data package, the
@@ -139,11 +140,11 @@ def _open(at: AppTest, page: str, region: str, year: int, **params: str) -> AppT
 
 # ---- the public portal ----------------------------------------------------------------------------
 @pytest.mark.parametrize(("region", "year"), DISTRICTS)
-def test_public_evaluation_annexes(monkeypatch: pytest.MonkeyPatch, seeded_url: str, files: Files,
+def test_public_evaluation_annexes(monkeypatch: pytest.MonkeyPatch, any_seeded_url: str, files: Files,
                                    region: str, year: int) -> None:
-    k = figures(seeded_url, region, year, public=True)["evaluation"]
-    package = open_data(seeded_url, region, year)["evaluations"]
-    at = app(monkeypatch, seeded_url)
+    k = figures(any_seeded_url, region, year, public=True)["evaluation"]
+    package = open_data(any_seeded_url, region, year)["evaluations"]
+    at = app(monkeypatch, any_seeded_url)
     home = _open(at, "portal_home", region, year)
     assert f"涉及资金 {money(yuan_to_fen(k['finance']['funds_total']))}" in texts(home)
     _open(at, "portal_evaluations", region, year)
@@ -162,10 +163,10 @@ def test_public_evaluation_annexes(monkeypatch: pytest.MonkeyPatch, seeded_url: 
 
 
 @pytest.mark.parametrize(("region", "year"), DISTRICTS)
-def test_public_ex_ante(monkeypatch: pytest.MonkeyPatch, seeded_url: str, files: Files, region: str, year: int) -> None:
-    k = figures(seeded_url, region, year, public=True)["ex_ante"]
-    package = open_data(seeded_url, region, year)["ex_ante"]
-    at = _open(app(monkeypatch, seeded_url), "portal_exante", region, year)
+def test_public_ex_ante(monkeypatch: pytest.MonkeyPatch, any_seeded_url: str, files: Files, region: str, year: int) -> None:
+    k = figures(any_seeded_url, region, year, public=True)["ex_ante"]
+    package = open_data(any_seeded_url, region, year)["ex_ante"]
+    at = _open(app(monkeypatch, any_seeded_url), "portal_exante", region, year)
     columns = ["申报金额（万元）", "建议金额（万元）", "核减金额（万元）"]
     rows, sums = table_totals(at, files, "portal_exante_dl", columns)
     requested, cut, rejected = (wan(k[f]) for f in ("requested_total", "cut_total", "rejected_total"))
@@ -178,10 +179,10 @@ def test_public_ex_ante(monkeypatch: pytest.MonkeyPatch, seeded_url: str, files:
 
 
 @pytest.mark.parametrize(("region", "year"), [("黄埔区", 2021), ("荔湾区", 2020)])  # the years holding findings
-def test_public_findings(monkeypatch: pytest.MonkeyPatch, seeded_url: str, files: Files, region: str, year: int) -> None:
-    k = figures(seeded_url, region, year, public=True)["rectification"]
-    package = open_data(seeded_url, region, year)["findings"]
-    at = _open(app(monkeypatch, seeded_url), "portal_findings", region, year)
+def test_public_findings(monkeypatch: pytest.MonkeyPatch, any_seeded_url: str, files: Files, region: str, year: int) -> None:
+    k = figures(any_seeded_url, region, year, public=True)["rectification"]
+    package = open_data(any_seeded_url, region, year)["findings"]
+    at = _open(app(monkeypatch, any_seeded_url), "portal_findings", region, year)
     rows = csv_rows(download(at, files, "portal_findings_dl_csv")[1])
     assert len(rows) == len(package) == k["findings"] == int(metrics(at)["问题数"]) > 0
     assert sum(r["整改状态"] == "已整改" for r in rows) == sum(r["status"] == "rectified" for r in package) == k["rectified"]
@@ -189,11 +190,11 @@ def test_public_findings(monkeypatch: pytest.MonkeyPatch, seeded_url: str, files
 
 # ---- the staff pages ------------------------------------------------------------------------------
 @pytest.mark.parametrize(("region", "year"), DISTRICTS)
-def test_staff_evaluation_and_report_annexes(monkeypatch: pytest.MonkeyPatch, seeded_url: str, files: Files,
+def test_staff_evaluation_and_report_annexes(monkeypatch: pytest.MonkeyPatch, any_seeded_url: str, files: Files,
                                              tmp_path: Path, region: str, year: int) -> None:
-    k = figures(seeded_url, region, year, public=False)["evaluation"]
-    annex1, annex2 = report_annexes(seeded_url, region, year, tmp_path / "report.docx")
-    at = _open(signed_in(monkeypatch, seeded_url), "evaluation", region, year)
+    k = figures(any_seeded_url, region, year, public=False)["evaluation"]
+    annex1, annex2 = report_annexes(any_seeded_url, region, year, tmp_path / "report.docx")
+    at = _open(signed_in(monkeypatch, any_seeded_url), "evaluation", region, year)
     columns = ["涉及资金（万元）", "得分"]
     for method, block, annex in (("finance", k["finance"], annex1), ("review", k["by_method"]["review"], annex2)):
         if method != "finance":
@@ -211,9 +212,9 @@ def test_staff_evaluation_and_report_annexes(monkeypatch: pytest.MonkeyPatch, se
 
 
 @pytest.mark.parametrize(("region", "year"), DISTRICTS)
-def test_staff_ex_ante(monkeypatch: pytest.MonkeyPatch, seeded_url: str, files: Files, region: str, year: int) -> None:
-    k = figures(seeded_url, region, year, public=False)["ex_ante"]
-    at = _open(signed_in(monkeypatch, seeded_url), "exante", region, year)
+def test_staff_ex_ante(monkeypatch: pytest.MonkeyPatch, any_seeded_url: str, files: Files, region: str, year: int) -> None:
+    k = figures(any_seeded_url, region, year, public=False)["ex_ante"]
+    at = _open(signed_in(monkeypatch, any_seeded_url), "exante", region, year)
     rows, sums = table_totals(at, files, "exante_dl", ["申报金额（万元）", "建议金额（万元）", "核减金额（万元）"],
                               page_key="exante_page_dl")
     requested, cut, rejected = (wan(k[f]) for f in ("requested_total", "cut_total", "rejected_total"))
@@ -224,9 +225,9 @@ def test_staff_ex_ante(monkeypatch: pytest.MonkeyPatch, seeded_url: str, files: 
 
 
 @pytest.mark.parametrize(("region", "year"), DISTRICTS)
-def test_staff_execution(monkeypatch: pytest.MonkeyPatch, seeded_url: str, files: Files, region: str, year: int) -> None:
-    k = figures(seeded_url, region, year, public=False)["execution"]
-    at = _open(signed_in(monkeypatch, seeded_url), "execution", region, year)
+def test_staff_execution(monkeypatch: pytest.MonkeyPatch, any_seeded_url: str, files: Files, region: str, year: int) -> None:
+    k = figures(any_seeded_url, region, year, public=False)["execution"]
+    at = _open(signed_in(monkeypatch, any_seeded_url), "execution", region, year)
     amounts = ["预算（万元）", "累计支出（万元）"]
     n_depts, depts = table_totals(at, files, "execution_dept_dl", [*amounts, "执行率（%）"], page_key="execution_page_dl")
     n_projects, projects = table_totals(at, files, "execution_projects_dl", [*amounts, "执行率（%）"],
@@ -242,14 +243,14 @@ def test_staff_execution(monkeypatch: pytest.MonkeyPatch, seeded_url: str, files
 
 
 @pytest.mark.parametrize(("region", "year"), [("黄埔区", 2021), ("荔湾区", 2020)])
-def test_staff_rectification(monkeypatch: pytest.MonkeyPatch, seeded_url: str, files: Files,
+def test_staff_rectification(monkeypatch: pytest.MonkeyPatch, any_seeded_url: str, files: Files,
                              region: str, year: int) -> None:
-    at = signed_in(monkeypatch, seeded_url)
+    at = signed_in(monkeypatch, any_seeded_url)
     at.query_params.update({"region": region, "year": str(year)})
     at.switch_page("../pages/rectification.py").run()
     at.date_input(key="rectification_as_of").set_value(dt.date(year, 12, 31)).run()
     assert not at.exception
-    with Session(make_engine(seeded_url)) as s:
+    with Session(make_engine(any_seeded_url)) as s:
         k = kpis(session=s, year=year, region=region, as_of=dt.date(year, 12, 31))["rectification"]
     assert int(metrics(at)["发现问题"]) == k["findings"] > 0
     for key in ("rectification_cat_dl", "rectification_dept_dl"):
