@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
+import streamlit as st
 
 from dashboard.i18n import lang, t
 from data_access import export, formatting
@@ -65,7 +66,7 @@ def wan(name: str, fen: Iterable[Any], *, missing: str = "") -> Col:
     """Amounts kept in fen, shown and downloaded in 万元 (the file exact, the page to 2 decimals)."""
     fens = [None if v is None else int(v) for v in _present(fen)]
     return Col(_header(name, "wan"), [None if v is None else fen_to_wan(v) for v in fens], export.AMOUNT,
-               [missing if v is None else formatting.wan(v) for v in fens])
+               [missing if v is None else formatting.amount(fen_to_wan(v)) for v in fens])
 
 
 def yuan(name: str, fen: Iterable[Any], *, missing: str = "") -> Col:
@@ -123,6 +124,11 @@ class Table:
     def shown(self) -> pd.DataFrame:
         """What the page shows."""
         return pd.DataFrame({c.header: list(c.shown) for c in self.columns})
+
+    def column_config(self) -> dict[str, Any]:
+        """Numbers the page writes as text ('4,878.53', '97.55') stand right-aligned like numbers."""
+        return {c.header: st.column_config.Column(alignment="right") for c in self.columns
+                if c.number_format and any(isinstance(v, str) for v in c.shown)}
 
     def with_columns(self, *columns: Col) -> Table:
         return Table((*self.columns, *columns))

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import pandas as pd
 import streamlit as st
@@ -140,8 +140,14 @@ def empty_state(key: str = "ui.empty_filter") -> None:
     st.info(t(key), icon=":material/filter_alt_off:")
 
 
-# ---- downloads --------------------------------------------------------------------------------
+# ---- tables and downloads --------------------------------------------------------------------
 Downloadable: TypeAlias = Table | pd.DataFrame
+
+
+def show_table(table: Table, *, column_config: Mapping[str, Any] | None = None) -> None:
+    """A page table as the reader sees it: labels and formatted numbers, numbers right-aligned."""
+    st.dataframe(table.shown(), hide_index=True, width="stretch",
+                 column_config={**table.column_config(), **(column_config or {})})
 
 
 def to_csv_bytes(table: Downloadable) -> bytes:

@@ -30,9 +30,14 @@ def wan(fen: int | None, places: int = 2) -> str:
     return _trim(fen_to_wan(fen or 0), places, grouping=True)
 
 
+def amount(value: Decimal) -> str:
+    """An amount in a table, half up to 2 decimals, thousands grouped: '4,878.53', '34,564.00'."""
+    return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
+
+
 def yuan(fen: int) -> str:
     """An amount in yuan without the unit, to the fen, thousands grouped: '1,234.50'."""
-    return f"{fen_to_yuan(fen):,.2f}"
+    return amount(fen_to_yuan(fen))
 
 
 def money(fen: int | None, lang: str = "zh") -> str:

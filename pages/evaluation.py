@@ -18,6 +18,7 @@ from dashboard.ui import (
     grade_label,
     money,
     pct,
+    show_table,
     sidebar_filters,
 )
 from data_access.enums import GRADES, METHODS, SUBJECT_TYPES
@@ -112,7 +113,7 @@ st.altair_chart(charts.score_histogram(pd.DataFrame({"score": rows["score_centi"
 
 st.subheader(t("evaluation.subjects"))
 subjects = tables.evaluations(rows)
-st.dataframe(subjects.shown(), hide_index=True, width="stretch")
+show_table(subjects)
 download_table(subjects, f"{filters.region}{filters.year}-evaluations", "evaluation_dl")
 
 st.subheader(t("evaluation.history"))
@@ -124,7 +125,7 @@ if not history.empty:
         tables.count(t("evaluation.count"), history["count"]),
         *(tables.count(grade_label(g), history[g]) for g in GRADE_KEYS),
         tables.percent(t("overview.eg_rate"), history["excellent_good_rate"], missing="—"))
-    st.dataframe(history_table.shown(), hide_index=True, width="stretch")
+    show_table(history_table)
     download_table(history_table, f"{filters.region}-evaluation-history", "evaluation_history_dl")
 
 st.subheader(t("evaluation.self_vs"))
@@ -145,7 +146,7 @@ else:
         tables.points(t("evaluation.diff"), [Decimal(int(a) - int(b)).scaleb(-2)
                                              for a, b in zip(sv["self_centi"], sv["finance_centi"], strict=True)],
                       signed=True, unit=None))
-    st.dataframe(sv_table.shown(), hide_index=True, width="stretch")
+    show_table(sv_table)
     download_table(sv_table, f"{filters.region}{filters.year}-self-vs-finance", "evaluation_sv_dl")
 
 st.subheader(t("evaluation.applied"))
@@ -169,7 +170,7 @@ else:
                 rate(int(n) - int(b), int(b)) if pd.notna(n) else None
                 for b, n in zip(applied["budget_fen"], applied["next_budget_fen"], strict=True)], missing="—",
                 signed=True))
-    st.dataframe(applied_table.shown(), hide_index=True, width="stretch")
+    show_table(applied_table)
     download_table(applied_table, f"{filters.region}{filters.year}-results-applied", "evaluation_applied_dl")
     st.caption(t("evaluation.applied_rule"))
 download_page({t("evaluation.by_method"): grade_sheet(by_method, t("col.method")),

@@ -11,7 +11,7 @@ from dashboard import tables
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.resources import data_version, database_url, get_engine
-from dashboard.ui import download_page, download_table, empty_state, glossary, money, pct, sidebar_filters
+from dashboard.ui import download_page, download_table, empty_state, glossary, money, pct, show_table, sidebar_filters
 from data_access.enums import CONCLUSIONS
 from data_access.money import fen_to_wan, yuan_to_fen
 from data_access.queries import exante as q
@@ -69,7 +69,7 @@ table = tables.ex_ante(rows).with_columns(*(
     tables.score(t(key), rows[col]) for col, key in (
         ("score_necessity", "exante.d1"), ("score_economy", "exante.d2"), ("score_targets", "exante.d3"),
         ("score_feasibility", "exante.d4"), ("score_compliance", "exante.d5"))))
-st.dataframe(table.shown(), hide_index=True, width="stretch")
+show_table(table)
 download_table(table, f"{filters.region}{filters.year}-ex-ante", "exante_dl")
 download_page({t("exante.projects"): table}, f"ex-ante-{filters.region}-{filters.year}", "exante_page_dl")
 st.caption(t("exante.note", labels="、".join(tables.label(c, CONCLUSIONS) for c in CONCLUSIONS), at=dt.date.today()))

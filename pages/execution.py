@@ -19,6 +19,7 @@ from dashboard.ui import (
     glossary,
     money,
     pct,
+    show_table,
     sidebar_filters,
     status_label,
 )
@@ -117,8 +118,7 @@ dept_table = tables.Table.of(
     tables.text(t("execution.worst"), [status_label(s) for s in depts["worst"]]),
     tables.count(t("execution.red_count"), depts["red"]),
 )
-st.dataframe(dept_table.shown(), hide_index=True, width="stretch",
-             column_config={gap.header: st.column_config.NumberColumn(format="%.2f")})
+show_table(dept_table, column_config={gap.header: st.column_config.NumberColumn(format="%.2f")})
 download_table(dept_table, f"{filters.region}{filters.year}-departments", "execution_dept_dl")
 
 st.subheader(t("execution.quadrant"))
@@ -141,7 +141,7 @@ else:
                                     time_progress=float(tp)), width="stretch")
     st.caption(t("execution.quadrant_help"))
     with st.expander(t("execution.quadrant_table")):
-        st.dataframe(quad_table.shown(), hide_index=True, width="stretch")
+        show_table(quad_table)
         download_table(quad_table, f"{filters.region}{filters.year}-quadrant", "execution_quad_dl")
 
 st.subheader(t("execution.projects_title"))
@@ -159,7 +159,7 @@ project_table = tables.Table.of(
     tables.text(t("execution.status"), [status_label(s) for s in projects["status"]]),
     tables.text(t("execution.key"), ["★" if k else "" for k in projects["is_key"]]),
 )
-st.dataframe(project_table.shown(), hide_index=True, width="stretch", column_config={
+show_table(project_table, column_config={
     project_rate.header: st.column_config.ProgressColumn(project_rate.header, format="%.2f%%", min_value=0,
                                                          max_value=100),
     project_gap.header: st.column_config.NumberColumn(format="%.2f")})
@@ -174,7 +174,7 @@ with st.expander(t("execution.lifecycle", n=len(lifecycle))):
         tables.text(t("col.department"), lifecycle["department"]),
         tables.text(t("execution.kind"), [t(f"execution.kind.{k}") for k in lifecycle["kind"]]),
         tables.wan(t("execution.budget"), lifecycle["budget_adjusted_fen"]))
-    st.dataframe(lifecycle_table.shown(), hide_index=True, width="stretch")
+    show_table(lifecycle_table)
     download_table(lifecycle_table, f"{filters.region}{filters.year}-lifecycle", "execution_lifecycle_dl")
 
 st.subheader(t("execution.detail"))
@@ -225,7 +225,7 @@ if not ev.empty:
     evaluations_table = tables.Table.of(tables.count(t("ui.year"), ev["year"]),
                                         tables.text(t("col.method"), [label(m, METHODS) for m in ev["method"]]),
                                         tables.score(t("col.score"), ev["score_centi"]))
-    st.dataframe(evaluations_table.shown(), hide_index=True)
+    show_table(evaluations_table)
     download_table(evaluations_table, f"{chosen_code}-evaluations", "execution_evaluations_dl")
 fd = detail["findings"]
 if not fd.empty:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import portal, tables
 from dashboard.i18n import t
-from dashboard.ui import download_table, empty_state
+from dashboard.ui import download_table, empty_state, show_table
 from data_access.enums import GRADES, METHODS
 
 filters = portal.sidebar_filters()
@@ -34,7 +34,7 @@ if df.empty:
     empty_state()
     st.stop()
 table = tables.evaluations(df)
-st.dataframe(table.shown(), hide_index=True, width="stretch")
+show_table(table)
 download_table(table, f"{filters.region}{filters.year}-{t('portal.annex' + annex)}", "portal_eval_dl")
 if annex == "3":
     for row in df.itertuples():

@@ -104,7 +104,7 @@ def test_public_annex_gives_funds_in_wan_as_the_page_shows(monkeypatch: pytest.M
     at.switch_page("../pages/portal_evaluations.py").run()
     assert not at.exception
     shown = at.dataframe[0].value.set_index("评价对象")
-    assert shown.loc["区住房城乡建设局", "涉及资金（万元）"] == "34,564"
+    assert shown.loc["区住房城乡建设局", "涉及资金（万元）"] == "34,564.00"
     header, rows = csv_table(download(at, files, "portal_eval_dl_csv")[1])
     row = next(r for r in rows if r[header.index("评价对象")] == "区住房城乡建设局")
     assert Decimal(row[header.index("涉及资金（万元）")]) == 34564
