@@ -22,6 +22,7 @@ from data_access.db import make_engine  # noqa: E402
 from data_access.importer import import_file  # noqa: E402
 from data_access.migrate import upgrade  # noqa: E402
 from data_access.models import Project  # noqa: E402
+from data_access.money import fen_to_wan  # noqa: E402
 from data_access.seed import SYNTHETIC_YEAR, seed_synthetic  # noqa: E402
 
 PROJECTS = 5_000
@@ -37,7 +38,7 @@ def monitoring_file(codes: list[tuple[str, int]]) -> bytes:
     r = 3
     for code, budget_fen in codes:
         for month in range(1, 13):
-            ws.write_row(r, 0, [code, SYNTHETIC_YEAR, month, f"{budget_fen * month // 12 / 1_000_000:,.4f}", "按计划推进"])
+            ws.write_row(r, 0, [code, SYNTHETIC_YEAR, month, f"{fen_to_wan(budget_fen * month // 12):,.4f}", "按计划推进"])
             r += 1
     wb.close()
     return buf.getvalue()

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from dashboard.i18n import t
 from dashboard.resources import data_version, database_url, get_engine
-from dashboard.ui import Filters, download_table
+from dashboard.ui import Filters
 from data_access.opendata import open_data_zip
 from data_access.queries import public
 from data_access.queries.kpis import kpis
@@ -125,19 +125,6 @@ def query_choice(name: str, label: str, options: list[str], fmt, widget_key: str
     elif name in st.query_params:
         del st.query_params[name]
     return value or None
-
-
-def download_numbers(shown: pd.DataFrame, numbers: dict[str, pd.Series], name: str, key: str) -> None:
-    """CSV and XLSX of a public table with amounts, scores and rates as numbers a spreadsheet can sum.
-
-    The on-screen table writes them as text (4,878.53, 97.55%); numbers=column -> values replaces
-    those columns, and a column named with a % unit says so in its header.
-    """
-    out = shown.copy()
-    for column, values in numbers.items():
-        out[column] = [None if pd.isna(v) else float(v) for v in values.to_numpy()]
-    out = out.rename(columns={c: t("portal.col.percent", col=c) for c in numbers if c == t("col.completion")})
-    download_table(out, name, key)
 
 
 def open_data_button(filters: Filters) -> None:

@@ -1,12 +1,25 @@
-"""Display tables: query DataFrames turned into what a reader sees (labels, 万元, %, headers)."""
+"""Page tables: query DataFrames turned into what a reader sees and what a download holds.
+
+A `Table` is a list of typed columns. Each column carries the text the page shows (labels,
+thousands separators) and the exact numbers a file gets, in the one unit its header names
+(万元, 元, %): the page and its CSV, XLSX and page workbook come from the same column.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
 import pandas as pd
+import streamlit as st
 
 from dashboard.i18n import lang, t
-from data_access import formatting
+from data_access import export, formatting
 from data_access.enums import CONCLUSIONS, FINDING_STATUSES, METHODS, SUBJECT_TYPES
+from data_access.money import fen_to_wan, fen_to_yuan
+from data_access.queries.core import round_rate
 
 _EN = {
     **dict(zip(METHODS, ("unit self-evaluation", "review", "key evaluation"), strict=True)),
@@ -23,51 +36,150 @@ def label(code: str | None, table: dict[str, str]) -> str:
     return table.get(code, code) if lang() == "zh" else _EN.get(code, code)
 
 
-def _wan(fen: int | float | None) -> str:
-    return "" if fen is None or pd.isna(fen) else formatting.wan(int(fen))
+# ---- typed columns --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Col(export.Column):
+    """A file column plus what the page shows in its place (text, or a number for a bar or format)."""
+
+    shown: Sequence[Any] = field(default=())
 
 
-def _pct_centi(centi: int | float | None) -> str:
-    return "" if centi is None or pd.isna(centi) else f"{int(centi) / 100:.2f}%"
+def _present(values: Iterable[Any]) -> list[Any]:
+    return [None if export.is_missing(v) else v for v in values]
 
 
-def evaluations(df: pd.DataFrame) -> pd.DataFrame:
+def _header(name: str, unit: str) -> str:
+    return t("unit.header", name=name, unit=t(f"unit.{unit}"))
+
+
+def text(name: str, values: Iterable[Any]) -> Col:
+    shown = ["" if v is None else str(v) for v in _present(values)]
+    return Col(name, shown, None, shown)
+
+
+def count(name: str, values: Iterable[Any]) -> Col:
+    ints = [None if v is None else int(v) for v in _present(values)]
+    return Col(name, ints, export.INTEGER, ints)
+
+
+def wan(name: str, fen: Iterable[Any], *, missing: str = "") -> Col:
+    """Amounts kept in fen, shown and downloaded in 万元 (the file exact, the page to 2 decimals)."""
+    fens = [None if v is None else int(v) for v in _present(fen)]
+    return Col(_header(name, "wan"), [None if v is None else fen_to_wan(v) for v in fens], export.AMOUNT,
+               [missing if v is None else formatting.amount(fen_to_wan(v)) for v in fens])
+
+
+def yuan(name: str, fen: Iterable[Any], *, missing: str = "") -> Col:
+    """Amounts kept in fen, shown and downloaded in yuan."""
+    fens = [None if v is None else int(v) for v in _present(fen)]
+    return Col(_header(name, "yuan"), [None if v is None else fen_to_yuan(v) for v in fens], export.AMOUNT,
+               [missing if v is None else formatting.yuan(v) for v in fens])
+
+
+def _two_places(name: str, values: list[Decimal | None], *, on_screen: str, missing: str, signed: bool) -> Col:
+    if on_screen == "number":  # a number the page formats itself (a progress bar, a column format)
+        shown: list[Any] = [None if v is None else float(v) for v in values]
+    else:
+        shown = [missing if v is None else (f"{v:+.2f}" if signed else f"{v:.2f}") for v in values]
+    return Col(name, values, export.DECIMAL, shown)
+
+
+def percent(name: str, rates: Iterable[Any], *, on_screen: str = "text", missing: str = "",
+            signed: bool = False) -> Col:
+    """Exact rates (already × 100), half up to 2 decimals as everywhere a rate is shown; header in %."""
+    values = [None if v is None else round_rate(Decimal(v)) for v in _present(rates)]
+    return _two_places(_header(name, "pct"), values, on_screen=on_screen, missing=missing, signed=signed)
+
+
+def percent_centi(name: str, centi: Iterable[Any], *, missing: str = "") -> Col:
+    """Rates kept in hundredths of a percent (9755 = 97.55 %)."""
+    return percent(name, [None if v is None else Decimal(int(v)).scaleb(-2) for v in _present(centi)],
+                   missing=missing)
+
+
+def score(name: str, centi: Iterable[Any], *, missing: str = "") -> Col:
+    """Scores kept in hundredths (9034 = 90.34)."""
+    values = [None if v is None else Decimal(int(v)).scaleb(-2) for v in _present(centi)]
+    return _two_places(name, values, on_screen="text", missing=missing, signed=False)
+
+
+def points(name: str, values: Iterable[Any], *, on_screen: str = "text", signed: bool = False,
+           unit: str | None = "pp") -> Col:
+    """Differences (percentage points by default, or score points with unit=None), half up to 2 decimals."""
+    rounded = [None if v is None else round_rate(Decimal(v)) for v in _present(values)]
+    return _two_places(_header(name, unit) if unit else name, rounded, on_screen=on_screen, missing="",
+                       signed=signed)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A page table: one typed column per header."""
+
+    columns: tuple[Col, ...]
+
+    @classmethod
+    def of(cls, *columns: Col) -> Table:
+        return cls(tuple(columns))
+
+    def shown(self) -> pd.DataFrame:
+        """What the page shows."""
+        return pd.DataFrame({c.header: list(c.shown) for c in self.columns})
+
+    def column_config(self) -> dict[str, Any]:
+        """Numbers the page writes as text ('4,878.53', '97.55') stand right-aligned like numbers."""
+        return {c.header: st.column_config.Column(alignment="right") for c in self.columns
+                if c.number_format and any(isinstance(v, str) for v in c.shown)}
+
+    def with_columns(self, *columns: Col) -> Table:
+        return Table((*self.columns, *columns))
+
+    def __len__(self) -> int:
+        return len(self.columns[0].values) if self.columns else 0
+
+
+def file_columns(table: Table | pd.DataFrame) -> list[export.Column]:
+    """A table's columns as a file gets them; a plain frame's by its dtypes."""
+    return list(table.columns) if isinstance(table, Table) else export.columns_of(table)
+
+
+# ---- the annex tables -------------------------------------------------------------------------
+def evaluations(df: pd.DataFrame) -> Table:
     """评价结果表 as the seeds' annexes lay it out."""
-    return pd.DataFrame({
-        t("col.no"): range(1, len(df) + 1),
-        t("col.subject"): df["subject"],
-        t("col.subject_type"): [label(v, SUBJECT_TYPES) for v in df["subject_type"]],
-        t("col.department"): df["department"],
-        t("col.method"): [label(v, METHODS) for v in df["method"]],
-        t("col.score"): [formatting.score(int(v)) for v in df["score_centi"]],
-        t("col.grade"): [t(f"grade.{g}") for g in df["grade"]],
-        t("col.funds_wan"): [_wan(v) for v in df["funds_fen"]],
-        t("col.completion"): [_pct_centi(v) for v in df["budget_completion_centi"]],
-    })
+    return Table.of(
+        count(t("col.no"), range(1, len(df) + 1)),
+        text(t("col.subject"), df["subject"]),
+        text(t("col.subject_type"), [label(v, SUBJECT_TYPES) for v in df["subject_type"]]),
+        text(t("col.department"), df["department"]),
+        text(t("col.method"), [label(v, METHODS) for v in df["method"]]),
+        score(t("col.score"), df["score_centi"]),
+        text(t("col.grade"), [t(f"grade.{g}") for g in df["grade"]]),
+        wan(t("col.funds"), df["funds_fen"]),
+        percent_centi(t("col.completion"), df["budget_completion_centi"]),
+    )
 
 
-def findings(df: pd.DataFrame) -> pd.DataFrame:
+def findings(df: pd.DataFrame) -> Table:
     """问题整改表."""
-    return pd.DataFrame({
-        t("col.finding_code"): df["finding_code"],
-        t("col.subject"): df["subject"],
-        t("col.department"): df["department"],
-        t("col.category"): df["category"],
-        t("col.description"): df["description"],
-        t("col.deadline"): df["deadline"].astype(str),
-        t("col.status"): [label(v, FINDING_STATUSES) for v in df["status"]],
-        t("col.feedback_date"): [("" if v is None or pd.isna(v) else str(v)) for v in df["feedback_date"]],
-        t("col.measures"): df["measures"].fillna(""),
-    })
+    return Table.of(
+        text(t("col.finding_code"), df["finding_code"]),
+        text(t("col.subject"), df["subject"]),
+        text(t("col.department"), df["department"]),
+        text(t("col.category"), df["category"]),
+        text(t("col.description"), df["description"]),
+        text(t("col.deadline"), df["deadline"].astype(str)),
+        text(t("col.status"), [label(v, FINDING_STATUSES) for v in df["status"]]),
+        text(t("col.feedback_date"), df["feedback_date"]),
+        text(t("col.measures"), df["measures"]),
+    )
 
 
-def ex_ante(df: pd.DataFrame) -> pd.DataFrame:
+def ex_ante(df: pd.DataFrame) -> Table:
     """事前评估结果表."""
-    return pd.DataFrame({
-        t("col.project"): df["name"],
-        t("col.department"): df["department"],
-        t("col.requested_wan"): [_wan(v) for v in df["requested_fen"]],
-        t("col.recommended_wan"): [_wan(v) for v in df["recommended_fen"]],
-        t("col.cut_wan"): [_wan(v) for v in df["cut_fen"]],
-        t("col.conclusion"): [label(v, CONCLUSIONS) for v in df["conclusion"]],
-    })
+    return Table.of(
+        text(t("col.project"), df["name"]),
+        text(t("col.department"), df["department"]),
+        wan(t("col.requested"), df["requested_fen"]),
+        wan(t("col.recommended"), df["recommended_fen"]),
+        wan(t("col.cut"), df["cut_fen"]),
+        text(t("col.conclusion"), [label(v, CONCLUSIONS) for v in df["conclusion"]]),
+    )

@@ -6,11 +6,11 @@ Pages stay thin by calling these; every text goes through the i18n catalogue.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, TypeAlias
 
 import pandas as pd
 import streamlit as st
@@ -18,7 +18,8 @@ from sqlmodel import Session
 
 from dashboard.i18n import lang, t
 from dashboard.resources import data_version, database_url, get_engine
-from data_access import formatting
+from dashboard.tables import Table, file_columns
+from data_access import export, formatting
 from data_access.queries.kpis import region_names, years
 
 # Status of execution against time progress: word + symbol + colour, never colour alone.
@@ -34,12 +35,7 @@ def money(fen: int | None) -> str:
     return formatting.money(fen, lang())
 
 
-def yuan_to_fen(value: int | Decimal | float | None) -> int:
-    """A kpis amount (yuan, int or 2-decimal Decimal) back to integer fen."""
-    return int(Decimal(str(value or 0)) * 100)
-
-
-def pct(value: Decimal | float | None) -> str:
+def pct(value: Decimal | None) -> str:
     return formatting.percent(None if value is None else Decimal(str(value)))
 
 
@@ -178,49 +174,37 @@ def empty_state(key: str = "ui.empty_filter") -> None:
     st.info(t(key), icon=":material/filter_alt_off:")
 
 
-# ---- downloads --------------------------------------------------------------------------------
-def _neutralise(df: pd.DataFrame) -> pd.DataFrame:
-    """Text cells starting with = + - @ get a leading apostrophe so no formula runs on open."""
-    out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(
-                lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v
-            )
-    return out
+# ---- tables and downloads --------------------------------------------------------------------
+Downloadable: TypeAlias = Table | pd.DataFrame
 
 
-def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """UTF-8 with BOM so Excel opens Chinese text correctly."""
-    return _neutralise(df).to_csv(index=False).encode("utf-8-sig")
+def show_table(table: Table, *, column_config: Mapping[str, Any] | None = None) -> None:
+    """A page table as the reader sees it: labels and formatted numbers, numbers right-aligned."""
+    st.dataframe(table.shown(), hide_index=True, width="stretch",
+                 column_config={**table.column_config(), **(column_config or {})})
 
 
-def sheet_name(name: str) -> str:
-    """A valid Excel sheet name: no []:*?/\\ characters, at most 31 characters."""
-    cleaned = "".join("-" if c in '[]:*?/\\' else c for c in name).strip("'")
-    return cleaned[:31] or "Sheet1"
+def to_csv_bytes(table: Downloadable) -> bytes:
+    """UTF-8 with BOM so Excel opens Chinese text correctly; numbers as numbers, text neutralised."""
+    return export.csv_bytes(file_columns(table))
 
 
-def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
-    """One workbook, a sheet per table (names cut to Excel's 31 characters)."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
-        for name, df in sheets.items():
-            _neutralise(df).to_excel(writer, sheet_name=sheet_name(name), index=False)
-    return buffer.getvalue()
+def to_xlsx_bytes(sheets: Mapping[str, Downloadable]) -> bytes:
+    """One workbook, a sheet per table (names cut to Excel's 31 characters), numbers formatted."""
+    return export.xlsx_bytes({name: file_columns(table) for name, table in sheets.items()})
 
 
-def download_table(df: pd.DataFrame, name: str, key: str) -> None:
-    """CSV and XLSX buttons for one table, as shown (filtered)."""
+def download_table(table: Downloadable, name: str, key: str) -> None:
+    """CSV and XLSX buttons for one table, as shown (filtered), its numbers in the units its headers name."""
     c1, c2, _ = st.columns([1, 1, 6])
-    c1.download_button(t("ui.download_csv"), to_csv_bytes(df), f"{name}.csv", "text/csv", key=f"{key}_csv",
+    c1.download_button(t("ui.download_csv"), to_csv_bytes(table), f"{name}.csv", "text/csv", key=f"{key}_csv",
                        icon=":material/download:")
-    c2.download_button(t("ui.download_xlsx"), to_xlsx_bytes({name: df}), f"{name}.xlsx",
+    c2.download_button(t("ui.download_xlsx"), to_xlsx_bytes({name: table}), f"{name}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
                        icon=":material/download:")
 
 
-def download_page(sheets: Mapping[str, pd.DataFrame], name: str, key: str) -> None:
+def download_page(sheets: Mapping[str, Downloadable], name: str, key: str) -> None:
     """The whole page as one XLSX, a sheet per chart or table, as filtered."""
     st.download_button(t("ui.download_page"), to_xlsx_bytes(sheets), f"{name}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=key,

@@ -142,6 +142,7 @@ def cmd_kpis(url: str, year: int, region: str | None, as_of: dt.date | None, as_
 def _kpis_table(d: dict) -> str:
     """The headline figures for people: Chinese labels, amounts in 亿元/万元 as the seeds write them."""
     from data_access.formatting import money
+    from data_access.money import yuan_to_fen
 
     ex, fin = d["execution"], d["evaluation"]["finance"]
     ea, rc, ind = d["ex_ante"], d["rectification"], d["indicators"]
@@ -150,7 +151,7 @@ def _kpis_table(d: dict) -> str:
         return "—" if v is None else f"{v}%"
 
     def amount(yuan: int | Decimal) -> str:
-        return money(int(Decimal(yuan) * 100))
+        return money(yuan_to_fen(yuan))
 
     rows = [
         ("行政区 / 年度 / 截至", f"{d['region'] or '全部'} / {d['year']} / {d['as_of']}（第 {ex['as_of_month']} 月）"),

@@ -1,15 +1,14 @@
 """Numbers as the seed reports write them: 16.6 亿元, 3.79 亿元, 4,878.53 万元, 92.11%.
 
 Pure functions on exact values (integer fen, Decimal rates), shared by the pages and the
-drafted report so both print a figure the same way.
+drafted report so both print a figure the same way. The units come from `data_access.money`.
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-FEN_PER_YI = 100_000_000 * 100
-FEN_PER_WAN = 10_000 * 100
+from data_access.money import FEN_PER_YI, fen_to_wan, fen_to_yi, fen_to_yuan
 
 
 def _trim(value: Decimal, places: int, grouping: bool) -> str:
@@ -23,19 +22,29 @@ def _trim(value: Decimal, places: int, grouping: bool) -> str:
 
 def yi(fen: int | None, places: int = 2) -> str:
     """An amount in 亿元 without the unit: 1,660,000,000 yuan -> '16.6'."""
-    return _trim(Decimal(fen or 0) / FEN_PER_YI, places, grouping=False)
+    return _trim(fen_to_yi(fen or 0), places, grouping=False)
 
 
 def wan(fen: int | None, places: int = 2) -> str:
     """An amount in 万元 without the unit, thousands grouped: '4,878.53'."""
-    return _trim(Decimal(fen or 0) / FEN_PER_WAN, places, grouping=True)
+    return _trim(fen_to_wan(fen or 0), places, grouping=True)
+
+
+def amount(value: Decimal) -> str:
+    """An amount in a table, half up to 2 decimals, thousands grouped: '4,878.53', '34,564.00'."""
+    return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
+
+
+def yuan(fen: int) -> str:
+    """An amount in yuan without the unit, to the fen, thousands grouped: '1,234.50'."""
+    return amount(fen_to_yuan(fen))
 
 
 def money(fen: int | None, lang: str = "zh") -> str:
     """亿元 from 0.1 亿 up (the seeds write 0.79 亿元, 0.12 亿元), else 万元 (4,878.53 万元)."""
     fen = int(fen or 0)
     if lang != "zh":  # English readers count in millions and billions
-        yuan_value = Decimal(fen) / 100
+        yuan_value = fen_to_yuan(fen)
         if abs(yuan_value) >= 1_000_000_000:
             return f"¥{_trim(yuan_value / 1_000_000_000, 2, grouping=True)} bn"
         if abs(yuan_value) >= 1_000_000:
@@ -53,6 +62,11 @@ def percent(value: Decimal | None, places: int = 2) -> str:
     return f"{Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)}%"
 
 
+def hundredths(centi: int) -> str:
+    """A score or rate kept in hundredths, to 2 decimals: 9034 -> '90.34'."""
+    return f"{Decimal(centi).scaleb(-2):.2f}"
+
+
 def score(centi: int | None) -> str:
     """A score kept in hundredths as '90.34'."""
-    return "—" if centi is None else f"{Decimal(centi) / 100:.2f}"
+    return "—" if centi is None else hundredths(centi)

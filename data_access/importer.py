@@ -30,6 +30,7 @@ from sqlmodel import Session, SQLModel, col
 
 from data_access import parsing as P
 from data_access.enums import LEVEL2
+from data_access.formatting import yuan as _yuan
 from data_access.models import (
     AuditLog,
     Department,
@@ -732,10 +733,6 @@ def _monitoring_warnings(ctx: Ctx, rows: list[Row], existing: dict[tuple, Monito
                          f"{ctx.cell(peak_row, 'spent_cumulative')}高于数据库中已有的第{month}月累计支出 {_yuan(spent)} 元，请核对。")
             if peak is None or spent >= peak[0]:
                 peak, peak_row = (spent, month), file_row
-
-
-def _yuan(fen: int) -> str:
-    return f"{Decimal(fen) / 100:,.2f}"
 
 
 # ---- evaluations -------------------------------------------------------------------------------------

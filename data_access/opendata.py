@@ -1,10 +1,15 @@
 """The open-data package of a region and year: the public tables as CSV plus a Frictionless
-`datapackage.json` describing every field, its type and unit. Published records only."""
+`datapackage.json` describing every field, its type and unit. Published records only.
+
+The CSVs are written like every other download (`data_access.export`): UTF-8 with a BOM so
+Excel on Windows reads the Chinese, numbers exact, text alone neutralised against formulas.
+"""
 
 from __future__ import annotations
 
 import io
 import json
+import time
 import zipfile
 from decimal import Decimal
 from typing import Any
@@ -13,27 +18,23 @@ import pandas as pd
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from data_access import export
 from data_access.enums import CONCLUSIONS, FINDING_STATUSES, GRADES, METHODS, SUBJECT_TYPES
 from data_access.models import Region
+from data_access.money import fen_to_yuan
 from data_access.queries.public import published_evaluations, published_ex_ante, published_findings
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# Frictionless Table Schema field types (https://specs.frictionlessdata.io/table-schema/#types-and-formats).
-FIELD_TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array", "date", "time", "datetime",
-                         "year", "yearmonth", "duration", "geopoint", "geojson", "any"})
+READABLE_BY_ALL = 0o644
 
 
-def neutralise(df: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that a spreadsheet would run as a formula get a leading apostrophe; numbers stay numbers."""
-    out = df.copy()
-    for column in out.columns:
-        out[column] = out[column].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v)
-    return out
+def _yuan(fen: pd.Series) -> list[Decimal | None]:
+    """Amounts kept in fen as yuan to the fen, blank kept blank."""
+    return [None if export.is_missing(v) else fen_to_yuan(int(v)) for v in fen]
 
 
-def _hundredths(values: pd.Series) -> pd.Series:
-    """Integer fen (or hundredths of a point or percent) as an exact 2-decimal number, blank kept blank."""
-    return values.map(lambda v: None if v is None or pd.isna(v) else Decimal(int(v)).scaleb(-2))
+def _hundredths(values: pd.Series) -> list[Decimal | None]:
+    """Scores and rates kept in hundredths as exact 2-decimal numbers, blank kept blank."""
+    return [None if export.is_missing(v) else Decimal(int(v)).scaleb(-2) for v in values]
 
 
 def _field(name: str, type_: str, title: str, description: str = "", *, unit: str | None = None,
@@ -59,7 +60,7 @@ def public_tables(*, session: Session, region: str, year: int) -> dict[str, tupl
     evaluations = pd.DataFrame({
         "subject": ev["subject"], "subject_type": ev["subject_type"], "department": ev["department"],
         "method": ev["method"], "score": _hundredths(ev["score_centi"]), "grade": ev["grade"],
-        "funds_yuan": _hundredths(ev["funds_fen"]), "budget_completion_pct": _hundredths(ev["budget_completion_centi"]),
+        "funds_yuan": _yuan(ev["funds_fen"]), "budget_completion_pct": _hundredths(ev["budget_completion_centi"]),
         "evaluator": ev["evaluator"], "report_summary": ev["report_summary"],
     })
     evaluation_fields = [
@@ -86,9 +87,9 @@ def public_tables(*, session: Session, region: str, year: int) -> dict[str, tupl
     ]
     ea = published_ex_ante(session=session, region=region, year=year)
     ex_ante = pd.DataFrame({"project": ea["name"], "department": ea["department"],
-                            "requested_yuan": _hundredths(ea["requested_fen"]),
-                            "recommended_yuan": _hundredths(ea["recommended_fen"]),
-                            "cut_yuan": _hundredths(ea["cut_fen"]), "conclusion": ea["conclusion"]})
+                            "requested_yuan": _yuan(ea["requested_fen"]),
+                            "recommended_yuan": _yuan(ea["recommended_fen"]),
+                            "cut_yuan": _yuan(ea["cut_fen"]), "conclusion": ea["conclusion"]})
     ex_ante_fields = [
         _field("project", "string", "项目名称"), _field("department", "string", "预算单位"),
         _field("requested_yuan", "number", "申报金额", unit="元 (CNY)"),
@@ -102,10 +103,19 @@ def public_tables(*, session: Session, region: str, year: int) -> dict[str, tupl
 
 def table_csv(df: pd.DataFrame, fields: list[dict[str, Any]]) -> bytes:
     """Only text fields are neutralised: a negative amount stays a number a reader can parse."""
-    text = [f["name"] for f in fields if f["type"] == "string"]
-    out = df.copy()
-    out[text] = neutralise(out[text])
-    return out.to_csv(index=False).encode("utf-8")
+    return export.csv_bytes([
+        export.Column(f["name"], [None if export.is_missing(v) else v if f["type"] == "number" else str(v)
+                                  for v in df[f["name"]]],
+                      export.DECIMAL if f["type"] == "number" else None)
+        for f in fields])
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    """A zip entry anyone may read (rw-r--r--), not the 0600 that writestr gives a bare name."""
+    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = READABLE_BY_ALL << 16
+    return info
 
 
 def open_data_zip(*, session: Session, region: str, year: int) -> bytes:
@@ -117,7 +127,7 @@ def open_data_zip(*, session: Session, region: str, year: int) -> bytes:
     resources = []
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, (df, fields) in tables.items():
-            zf.writestr(f"{name}.csv", table_csv(df, fields))
+            zf.writestr(_entry(f"{name}.csv"), table_csv(df, fields))
             resources.append({
                 "name": name, "path": f"{name}.csv", "profile": "tabular-data-resource", "format": "csv",
                 "mediatype": "text/csv", "encoding": "utf-8", "schema": {"fields": fields, "missingValues": [""]},
@@ -131,5 +141,5 @@ def open_data_zip(*, session: Session, region: str, year: int) -> bytes:
             "licenses": [{"name": "other-at", "title": "公开信息，转载请注明出处 / public disclosure, attribution required"}],
             "resources": resources,
         }
-        zf.writestr("datapackage.json", json.dumps(package, ensure_ascii=False, indent=2))
+        zf.writestr(_entry("datapackage.json"), json.dumps(package, ensure_ascii=False, indent=2))
     return buffer.getvalue()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from data_access import enums
+from data_access.money import yuan_to_fen
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 MONEY_UNITS = {"元": 1, "千元": 1_000, "万元": 10_000, "百万元": 1_000_000, "亿元": 100_000_000}
@@ -136,8 +137,7 @@ def parse_amount(value: object, yuan_per_unit: int = 1) -> int | None:
     """An amount in the given unit as integer fen (half up to the fen); None when blank."""
     if is_blank(value):
         return None
-    d = to_decimal(value) * yuan_per_unit * 100
-    return int(d.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return yuan_to_fen(to_decimal(value) * yuan_per_unit)
 
 
 def parse_rate(value: object) -> int | None:

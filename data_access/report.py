@@ -18,18 +18,11 @@ from sqlalchemy import Select, distinct, func, select
 from sqlmodel import Session, col
 
 from data_access.enums import FINDING_STATUSES, GRADES, METHODS, SUBJECT_TYPES
-from data_access.formatting import money, percent, score
+from data_access.formatting import hundredths, money, percent, score, wan
 from data_access.models import Department, Evaluation, Finding, Region
+from data_access.money import yuan_to_fen
 from data_access.queries.core import grade_expr, project_execution, rate, round_rate
 from data_access.queries.kpis import completion_summary, kpis, region_names
-
-FEN = 100
-
-
-def _yuan_to_fen(v: int | object) -> int:
-    from decimal import Decimal
-
-    return int(Decimal(str(v)) * FEN)
 
 
 def write_report(*, session: Session, year: int, region: str, out: str, as_of: dt.date | None = None) -> int:
@@ -58,10 +51,10 @@ def write_report(*, session: Session, year: int, region: str, out: str, as_of: d
         doc.add_heading("（一）紧抓源头，开展事前绩效评估", level=2)
         doc.add_paragraph(
             f"区财政部门对 {ea['departments']} 个预算单位的 {ea['projects']} 个重大预算项目开展事前绩效评估（评审），"
-            f"涉及财政资金 {money(_yuan_to_fen(ea['requested_total']))}。经评审，建议立项项目 "
+            f"涉及财政资金 {money(yuan_to_fen(ea['requested_total']))}。经评审，建议立项项目 "
             f"{ea['supported'] + ea['partially_supported']} 个（予以支持 {ea['supported']} 个、部分支持 "
             f"{ea['partially_supported']} 个），建议不予立项 {ea['not_supported']} 个，建议核减金额 "
-            f"{money(_yuan_to_fen(ea['cut_total']))}，建议核减率 {percent(ea['cut_rate'])}。"
+            f"{money(yuan_to_fen(ea['cut_total']))}，建议核减率 {percent(ea['cut_rate'])}。"
         )
     _monitoring_section(doc, session, year, region, k)
     _evaluation_section(doc, session, year, region, k)
@@ -115,7 +108,7 @@ def _evaluation_section(doc, session: Session, year: int, region: str, k: dict) 
                      f"占 {percent(own['excellent_good_rate'])}。")
     parts.append(
         f"财政部门对 {sub['department']['count']} 个部门（单位）整体支出、{sub['policy']['count']} 个政策、"
-        f"{sub['project']['count']} 个项目开展评价，涉及资金 {money(_yuan_to_fen(ev['finance']['funds_total']))}。"
+        f"{sub['project']['count']} 个项目开展评价，涉及资金 {money(yuan_to_fen(ev['finance']['funds_total']))}。"
     )
     review = completion_summary(session=session, year=year, region=region, methods=("review",))
     if review.count:
@@ -180,15 +173,16 @@ def _annexes(doc, session: Session, year: int, region: str) -> None:  # type: ig
         doc.add_page_break()
         doc.add_heading(f"{label}：{title}", level=1)
         rows = session.execute(stmt).all()
-        table = doc.add_table(rows=1, cols=7)
+        table = doc.add_table(rows=1, cols=9)
         table.style = "Table Grid"
-        header = ("序号", "评价对象", "类型", "单位", "评价方式", "得分", "等级")
+        header = ("序号", "评价对象", "类型", "单位", "评价方式", "得分", "等级", "涉及资金（万元）", "预算完成率（%）")
         for cell, text in zip(table.rows[0].cells, header, strict=True):
             cell.text = text
         for i, row in enumerate(rows, start=1):
             e = row.Evaluation
             values = (str(i), e.subject, SUBJECT_TYPES[e.subject_type], row.department, METHODS[e.method],
-                      score(e.score_centi), GRADES[row.grade])
+                      score(e.score_centi), GRADES[row.grade], "" if e.funds_fen is None else wan(e.funds_fen),
+                      "" if e.budget_completion_centi is None else hundredths(e.budget_completion_centi))
             for cell, text in zip(table.add_row().cells, values, strict=True):
                 cell.text = text
     doc.add_page_break()

@@ -31,10 +31,10 @@ from data_access.models import (
     Project,
     Region,
 )
+from data_access.money import FEN_PER_WAN, FEN_PER_YI
 
 SEED_ACTOR = "sample-data"
-YI = 100_000_000 * 100  # 1 亿元 in fen
-WAN = 10_000 * 100  # 1 万元 in fen
+YI, WAN = FEN_PER_YI, FEN_PER_WAN  # 1 亿元 and 1 万元 in fen
 UTC = dt.UTC
 
 

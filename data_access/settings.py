@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-YUAN_PER_WAN = 10_000
-FEN_PER_YUAN = 100
+from data_access.money import FEN_PER_WAN
 
 
 @dataclass(frozen=True)
@@ -26,10 +25,10 @@ class Settings:
     gap_red: Decimal = Decimal(15)  # gap > 15 points: 预警
     ratio_red: Decimal = Decimal(60)  # ratio < 60: 预警
     ratio_yellow: Decimal = Decimal(80)  # 60 <= ratio < 80: 关注
-    key_budget_fen: int = 2_000_000 * FEN_PER_YUAN  # 200 万元
+    key_budget_fen: int = 200 * FEN_PER_WAN
     key_fund_sources: tuple[str, ...] = ("中央直达资金", "涉农资金", "专项债券")
-    lifecycle_recurring_fen: int = 5_000_000 * FEN_PER_YUAN  # 500 万元, new recurring
-    lifecycle_one_off_fen: int = 10_000_000 * FEN_PER_YUAN  # 1000 万元, new one-off
+    lifecycle_recurring_fen: int = 500 * FEN_PER_WAN  # new recurring
+    lifecycle_one_off_fen: int = 1000 * FEN_PER_WAN  # new one-off
     midyear_month: int = 7
     midyear_day: int = 31
     # Evaluation grade boundaries default (a per-region setting on Region overrides).

@@ -1,5 +1,7 @@
 """绩效评价: grades by method and subject, scores, shares as the seeds write them, comparisons."""
 
+from decimal import Decimal
+
 import pandas as pd
 import streamlit as st
 from sqlmodel import Session
@@ -17,17 +19,26 @@ from dashboard.ui import (
     money,
     pct,
     plain,
-    score,
+    show_table,
     sidebar_filters,
-    yuan_to_fen,
 )
 from data_access.enums import GRADES, METHODS, SUBJECT_TYPES
 from data_access.models import Region
+from data_access.money import yuan_to_fen
 from data_access.queries import evaluation as q
 from data_access.queries.core import rate, round_rate
 from data_access.queries.kpis import completion_summary, evaluation_kpis, region_names, years
 
 GRADE_KEYS = list(GRADES)
+
+
+def grade_sheet(frame: pd.DataFrame, category: str) -> tables.Table:
+    """A chart's data (category, grade code, count) as the page workbook's sheet, in the reader's words."""
+    if frame.empty:
+        return tables.Table.of()
+    return tables.Table.of(tables.text(category, frame["category"]),
+                           tables.text(t("col.grade"), [grade_label(g) for g in frame["grade"]]),
+                           tables.count(t("evaluation.count"), frame["count"]))
 
 
 @st.cache_data(ttl=600, show_spinner=False)
@@ -103,23 +114,24 @@ st.altair_chart(charts.score_histogram(pd.DataFrame({"score": rows["score_centi"
 
 st.subheader(t("evaluation.subjects"))
 subjects = tables.evaluations(rows)
-st.dataframe(subjects, hide_index=True, width="stretch")
+show_table(subjects)
 download_table(subjects, f"{filters.region}{filters.year}-evaluations", "evaluation_dl")
 
 st.subheader(t("evaluation.history"))
 history = data["history"]
-history_table = pd.DataFrame()
+history_table = tables.Table.of()
 if not history.empty:
-    history_table = pd.DataFrame({t("ui.region"): history["region"], t("ui.year"): history["year"],
-                                  t("evaluation.count"): history["count"],
-                                  **{grade_label(g): history[g] for g in GRADE_KEYS},
-                                  t("overview.eg_rate"): [pct(r) for r in history["excellent_good_rate"]]})
-    st.dataframe(history_table, hide_index=True, width="stretch")
+    history_table = tables.Table.of(
+        tables.text(t("ui.region"), history["region"]), tables.count(t("ui.year"), history["year"]),
+        tables.count(t("evaluation.count"), history["count"]),
+        *(tables.count(grade_label(g), history[g]) for g in GRADE_KEYS),
+        tables.percent(t("overview.eg_rate"), history["excellent_good_rate"], missing="—"))
+    show_table(history_table)
     download_table(history_table, f"{filters.region}-evaluation-history", "evaluation_history_dl")
 
 st.subheader(t("evaluation.self_vs"))
 sv = data["self_vs"]
-sv_table = pd.DataFrame()
+sv_table = tables.Table.of()
 if sv.empty:
     st.caption(t("evaluation.self_vs_none"))
 else:
@@ -128,38 +140,42 @@ else:
     flagged = by_dept[by_dept["diff"] > 5]
     if not flagged.empty:
         st.warning(t("evaluation.self_high", depts="、".join(plain(d) for d in flagged["department"])))
-    sv_table = pd.DataFrame({t("col.department"): sv["department"], t("col.subject"): sv["subject"],
-                             t("evaluation.self_score"): [score(int(v)) for v in sv["self_centi"]],
-                             t("evaluation.finance_score"): [score(int(v)) for v in sv["finance_centi"]],
-                             t("evaluation.diff"): [f"{d:+.2f}" for d in sv["diff"]]})
-    st.dataframe(sv_table, hide_index=True, width="stretch")
+    sv_table = tables.Table.of(
+        tables.text(t("col.department"), sv["department"]), tables.text(t("col.subject"), sv["subject"]),
+        tables.score(t("evaluation.self_score"), sv["self_centi"]),
+        tables.score(t("evaluation.finance_score"), sv["finance_centi"]),
+        tables.points(t("evaluation.diff"), [Decimal(int(a) - int(b)).scaleb(-2)
+                                             for a, b in zip(sv["self_centi"], sv["finance_centi"], strict=True)],
+                      signed=True, unit=None))
+    show_table(sv_table)
     download_table(sv_table, f"{filters.region}{filters.year}-self-vs-finance", "evaluation_sv_dl")
 
 st.subheader(t("evaluation.applied"))
 applied = data["applied"]
-applied_table = pd.DataFrame()
+applied_table = tables.Table.of()
 if applied.empty:
     st.caption(t("evaluation.applied_none"))
 else:
     has_next = applied["next_budget_fen"].notna().any()
     if not has_next:  # next year's budget is not in the database yet: show what the rule asks for
         st.info(t("evaluation.applied_no_next_year", next=filters.year + 1))
-    applied_table = pd.DataFrame({
-        t("col.subject"): applied["subject"], t("col.department"): applied["department"],
-        t("col.grade"): [grade_label(g) for g in applied["grade"]],
-        t("evaluation.rule"): [t(f"evaluation.rule.{g}") for g in applied["grade"]],
-        t("evaluation.budget_this"): [money(int(v)) for v in applied["budget_fen"]],
-    })
+    applied_table = tables.Table.of(
+        tables.text(t("col.subject"), applied["subject"]), tables.text(t("col.department"), applied["department"]),
+        tables.text(t("col.grade"), [grade_label(g) for g in applied["grade"]]),
+        tables.text(t("evaluation.rule"), [t(f"evaluation.rule.{g}") for g in applied["grade"]]),
+        tables.wan(t("evaluation.budget_this"), applied["budget_fen"]))
     if has_next:
-        applied_table[t("evaluation.budget_next")] = [money(int(v)) if pd.notna(v) else t("evaluation.no_next")
-                                                      for v in applied["next_budget_fen"]]
-        applied_table[t("evaluation.change")] = [
-            pct(round_rate(rate(int(n) - int(b), int(b)))) if pd.notna(n) else "—"
-            for b, n in zip(applied["budget_fen"], applied["next_budget_fen"], strict=True)]
-    st.dataframe(applied_table, hide_index=True, width="stretch")
+        applied_table = applied_table.with_columns(
+            tables.wan(t("evaluation.budget_next"), applied["next_budget_fen"], missing=t("evaluation.no_next")),
+            tables.percent(t("evaluation.change"), [
+                rate(int(n) - int(b), int(b)) if pd.notna(n) else None
+                for b, n in zip(applied["budget_fen"], applied["next_budget_fen"], strict=True)], missing="—",
+                signed=True))
+    show_table(applied_table)
     download_table(applied_table, f"{filters.region}{filters.year}-results-applied", "evaluation_applied_dl")
     st.caption(t("evaluation.applied_rule"))
-download_page({t("evaluation.by_method"): by_method, t("evaluation.by_subject"): by_subject,
+download_page({t("evaluation.by_method"): grade_sheet(by_method, t("col.method")),
+               t("evaluation.by_subject"): grade_sheet(by_subject, t("col.subject_type")),
                t("evaluation.subjects"): subjects, t("evaluation.history"): history_table,
                t("evaluation.self_vs"): sv_table, t("evaluation.applied"): applied_table},
               f"evaluation-{filters.region}-{filters.year}", "evaluation_page_dl")

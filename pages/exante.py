@@ -11,8 +11,9 @@ from dashboard import tables
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.resources import data_version, database_url, get_engine
-from dashboard.ui import download_page, download_table, empty_state, glossary, money, pct, sidebar_filters, yuan_to_fen
+from dashboard.ui import download_page, download_table, empty_state, glossary, money, pct, show_table, sidebar_filters
 from data_access.enums import CONCLUSIONS
+from data_access.money import fen_to_wan, yuan_to_fen
 from data_access.queries import exante as q
 from data_access.queries.kpis import ex_ante_kpis
 
@@ -51,9 +52,9 @@ st.subheader(t("exante.by_department"))
 depts = data["depts"]
 long = pd.concat([
     pd.DataFrame({"department": depts["department"], "series": t("exante.requested"),
-                  "wan": [int(v) / 1_000_000 for v in depts["requested_fen"]]}),
+                  "wan": [float(fen_to_wan(v)) for v in depts["requested_fen"]]}),
     pd.DataFrame({"department": depts["department"], "series": t("exante.recommended"),
-                  "wan": [int(v) / 1_000_000 for v in depts["recommended_fen"]]}),
+                  "wan": [float(fen_to_wan(v)) for v in depts["recommended_fen"]]}),
 ])
 chart = alt.Chart(long).mark_bar().encode(
     y=alt.Y("department:N", title=t("col.department"), sort="-x"), x=alt.X("wan:Q", title=t("exante.wan")),
@@ -64,11 +65,11 @@ st.altair_chart(chart, width="stretch")
 
 st.subheader(t("exante.projects"))
 rows = data["rows"]
-table = tables.ex_ante(rows)
-for col, key in (("score_necessity", "exante.d1"), ("score_economy", "exante.d2"), ("score_targets", "exante.d3"),
-                 ("score_feasibility", "exante.d4"), ("score_compliance", "exante.d5")):
-    table[t(key)] = ["" if pd.isna(v) else f"{int(v) / 100:.2f}" for v in rows[col]]
-st.dataframe(table, hide_index=True, width="stretch")
+table = tables.ex_ante(rows).with_columns(*(
+    tables.score(t(key), rows[col]) for col, key in (
+        ("score_necessity", "exante.d1"), ("score_economy", "exante.d2"), ("score_targets", "exante.d3"),
+        ("score_feasibility", "exante.d4"), ("score_compliance", "exante.d5"))))
+show_table(table)
 download_table(table, f"{filters.region}{filters.year}-ex-ante", "exante_dl")
-download_page({"ex_ante": table}, f"ex-ante-{filters.region}-{filters.year}", "exante_page_dl")
+download_page({t("exante.projects"): table}, f"ex-ante-{filters.region}-{filters.year}", "exante_page_dl")
 st.caption(t("exante.note", labels="、".join(tables.label(c, CONCLUSIONS) for c in CONCLUSIONS), at=dt.date.today()))

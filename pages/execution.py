@@ -1,12 +1,13 @@
 """执行监控 (双监控): spending against time progress, by department and project, with targets."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
-from dashboard import charts
+from dashboard import charts, tables
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.resources import data_version, database_url, get_engine
@@ -19,7 +20,7 @@ from dashboard.ui import (
     money,
     pct,
     plain,
-    score,
+    show_table,
     sidebar_filters,
     status_label,
 )
@@ -93,6 +94,9 @@ curve_long = pd.concat([
 ])
 st.altair_chart(charts.execution_curve(curve_long, month_title=t("execution.month"), rate_title=t("execution.rate_pct"),
                                        series_title=t("execution.series")), width="stretch")
+curve_sheet = tables.Table.of(tables.count(t("execution.month"), curve_long["month"]),
+                              tables.text(t("execution.series"), curve_long["series"]),
+                              tables.percent(t("execution.progress"), [Decimal(repr(v)) for v in curve_long["rate"]]))
 
 st.subheader(t("execution.by_department"))
 depts = data["depts"].copy()
@@ -105,37 +109,40 @@ depts = depts.sort_values("gap", ascending=False)
 st.altair_chart(charts.gap_bars(depts, gap_title=t("execution.gap_pt"), dept_title=t("col.department"),
                                 status_title=t("execution.status"),
                                 status_labels={s: status_label(s) for s in ("green", "yellow", "red")}), width="stretch")
-dept_table = pd.DataFrame({
-    t("col.department"): depts["department"], t("execution.projects"): depts["projects"],
-    t("execution.key_projects"): depts["key_projects"], t("execution.budget"): [money(v) for v in depts["budget_fen"]],
-    t("execution.spent"): [money(v) for v in depts["spent_fen"]], t("execution.rate"): [pct(round_rate(r)) for r in depts["rate"]],
-    t("execution.gap"): [float(round_rate(g)) for g in depts["gap_exact"]],
-    t("execution.status"): [status_label(s) for s in depts["status"]],
-    t("execution.worst"): [status_label(s) for s in depts["worst"]], t("execution.red_count"): depts["red"],
-})
-st.dataframe(dept_table, hide_index=True, width="stretch",
-             column_config={t("execution.gap"): st.column_config.NumberColumn(format="%.2f")})
+gap = tables.points(t("execution.gap"), depts["gap_exact"], on_screen="number")
+dept_table = tables.Table.of(
+    tables.text(t("col.department"), depts["department"]), tables.count(t("execution.projects"), depts["projects"]),
+    tables.count(t("execution.key_projects"), depts["key_projects"]),
+    tables.wan(t("execution.budget"), depts["budget_fen"]), tables.wan(t("execution.spent"), depts["spent_fen"]),
+    tables.percent(t("execution.rate"), depts["rate"], missing="—"), gap,
+    tables.text(t("execution.status"), [status_label(s) for s in depts["status"]]),
+    tables.text(t("execution.worst"), [status_label(s) for s in depts["worst"]]),
+    tables.count(t("execution.red_count"), depts["red"]),
+)
+show_table(dept_table, column_config={gap.header: st.column_config.NumberColumn(format="%.2f")})
 download_table(dept_table, f"{filters.region}{filters.year}-departments", "execution_dept_dl")
 
 st.subheader(t("execution.quadrant"))
 targets = data["targets"]
-quad_table = pd.DataFrame()
+quad_table = tables.Table.of()
 if targets.empty:
     st.caption(t("execution.no_targets"))
 else:
     quad = targets.merge(depts[["department", "rate"]], on="department")
+    achieved = [rate(c, n) for c, n in zip(quad["certain"], quad["targets"], strict=True)]
+    achievement = tables.percent(t("execution.achievement"), [a or 0 for a in achieved])
+    quad_table = tables.Table.of(
+        tables.text(t("col.department"), quad["department"]),
+        tables.percent(t("execution.rate"), [r or 0 for r in quad["rate"]]),
+        tables.count(t("execution.targets_n"), quad["targets"]), achievement)
     quad = pd.DataFrame({"department": quad["department"],
                          "execution": [float(round_rate(r) or 0) for r in quad["rate"]],
-                         "achievement": [float(round_rate(rate(c, n)) or 0) for c, n in zip(quad["certain"], quad["targets"],
-                                                                                             strict=True)]})
-    st.altair_chart(charts.quadrant(quad, x_title=t("execution.rate_axis"), y_title=t("execution.achievement"),
+                         "achievement": [float(round_rate(a) or 0) for a in achieved]})
+    st.altair_chart(charts.quadrant(quad, x_title=t("execution.rate_axis"), y_title=achievement.header,
                                     time_progress=float(tp)), width="stretch")
     st.caption(t("execution.quadrant_help"))
-    quad_table = pd.DataFrame({t("col.department"): quad["department"], t("execution.rate"): quad["execution"],
-                               t("execution.targets_n"): targets.set_index("department").loc[quad["department"], "targets"].values,
-                               t("execution.achievement"): quad["achievement"]})
     with st.expander(t("execution.quadrant_table")):
-        st.dataframe(quad_table, hide_index=True, width="stretch")
+        show_table(quad_table)
         download_table(quad_table, f"{filters.region}{filters.year}-quadrant", "execution_quad_dl")
 
 st.subheader(t("execution.projects_title"))
@@ -143,29 +150,32 @@ projects = projects.assign(rate=[rate(int(sp), int(b)) for sp, b in zip(projects
 projects = projects.assign(gap=[tp - (r or 0) for r in projects["rate"]])
 projects = projects.sort_values(["gap", "code"], ascending=[False, True], kind="stable").reset_index(drop=True)
 st.caption(t("execution.projects_order"))
-project_table = pd.DataFrame({
-    t("execution.code"): projects["code"], t("col.project"): projects["name"], t("col.department"): projects["department"],
-    t("execution.fund"): projects["fund_source"], t("execution.budget"): [money(v) for v in projects["budget_fen"]],
-    t("execution.spent"): [money(v) for v in projects["spent_fen"]],
-    t("execution.rate"): [float(round_rate(r) or 0) for r in projects["rate"]],
-    t("execution.gap"): [float(round_rate(g)) for g in projects["gap"]],
-    t("execution.status"): [status_label(s) for s in projects["status"]],
-    t("execution.key"): ["★" if k else "" for k in projects["is_key"]],
-})
-st.dataframe(project_table, hide_index=True, width="stretch", column_config={
-    t("execution.rate"): st.column_config.ProgressColumn(t("execution.rate"), format="%.2f%%", min_value=0, max_value=100),
-    t("execution.gap"): st.column_config.NumberColumn(format="%.2f")})
+project_rate = tables.percent(t("execution.rate"), [r or 0 for r in projects["rate"]], on_screen="number")
+project_gap = tables.points(t("execution.gap"), projects["gap"], on_screen="number")
+project_table = tables.Table.of(
+    tables.text(t("execution.code"), projects["code"]), tables.text(t("col.project"), projects["name"]),
+    tables.text(t("col.department"), projects["department"]), tables.text(t("execution.fund"), projects["fund_source"]),
+    tables.wan(t("execution.budget"), projects["budget_fen"]), tables.wan(t("execution.spent"), projects["spent_fen"]),
+    project_rate, project_gap,
+    tables.text(t("execution.status"), [status_label(s) for s in projects["status"]]),
+    tables.text(t("execution.key"), ["★" if k else "" for k in projects["is_key"]]),
+)
+show_table(project_table, column_config={
+    project_rate.header: st.column_config.ProgressColumn(project_rate.header, format="%.2f%%", min_value=0,
+                                                         max_value=100),
+    project_gap.header: st.column_config.NumberColumn(format="%.2f")})
 download_table(project_table, f"{filters.region}{filters.year}-projects", "execution_projects_dl")
 
 lifecycle = data["lifecycle"]
 with st.expander(t("execution.lifecycle", n=len(lifecycle))):
     st.caption(t("execution.lifecycle_help", recurring=money(SETTINGS.lifecycle_recurring_fen),
                  one_off=money(SETTINGS.lifecycle_one_off_fen)))
-    lifecycle_table = pd.DataFrame({t("execution.code"): lifecycle["code"], t("col.project"): lifecycle["name"],
-                                    t("col.department"): lifecycle["department"],
-                                    t("execution.kind"): [t(f"execution.kind.{k}") for k in lifecycle["kind"]],
-                                    t("execution.budget"): [money(v) for v in lifecycle["budget_adjusted_fen"]]})
-    st.dataframe(lifecycle_table, hide_index=True, width="stretch")
+    lifecycle_table = tables.Table.of(
+        tables.text(t("execution.code"), lifecycle["code"]), tables.text(t("col.project"), lifecycle["name"]),
+        tables.text(t("col.department"), lifecycle["department"]),
+        tables.text(t("execution.kind"), [t(f"execution.kind.{k}") for k in lifecycle["kind"]]),
+        tables.wan(t("execution.budget"), lifecycle["budget_adjusted_fen"]))
+    show_table(lifecycle_table)
     download_table(lifecycle_table, f"{filters.region}{filters.year}-lifecycle", "execution_lifecycle_dl")
 
 st.subheader(t("execution.detail"))
@@ -213,9 +223,10 @@ if not tg.empty:
 ev = detail["evaluations"]
 if not ev.empty:
     st.markdown(t("execution.evaluations"))
-    evaluations_table = pd.DataFrame({t("ui.year"): ev["year"], t("col.method"): [label(m, METHODS) for m in ev["method"]],
-                                      t("col.score"): [score(int(v)) for v in ev["score_centi"]]})
-    st.dataframe(evaluations_table, hide_index=True)
+    evaluations_table = tables.Table.of(tables.count(t("ui.year"), ev["year"]),
+                                        tables.text(t("col.method"), [label(m, METHODS) for m in ev["method"]]),
+                                        tables.score(t("col.score"), ev["score_centi"]))
+    show_table(evaluations_table)
     download_table(evaluations_table, f"{chosen_code}-evaluations", "execution_evaluations_dl")
 fd = detail["findings"]
 if not fd.empty:
@@ -230,7 +241,7 @@ if not fd.empty:
 if tg.empty and ev.empty and fd.empty:
     st.caption(t("execution.no_detail"))
 
-download_page({t("execution.curve"): curve_long, t("execution.by_department"): dept_table,
+download_page({t("execution.curve"): curve_sheet, t("execution.by_department"): dept_table,
                t("execution.quadrant"): quad_table, t("execution.projects_title"): project_table,
                t("execution.lifecycle", n=len(lifecycle)): lifecycle_table}, f"execution-{filters.region}-{filters.year}",
               "execution_page_dl")

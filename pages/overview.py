@@ -10,7 +10,8 @@ from sqlmodel import Session
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.resources import data_version, database_url, get_engine
-from dashboard.ui import glossary, money, page_link, pct, plain, sidebar_filters, yuan_to_fen
+from dashboard.ui import glossary, money, page_link, pct, plain, sidebar_filters
+from data_access.money import yuan_to_fen
 from data_access.queries.kpis import kpis
 
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import portal, tables
 from dashboard.i18n import t
-from dashboard.ui import empty_state, plain
+from dashboard.ui import download_table, empty_state, plain, show_table
 from data_access.enums import GRADES, METHODS
 
 filters = portal.sidebar_filters()
@@ -33,11 +33,9 @@ st.subheader(t(f"portal.annex{annex}") + f"（{plain(filters.region)} {filters.y
 if df.empty:
     empty_state()
     st.stop()
-shown = tables.evaluations(df)
-st.dataframe(shown, hide_index=True, width="stretch")
-portal.download_numbers(shown, {t("col.score"): df["score_centi"] / 100, t("col.funds_wan"): df["funds_fen"] / 10000,
-                                t("col.completion"): df["budget_completion_centi"] / 100},
-                        f"{filters.region}{filters.year}-{t('portal.annex' + annex)}", "portal_eval_dl")
+table = tables.evaluations(df)
+show_table(table)
+download_table(table, f"{filters.region}{filters.year}-{t('portal.annex' + annex)}", "portal_eval_dl")
 if annex == "3":
     # Subjects, evaluators and summaries come from uploads: shown as typed, never as markdown.
     for row in df.itertuples():

@@ -4,8 +4,9 @@ import streamlit as st
 
 from dashboard import portal, tables
 from dashboard.i18n import t
-from dashboard.ui import empty_state, glossary, money, pct, yuan_to_fen
+from dashboard.ui import download_table, empty_state, glossary, money, pct, show_table
 from data_access.enums import CONCLUSIONS
+from data_access.money import yuan_to_fen
 
 filters = portal.sidebar_filters()
 if filters is None:
@@ -34,9 +35,6 @@ if conclusion:
 if df.empty:
     empty_state()
     st.stop()
-shown = tables.ex_ante(df)
-st.dataframe(shown, hide_index=True, width="stretch")
-portal.download_numbers(shown, {t("col.requested_wan"): df["requested_fen"] / 10000,
-                                t("col.recommended_wan"): df["recommended_fen"] / 10000,
-                                t("col.cut_wan"): df["cut_fen"] / 10000},
-                        f"{filters.region}{filters.year}-ex-ante", "portal_exante_dl")
+table = tables.ex_ante(df)
+show_table(table)
+download_table(table, f"{filters.region}{filters.year}-ex-ante", "portal_exante_dl")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import portal, tables
 from dashboard.i18n import t
-from dashboard.ui import download_table, empty_state, pct
+from dashboard.ui import download_table, empty_state, pct, show_table
 from data_access.enums import FINDING_STATUSES
 from data_access.queries.core import rate, round_rate
 
@@ -33,6 +33,6 @@ if df.empty:
 done = int((df["status"] == "rectified").sum())
 st.metric(t("portal.findings.shown"), len(df))
 st.caption(t("portal.findings.rate", done=done, rate=pct(round_rate(rate(done, len(df))))))
-shown = tables.findings(df)
-st.dataframe(shown, hide_index=True, width="stretch")
-download_table(shown, f"{filters.region}{filters.year}-findings", "portal_findings_dl")
+table = tables.findings(df)
+show_table(table)
+download_table(table, f"{filters.region}{filters.year}-findings", "portal_findings_dl")

@@ -6,7 +6,8 @@ import streamlit as st
 
 from dashboard import portal
 from dashboard.i18n import t
-from dashboard.ui import glossary, money, page_link, pct, plain, yuan_to_fen
+from dashboard.ui import glossary, money, page_link, pct, plain
+from data_access.money import yuan_to_fen
 
 filters = portal.sidebar_filters()
 if filters is None:

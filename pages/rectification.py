@@ -10,7 +10,7 @@ from dashboard import tables
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.resources import data_version, database_url, get_engine
-from dashboard.ui import download_page, download_table, empty_state, glossary, pct, sidebar_filters
+from dashboard.ui import download_page, download_table, empty_state, glossary, pct, show_table, sidebar_filters
 from data_access.enums import FINDING_STATUSES
 from data_access.queries import rectification as q
 from data_access.queries.core import rate, round_rate
@@ -84,7 +84,7 @@ else:
 st.subheader(t("rectification.all"))
 rows = data["rows"]
 all_table = tables.findings(rows)
-st.dataframe(all_table, hide_index=True, width="stretch")
+show_table(all_table)
 download_table(all_table, f"{filters.region}{filters.year}-findings", "rectification_dl")
 
 st.subheader(t("rectification.history"))

@@ -27,6 +27,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from data_access import formatting
 from data_access.db import make_engine
 from data_access.enums import (
     CONCLUSIONS,
@@ -48,6 +49,7 @@ from data_access.models import (
     Project,
     Region,
 )
+from data_access.money import fen_to_wan, fen_to_yuan
 from data_access.seed import seed_sample
 
 OUT = Path(__file__).resolve().parent
@@ -74,12 +76,12 @@ def wan(fen: int | None) -> str | None:
     """Fen as 万元 text with thousands separators, exact (1234567837 fen -> '1,234.567837')."""
     if fen is None:
         return None
-    d = (Decimal(fen) / 1_000_000).normalize()
+    d = fen_to_wan(fen).normalize()
     return f"{d:,f}"
 
 
 def yuan(fen: int | None) -> str | None:
-    return None if fen is None else f"{Decimal(fen) / 100:,.2f}"
+    return None if fen is None else formatting.yuan(fen)
 
 
 def pct(centi: int | None) -> str | None:
@@ -193,8 +195,8 @@ def monitoring_plain(session: Session, out: Path, region: str, name: str) -> Non
     for m, code, _name, year, _dept in _monitoring(session, region):
         if (region, year, m.month) == MESSY_MONTH:
             continue
-        rows.append([Decimal(m.spent_cumulative_fen) / 100, code, year, m.month,
-                     None if m.budget_fen is None else Decimal(m.budget_fen) / 100, region])
+        rows.append([fen_to_yuan(m.spent_cumulative_fen), code, year, m.month,
+                     None if m.budget_fen is None else fen_to_yuan(m.budget_fen), region])
     rows = [[float(c) if isinstance(c, Decimal) else c for c in r] for r in rows]  # float repr of fen amounts is exact
     write_xlsx(out / name, "数据", rows, cover=[[f"{region} 预算执行月报汇总"], ["说明：本文件由系统导出"]])
 

@@ -1,4 +1,4 @@
-"""Driving the app through its entrypoint in AppTest: open a URL, sign in."""
+"""Driving the app through its entrypoint in AppTest: open a URL, sign in, take a download."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import Session
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from data_access.auth import create_user
@@ -57,3 +58,30 @@ def nodes(at: AppTest) -> Iterator:  # type: ignore[type-arg]
                 yield from walk(child)
 
     yield from walk(at._tree)  # noqa: SLF001
+
+
+Files = dict[str, tuple[str, bytes]]
+
+
+def capture_downloads(monkeypatch: pytest.MonkeyPatch) -> Files:
+    """Every file handed to a download button, by the URL the button carries: url -> (file name, bytes).
+
+    AppTest swaps its media store for each run, so the bytes are kept as they are handed over.
+    """
+    files: Files = {}
+    original = MediaFileManager.add
+
+    def add(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):  # type: ignore[no-untyped-def]
+        url = original(self, path_or_data, mimetype, coordinates, file_name, is_for_static_download)
+        if isinstance(path_or_data, bytes | str):
+            files[url] = (file_name or "", path_or_data if isinstance(path_or_data, bytes) else path_or_data.encode())
+        return url
+
+    monkeypatch.setattr(MediaFileManager, "add", add)
+    return files
+
+
+def download(at: AppTest, files: Files, key: str) -> tuple[str, bytes]:
+    """The file name and bytes behind the download button of that key, as a visitor would get them."""
+    button = next(b for b in at.get("download_button") if b.proto.id.endswith(f"-{key}"))
+    return files[button.proto.url]

@@ -9,8 +9,9 @@ import pytest
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from dashboard.ui import money, pct, yuan_to_fen
+from dashboard.ui import money, pct
 from data_access.db import make_engine
+from data_access.money import yuan_to_fen
 from data_access.queries.kpis import kpis
 from tests.apptest import signed_in
 
@@ -70,20 +71,20 @@ def test_overview_links_to_the_page_behind_each_card(at: AppTest) -> None:
 def test_execution_ranks_departments_by_gap_and_filters(at: AppTest) -> None:
     at.switch_page("../pages/execution.py").run()
     assert not at.exception
-    depts = _table(at, "进度差", "最差项目状态")
-    assert list(depts["进度差"]) == sorted(depts["进度差"], reverse=True)
+    depts = _table(at, "进度差（百分点）", "最差项目状态")
+    assert list(depts["进度差（百分点）"]) == sorted(depts["进度差（百分点）"], reverse=True)
     top = depts.iloc[0]
-    assert top["进度差"] > 15 and top["状态"] == "■ 预警"  # > 15 points behind is a warning
-    projects = _table(at, "项目编码", "执行率")
+    assert top["进度差（百分点）"] > 15 and top["状态"] == "■ 预警"  # > 15 points behind is a warning
+    projects = _table(at, "项目编码", "执行率（%）")
     fund = projects["资金来源"].iloc[0]
     at.selectbox(key="execution_fund").select(fund).run()
-    filtered = _table(at, "项目编码", "执行率")
+    filtered = _table(at, "项目编码", "执行率（%）")
     assert 0 < len(filtered) < len(projects) and set(filtered["资金来源"]) == {fund}
 
 
 def test_execution_empty_filter_says_so(at: AppTest) -> None:
     at.switch_page("../pages/execution.py").run()
-    depts = _table(at, "进度差", "重点监控项目")
+    depts = _table(at, "进度差（百分点）", "重点监控项目")
     no_key = depts[depts["重点监控项目"] == 0]["预算单位"].iloc[0]
     at.selectbox(key="execution_dept").select(no_key).run()
     at.toggle(key="execution_key_only").set_value(True).run()
@@ -97,7 +98,7 @@ def test_english_switch_changes_titles(at: AppTest) -> None:
     assert [t.value for t in at.title] == ["Leadership cockpit"]
     at.switch_page("../pages/execution.py").run()
     assert [t.value for t in at.title] == ["Execution monitoring"]
-    assert {"Gap", "Worst project status"} <= set(_table(at, "Gap").columns)
+    assert {"Gap (pp)", "Worst project status"} <= set(_table(at, "Gap (pp)").columns)
 
 
 def test_project_detail_curve_ends_at_the_table_rate(at: AppTest) -> None:
@@ -109,7 +110,7 @@ def test_project_detail_curve_ends_at_the_table_rate(at: AppTest) -> None:
     box = at.selectbox(key="execution_project")
     box.select(next(o for o in box.options if o.startswith("HP2022K001 "))).run()
     assert not at.exception
-    shown = _table(at, "项目编码", "执行率").set_index("项目编码").loc["HP2022K001", "执行率"]
+    shown = _table(at, "项目编码", "执行率（%）").set_index("项目编码").loc["HP2022K001", "执行率（%）"]
     chart = at.get("vega_lite_chart")[-1]
     assert json.loads(chart.proto.spec)["layer"][0]["encoding"]["x"]["title"] == "月份"
     data = pa.ipc.open_stream(chart.proto.datasets[0].data.data).read_pandas()

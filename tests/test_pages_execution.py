@@ -27,7 +27,7 @@ def page(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> AppTest:
 
 
 def _projects(at: AppTest):  # type: ignore[no-untyped-def]
-    return next(df.value for df in at.dataframe if "项目编码" in df.value.columns and "执行率" in df.value.columns)
+    return next(df.value for df in at.dataframe if "项目编码" in df.value.columns and "执行率（%）" in df.value.columns)
 
 
 def test_key_monitoring_matches_the_seed(page: AppTest) -> None:
@@ -80,7 +80,7 @@ def test_curve_draws_execution_solid_blue_and_time_progress_dashed(page: AppTest
 
 def test_projects_furthest_behind_come_first_and_open_the_detail(page: AppTest) -> None:
     table = _projects(page)
-    gaps = list(table["进度差"])
+    gaps = list(table["进度差（百分点）"])
     assert gaps == sorted(gaps, reverse=True) and gaps[0] > 15 and table["状态"].iloc[0] == "■ 预警"
     # The detail opens on the worst laggard and its link (?project=) reopens it.
     worst = table["项目编码"].iloc[0]

@@ -81,13 +81,13 @@ def test_results_application_beside_next_years_budget(at: AppTest) -> None:
     applied = next(df.value for df in at.dataframe if "按结果应用规则" in df.value.columns)
     # 2023 is not in the sample data: the page says so and shows what each grade calls for.
     assert "2023 年度预算尚未录入" in " ".join(i.value for i in at.info)
-    assert "下年度预算" not in applied.columns
+    assert "下年度预算（万元）" not in applied.columns
     assert set(zip(applied["等级"], applied["按结果应用规则"], strict=True)) <= {
         ("优", "优先保障"), ("良", "正常安排"), ("中", "按比例压减或不新增"), ("差", "调整用途或取消")}
     at.selectbox(key="filter_year_黄埔区").select(2021).run()
     applied = next(df.value for df in at.dataframe if "按结果应用规则" in df.value.columns)
-    assert not at.exception and {"下年度预算", "变化"} <= set(applied.columns)
-    assert applied["下年度预算"].str.endswith("元").any()  # 2021's evaluated projects funded again in 2022
+    assert not at.exception and {"当年预算（万元）", "下年度预算（万元）", "变化（%）"} <= set(applied.columns)
+    assert applied["下年度预算（万元）"].str.fullmatch(r"[\d,]+(\.\d+)?").any()  # 2021's projects funded again in 2022
 
 
 def test_indicator_usage_opens_on_one_that_projects_use(at: AppTest) -> None:

@@ -187,7 +187,7 @@ def test_page_downloads_keep_numbers_and_neutralise_text(
     header = list(rows[0])
     assert "预算完成率（%）" in header
     injected = next(r for r in rows if r[header.index("评价对象")] == "'=HYPERLINK(\"http://x\")")
-    assert injected[header.index("得分")] == 95.0 and injected[header.index("涉及资金（万元）")] == 0.01
+    assert injected[header.index("得分")] == 95.0 and injected[header.index("涉及资金（万元）")] == 0.0001  # 1 yuan
     assert all(isinstance(r[header.index("得分")], int | float) for r in rows[1:])
     csv_bytes = next(d for n, d in downloads.items() if n.endswith(".csv"))
     records = list(csv.DictReader(io.StringIO(csv_bytes.decode("utf-8-sig"))))

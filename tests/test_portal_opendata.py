@@ -1,15 +1,15 @@
-"""The open-data package: a valid Frictionless tabular data package, units described, numbers
-kept numbers, formula text neutralised, published records only."""
+"""The open-data package: a valid Frictionless tabular data package (checked by the real
+validator), units described, numbers kept numbers, formula text neutralised, published records
+only; CSVs Excel opens (UTF-8 BOM) and files anyone may read."""
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
-import re
 import zipfile
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from data_access.db import make_engine
 from data_access.models import Department, Evaluation, Region
-from data_access.opendata import FIELD_TYPES, open_data_zip, table_csv
+from data_access.opendata import open_data_zip, table_csv
 
 
 @pytest.fixture
@@ -34,32 +34,12 @@ def package(seeded_url: str) -> zipfile.ZipFile:
         return zipfile.ZipFile(io.BytesIO(open_data_zip(session=s, region="黄埔区", year=2022)))
 
 
-def _cast(value: str, type_: str) -> object:
-    if type_ == "number":
-        return Decimal(value)
-    if type_ == "date":
-        return dt.date.fromisoformat(value)
-    return value
-
-
-def test_datapackage_is_a_valid_tabular_data_package(package: zipfile.ZipFile) -> None:
+def test_every_amount_and_rate_names_its_unit(package: zipfile.ZipFile) -> None:
+    """What the validator cannot judge: the words a reader needs (types and values it checks below)."""
     meta = json.loads(package.read("datapackage.json"))
-    assert re.fullmatch(r"[-a-z0-9._/]+", meta["name"]) and meta["profile"] == "tabular-data-package"
-    assert meta["licenses"] and all("name" in lic or "path" in lic for lic in meta["licenses"])
+    assert meta["profile"] == "tabular-data-package" and meta["licenses"]
     for resource in meta["resources"]:
-        assert re.fullmatch(r"[-a-z0-9._/]+", resource["name"]) and resource["path"] in package.namelist()
         fields = resource["schema"]["fields"]
-        assert {f["type"] for f in fields} <= FIELD_TYPES
-        rows = list(csv.reader(io.StringIO(package.read(resource["path"]).decode(resource["encoding"]))))
-        assert rows[0] == [f["name"] for f in fields]
-        assert len(rows) > 1, resource["name"]
-        for row in rows[1:]:
-            for cell, field in zip(row, fields, strict=True):
-                if cell in resource["schema"]["missingValues"]:
-                    continue
-                _cast(cell, field["type"])  # raises if a cell does not match its declared type
-                if "constraints" in field:
-                    assert cell in field["constraints"]["enum"], (field["name"], cell)
         for field in fields:
             if field["name"].endswith("_yuan"):
                 assert field["type"] == "number" and field["unit"] == "元 (CNY)" and "元" in field["description"]
@@ -68,7 +48,7 @@ def test_datapackage_is_a_valid_tabular_data_package(package: zipfile.ZipFile) -
 
 
 def test_csv_neutralises_formula_text_and_keeps_negative_numbers(package: zipfile.ZipFile) -> None:
-    rows = list(csv.DictReader(io.StringIO(package.read("evaluations.csv").decode("utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(package.read("evaluations.csv").decode("utf-8-sig"))))
     by_subject = {r["subject"]: r for r in rows}
     assert "'-cmd|' /C calc'!A0" in by_subject and "'@SUM(1+1)" in by_subject
     assert not any(r["subject"].startswith(("=", "+", "-", "@")) for r in rows)
@@ -80,5 +60,28 @@ def test_negative_numbers_stay_numbers_and_only_text_is_neutralised() -> None:
     """The database refuses negative amounts, but the writer must not rely on it."""
     df = pd.DataFrame({"name": ["-5.2", "=1+1", "ok"], "amount_yuan": [Decimal("-5.20"), Decimal("1.00"), None]})
     fields = [{"name": "name", "type": "string"}, {"name": "amount_yuan", "type": "number"}]
-    rows = list(csv.reader(io.StringIO(table_csv(df, fields).decode("utf-8"))))
+    rows = list(csv.reader(io.StringIO(table_csv(df, fields).decode("utf-8-sig"))))
     assert rows == [["name", "amount_yuan"], ["'-5.2", "-5.20"], ["'=1+1", "1.00"], ["ok", ""]]
+
+
+@pytest.mark.parametrize(("region", "year"), [("黄埔区", 2022), ("荔湾区", 2020)])
+def test_frictionless_validates_the_package_of_each_seed_district(
+    any_seeded_url: str, tmp_path: Path, region: str, year: int
+) -> None:
+    import frictionless
+
+    with Session(make_engine(any_seeded_url)) as s:
+        zipfile.ZipFile(io.BytesIO(open_data_zip(session=s, region=region, year=year))).extractall(tmp_path)
+    report = frictionless.validate(tmp_path / "datapackage.json")
+    assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type", "note"])
+    package = frictionless.Package(tmp_path / "datapackage.json")
+    rows = {r.name: r.read_rows() for r in package.resources}
+    assert rows["evaluations"] and rows["findings"] and rows["ex_ante"], {k: len(v) for k, v in rows.items()}
+    assert isinstance(rows["ex_ante"][0]["requested_yuan"], Decimal)  # read back as numbers, not text
+
+
+def test_csvs_open_in_excel_and_every_file_is_readable_by_everyone(package: zipfile.ZipFile) -> None:
+    for info in package.infolist():
+        assert (info.external_attr >> 16) & 0o777 == 0o644, (info.filename, oct(info.external_attr >> 16))
+        if info.filename.endswith(".csv"):
+            assert package.read(info).startswith(b"\xef\xbb\xbf"), info.filename  # Excel on Windows reads UTF-8

@@ -33,7 +33,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "portal.report_meta": ("评价机构：{evaluator}；评价方式：{method}", "Evaluator: {evaluator}; method: {method}"),
     "portal.no_summary": ("报告摘要尚未公开。", "The report summary is not published."),
     "portal.open_data": ("下载开放数据包（CSV + datapackage.json）", "Download the open-data package (CSV + datapackage.json)"),
-    "portal.col.percent": ("{col}（%）", "{col} (%)"),
     "portal.filter.conclusion": ("评估结论", "Conclusion"),
     "portal.print_hint": ("打印视图：已隐藏筛选和下载按钮，用浏览器的“打印”即可打印本页。",
                           "Print view: filters and download buttons are hidden; use the browser's Print to print this page."),

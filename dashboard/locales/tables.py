@@ -1,4 +1,4 @@
-"""Column headers of the display tables."""
+"""Column headers of the display tables, and the units their headers name."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.method": ("评价方式", "Method"),
     "col.score": ("得分", "Score"),
     "col.grade": ("等级", "Grade"),
-    "col.funds_wan": ("涉及资金（万元）", "Funds (10k yuan)"),
+    "col.funds": ("涉及资金", "Funds"),
     "col.completion": ("预算完成率", "Budget completion"),
     "col.finding_code": ("问题编号", "Finding"),
     "col.category": ("问题类别", "Category"),
@@ -20,8 +20,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.feedback_date": ("书面反馈日期", "Written feedback"),
     "col.measures": ("整改措施", "Measures"),
     "col.project": ("项目名称", "Project"),
-    "col.requested_wan": ("申报金额（万元）", "Requested (10k yuan)"),
-    "col.recommended_wan": ("建议金额（万元）", "Recommended (10k yuan)"),
-    "col.cut_wan": ("核减金额（万元）", "Cut (10k yuan)"),
+    "col.requested": ("申报金额", "Requested"),
+    "col.recommended": ("建议金额", "Recommended"),
+    "col.cut": ("核减金额", "Cut"),
     "col.conclusion": ("评估结论", "Conclusion"),
+    # Units named in a column's header: every number in a table and its downloads is in that unit.
+    "unit.header": ("{name}（{unit}）", "{name} ({unit})"),
+    "unit.wan": ("万元", "10k yuan"),
+    "unit.yuan": ("元", "yuan"),
+    "unit.pct": ("%", "%"),
+    "unit.pp": ("百分点", "pp"),
 }

@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 
 from data_access.enums import FINANCE_METHODS, METHODS, SUBJECT_TYPES
 from data_access.models import Evaluation, ExAnte, Finding, Indicator, Region
+from data_access.money import yuan
 from data_access.queries.core import (
     as_of_for,
     count_if,
@@ -41,14 +42,6 @@ class Scope(TypedDict):
     year: int
     region: str | None
     published_only: bool
-
-
-def yuan(fen: int | None) -> int | Decimal:
-    """Fen as the contract writes yuan: an int when whole, else a 2-decimal Decimal."""
-    fen = int(fen or 0)
-    if fen % 100 == 0:
-        return fen // 100
-    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
 
 
 @dataclass(frozen=True)

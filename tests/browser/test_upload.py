@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from dashboard.ui import money, yuan_to_fen
+from dashboard.ui import money
 from data_access.auth import create_user
 from data_access.db import make_engine
 from data_access.models import Monitoring, Project
+from data_access.money import yuan_to_fen
 from data_access.queries.kpis import kpis
 from tests.browser.conftest import no_error_box, screenshot, sign_in, wait_ready
 
