@@ -35,16 +35,16 @@ VALID_MON_CELLS = (
 
 
 @st.composite
-def mon_row(draw: st.DrawFn) -> list[object]:
-    """A monitoring row of valid spellings, about half the time with one cell replaced by any value at all."""
-    row = [draw(st.sampled_from(choices)) for choices in VALID_MON_CELLS]
+def spelled_row(draw: st.DrawFn, spellings: tuple[list[object], ...]) -> list[object]:
+    """A row of valid spellings, one per column, about half the time with one cell replaced by any value at all."""
+    row = [draw(st.sampled_from(choices)) for choices in spellings]
     if draw(st.booleans()):
         row[draw(st.integers(0, len(row) - 1))] = draw(CELLS)
     return row
 
 
 # Any cells at all are nearly always rejected; rows of valid spellings let the committed branch run too.
-ROWS = st.lists(st.one_of(mon_row(), st.lists(CELLS, min_size=4, max_size=4)), min_size=1, max_size=6)
+ROWS = st.lists(st.one_of(spelled_row(VALID_MON_CELLS), st.lists(CELLS, min_size=4, max_size=4)), min_size=1, max_size=6)
 
 
 def _engine(tmp_path_factory):  # type: ignore[no-untyped-def]
@@ -129,15 +129,6 @@ VALID_EVAL_CELLS = (
 )
 
 
-@st.composite
-def eval_row(draw: st.DrawFn) -> list[object]:
-    """A row of valid spellings, about half the time with one cell replaced by any value at all."""
-    row = [draw(st.sampled_from(choices)) for choices in VALID_EVAL_CELLS]
-    if draw(st.booleans()):
-        row[draw(st.integers(0, len(row) - 1))] = draw(CELLS)
-    return row
-
-
 EVAL_HEADER = ["评价对象", "对象类型", "预算单位", "行政区", "预算年度", "评价方式", "得分", "等级", "预算完成率", "是否公开", "涉及资金（万元）"]
 
 
@@ -154,7 +145,7 @@ def test_random_evaluation_cells_never_crash_and_commit_only_clean_files(tmp_pat
     outcomes: set[str] = set()
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(rows=st.lists(eval_row(), min_size=1, max_size=4))
+    @given(rows=st.lists(spelled_row(VALID_EVAL_CELLS), min_size=1, max_size=4))
     @example(rows=[["学位供给保障", "项目", "区教育局", "黄埔区", 2023, "重点评价", "92", None, None, None, None]])
     @example(rows=[["学位供给保障", "项目", "区教育局", "黄埔区", 2023, "重点评价", 101, None, None, None, None]])
     def check(rows: list[list[object]]) -> None:
