@@ -21,6 +21,7 @@ from dashboard.resources import data_version, database_url, get_engine
 from dashboard.tables import Table, file_columns
 from data_access import export, formatting
 from data_access.queries.kpis import region_names, years
+from data_access.settings import Settings
 
 # Status of execution against time progress: word + symbol + colour, never colour alone.
 STATUS_SYMBOL = {"green": "●", "yellow": "▲", "red": "■"}
@@ -46,6 +47,13 @@ def score(centi: int | None) -> str:
 def status_label(status: str) -> str:
     """'● 正常' / '▲ 关注' / '■ 预警' (or English), for tables and legends."""
     return f"{STATUS_SYMBOL[status]} {t(f'status.{status}')}"
+
+
+def status_rule(settings: Settings) -> str:
+    """The rule and thresholds the statuses shown were computed with, in words (DOMAIN: a page says which)."""
+    if settings.execution_rule == "ratio":
+        return t("status.rule.ratio", yellow=settings.ratio_yellow, red=settings.ratio_red)
+    return t("status.rule.gap", yellow=settings.gap_yellow, red=settings.gap_red)
 
 
 def grade_label(grade: str) -> str:

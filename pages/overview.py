@@ -5,31 +5,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import streamlit as st
-from sqlmodel import Session
 
+from dashboard import loaders
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
-from dashboard.resources import data_version, database_url, get_engine
-from dashboard.ui import glossary, money, page_link, pct, plain, sidebar_filters
+from dashboard.ui import glossary, money, page_link, pct, plain, sidebar_filters, status_rule
 from data_access.money import yuan_to_fen
-from data_access.queries.kpis import kpis
-
-
-@st.cache_data(ttl=600, show_spinner=False)
-def load_kpis(url: str, version: tuple[int, int], region: str, year: int, as_of: dt.date) -> dict:
-    with Session(get_engine()) as session:
-        return kpis(session=session, year=year, region=region, as_of=as_of)
-
+from data_access.settings import SETTINGS
 
 require_role("admin", "finance", "leader")  # the entrypoint gates too; this page never trusts only that
 filters = sidebar_filters()
 if filters is None:
     st.stop()
-url, version = database_url(), data_version()
-now = load_kpis(url, version, filters.region, filters.year, filters.as_of)
+now = loaders.headline(*loaders.key(), filters.region, filters.year, filters.as_of, SETTINGS)
 prev_as_of = filters.as_of.replace(year=filters.year - 1) if not (filters.as_of.month == 2 and filters.as_of.day == 29) \
     else dt.date(filters.year - 1, 2, 28)
-prev = load_kpis(url, version, filters.region, filters.year - 1, prev_as_of)
+prev = loaders.headline(*loaders.key(), filters.region, filters.year - 1, prev_as_of, SETTINGS)
 
 st.title(t("overview.title"))
 st.caption(t("overview.caption", region=plain(filters.region), year=filters.year, as_of=filters.as_of.isoformat()))
@@ -92,6 +83,7 @@ c3.caption(t("overview.execution_help", time=pct(ex["time_progress"])))
 card(c4, t("overview.behind"), ex["behind_schedule"],
      delta(ex["behind_schedule"], pex["behind_schedule"], had_projects), inverse=True)
 c4.caption(t("overview.behind_help", key=ex["key_projects"]))
+st.caption(status_rule(SETTINGS))
 page_link("pages/execution.py", t("overview.link.execution"))
 
 st.subheader(t("overview.section.results"))

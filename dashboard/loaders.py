@@ -1,0 +1,63 @@
+"""The staff pages' cached loaders: one small function per page view, each opening a session on
+the app's engine and calling `data_access` queries.
+
+Every loader is keyed on the database URL, the data version (bumped by every import and write)
+and the page's filters; loaders whose figures depend on a setting (the execution rule) take the
+settings too, so a changed rule never shows a cached status. Results are shared between
+sessions: never mutate one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from dashboard.resources import data_version, database_url, get_engine
+from data_access.queries import execution
+from data_access.queries.kpis import kpis
+from data_access.settings import Settings
+
+Version = tuple[int, int]
+
+
+def key() -> tuple[str, Version]:
+    """The cache key every loader starts with: the database and its data version."""
+    return database_url(), data_version()
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def headline(url: str, version: Version, region: str, year: int, as_of: dt.date, settings: Settings) -> dict[str, Any]:
+    """The `kpis` figures of a region and year as of a date."""
+    with Session(get_engine()) as s:
+        return kpis(session=s, year=year, region=region, as_of=as_of, settings=settings)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def execution_view(url: str, version: Version, region: str, year: int, month: int, department: str | None,
+                   fund: str | None, key_only: bool, settings: Settings) -> dict[str, Any]:
+    """执行监控: the curve, departments, projects, key and lifecycle projects and the target quadrant."""
+    with Session(get_engine()) as s:
+        targets = execution.target_achievement(session=s, year=year, region=region)
+        departments = execution.by_department(session=s, year=year, region=region, month=month, fund_source=fund,
+                                              key_only=key_only, settings=settings)
+        return {
+            "curve": execution.monthly_curve(session=s, year=year, region=region, upto=max(month, 1)),
+            "depts": departments,
+            "projects": execution.project_rows(session=s, year=year, region=region, month=month, department=department,
+                                               fund_source=fund, key_only=key_only, settings=settings),
+            "key": execution.key_summary(session=s, year=year, region=region, month=month, settings=settings),
+            "lifecycle": execution.lifecycle_projects(session=s, year=year, region=region, settings=settings),
+            "targets": targets,
+            "quadrant": execution.quadrant(departments, targets),
+        }
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def project_detail(url: str, version: Version, project_id: int) -> dict[str, pd.DataFrame]:
+    """One project's curve, targets, evaluations and findings."""
+    with Session(get_engine()) as s:
+        return execution.project_detail(session=s, project_id=project_id)
