@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from dashboard.resources import data_version, database_url, get_engine
 from data_access.queries import execution
-from data_access.queries.kpis import kpis
+from data_access.queries.cockpit import Cockpit, cockpit
 from data_access.settings import Settings
 
 Version = tuple[int, int]
@@ -30,10 +30,10 @@ def key() -> tuple[str, Version]:
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def headline(url: str, version: Version, region: str, year: int, as_of: dt.date, settings: Settings) -> dict[str, Any]:
-    """The `kpis` figures of a region and year as of a date."""
+def cockpit_view(url: str, version: Version, region: str, year: int, as_of: dt.date, settings: Settings) -> Cockpit:
+    """领导驾驶舱: `kpis` of the year and the year before, and each card's change."""
     with Session(get_engine()) as s:
-        return kpis(session=s, year=year, region=region, as_of=as_of, settings=settings)
+        return cockpit(session=s, year=year, region=region, as_of=as_of, settings=settings)
 
 
 @st.cache_data(ttl=600, show_spinner=False)
