@@ -17,8 +17,9 @@ import streamlit as st
 from sqlmodel import Session
 
 from dashboard.resources import data_version, database_url, get_engine
-from data_access.queries import execution
+from data_access.queries import evaluation, execution
 from data_access.queries.cockpit import Cockpit, cockpit
+from data_access.queries.kpis import completion_summary, evaluation_kpis
 from data_access.settings import Settings
 
 Version = tuple[int, int]
@@ -61,3 +62,19 @@ def project_detail(url: str, version: Version, project_id: int) -> dict[str, pd.
     """One project's curve, targets, evaluations and findings."""
     with Session(get_engine()) as s:
         return execution.project_detail(session=s, project_id=project_id)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def evaluation_view(url: str, version: Version, region: str, year: int, methods: tuple[str, ...],
+                    settings: Settings) -> dict[str, Any]:
+    """绩效评价: grade blocks, subjects, completion, history, self against finance, results applied."""
+    with Session(get_engine()) as s:
+        return {
+            "kpis": evaluation_kpis(session=s, year=year, region=region),
+            "rows": evaluation.evaluation_rows(session=s, year=year, region=region, methods=methods),
+            "completion": completion_summary(session=s, year=year, region=region, methods=methods),
+            "self_vs": evaluation.self_vs_finance(session=s, year=year, region=region, settings=settings),
+            "applied": evaluation.results_application(session=s, year=year, region=region),
+            "history": evaluation.finance_history(session=s),
+            "bounds": evaluation.grade_bounds(session=s, region=region),
+        }
