@@ -17,9 +17,17 @@ import streamlit as st
 from sqlmodel import Session
 
 from dashboard.resources import data_version, database_url, get_engine
-from data_access.queries import evaluation, execution
+from data_access.queries import evaluation, exante, execution, indicators, rectification
 from data_access.queries.cockpit import Cockpit, cockpit
-from data_access.queries.kpis import completion_summary, evaluation_kpis
+from data_access.queries.kpis import (
+    completion_summary,
+    evaluation_kpis,
+    ex_ante_kpis,
+    indicator_kpis,
+    rectification_kpis,
+    region_names,
+    years,
+)
 from data_access.settings import Settings
 
 Version = tuple[int, int]
@@ -28,6 +36,14 @@ Version = tuple[int, int]
 def key() -> tuple[str, Version]:
     """The cache key every loader starts with: the database and its data version."""
     return database_url(), data_version()
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def region_years(url: str, version: Version) -> tuple[list[str], dict[str, list[int]]]:
+    """Every region, and the fiscal years each holds, newest first (the sidebar's choices)."""
+    with Session(get_engine()) as s:
+        regions = region_names(session=s)
+        return regions, {r: years(session=s, region=r) for r in regions}
 
 
 @st.cache_data(ttl=600, show_spinner=False)
@@ -78,3 +94,51 @@ def evaluation_view(url: str, version: Version, region: str, year: int, methods:
             "history": evaluation.finance_history(session=s),
             "bounds": evaluation.grade_bounds(session=s, region=region),
         }
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def ex_ante_view(url: str, version: Version, region: str, year: int) -> dict[str, Any]:
+    """事前评估: the figures, requested against recommended by department, every assessment."""
+    with Session(get_engine()) as s:
+        return {"kpis": ex_ante_kpis(session=s, year=year, region=region),
+                "depts": exante.by_department(session=s, year=year, region=region),
+                "rows": exante.assessments(session=s, year=year, region=region)}
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def indicator_view(url: str, version: Version, region: str, text: str, level1: str, scope: str,
+                   core: bool) -> dict[str, Any]:
+    """指标库: the library's counts, the indicators found and how many projects use each."""
+    with Session(get_engine()) as s:
+        found, total = indicators.search(session=s, region=region, text=text or None, level1=level1 or None,
+                                         scope=scope or None, core_only=core)
+        used = indicators.usage_counts(session=s, region=region, names=sorted(set(found["name"])))
+        return {"kpis": indicator_kpis(session=s, region=region), "counts": indicators.counts(session=s, region=region),
+                "found": found, "total": total, "used": used}
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def indicator_usage(url: str, version: Version, region: str, name: str) -> pd.DataFrame:
+    """The projects that set an indicator as a target."""
+    with Session(get_engine()) as s:
+        return indicators.projects_using(session=s, region=region, name=name)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def rectification_view(url: str, version: Version, region: str, year: int, as_of: dt.date) -> dict[str, Any]:
+    """问题整改: the figures as of a date, counts by category and department, every finding, the overdue ones."""
+    with Session(get_engine()) as s:
+        return {
+            "kpis": rectification_kpis(session=s, year=year, region=region, as_of=as_of),
+            "by_category": rectification.counts_by(session=s, year=year, region=region, column="category"),
+            "by_department": rectification.counts_by(session=s, year=year, region=region, column="department"),
+            "rows": rectification.finding_rows(session=s, year=year, region=region),
+            "overdue": rectification.overdue(session=s, year=year, region=region, as_of=as_of),
+        }
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def finding_history(url: str, version: Version, finding_id: int) -> pd.DataFrame:
+    """One finding's status changes, oldest first."""
+    with Session(get_engine()) as s:
+        return rectification.history(session=s, finding_id=finding_id)

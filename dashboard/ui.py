@@ -14,13 +14,11 @@ from typing import Any, TypeAlias
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
+from dashboard import loaders
 from dashboard.i18n import lang, t
-from dashboard.resources import data_version, database_url, get_engine
 from dashboard.tables import Table, file_columns
 from data_access import export, formatting
-from data_access.queries.kpis import region_names, years
 from data_access.settings import Settings
 
 # Status of execution against time progress: word + symbol + colour, never colour alone.
@@ -101,14 +99,6 @@ class Filters:
     as_of: dt.date
 
 
-@st.cache_data(ttl=600, show_spinner=False)
-def _choices(url: str, version: tuple[int, int]) -> tuple[list[str], dict[str, list[int]]]:
-    with Session(get_engine()) as session:
-        regions = region_names(session=session)
-        by_region = {r: years(session=session, region=r) for r in regions}
-    return regions, by_region
-
-
 def _query_int(name: str) -> int | None:
     try:
         return int(st.query_params.get(name, ""))
@@ -121,7 +111,7 @@ def sidebar_filters(*, with_as_of: bool = True) -> Filters | None:
 
     Returns None (after an explanatory message) when the database holds no data yet.
     """
-    regions, by_region = _choices(database_url(), data_version())
+    regions, by_region = loaders.region_years(*loaders.key())
     if not regions:
         st.info(t("ui.no_data"))
         return None
