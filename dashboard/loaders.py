@@ -17,7 +17,9 @@ import streamlit as st
 from sqlmodel import Session
 
 from dashboard.resources import data_version, database_url, get_engine
+from data_access import publishing, users
 from data_access.queries import evaluation, exante, execution, indicators, rectification
+from data_access.queries.audit import audit_actions, audit_entries
 from data_access.queries.cockpit import Cockpit, cockpit
 from data_access.queries.kpis import (
     completion_summary,
@@ -142,3 +144,32 @@ def finding_history(url: str, version: Version, finding_id: int) -> pd.DataFrame
     """One finding's status changes, oldest first."""
     with Session(get_engine()) as s:
         return rectification.history(session=s, finding_id=finding_id)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def publishable(url: str, version: Version, entity: str, region: str, year: int,
+                department_ids: frozenset[int] | None) -> pd.DataFrame:
+    """公开管理: the records a user may publish or withdraw, with who published them when."""
+    with Session(get_engine()) as s:
+        return publishing.publishable(session=s, entity=entity, region=region, year=year, department_ids=department_ids)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def accounts(url: str, version: Version) -> tuple[list[users.Account], dict[int, str]]:
+    """用户管理: every account, and every department a scope can name."""
+    with Session(get_engine()) as s:
+        return users.accounts(session=s), users.department_labels(session=s)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def audit_action_codes(url: str, version: Version) -> list[str]:
+    """操作记录: every action the log holds."""
+    with Session(get_engine()) as s:
+        return audit_actions(session=s)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def audit_log(url: str, version: Version, action: str | None, actor: str | None) -> pd.DataFrame:
+    """操作记录: the latest entries, newest first, of an action and an actor (None: any)."""
+    with Session(get_engine()) as s:
+        return audit_entries(session=s, action=action, actor=actor)
