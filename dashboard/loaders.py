@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from dashboard.resources import data_version, database_url, get_engine
 from data_access import publishing, users
-from data_access.queries import evaluation, exante, execution, indicators, rectification
+from data_access.queries import evaluation, exante, execution, indicators, rectification, uploads
 from data_access.queries.audit import audit_actions, audit_entries
 from data_access.queries.cockpit import Cockpit, cockpit
 from data_access.queries.kpis import (
@@ -173,3 +173,27 @@ def audit_log(url: str, version: Version, action: str | None, actor: str | None)
     """操作记录: the latest entries, newest first, of an action and an actor (None: any)."""
     with Session(get_engine()) as s:
         return audit_entries(session=s, action=action, actor=actor)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def upload_history(url: str, version: Version, kind: str | None, department_ids: frozenset[int] | None,
+                   username: str) -> list[uploads.Batch]:
+    """上传记录: the batches the user may see (all, or their own and those touching their departments)."""
+    with Session(get_engine()) as s:
+        return uploads.upload_batches(session=s, kind=kind, department_ids=department_ids, uploaded_by=username)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def batch_rows(url: str, version: Version, batch_id: int, department_ids: frozenset[int] | None) -> list[dict[str, Any]]:
+    """The records a committed batch wrote, of the user's departments when scoped."""
+    with Session(get_engine()) as s:
+        return uploads.batch_rows(session=s, batch_id=batch_id, department_ids=department_ids)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def submissions(url: str, version: Version, region: str, year: int, today: dt.date,
+                department_ids: frozenset[int] | None) -> dict[str, dict[int, str]]:
+    """报送情况: per department of the user's scope and month, whether monitoring data arrived."""
+    with Session(get_engine()) as s:
+        return uploads.submission_matrix(session=s, region=region, year=year, today=today,
+                                         department_ids=department_ids)
