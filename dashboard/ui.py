@@ -19,6 +19,7 @@ from dashboard import loaders
 from dashboard.i18n import lang, t
 from dashboard.tables import Table, file_columns
 from data_access import export, formatting
+from data_access.queries.core import as_of_for
 from data_access.settings import Settings
 
 # Status of execution against time progress: word + symbol + colour, never colour alone.
@@ -127,7 +128,7 @@ def sidebar_filters(*, with_as_of: bool = True) -> Filters | None:
         t("ui.year"), year_options, index=year_options.index(wanted_year) if wanted_year in year_options else 0,
         key=f"filter_year_{region}",
     )
-    as_of = dt.date(year, 12, 31) if year < dt.date.today().year else dt.date.today()
+    as_of = as_of_for(int(year))  # 31 December of a past year, else today
     if with_as_of:
         months = list(range(1, 13))
         default_month = _query_int("month") or as_of.month
