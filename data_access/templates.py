@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from data_access import parsing as P
+from data_access.export import neutralise
 from data_access.importer import ImportReport
 from data_access.settings import SETTINGS
 
@@ -186,7 +187,7 @@ def error_report_xlsx(report: ImportReport) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for i in issues:
-            sheet.append([i.sheet, i.row, i.column, i.code, i.message])
+            sheet.append([neutralise(v) for v in (i.sheet, i.row, i.column, i.code, i.message)])
         for letter, width in zip("ABCDE", (12, 6, 16, 26, 100), strict=True):
             sheet.column_dimensions[letter].width = width
     if report.preview:
@@ -197,11 +198,12 @@ def error_report_xlsx(report: ImportReport) -> bytes:
                 if i.row is not None:
                     by_row.setdefault(i.row, []).append(f"{prefix}：{i.message}")
         columns = list(report.preview[0])
-        data.append([*columns, "问题"])
+        data.append([*map(neutralise, columns), "问题"])
         red = PatternFill("solid", fgColor="F8CBAD")
         for row in report.preview:
             problems = by_row.get(row["行"], [])
-            data.append([*(row.get(c) for c in columns), "\n".join(problems)])
+            # openpyxl writes a string starting with '=' as a live formula: text from the file stays text.
+            data.append([neutralise(v) for v in (*(row.get(c) for c in columns), "\n".join(problems))])
             if any(p.startswith("错误") for p in problems):
                 for cell in data[data.max_row]:
                     cell.fill = red

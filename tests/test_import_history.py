@@ -9,6 +9,7 @@ import openpyxl
 from sqlalchemy import Engine, select, update
 from sqlmodel import Session
 
+from data_access.importer import import_file
 from data_access.models import Department, Monitoring, UploadBatch
 from data_access.queries.uploads import batch_rows, due_date, submission_matrix, upload_batches
 from data_access.settings import Settings
@@ -93,6 +94,18 @@ def test_error_report_workbook(base: Engine) -> None:
     assert data[0] == ["行", "项目编码", "预算年度", "月份", "累计支出", "问题"]
     assert data[1][:5] == [2, "HP002", "2023", "6", "abc"] and data[1][5].startswith("错误：工作表“Sheet1”第2行")
     assert data[2][5] is None
+
+
+def test_error_report_writes_uploaded_formulas_as_text(base: Engine) -> None:
+    formula = '=HYPERLINK("http://example.com","x")'
+    csv = "项目编码,预算年度,月份,累计支出\nHP002,2023,6,=1+2\n\"" + formula.replace('"', '""') + '",2023,7,5\n'
+    report = import_file(base, "monitoring", csv.encode(), "monitoring.csv", user="tester")
+    assert sorted(e.code for e in report.errors) == ["not_a_number", "unknown_project"]
+    wb = openpyxl.load_workbook(io.BytesIO(error_report_xlsx(report)))
+    data = list(wb["数据"].iter_rows())
+    assert (data[1][4].value, data[1][4].data_type) == ("'=1+2", "s")  # text, never a formula
+    assert (data[2][1].value, data[2][1].data_type) == ("'" + formula, "s")
+    assert all(c.data_type != "f" for sheet in wb for r in sheet.iter_rows() for c in r)
 
 
 def test_batch_records_the_coverage_of_a_rejected_file(base: Engine) -> None:
