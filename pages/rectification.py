@@ -10,7 +10,7 @@ from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.ui import download_page, download_table, empty_state, glossary, pct, show_table, sidebar_filters
 from data_access.enums import FINDING_STATUSES
-from data_access.queries.core import rate
+from data_access.queries.rectification import feedback_rate
 
 require_role("admin", "finance", "leader")  # the entrypoint gates too; this page never trusts only that
 filters = sidebar_filters(with_as_of=False)
@@ -29,7 +29,7 @@ c1, c2, c3, c4 = st.columns(4)
 c1.metric(t("rectification.findings"), k["findings"], border=True)
 c2.metric(t("overview.completion"), pct(k["completion_rate"]), border=True)
 c3.metric(t("overview.overdue"), k["overdue"], border=True)
-c4.metric(t("rectification.feedback_rate"), pct(rate(k["feedback_submitted"], k["findings"])), border=True)
+c4.metric(t("rectification.feedback_rate"), pct(feedback_rate(k)), border=True)
 st.caption(t("rectification.status_line", done=k["rectified"], doing=k["in_progress"], todo=k["not_started"],
              fb=k["feedback_submitted"]))
 
