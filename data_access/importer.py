@@ -1030,7 +1030,8 @@ def _read(kind: str, data: bytes, report: ImportReport, settings: Settings, max_
                                    f"文件大小 {len(data) / 1024 / 1024:.1f} MB，超过上限 {max_bytes / 1024 / 1024:.0f} MB。请拆分后上传。"))
         return None
     try:
-        sheets = P.read_workbook(data, report.file, max_rows=settings.max_upload_rows)
+        sheets = P.read_workbook(data, report.file, max_rows=settings.max_upload_rows,
+                                 limits=P.Limits(max_rows=settings.max_upload_rows, cells=settings.max_upload_cells))
     except P.FileRejected as exc:
         report.errors.append(Issue(None, None, None, exc.code, exc.message))
         return None

@@ -22,7 +22,7 @@ kind = st.selectbox(t("upload.kind"), KINDS, format_func=kind_labels.__getitem__
 st.download_button(t("upload.template"), data=template_bytes(kind), file_name=f"{kind}-template.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", help=t("upload.template_help"),
                    icon=":material/download:", key="upload_template")
-uploaded = st.file_uploader(t("upload.file"), type=["xlsx", "xlsm", "xls", "csv"], key=f"upload_file_{kind}",
+uploaded = st.file_uploader(t("upload.file"), type=["xlsx", "xlsm", "xls", "ods", "csv", "txt"], key=f"upload_file_{kind}",
                             max_upload_size=MAX_FILE_BYTES // (1024 * 1024))
 if uploaded is None:
     st.info(t("upload.hint"))
