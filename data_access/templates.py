@@ -21,6 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from data_access import parsing as P
 from data_access.importer import ImportReport
+from data_access.opendata import FORMULA_START
 from data_access.settings import SETTINGS
 
 EXAMPLES: dict[str, dict[str, object]] = {
@@ -172,6 +173,12 @@ def _instructions(wb: Workbook, kind: str, columns: tuple[P.Column, ...]) -> Non
         ws.column_dimensions[letter].width = width
 
 
+def _text(value: object) -> object:
+    """A cell from the uploaded file as text: one a spreadsheet would run as a formula gets a leading
+    apostrophe, as the downloads do (openpyxl writes any string starting with '=' as a live formula)."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def error_report_xlsx(report: ImportReport) -> bytes:
     """The validation report as a workbook: 错误, 警告, and the data rows with their problems beside them."""
     import io
@@ -186,7 +193,7 @@ def error_report_xlsx(report: ImportReport) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for i in issues:
-            sheet.append([i.sheet, i.row, i.column, i.code, i.message])
+            sheet.append([_text(i.sheet), i.row, _text(i.column), i.code, _text(i.message)])
         for letter, width in zip("ABCDE", (12, 6, 16, 26, 100), strict=True):
             sheet.column_dimensions[letter].width = width
     if report.preview:
@@ -197,11 +204,11 @@ def error_report_xlsx(report: ImportReport) -> bytes:
                 if i.row is not None:
                     by_row.setdefault(i.row, []).append(f"{prefix}：{i.message}")
         columns = list(report.preview[0])
-        data.append([*columns, "问题"])
+        data.append([*map(_text, columns), "问题"])
         red = PatternFill("solid", fgColor="F8CBAD")
         for row in report.preview:
             problems = by_row.get(row["行"], [])
-            data.append([*(row.get(c) for c in columns), "\n".join(problems)])
+            data.append([*(_text(row.get(c)) for c in columns), _text("\n".join(problems))])
             if any(p.startswith("错误") for p in problems):
                 for cell in data[data.max_row]:
                     cell.fill = red

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 
@@ -9,7 +10,7 @@ import openpyxl
 from sqlalchemy import Engine, update
 from sqlmodel import Session
 
-from data_access.importer import batch_rows, due_date, submission_matrix, upload_batches
+from data_access.importer import batch_rows, due_date, import_file, submission_matrix, upload_batches
 from data_access.models import Monitoring, UploadBatch
 from data_access.settings import Settings
 from data_access.templates import error_report_xlsx
@@ -83,3 +84,16 @@ def test_stored_report_reads_back(base: Engine) -> None:
     with Session(base) as s:
         m_scoped = submission_matrix(session=s, region="黄埔区", year=2023, department_ids=frozenset())
     assert m_scoped == {}
+
+
+def test_error_report_writes_formula_like_cells_as_text(base: Engine) -> None:
+    """Cells from the uploaded file that a spreadsheet would run (= + - @) are written as text, as the downloads do."""
+    link = '=HYPERLINK("http://example.invalid","点我")'
+    text = io.StringIO()
+    csv.writer(text).writerows([MON, [link, 2023, 6, "+5"], ["HP002", 2023, 7, "@abc"]])  # CSV: the cells stay text
+    report = import_file(base, "monitoring", text.getvalue().encode(), "六月.csv", user="t")
+    wb = openpyxl.load_workbook(io.BytesIO(error_report_xlsx(report)))
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    values = {c.value for c in cells}
+    assert {"'" + link, "'+5", "'@abc"} <= values
