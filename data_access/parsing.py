@@ -92,6 +92,19 @@ def detect_unit_line(cells: Sequence[object]) -> str | None:
     return None
 
 
+EXAMPLE_SHEET = "填写示例"  # the templates' sheet holding one example row, never read as data
+EXAMPLE_MARK = "【示例】"  # marks that row's first cell, so a copy of it is refused too
+_EXAMPLE = re.compile(r"^[\[(【（]?示例[\])】）:：]")
+
+
+def is_example_row(cells: Sequence[object]) -> bool:
+    """A row whose first non-empty cell begins with 【示例】 (or [示例], (示例), 示例：): the template's example."""
+    for cell in cells:
+        if not is_blank(cell):
+            return isinstance(cell, str) and bool(_EXAMPLE.match(nfkc(cell)))
+    return False
+
+
 def should_skip(cells: Sequence[object]) -> bool:
     """Blank rows, and total or breakdown rows (first non-empty cell 合计/小计/总计/其中)."""
     for cell in cells:

@@ -59,9 +59,9 @@ def test_error_report_workbook(base: Engine) -> None:
     assert [c.value for c in wb["错误"][2]] == ["Sheet1", 2, "累计支出", "not_a_number", "工作表“Sheet1”第2行「累计支出」的值“abc”不是数字。"]
     assert wb["警告"]["D2"].value == "unknown_column"
     data = [[c.value for c in r] for r in wb["数据"].iter_rows()]
-    assert data[0] == ["行", "项目编码", "预算年度", "月份", "累计支出", "问题"]
-    assert data[1][:5] == [2, "HP002", "2023", "6", "abc"] and data[1][5].startswith("错误：工作表“Sheet1”第2行")
-    assert data[2][5] is None
+    assert data[0] == ["行", "项目编码", "预算年度", "月份", "累计支出", "累计支出（折合元）", "问题"]
+    assert data[1][:6] == [2, "HP002", "2023", "6", "abc", None] and data[1][6].startswith("错误：工作表“Sheet1”第2行")
+    assert data[2][4:] == ["5", "5.00", None]
 
 
 def test_batch_records_the_coverage_of_a_rejected_file(base: Engine) -> None:

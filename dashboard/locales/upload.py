@@ -56,6 +56,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "upload.col.column": ("列", "Column"),
     "upload.col.code": ("代码", "Code"),
     "upload.col.message": ("说明", "Message"),
+    "upload.col.in_yuan": ("{column}（折合元）", "{column} (read as yuan)"),
+    "upload.units": ("金额按以下单位读取，预览中“折合元”一列是换算后的金额，请核对：{units}。",
+                     "Amounts are read in these units (the \"read as yuan\" columns show each amount converted; please check): {units}."),
     # 上传记录
     "history.title": ("上传记录", "Upload history"),
     "history.empty": ("还没有上传记录。", "No uploads yet."),
