@@ -188,6 +188,9 @@ class Ctx:
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     _regions: dict[str, Region] | None = None
     _departments: dict[int, list[Department]] | None = None
+    # Suggestions for unknown project codes: the projects of (year, region), and each code's hint.
+    known_projects: dict[tuple[int, int | None], list[_Known]] = field(default_factory=dict)
+    project_hints: dict[tuple[int, int | None, str], str] = field(default_factory=dict)
 
     # -- messages
     def col(self, fld: str) -> str:
@@ -491,15 +494,70 @@ def _load_projects(session: Session, years_codes: set[tuple[int, str]]) -> dict[
     return out
 
 
-def _project_hint(session: Session, year: int, code: str, region_id: int | None) -> str:
-    q = select(col(Project.code)).where(col(Project.year) == year)
-    if region_id is not None:
-        q = q.where(col(Project.region_id) == region_id)
-    prefix = code[:3]
-    candidates = session.execute(q.where(col(Project.code).like(f"{prefix}%")).limit(5000)).scalars().all()
-    if not candidates:
-        candidates = session.execute(q.limit(5000)).scalars().all()
-    return _closest(code, candidates)
+@dataclass(frozen=True)
+class _Known:
+    """A project a suggestion may name."""
+
+    code: str
+    name: str
+    department: str
+    region: str
+
+
+_MAX_CLOSEST = 500  # difflib over a year's codes costs milliseconds: only for the first distinct unknown codes
+
+
+def _known_projects(ctx: Ctx, year: int, region: Region | None) -> list[_Known]:
+    """The projects of a year (and region), loaded once per import and kept on the context."""
+    key = (year, region.id if region else None)
+    if key not in ctx.known_projects:
+        q = (select(col(Project.code), col(Project.name), col(Department.name), col(Region.name))
+             .join(Department, col(Department.id) == col(Project.department_id)).join(Region, col(Region.id) == col(Project.region_id))
+             .where(col(Project.year) == year))
+        if region is not None:
+            q = q.where(col(Project.region_id) == region.id)
+        ctx.known_projects[key] = [_Known(*r) for r in ctx.session.execute(q)]
+    return ctx.known_projects[key]
+
+
+def _row_project_name(ctx: Ctx, row: Row) -> tuple[str, str] | None:
+    """The project's name the row gives beside the code: 项目名称 (monitoring), or 评价对象 of a project evaluation."""
+    name_col = ctx.columns.get("name")
+    if name_col is not None and name_col.zh == "项目名称" and row.values.get("name"):
+        return name_col.zh, row.values["name"]
+    if row.values.get("subject") and row.values.get("subject_type") in (None, "project"):
+        return ctx.col("subject"), row.values["subject"]
+    return None
+
+
+def _project_hint(ctx: Ctx, row: Row, year: int, code: str, region: Region | None) -> str:
+    """What to tell the clerk about an unknown code: the project named on the same row first, else the closest code.
+
+    Says 请先导入项目数据 only when the year (and region) has no project at all.
+    """
+    pool = _known_projects(ctx, year, region)
+    if not pool:
+        return f"：{region.name if region else ''}{year}年度还没有任何项目，请先导入项目数据。"
+    named = _row_project_name(ctx, row)
+    if named:
+        label, name = named
+        same = [p for p in pool if P.key(p.name) == P.key(name)]
+        dept = row.values.get("department")
+        if dept and len(same) > 1:
+            same = [p for p in same if P.key(p.department) == P.key(dept[1])] or same
+        if same:
+            codes = "、".join(f"“{p.code}”（{p.region}{p.department}）" if len(same) > 1 else f"“{p.code}”" for p in same[:3])
+            return f"。本行的{label}“{name}”对应的项目编码是{codes}，请核对项目编码。"
+    hint_key = (year, region.id if region else None, code)
+    if hint_key not in ctx.project_hints:
+        close = None
+        if len(ctx.project_hints) < _MAX_CLOSEST:
+            prefix = [p.code for p in pool if p.code[:3] == code[:3]] or [p.code for p in pool]
+            match = difflib.get_close_matches(code, prefix, n=1, cutoff=0.3)
+            close = next((p for p in pool if match and p.code == match[0]), None)
+        ctx.project_hints[hint_key] = (f"，最接近的编码是“{close.code}”（{close.name}，{close.department}），请核对项目编码。" if close
+                                       else "，也没有相近的编码，请核对项目编码。")
+    return ctx.project_hints[hint_key]
 
 
 def _resolve_project(ctx: Ctx, row: Row, projects: dict[tuple[int, str], list[Project]], year: int | None,
@@ -513,9 +571,8 @@ def _resolve_project(ctx: Ctx, row: Row, projects: dict[tuple[int, str], list[Pr
         found = [p for p in found if p.region_id == region.id]
     if not found:
         where = f"{region.name}" if region else ""
-        ctx.error(row, "code", "unknown_project",
-                  f"{ctx.cell(row, 'code')}在{where}{year or ''}{'年度' if year else ''}的项目中不存在"
-                  f"{_project_hint(ctx.session, year, code, region.id if region else None) if year else ''}。请先导入项目数据。")
+        hint = _project_hint(ctx, row, year, code, region) if year else "。请核对项目编码，或增加「预算年度」列。"
+        ctx.error(row, "code", "unknown_project", f"{ctx.cell(row, 'code')}在{where}{year or ''}{'年度' if year else ''}的项目中不存在{hint}")
         return None
     if len(found) > 1:
         names = {r.id: r.name for r in ctx.regions().values()}

@@ -122,7 +122,7 @@ BAD_FILES = [
      "第4行「累计支出」的值“abc”不是数字"),
     ("monitoring", [MON, ["HP002", 2023, 6, -5]], "negative_amount", 2, "累计支出", "第2行「累计支出」的值“-5”是负数"),
     ("monitoring", [MON, ["HP002", 2023, 13, 5]], "month_out_of_range", 2, "月份", "第2行「月份」的值“13”不在 1–12 之间"),
-    ("monitoring", [MON, ["HP009", 2023, 6, 5]], "unknown_project", 2, "项目编码", "“HP009”在2023年度的项目中不存在，最接近的是“HP00"),
+    ("monitoring", [MON, ["HP009", 2023, 6, 5]], "unknown_project", 2, "项目编码", "“HP009”在2023年度的项目中不存在，最接近的编码是“HP00"),
     ("monitoring", [MON, ["HP001", 2023, 6, 5]], "region_required", 2, "行政区", "在荔湾区、黄埔区都存在，请增加「行政区」列"),
     ("monitoring", [MON + ["行政区"], ["HP001", 2023, 6, 5, "黄浦区"]], "unknown_region", 2, "行政区", "“黄浦区”不是已有的行政区，最接近的是“黄埔区”"),
     ("monitoring", [MON, ["HP002", 2023, 6, 5], ["HP002", 2023, 6, 7]], "duplicate_key_conflict", 3, None, "第3行与第2行是同一条记录"),
@@ -627,3 +627,22 @@ def test_a_file_of_another_kind_gets_a_hint(base: Engine) -> None:
     report = run(base, "evaluations", [MON, ["HP002", 2023, 6, 5]])
     assert report.errors and all(e.code == "missing_column" for e in report.errors)
     assert report.errors[0].message.endswith("这个文件的表头与「执行监控」模板一致，是否选错了数据类型？")
+
+
+def test_an_unknown_code_points_to_the_project_named_on_the_same_row(any_seeded_url: str) -> None:
+    """HP2022K060 typed on the row of 老旧小区微改造工程 means HP2022K006, not another department's HP2022P060."""
+    eng = make_engine(any_seeded_url)
+    head = ["项目编码", "项目名称", "预算单位", "预算年度", "月份", "累计支出"]
+    report = run(eng, "monitoring", [head, ["HP2022K060", "老旧小区微改造工程", "区住房城乡建设局", 2022, 12, 5],
+                                     ["HP2022K05", "没有这个项目", None, 2022, 12, 5]])
+    first, second = (e.message for e in report.errors)
+    assert "第2行「项目编码」的值“HP2022K060”在2022年度的项目中不存在" in first
+    assert "本行的项目名称“老旧小区微改造工程”对应的项目编码是“HP2022K006”" in first and "HP2022P060" not in first
+    assert "最接近的编码是“HP2022K0" in second and second.endswith("请核对项目编码。")
+    assert not any("请先导入项目数据" in e.message for e in report.errors)  # the projects are there
+    empty_year = run(eng, "monitoring", [head, ["HP2030K001", "新项目", None, 2030, 1, 5]])
+    assert "2030年度还没有任何项目，请先导入项目数据" in empty_year.errors[0].message
+    evaluation = run(eng, "evaluations", [EVA[:7] + ["项目编码"], ["老旧小区微改造工程", "项目", "区住房城乡建设局", "黄埔区", 2022,
+                                                                  "重点评价", 88, "HP2022K060"]])
+    assert "本行的评价对象“老旧小区微改造工程”对应的项目编码是“HP2022K006”" in evaluation.errors[0].message
+    eng.dispose()
