@@ -666,6 +666,10 @@ def _sheet_names(pkg: _Package) -> dict[str, str]:
 def measure_xlsx(data: bytes, file_name: str, limits: Limits) -> list[SheetSize]:
     """Refuse (FileRejected) an .xlsx/.xlsm whose cells would exceed `limits` once read; else their sizes."""
     pkg = _Package(data, file_name, limits)
+    if any(re.search(r"(^|/)(workbook\.bin|worksheets/[^/]*\.bin)$", i.filename, re.I) for i in pkg.infos):
+        # Excel's binary workbook (.xlsb): calamine would read its sheets, which nothing here measures.
+        raise FileRejected("not_a_spreadsheet", f"文件“{file_name}”是 Excel 二进制工作簿（.xlsb），不支持上传。"
+                                                "请在 Excel 中另存为 .xlsx 再上传。")
     measure = Measure(file_name, limits)
     names = _sheet_names(pkg)
     sst = _SharedStrings()

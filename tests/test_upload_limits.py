@@ -211,3 +211,11 @@ def test_utf16_unicode_text_is_read(codec: str, bom: bytes) -> None:
     for name in ("六月.txt", "六月.csv"):
         [sheet] = P.read_workbook(data, name, max_rows=10)
         assert sheet.rows == [list(r) for r in ROWS]
+
+
+def test_a_binary_workbook_is_refused_as_what_it_is() -> None:
+    """.xlsb sheets are binary records this measuring does not read: refused before calamine reads them."""
+    data = bombs.xlsx({"xl/worksheets/sheet1.bin": b"\x00\x81\x01", "xl/workbook.bin": b"\x83\x01"})
+    with pytest.raises(P.FileRejected) as exc:
+        P.read_workbook(data, "renamed.xlsx", max_rows=10)
+    assert exc.value.code == "not_a_spreadsheet" and ".xlsb" in exc.value.message
