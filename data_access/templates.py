@@ -22,8 +22,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from data_access import parsing as P
-from data_access.importer import ImportReport
 from data_access.export import neutralise
+from data_access.importer import ImportReport
 from data_access.settings import SETTINGS
 
 EXAMPLES: dict[str, dict[str, object]] = {
