@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 
@@ -91,21 +92,9 @@ def test_error_report_workbook(base: Engine) -> None:
     assert [c.value for c in wb["错误"][2]] == ["Sheet1", 2, "累计支出", "not_a_number", "工作表“Sheet1”第2行「累计支出」的值“abc”不是数字。"]
     assert wb["警告"]["D2"].value == "unknown_column"
     data = [[c.value for c in r] for r in wb["数据"].iter_rows()]
-    assert data[0] == ["行", "项目编码", "预算年度", "月份", "累计支出", "问题"]
-    assert data[1][:5] == [2, "HP002", "2023", "6", "abc"] and data[1][5].startswith("错误：工作表“Sheet1”第2行")
-    assert data[2][5] is None
-
-
-def test_error_report_writes_uploaded_formulas_as_text(base: Engine) -> None:
-    formula = '=HYPERLINK("http://example.com","x")'
-    csv = "项目编码,预算年度,月份,累计支出\nHP002,2023,6,=1+2\n\"" + formula.replace('"', '""') + '",2023,7,5\n'
-    report = import_file(base, "monitoring", csv.encode(), "monitoring.csv", user="tester")
-    assert sorted(e.code for e in report.errors) == ["not_a_number", "unknown_project"]
-    wb = openpyxl.load_workbook(io.BytesIO(error_report_xlsx(report)))
-    data = list(wb["数据"].iter_rows())
-    assert (data[1][4].value, data[1][4].data_type) == ("'=1+2", "s")  # text, never a formula
-    assert (data[2][1].value, data[2][1].data_type) == ("'" + formula, "s")
-    assert all(c.data_type != "f" for sheet in wb for r in sheet.iter_rows() for c in r)
+    assert data[0] == ["行", "项目编码", "预算年度", "月份", "累计支出", "累计支出（折合元）", "问题"]
+    assert data[1][:6] == [2, "HP002", "2023", "6", "abc", None] and data[1][6].startswith("错误：工作表“Sheet1”第2行")
+    assert data[2][4:] == ["5", "5.00", None]
 
 
 def test_batch_records_the_coverage_of_a_rejected_file(base: Engine) -> None:
@@ -128,3 +117,16 @@ def test_stored_report_reads_back(base: Engine) -> None:
     with Session(base) as s:
         m_scoped = submission_matrix(session=s, region="黄埔区", year=2023, department_ids=frozenset())
     assert m_scoped == {}
+
+
+def test_error_report_writes_formula_like_cells_as_text(base: Engine) -> None:
+    """Cells from the uploaded file that a spreadsheet would run (= + - @) are written as text, as the downloads do."""
+    link = '=HYPERLINK("http://example.invalid","点我")'
+    text = io.StringIO()
+    csv.writer(text).writerows([MON, [link, 2023, 6, "+5"], ["HP002", 2023, 7, "@abc"]])  # CSV: the cells stay text
+    report = import_file(base, "monitoring", text.getvalue().encode(), "六月.csv", user="t")
+    wb = openpyxl.load_workbook(io.BytesIO(error_report_xlsx(report)))
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    values = {c.value for c in cells}
+    assert {"'" + link, "'+5", "'@abc"} <= values
