@@ -35,6 +35,8 @@ class Settings:
     grade_excellent: int = 90
     grade_good: int = 80
     grade_fair: int = 60
+    # A department whose self-evaluation scores exceed finance's by more than this on average (points).
+    self_score_gap_warn: Decimal = Decimal(5)
     # Uploads.
     monitoring_due_day: int = 10  # monthly data due by the 10th of the following month
     max_upload_rows: int = 200_000

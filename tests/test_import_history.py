@@ -7,11 +7,12 @@ import datetime as dt
 import io
 
 import openpyxl
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 from sqlmodel import Session
 
-from data_access.importer import batch_rows, due_date, import_file, submission_matrix, upload_batches
-from data_access.models import Monitoring, UploadBatch
+from data_access.importer import import_file
+from data_access.models import Department, Monitoring, UploadBatch
+from data_access.queries.uploads import batch_rows, due_date, submission_matrix, upload_batches
 from data_access.settings import Settings
 from data_access.templates import error_report_xlsx
 from tests import test_import as shared
@@ -29,7 +30,7 @@ def test_batch_history_lists_every_attempt_and_opens_its_rows(base: Engine) -> N
         batches = upload_batches(session=s, kind="monitoring")
         assert [b.id for b in batches] == [second.batch_id, rejected.batch_id, first.batch_id]
         assert [b.committed for b in batches] == [True, False, True]
-        rows = batch_rows(session=s, batch=batches[0])
+        rows = batch_rows(session=s, batch_id=batches[0].id)
     assert sorted((r["变更"], r["月份"], r["累计支出（元）"], r["原值"]) for r in rows) == [
         ("新增", 7, "700,000.00", ""),
         ("更新", 6, "650,000.00", "spent_cumulative_fen: 50000000"),
@@ -50,6 +51,38 @@ def test_submission_matrix(base: Engine) -> None:
     assert [m["区民政局"][k] for k in (1, 2, 3, 5, 6)] == ["on_time", "late", "missing", "not_due", "not_due"]
     assert [m["区教育局"][k] for k in (1, 2, 3, 4)] == ["on_time", "missing", "failed", "failed"]
     assert due_date(2023, 12, Settings(monitoring_due_day=15)) == dt.date(2024, 1, 15)
+    with Session(base) as s:
+        mine = submission_matrix(session=s, region="黄埔区", year=2023, today=dt.date(2023, 6, 1),
+                                 department_ids=frozenset({_dept(base, "区民政局")}))
+    assert mine == {"区民政局": m["区民政局"]}  # a scoped reader's departments only
+
+
+def _dept(engine: Engine, name: str) -> int:
+    with Session(engine) as s:
+        return int(s.execute(select(Department.id).where(Department.name == name)).scalar_one())
+
+
+def test_a_scoped_reader_sees_own_uploads_and_committed_ones_touching_their_departments(base: Engine) -> None:
+    social = frozenset({_dept(base, "区民政局")})
+    own = run(base, "monitoring", [MON, ["HP002", 2023, 1, 5]], user="clerk", allowed_department_ids=social)
+    own_preview = run(base, "monitoring", [MON, ["HP002", 2023, 2, 6]], user="clerk", dry_run=True)
+    education = run(base, "monitoring", [MON + ["行政区"], ["HP001", 2023, 1, 5, "黄埔区"]], user="chief")
+    rejected = run(base, "monitoring", [MON, ["HP002", 2023, 3, "x"]], user="chief")
+    both = run(base, "monitoring", [MON + ["行政区"], ["HP001", 2023, 2, 7, "黄埔区"], ["HP002", 2023, 1, 8, "黄埔区"]],
+               user="chief")
+    assert all(r.committed for r in (own, education, both)) and not rejected.committed
+    with Session(base) as s:
+        everyone = upload_batches(session=s, kind="monitoring")
+        seen = upload_batches(session=s, kind="monitoring", department_ids=social, uploaded_by="clerk")
+        rows = batch_rows(session=s, batch_id=seen[0].id, department_ids=social)
+        all_rows = batch_rows(session=s, batch_id=seen[0].id)
+        every_kind = upload_batches(session=s, department_ids=social, uploaded_by="clerk")
+    assert [b.id for b in everyone] == [both.batch_id, rejected.batch_id, education.batch_id, own_preview.batch_id, own.batch_id]
+    # Not chief's file of 区教育局 only, nor chief's rejected one (its report quotes any department's rows).
+    assert [b.id for b in seen] == [both.batch_id, own_preview.batch_id, own.batch_id]
+    assert [(r["变更"], r["月份"]) for r in rows] == [("更新", 1)] and len(all_rows) == 2  # 区民政局's row only
+    assert {b.kind for b in every_kind} == {"monitoring", "projects", "evaluations"}  # the reference data touched it
+    assert seen[0].report is not None and seen[0].report.updated == 1
 
 
 def test_error_report_workbook(base: Engine) -> None:
