@@ -1208,7 +1208,7 @@ def import_path(engine: Engine, kind: str, path: str | Path, **kwargs: Any) -> I
 def run_import_cli(kind: str, path: str, *, url: str | None, dry_run: bool, user: str | None, as_json: bool) -> int:
     """`python -m data_access import KIND FILE`: 0 committed (or valid on dry-run), 1 rejected, 2 unreadable."""
     from data_access.auth import AuthError, import_scope
-    from data_access.db import make_engine
+    from data_access.db import DatabaseFault, make_engine
     from data_access.migrate import upgrade
 
     who = user or os.environ.get("PERF_USER") or os.environ.get("USER") or "cli"
@@ -1222,8 +1222,14 @@ def run_import_cli(kind: str, path: str, *, url: str | None, dry_run: bool, user
         report.errors.append(Issue(None, None, None, "file_not_found", f"无法打开文件“{path}”：{exc.strerror or exc}"))
         _print(report, as_json)
         return 2
-    engine = make_engine(url)
-    upgrade(engine)
+    try:
+        engine = make_engine(url)
+        upgrade(engine)
+    except DatabaseFault as exc:  # with --json, scripts still get the one JSON object they parse
+        report = ImportReport(kind=kind, file=Path(path).name, sha256=sha256_of(data), dry_run=dry_run)
+        report.errors.append(Issue(None, None, None, "database_unavailable", str(exc)))
+        _print(report, as_json)
+        return 1
     try:  # `--user NAME` of a scoped finance user imports only for NAME's departments, as on the upload page
         with Session(engine) as session:
             scope = import_scope(session, who)

@@ -85,7 +85,9 @@ def test_the_importer_survives_a_bomb_and_says_why(tmp_path: Path) -> None:
     path.write_bytes(bombs.dimension_bomb())
     code = ("import resource, runpy, sys; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30)); "
             "sys.argv = ['data_access'] + sys.argv[1:]; runpy.run_module('data_access', run_name='__main__')")
-    done = subprocess.run([sys.executable, "-c", code, "--db", f"sqlite:///{tmp_path / 'x.db'}", "import", "monitoring", str(path), "--json"],
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    subprocess.run([sys.executable, "-m", "data_access", "--db", db, "init"], cwd=ROOT, check=True, capture_output=True)
+    done = subprocess.run([sys.executable, "-c", code, "--db", db, "import", "monitoring", str(path), "--json"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 1, done.stderr[-1500:]
     errors = json.loads(done.stdout)["errors"]
@@ -219,3 +221,16 @@ def test_a_binary_workbook_is_refused_as_what_it_is() -> None:
     with pytest.raises(P.FileRejected) as exc:
         P.read_workbook(data, "renamed.xlsx", max_rows=10)
     assert exc.value.code == "not_a_spreadsheet" and ".xlsb" in exc.value.message
+
+
+def test_import_json_on_a_missing_database_is_still_one_json_object(tmp_path: Path) -> None:
+    """A script parsing `import --json` gets a report naming the fault, not an empty stdout."""
+    path = tmp_path / "月报.csv"
+    path.write_text("项目编码,预算年度,月份,累计支出\nHP1,2022,6,1\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "data_access", "--db", f"sqlite:///{tmp_path / 'missing.db'}", "import",
+                           "monitoring", str(path), "--json"], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    report = json.loads(done.stdout)
+    assert report["committed"] is False and [e["code"] for e in report["errors"]] == ["database_unavailable"]
+    assert "init" in report["errors"][0]["message"]
+    assert not (tmp_path / "missing.db").exists()
