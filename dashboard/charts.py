@@ -24,10 +24,11 @@ def execution_curve(df: pd.DataFrame, *, month_title: str, rate_title: str, seri
 
 def gap_bars(df: pd.DataFrame, *, gap_title: str, dept_title: str, status_title: str,
              status_labels: dict[str, str]) -> alt.Chart:
-    """Departments ranked by gap (df: department, gap, status), status by colour and by label text."""
+    """Departments in the frame's order, furthest behind first (df: department, gap, status), status by colour
+    and by label text."""
     df = df.assign(status_label=[status_labels[s] for s in df["status"]])
     domain = [status_labels[s] for s in ("green", "yellow", "red")]
-    order = list(df.sort_values("gap", ascending=False)["department"])  # a layered chart ignores sort="-x"
+    order = list(df["department"])  # a layered chart ignores sort="-x"; the query ranked them on exact gaps
     base = alt.Chart(df).encode(
         y=alt.Y("department:N", sort=order, title=dept_title, axis=alt.Axis(labelLimit=220)),
         x=alt.X("gap:Q", title=gap_title),

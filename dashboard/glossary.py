@@ -19,8 +19,9 @@ GLOSSARY: dict[str, tuple[str, str, str, str]] = {
                        "累计支出占预算的比例；多个项目合计时为支出合计除以预算合计。",
                        "Cumulative spending as a share of the budget; over several projects, total spent ÷ total budget."),
     "gap": ("进度差", "Gap",
-            "序时进度减预算执行率（百分点）。不超过 5 为正常，5–15 为关注，超过 15 为预警。",
-            "Time progress minus execution rate, in points: up to 5 normal, 5–15 watch, over 15 warning."),
+            "序时进度减预算执行率（百分点）。正常、关注、预警的判定规则和阈值写在页面顶部的说明中。",
+            "Time progress minus execution rate, in points. The rule and thresholds behind normal, watch and warning "
+            "are stated at the top of the page."),
     "dual": ("双监控", "Dual monitoring",
              "年度执行中同时监控“钱花得怎样”（预算执行）和“事办得怎样”（绩效目标完成）。",
              "During the year, watching both how the money is spent and whether the targets are being met."),

@@ -13,6 +13,7 @@ from dashboard.resources import data_version, database_url, get_engine
 from dashboard.ui import Filters
 from data_access.opendata import open_data_zip
 from data_access.queries import public
+from data_access.queries.core import as_of_for
 from data_access.queries.kpis import kpis
 
 
@@ -91,7 +92,7 @@ def sidebar_filters() -> Filters | None:
                                 key=f"portal_year_{region}")
     st.query_params["region"] = region
     st.query_params["year"] = str(year)
-    as_of = dt.date(year, 12, 31) if year < dt.date.today().year else dt.date.today()
+    as_of = as_of_for(int(year))  # 31 December of a past year, else today
     return Filters(region, int(year), as_of)
 
 

@@ -14,13 +14,13 @@ from typing import Any, TypeAlias
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
+from dashboard import loaders
 from dashboard.i18n import lang, t
-from dashboard.resources import data_version, database_url, get_engine
 from dashboard.tables import Table, file_columns
 from data_access import export, formatting
-from data_access.queries.kpis import region_names, years
+from data_access.queries.core import as_of_for
+from data_access.settings import Settings
 
 # Status of execution against time progress: word + symbol + colour, never colour alone.
 STATUS_SYMBOL = {"green": "●", "yellow": "▲", "red": "■"}
@@ -46,6 +46,13 @@ def score(centi: int | None) -> str:
 def status_label(status: str) -> str:
     """'● 正常' / '▲ 关注' / '■ 预警' (or English), for tables and legends."""
     return f"{STATUS_SYMBOL[status]} {t(f'status.{status}')}"
+
+
+def status_rule(settings: Settings) -> str:
+    """The rule and thresholds the statuses shown were computed with, in words (DOMAIN: a page says which)."""
+    if settings.execution_rule == "ratio":
+        return t("status.rule.ratio", yellow=settings.ratio_yellow, red=settings.ratio_red)
+    return t("status.rule.gap", yellow=settings.gap_yellow, red=settings.gap_red)
 
 
 def grade_label(grade: str) -> str:
@@ -93,14 +100,6 @@ class Filters:
     as_of: dt.date
 
 
-@st.cache_data(ttl=600, show_spinner=False)
-def _choices(url: str, version: tuple[int, int]) -> tuple[list[str], dict[str, list[int]]]:
-    with Session(get_engine()) as session:
-        regions = region_names(session=session)
-        by_region = {r: years(session=session, region=r) for r in regions}
-    return regions, by_region
-
-
 def _query_int(name: str) -> int | None:
     try:
         return int(st.query_params.get(name, ""))
@@ -113,7 +112,7 @@ def sidebar_filters(*, with_as_of: bool = True) -> Filters | None:
 
     Returns None (after an explanatory message) when the database holds no data yet.
     """
-    regions, by_region = _choices(database_url(), data_version())
+    regions, by_region = loaders.region_years(*loaders.key())
     if not regions:
         st.info(t("ui.no_data"))
         return None
@@ -129,7 +128,7 @@ def sidebar_filters(*, with_as_of: bool = True) -> Filters | None:
         t("ui.year"), year_options, index=year_options.index(wanted_year) if wanted_year in year_options else 0,
         key=f"filter_year_{region}",
     )
-    as_of = dt.date(year, 12, 31) if year < dt.date.today().year else dt.date.today()
+    as_of = as_of_for(int(year))  # 31 December of a past year, else today
     if with_as_of:
         months = list(range(1, 13))
         default_month = _query_int("month") or as_of.month

@@ -48,6 +48,7 @@ from data_access.queries.core import grade_of
 from data_access.settings import SETTINGS, Settings
 
 KINDS = tuple(P.COLUMNS)
+IN_YUAN = "（折合元）"  # suffix of the preview column holding an amount as understood, in 元
 
 
 def _max_upload_mb(default: int = 20) -> int:
@@ -113,8 +114,11 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     previous_batches: list[int] = field(default_factory=list)
-    # The data rows as read ({"行": Excel row, column name: cell as typed}), for the page's preview.
+    # The data rows as read ({"行": Excel row, column name: cell as typed, and for an amount column
+    # "<name>（折合元）": the amount understood in 元}), for the page's preview.
     preview: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    # Amount column -> the unit it was read in and where that came from (`万元（第2行“单位：万元”）`).
+    units: dict[str, str] = field(default_factory=dict, repr=False)
     # (department id, year, month) of the monitoring rows the file covered, for the submission matrix.
     coverage: set[tuple[int, int, int]] = field(default_factory=set, repr=False)
 
@@ -186,6 +190,9 @@ class Ctx:
     _regions: dict[str, Region] | None = None
     _departments: dict[int, list[Department]] | None = None
     _department_names: dict[int, str] | None = None
+    # Suggestions for unknown project codes: the projects of (year, region), and each code's hint.
+    known_projects: dict[tuple[int, int | None], list[_Known]] = field(default_factory=dict)
+    project_hints: dict[tuple[int, int | None, str], str] = field(default_factory=dict)
 
     # -- messages
     def col(self, fld: str) -> str:
@@ -333,23 +340,48 @@ def _other_kind_hint(kind: str, sheets: Sequence[P.Sheet]) -> str:
     return ""
 
 
-def _parse_rows(kind: str, sheet: P.Sheet, header: P.HeaderMatch, ctx: Ctx, progress: Progress | None) -> list[Row]:
-    columns = {c.field: c for c in P.COLUMNS[kind]}
-    line_unit = None
-    for cells in sheet.rows[: header.row_index]:
-        line_unit = P.detect_unit_line(cells) or line_unit
+def _unit_line(sheet: P.Sheet, header: P.HeaderMatch) -> tuple[str, int, str] | None:
+    """The last `单位：万元` line above the header: (unit, Excel row, the cell as typed)."""
+    found = None
+    for i, cells in enumerate(sheet.rows[: header.row_index]):
+        for cell in cells:
+            unit = P.detect_unit_line([cell])
+            if unit:
+                found = (unit, i + 1, P.display(cell))
+    return found
+
+
+def _amount_factors(sheet: P.Sheet, header: P.HeaderMatch, columns: dict[str, P.Column], ctx: Ctx) -> dict[str, int]:
+    """Yuan per unit of each amount column: the header's unit, else the unit line's, else 元.
+
+    A header unit that disagrees with the unit line is an error naming both: the clerk meant one of them.
+    """
+    line = _unit_line(sheet, header)
     factors: dict[str, int] = {}
     dummy = Row(header.excel_row, {}, {})
     for fld, idx in header.columns.items():
         if columns[fld].kind != "amount":
             continue
-        unit = header.units.get(fld) or line_unit or "元"
+        text = P.display(sheet.rows[header.row_index][idx])
+        own = header.units.get(fld)
+        unit = own or (line[0] if line else "元")
         factor = P.unit_factor(unit)
         if factor is None:
-            ctx.error(dummy, fld, "unknown_unit", f"第{header.excel_row}行表头「{P.display(sheet.rows[header.row_index][idx])}」"
-                      f"的单位“{unit}”无法识别（可用：元、万元、亿元）。")
+            ctx.error(dummy, fld, "unknown_unit", f"第{header.excel_row}行表头「{text}」的单位“{unit}”无法识别（可用：元、万元、亿元）。")
             factor = 1
+        elif own and line and P.unit_factor(line[0]) != factor:
+            ctx.error(dummy, fld, "unit_conflict",
+                      f"第{header.excel_row}行表头「{text}」的单位“{own}”与第{line[1]}行“{line[2]}”不一致，无法确定金额是按哪个单位填写的。"
+                      f"请删除表头中的单位，或改正第{line[1]}行的单位，使两者一致后再上传。")
+        where = "表头" if own else (f"第{line[1]}行“{line[2]}”" if line else "未写单位，默认")
+        ctx.report.units[columns[fld].zh] = f"{unit}（{where}）"
         factors[fld] = factor
+    return factors
+
+
+def _parse_rows(kind: str, sheet: P.Sheet, header: P.HeaderMatch, ctx: Ctx, progress: Progress | None) -> list[Row]:
+    columns = {c.field: c for c in P.COLUMNS[kind]}
+    factors = _amount_factors(sheet, header, columns, ctx)
     rows: list[Row] = []
     body = sheet.rows[header.row_index + 1:]
     for offset, cells in enumerate(body):
@@ -364,12 +396,26 @@ def _parse_rows(kind: str, sheet: P.Sheet, header: P.HeaderMatch, ctx: Ctx, prog
                 sheet.name, f"数据超过单个文件 {ctx.settings.max_upload_rows:,} 行的上限（第{number}行起）。请拆分成多个文件上传。")))
             break
         raw = {fld: (cells[i] if i < len(cells) else None) for fld, i in header.columns.items()}
-        ctx.report.preview.append({"行": number, **{columns[f].zh: P.display(v) for f, v in raw.items()}})
         row = Row(number, {}, raw)
+        if P.is_example_row(cells):
+            ctx.error(row, None, "example_row", f"第{number}行是模板中的示例行（“{P.display(next(c for c in cells if not P.is_blank(c)))}”），"
+                      f"不能作为数据导入。请删除这一行，或改成实际数据并去掉“{P.EXAMPLE_MARK}”。")
         for fld, value in raw.items():
             _parse_cell(ctx, row, columns[fld], value, factors.get(fld, 1))
+        ctx.report.preview.append(_preview(row, columns, factors))
         rows.append(row)
     return rows
+
+
+def _preview(row: Row, columns: dict[str, P.Column], factors: dict[str, int]) -> dict[str, Any]:
+    """The row as typed; beside each amount, the amount understood in 元 (so the clerk sees the unit read)."""
+    out: dict[str, Any] = {"行": row.number}
+    for fld, value in row.raw.items():
+        out[columns[fld].zh] = P.display(value)
+        if fld in factors:
+            fen = row.values.get(fld)
+            out[f"{columns[fld].zh}{IN_YUAN}"] = _yuan(fen) if isinstance(fen, int) else ""
+    return out
 
 
 def _parse_cell(ctx: Ctx, row: Row, col: P.Column, value: object, factor: int) -> None:
@@ -477,15 +523,70 @@ def _load_projects(session: Session, years_codes: set[tuple[int, str]]) -> dict[
     return out
 
 
-def _project_hint(session: Session, year: int, code: str, region_id: int | None) -> str:
-    q = select(col(Project.code)).where(col(Project.year) == year)
-    if region_id is not None:
-        q = q.where(col(Project.region_id) == region_id)
-    prefix = code[:3]
-    candidates = session.execute(q.where(col(Project.code).like(f"{prefix}%")).limit(5000)).scalars().all()
-    if not candidates:
-        candidates = session.execute(q.limit(5000)).scalars().all()
-    return _closest(code, candidates)
+@dataclass(frozen=True)
+class _Known:
+    """A project a suggestion may name."""
+
+    code: str
+    name: str
+    department: str
+    region: str
+
+
+_MAX_CLOSEST = 500  # difflib over a year's codes costs milliseconds: only for the first distinct unknown codes
+
+
+def _known_projects(ctx: Ctx, year: int, region: Region | None) -> list[_Known]:
+    """The projects of a year (and region), loaded once per import and kept on the context."""
+    key = (year, region.id if region else None)
+    if key not in ctx.known_projects:
+        q = (select(col(Project.code), col(Project.name), col(Department.name), col(Region.name))
+             .join(Department, col(Department.id) == col(Project.department_id)).join(Region, col(Region.id) == col(Project.region_id))
+             .where(col(Project.year) == year))
+        if region is not None:
+            q = q.where(col(Project.region_id) == region.id)
+        ctx.known_projects[key] = [_Known(*r) for r in ctx.session.execute(q)]
+    return ctx.known_projects[key]
+
+
+def _row_project_name(ctx: Ctx, row: Row) -> tuple[str, str] | None:
+    """The project's name the row gives beside the code: 项目名称 (monitoring), or 评价对象 of a project evaluation."""
+    name_col = ctx.columns.get("name")
+    if name_col is not None and name_col.zh == "项目名称" and row.values.get("name"):
+        return name_col.zh, row.values["name"]
+    if row.values.get("subject") and row.values.get("subject_type") in (None, "project"):
+        return ctx.col("subject"), row.values["subject"]
+    return None
+
+
+def _project_hint(ctx: Ctx, row: Row, year: int, code: str, region: Region | None) -> str:
+    """What to tell the clerk about an unknown code: the project named on the same row first, else the closest code.
+
+    Says 请先导入项目数据 only when the year (and region) has no project at all.
+    """
+    pool = _known_projects(ctx, year, region)
+    if not pool:
+        return f"：{region.name if region else ''}{year}年度还没有任何项目，请先导入项目数据。"
+    named = _row_project_name(ctx, row)
+    if named:
+        label, name = named
+        same = [p for p in pool if P.key(p.name) == P.key(name)]
+        dept = row.values.get("department")
+        if dept and len(same) > 1:
+            same = [p for p in same if P.key(p.department) == P.key(dept[1])] or same
+        if same:
+            codes = "、".join(f"“{p.code}”（{p.region}{p.department}）" if len(same) > 1 else f"“{p.code}”" for p in same[:3])
+            return f"。本行的{label}“{name}”对应的项目编码是{codes}，请核对项目编码。"
+    hint_key = (year, region.id if region else None, code)
+    if hint_key not in ctx.project_hints:
+        close = None
+        if len(ctx.project_hints) < _MAX_CLOSEST:
+            prefix = [p.code for p in pool if p.code[:3] == code[:3]] or [p.code for p in pool]
+            match = difflib.get_close_matches(code, prefix, n=1, cutoff=0.3)
+            close = next((p for p in pool if match and p.code == match[0]), None)
+        ctx.project_hints[hint_key] = (f"，最接近的编码是“{close.code}”（{close.name}，{close.department}），请核对项目编码。" if close
+                                       else "，也没有相近的编码，请核对项目编码。")
+    return ctx.project_hints[hint_key]
 
 
 def _resolve_project(ctx: Ctx, row: Row, projects: dict[tuple[int, str], list[Project]], year: int | None,
@@ -499,9 +600,8 @@ def _resolve_project(ctx: Ctx, row: Row, projects: dict[tuple[int, str], list[Pr
         found = [p for p in found if p.region_id == region.id]
     if not found:
         where = f"{region.name}" if region else ""
-        ctx.error(row, "code", "unknown_project",
-                  f"{ctx.cell(row, 'code')}在{where}{year or ''}{'年度' if year else ''}的项目中不存在"
-                  f"{_project_hint(ctx.session, year, code, region.id if region else None) if year else ''}。请先导入项目数据。")
+        hint = _project_hint(ctx, row, year, code, region) if year else "。请核对项目编码，或增加「预算年度」列。"
+        ctx.error(row, "code", "unknown_project", f"{ctx.cell(row, 'code')}在{where}{year or ''}{'年度' if year else ''}的项目中不存在{hint}")
         return None
     if len(found) > 1:
         names = {r.id: r.name for r in ctx.regions().values()}
@@ -1027,7 +1127,7 @@ def import_file(
     rows: list[Row] = []
     chosen = _read(kind, data, report, settings, max_bytes)
     if chosen is not None:
-        sheet, header = chosen
+        sheet, header, template = chosen
         unknown = list(header.unknown)
         if unknown:
             report.warnings.append(Issue(sheet.name, header.excel_row, None, "unknown_column", on_sheet(
@@ -1036,13 +1136,15 @@ def import_file(
         parse_ctx = Ctx(None, report, sheet.name, columns, user, settings, allowed_department_ids)  # type: ignore[arg-type]
         rows = _parse_rows(kind, sheet, header, parse_ctx, progress)
         if report.rows_total == 0 and not report.errors:
+            untouched = (f"这是未填写的模板：请从第{header.excel_row + 1}行起填写实际数据后再上传"
+                         f"（“{P.EXAMPLE_SHEET}”工作表中的示例行不会被导入）。") if template else ""
             report.errors.append(Issue(sheet.name, header.excel_row, None, "empty_file",
-                                       f"工作表“{sheet.name}”第{header.excel_row}行的表头下面没有数据行。"))
-    if chosen is None or any(e.code in ("too_many_rows", "unknown_unit", "empty_file") for e in report.errors):
+                                       f"工作表“{sheet.name}”第{header.excel_row}行的表头下面没有数据行。{untouched}"))
+    if chosen is None or any(e.code in ("too_many_rows", "unknown_unit", "unit_conflict", "empty_file") for e in report.errors):
         _count_rows(report, rows)
         _finish_rejected(engine, report, user)
         return report
-    sheet, header = chosen
+    sheet, header, _template = chosen
     columns = {c.field: c for c in P.COLUMNS[kind]}
     if progress:
         progress(0.45, "核对数据库中的单位和项目")
@@ -1071,17 +1173,21 @@ def import_file(
     return report
 
 
-def _read(kind: str, data: bytes, report: ImportReport, settings: Settings, max_bytes: int) -> tuple[P.Sheet, P.HeaderMatch] | None:
+def _read(kind: str, data: bytes, report: ImportReport, settings: Settings,
+          max_bytes: int) -> tuple[P.Sheet, P.HeaderMatch, bool] | None:
+    """The sheet to import and its header, and whether the file is one of our templates (it has the example sheet)."""
     if len(data) > max_bytes:
         report.errors.append(Issue(None, None, None, "file_too_large",
                                    f"文件大小 {len(data) / 1024 / 1024:.1f} MB，超过上限 {max_bytes / 1024 / 1024:.0f} MB。请拆分后上传。"))
         return None
     try:
-        sheets = P.read_workbook(data, report.file, max_rows=settings.max_upload_rows)
+        sheets = P.read_workbook(data, report.file, max_rows=settings.max_upload_rows,
+                                 limits=P.Limits(max_rows=settings.max_upload_rows, cells=settings.max_upload_cells))
     except P.FileRejected as exc:
         report.errors.append(Issue(None, None, None, exc.code, exc.message))
         return None
-    return _choose_sheet(kind, sheets, report)
+    chosen = _choose_sheet(kind, sheets, report)
+    return None if chosen is None else (*chosen, any(s.name == P.EXAMPLE_SHEET for s in sheets))
 
 
 def _finish_rejected(engine: Engine, report: ImportReport, user: str) -> None:
@@ -1102,7 +1208,7 @@ def import_path(engine: Engine, kind: str, path: str | Path, **kwargs: Any) -> I
 def run_import_cli(kind: str, path: str, *, url: str | None, dry_run: bool, user: str | None, as_json: bool) -> int:
     """`python -m data_access import KIND FILE`: 0 committed (or valid on dry-run), 1 rejected, 2 unreadable."""
     from data_access.auth import AuthError, import_scope
-    from data_access.db import make_engine
+    from data_access.db import DatabaseFault, make_engine
     from data_access.migrate import upgrade
 
     who = user or os.environ.get("PERF_USER") or os.environ.get("USER") or "cli"
@@ -1116,8 +1222,14 @@ def run_import_cli(kind: str, path: str, *, url: str | None, dry_run: bool, user
         report.errors.append(Issue(None, None, None, "file_not_found", f"无法打开文件“{path}”：{exc.strerror or exc}"))
         _print(report, as_json)
         return 2
-    engine = make_engine(url)
-    upgrade(engine)
+    try:
+        engine = make_engine(url)
+        upgrade(engine)
+    except DatabaseFault as exc:  # with --json, scripts still get the one JSON object they parse
+        report = ImportReport(kind=kind, file=Path(path).name, sha256=sha256_of(data), dry_run=dry_run)
+        report.errors.append(Issue(None, None, None, "database_unavailable", str(exc)))
+        _print(report, as_json)
+        return 1
     try:  # `--user NAME` of a scoped finance user imports only for NAME's departments, as on the upload page
         with Session(engine) as session:
             scope = import_scope(session, who)
@@ -1162,105 +1274,3 @@ def _print(report: ImportReport, as_json: bool) -> None:
             if len(issues) > 50:
                 lines.append(f"  …… 另有 {len(issues) - 50} 条，用 --json 查看全部")
     print("\n".join(lines))
-
-
-# ---- the read side of uploads: history and submissions (for the pages) ----------------------------------
-BATCH_VIEWS: dict[str, tuple[type[SQLModel], tuple[tuple[str, str], ...]]] = {
-    "projects": (Project, (("code", "项目编码"), ("name", "项目名称"), ("year", "预算年度"),
-                           ("budget_adjusted_fen", "调整后预算数（元）"), ("budget_initial_fen", "年初预算数（元）"))),
-    "monitoring": (Monitoring, (("project_id", "项目ID"), ("month", "月份"), ("spent_cumulative_fen", "累计支出（元）"),
-                                ("budget_fen", "调整后预算数（元）"))),
-    "evaluations": (Evaluation, (("subject", "评价对象"), ("year", "预算年度"), ("method", "评价方式"), ("score_centi", "得分"),
-                                 ("funds_fen", "涉及资金（元）"))),
-    "findings": (Finding, (("finding_code", "问题编号"), ("subject", "评价对象"), ("status", "整改状态"), ("deadline", "整改期限"))),
-    "ex-ante": (ExAnte, (("name", "项目名称"), ("year", "预算年度"), ("requested_fen", "申报金额（元）"),
-                         ("recommended_fen", "建议金额（元）"), ("conclusion", "评估结论"))),
-    "indicators": (Indicator, (("name", "指标名称"), ("level1", "一级指标"), ("level2", "二级指标"), ("scope", "指标类型"))),
-}
-
-
-def upload_batches(*, session: Session, kind: str | None = None, limit: int = 1000) -> list[UploadBatch]:
-    """The latest upload batches, newest first."""
-    q = select(UploadBatch).order_by(col(UploadBatch.id).desc()).limit(limit)
-    if kind:
-        q = q.where(col(UploadBatch.kind) == kind)
-    return list(session.execute(q).scalars())
-
-
-def batch_rows(*, session: Session, batch: UploadBatch) -> list[dict[str, Any]]:
-    """The records a committed batch inserted or updated, with the earlier values of the updated ones."""
-    model, fields = BATCH_VIEWS[batch.kind]
-    logs = session.execute(select(AuditLog).where(col(AuditLog.batch_id) == batch.id)).scalars().all()
-    change: dict[int, str] = {}
-    before: dict[int, str] = {}
-    for log in logs:
-        detail = json.loads(log.detail_json or "{}")
-        if log.action == "import_insert":
-            change.update(dict.fromkeys(detail.get("ids", []), "新增"))
-        elif log.action == "import_update" and log.entity_id is not None:
-            change[log.entity_id] = "更新"
-            before[log.entity_id] = "；".join(f"{k}: {v}" for k, v in detail.get("before", {}).items())
-    ids = sorted(change)
-    out: list[dict[str, Any]] = []
-    for start in range(0, len(ids), 900):
-        for rec in session.execute(select(model).where(model.id.in_(ids[start:start + 900]))).scalars():  # type: ignore[attr-defined]
-            row: dict[str, Any] = {"ID": rec.id, "变更": change[rec.id]}
-            for fld, label in fields:
-                value = getattr(rec, fld)
-                row[label] = _yuan(value) if fld.endswith("_fen") and value is not None else (
-                    P.display(Decimal(value) / 100) if fld == "score_centi" else value)
-            row["原值"] = before.get(rec.id, "")
-            out.append(row)
-    return out
-
-
-def due_date(year: int, month: int, settings: Settings = SETTINGS) -> dt.date:
-    """Monthly monitoring data is due by the setting's day of the following month."""
-    return dt.date(year + (month == 12), month % 12 + 1, settings.monitoring_due_day)
-
-
-SUBMISSION_STATUSES = ("on_time", "late", "failed", "missing", "not_due")
-
-
-def submission_matrix(*, session: Session, region: str, year: int, today: dt.date | None = None,
-                      department_ids: frozenset[int] | None = None, settings: Settings = SETTINGS) -> dict[str, dict[int, str]]:
-    """Per department and month: on_time, late, failed (only rejected uploads), missing or not_due.
-
-    Arrival is the latest submission among the department's projects for the month (China time);
-    a month counts as failed when nothing arrived and a rejected upload covered it.
-    """
-    from sqlalchemy import func
-
-    today = today or dt.date.today()
-    rows = session.execute(
-        select(col(Department.id), col(Department.name), col(Monitoring.month), func.max(col(Monitoring.submitted_at)))
-        .select_from(Project).join(Region, col(Region.id) == col(Project.region_id)).join(Department, col(Department.id) == col(Project.department_id))
-        .outerjoin(Monitoring, col(Monitoring.project_id) == col(Project.id))
-        .where(col(Region.name) == region, col(Project.year) == year)
-        .group_by(col(Department.id), col(Department.name), col(Monitoring.month))
-    ).all()
-    names = {dept_id: name for dept_id, name, _m, _at in rows if department_ids is None or dept_id in department_ids}
-    arrived = {(dept_id, month): at for dept_id, _n, month, at in rows if month is not None}
-    failed: set[tuple[int, int]] = set()
-    batches = session.execute(select(col(UploadBatch.report_json)).where(
-        col(UploadBatch.kind) == "monitoring", col(UploadBatch.committed).is_(False), col(UploadBatch.dry_run).is_(False),
-        col(UploadBatch.uploaded_at) >= dt.datetime(year, 1, 1, tzinfo=dt.UTC))).scalars()
-    for report_json in batches:
-        for dept_id, y, month in json.loads(report_json or "{}").get("coverage", []):
-            if y == year:
-                failed.add((dept_id, month))
-    matrix: dict[str, dict[int, str]] = {}
-    for dept_id, name in sorted(names.items(), key=lambda kv: kv[1]):
-        cells = {}
-        for month in range(1, 13):
-            due = due_date(year, month, settings)
-            at = arrived.get((dept_id, month))
-            if at is not None:
-                local = (at.replace(tzinfo=None) if at.tzinfo is None else at.astimezone(dt.UTC).replace(tzinfo=None)) + dt.timedelta(hours=8)
-                cells[month] = "on_time" if local.date() <= due else "late"
-            elif (dept_id, month) in failed:
-                cells[month] = "failed"
-            else:
-                cells[month] = "missing" if today > due else "not_due"
-        matrix[name] = cells
-    return matrix

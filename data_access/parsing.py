@@ -17,6 +17,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from data_access import enums
 from data_access.money import yuan_to_fen
+from data_access.upload_limits import FileRejected, Limits, measure_ods, measure_xls, measure_xlsx
+
+__all__ = ["FileRejected", "Limits"]  # raised and taken by read_workbook; the importer reaches them here
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 MONEY_UNITS = {"元": 1, "千元": 1_000, "万元": 10_000, "百万元": 1_000_000, "亿元": 100_000_000}
@@ -88,6 +91,19 @@ def detect_unit_line(cells: Sequence[object]) -> str | None:
         if m:
             return m.group("unit")
     return None
+
+
+EXAMPLE_SHEET = "填写示例"  # the templates' sheet holding one example row, never read as data
+EXAMPLE_MARK = "【示例】"  # marks that row's first cell, so a copy of it is refused too
+_EXAMPLE = re.compile(r"^[\[(【（]?示例[\])】）:：]")
+
+
+def is_example_row(cells: Sequence[object]) -> bool:
+    """A row whose first non-empty cell begins with 【示例】 (or [示例], (示例), 示例：): the template's example."""
+    for cell in cells:
+        if not is_blank(cell):
+            return isinstance(cell, str) and bool(_EXAMPLE.match(nfkc(cell)))
+    return False
 
 
 def should_skip(cells: Sequence[object]) -> bool:
@@ -512,16 +528,8 @@ def find_header(rows: Sequence[Sequence[object]], columns: Sequence[Column], sca
 
 
 # ---- readers -----------------------------------------------------------------------------------
-# python-calamine reads .xlsx 7x faster than openpyxl here (benchmarks/bench_excel.py) and .xls too.
-class FileRejected(Exception):
-    """A file that cannot be read at all: not a spreadsheet, corrupt, encrypted, empty, too big."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
+# python-calamine reads .xlsx 7x faster than openpyxl here (benchmarks/bench_excel.py) and .xls too,
+# but builds a sheet's whole grid when it opens it: every file is measured first (upload_limits).
 @dataclass
 class Sheet:
     """One sheet: its name and its cells from A1 (row i is Excel row i + 1)."""
@@ -551,6 +559,8 @@ def sniff(data: bytes, file_name: str) -> str:
                                    f"文件“{file_name}”不是电子表格，而是{what}（扩展名可能被改过）。请上传 .xlsx、.xls 或 .csv 文件。")
         return "xls"
     head = data[:4096]
+    if _utf16(data) is not None:
+        return "csv"  # Excel's "Unicode text" (.txt) export: UTF-16 with a BOM, tab-separated
     if b"\x00" in head.replace(b"\x00\x00", b"") or head.startswith((b"%PDF", b"\x89PNG", b"\xff\xd8", b"GIF8", b"{\\rtf")):
         raise FileRejected("not_a_spreadsheet", f"文件“{file_name}”不是电子表格。请上传 .xlsx、.xls 或 .csv 文件。")
     if ext not in ("", ".csv", ".txt"):
@@ -586,17 +596,47 @@ def _sniff_zip(data: bytes, file_name: str) -> str:
                        f"文件“{file_name}”不是电子表格，而是{what}（扩展名可能被改过）。请上传 .xlsx、.xls 或 .csv 文件。")
 
 
+def _utf16(data: bytes) -> str | None:
+    """The codec of UTF-16 text: by its BOM (FF FE / FE FF), or without one by ASCII beside NUL bytes."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    head = data[:4096]
+    head = head[: len(head) // 2 * 2]
+    if len(head) < 4 or b"\x00" not in head:
+        return None
+    pairs = len(head) // 2
+    for codec, low, high in (("utf-16-le", head[0::2], head[1::2]), ("utf-16-be", head[1::2], head[0::2])):
+        ascii_chars = sum(1 for lo, hi in zip(low, high, strict=True) if hi == 0 and lo)
+        if ascii_chars * 4 < pairs:
+            continue
+        try:
+            text = head.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if any(sep in text for sep in "\t,\n") and not any(ord(c) < 32 and c not in "\t\r\n" for c in text):
+            return codec
+    return None
+
+
 def decode_text(data: bytes) -> str:
-    """CSV text: UTF-8 (with or without BOM), else GB18030 (Chinese Excel's 'CSV' export)."""
+    """CSV text: UTF-16 (Excel's "Unicode text"), UTF-8 (with or without BOM), else GB18030 (Chinese Excel's 'CSV')."""
+    codec = _utf16(data)
+    if codec is not None:
+        try:
+            return data.decode(codec).lstrip("\ufeff")
+        except UnicodeDecodeError as exc:
+            raise FileRejected("not_a_spreadsheet", "文件是 UTF-16 编码的文本（Excel“Unicode 文本”格式），但内容不完整或已损坏，无法读取。"
+                                                    "请在 Excel 中另存为 .xlsx 再上传。") from exc
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise FileRejected("not_a_spreadsheet", "文件编码无法识别（既不是 UTF-8 也不是 GBK/GB18030），不是可读的 CSV 表格。")
+    raise FileRejected("not_a_spreadsheet", "文件编码无法识别（既不是 UTF-8、UTF-16 也不是 GBK/GB18030），不是可读的 CSV 表格。")
 
 
-def _read_csv(data: bytes) -> list[Sheet]:
+def _read_csv(data: bytes, file_name: str, limits: Limits) -> list[Sheet]:
+    """CSV or tab-separated text, bounded while it is read: rows, columns, cells and one cell's length."""
     import csv
     import io
 
@@ -605,16 +645,44 @@ def _read_csv(data: bytes) -> list[Sheet]:
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
-        dialect = csv.excel
-    rows: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(text, newline=""), dialect)]
+        dialect = csv.excel_tab if sample.count("\t") > sample.count(",") else csv.excel
+    rows: list[list[object]] = []
+    cells = 0
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        for row in reader:
+            rows.append(list(row))
+            cells += len(row)
+            n = len(rows)
+            if n > limits.rows:
+                raise FileRejected("too_many_rows", f"文件“{file_name}”超过 {limits.rows:,} 行，超过单个文件 {limits.max_rows:,} 行的上限。请拆分成多个文件上传。")
+            if len(row) > limits.columns:
+                raise FileRejected("too_many_columns", f"文件“{file_name}”第{n}行有 {len(row):,} 列，超过 {limits.columns} 列的上限。"
+                                                       "请检查分隔符，或删除多余的列后再上传。")
+            if cells > limits.cells:
+                raise FileRejected("too_many_cells", f"文件“{file_name}”到第{n}行已有 {cells:,} 个单元格，超过单个文件 "
+                                                     f"{limits.cells:,} 个单元格的上限。请拆分成多个文件上传。")
+            longest = max(map(len, row), default=0)
+            if longest > limits.cell_chars:
+                raise FileRejected("cell_too_long", f"文件“{file_name}”第{n}行有一个单元格长 {longest:,} 个字符，超过 Excel 单元格 "
+                                                    f"{limits.cell_chars:,} 个字符的上限（可能是引号没有配对）。请改正后再上传。")
+    except csv.Error as exc:  # a field beyond csv.field_size_limit (131,072 characters), a NUL, ...
+        raise FileRejected("cell_too_long" if "field larger" in str(exc) else "corrupt_file",
+                           f"文件“{file_name}”第{reader.line_num}行无法读取：" + (
+                               f"单元格超过 Excel 单元格 {limits.cell_chars:,} 个字符的上限（可能是引号没有配对）。" if "field larger" in str(exc)
+                               else "格式不是有效的 CSV。") + "请在 Excel 中打开后另存为 .xlsx 再上传。") from exc
     return [Sheet("Sheet1", rows)]
 
 
-def _read_calamine(data: bytes, file_name: str, max_rows: int) -> list[Sheet]:
+_MEASURE = {"xlsx": measure_xlsx, "xls": measure_xls, "ods": measure_ods}
+
+
+def _read_calamine(data: bytes, file_name: str, fmt: str, limits: Limits) -> list[Sheet]:
     import io
 
     import python_calamine as pc
 
+    _MEASURE[fmt](data, file_name, limits)  # refuses what would not fit before calamine opens it
     try:
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except pc.PasswordError as exc:
@@ -627,27 +695,23 @@ def _read_calamine(data: bytes, file_name: str, max_rows: int) -> list[Sheet]:
             if str(meta.typ) not in ("SheetTypeEnum.WorkSheet", "WorkSheet"):
                 continue
             sheet = wb.get_sheet_by_name(meta.name)
-            if sheet.total_height > max_rows + 100:
-                raise FileRejected(
-                    "too_many_rows",
-                    f"工作表“{meta.name}”有 {sheet.total_height:,} 行，超过单个文件 {max_rows:,} 行的上限。请拆分成多个文件上传。",
-                )
             rows: list[list[object]] = sheet.to_python(skip_empty_area=False)  # type: ignore[assignment]
+            del sheet  # frees calamine's grid before the next sheet is opened
             sheets.append(Sheet(meta.name, rows))
-    except FileRejected:
-        raise
     except Exception as exc:
         raise FileRejected("corrupt_file", f"文件“{file_name}”已损坏，无法读取（{exc.__class__.__name__}）。") from exc
     return sheets
 
 
-def read_workbook(data: bytes, file_name: str, *, max_rows: int) -> list[Sheet]:
-    """Every worksheet of an .xlsx/.xlsm/.xls/.ods/.csv file, cells as the reader returns them."""
+def read_workbook(data: bytes, file_name: str, *, max_rows: int, limits: Limits | None = None) -> list[Sheet]:
+    """Every worksheet of an .xlsx/.xlsm/.xls/.ods/.csv file, cells as the reader returns them.
+
+    Nothing is materialised before the file is measured against `limits` (upload_limits): a file
+    over a bound raises FileRejected naming the sheet and the bound, whatever it declares.
+    """
+    limits = limits or Limits(max_rows=max_rows)
     fmt = sniff(data, file_name)
-    sheets = _read_csv(data) if fmt == "csv" else _read_calamine(data, file_name, max_rows)
+    sheets = _read_csv(data, file_name, limits) if fmt == "csv" else _read_calamine(data, file_name, fmt, limits)
     if not any(any(not is_blank(c) for c in row) for s in sheets for row in s.rows):
         raise FileRejected("empty_file", f"文件“{file_name}”中没有任何数据（工作表为空）。")
-    for s in sheets:
-        if len(s.rows) > max_rows + 100:
-            raise FileRejected("too_many_rows", f"工作表“{s.name}”有 {len(s.rows):,} 行，超过单个文件 {max_rows:,} 行的上限。请拆分成多个文件上传。")
     return sheets

@@ -6,17 +6,40 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 
-from sqlalchemy import select
+import pandas as pd
+from sqlalchemy import Select, select
 from sqlmodel import Session, col
 
 from data_access.audit import record
-from data_access.models import Department, Evaluation, ExAnte, Finding, FindingStatusChange
+from data_access.enums import FINANCE_METHODS
+from data_access.models import Department, Evaluation, ExAnte, Finding, FindingStatusChange, Region
+from data_access.queries.core import frame
 
 ENTITIES: dict[str, type[Evaluation] | type[Finding] | type[ExAnte]] = {"evaluation": Evaluation, "finding": Finding, "ex_ante": ExAnte}
 
 
 class PublishingError(Exception):
     """A change was refused; the message is for people (Chinese)."""
+
+
+def publishable(
+    *, session: Session, entity: str, region: str, year: int, department_ids: frozenset[int] | None = None,
+) -> pd.DataFrame:
+    """The records of a region and year finance may publish (evaluations: review and key only), with who
+    published them and when; a user scoped to departments gets those departments' records only."""
+    model = ENTITIES[entity]
+    name = col(ExAnte.name) if entity == "ex_ante" else col(model.subject)  # type: ignore[union-attr]
+    stmt: Select = (select(col(model.id), name.label("name"), col(Department.name).label("department"), col(model.published),
+                   col(model.published_at), col(model.published_by), col(model.department_id))
+            .join(Region, col(Region.id) == col(model.region_id))
+            .join(Department, col(Department.id) == col(model.department_id))
+            .where(col(Region.name) == region, col(model.year) == year)
+            .order_by(col(Department.name), name))
+    if entity == "evaluation":
+        stmt = stmt.where(col(Evaluation.method).in_(FINANCE_METHODS))
+    if department_ids is not None:
+        stmt = stmt.where(col(model.department_id).in_(department_ids))
+    return frame(session, stmt)
 
 
 def set_published(

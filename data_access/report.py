@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections import Counter
 
 from docx import Document
 from docx.shared import Pt
-from sqlalchemy import Select, distinct, func, select
+from sqlalchemy import Select, select
 from sqlmodel import Session, col
 
 from data_access.enums import FINDING_STATUSES, GRADES, METHODS, SUBJECT_TYPES
 from data_access.formatting import hundredths, money, percent, score, wan
-from data_access.models import Department, Evaluation, Finding, Region
+from data_access.models import Department, Evaluation, Region
 from data_access.money import yuan_to_fen
-from data_access.queries.core import grade_expr, project_execution, rate, round_rate
-from data_access.queries.kpis import completion_summary, kpis, region_names
+from data_access.queries.core import grade_expr
+from data_access.queries.execution import key_summary
+from data_access.queries.kpis import completion_summary, grade_shares, kpis, region_names
+from data_access.queries.rectification import counts_by
 
 
 def write_report(*, session: Session, year: int, region: str, out: str, as_of: dt.date | None = None) -> int:
@@ -82,16 +83,12 @@ def write_report(*, session: Session, year: int, region: str, out: str, as_of: d
 
 def _monitoring_section(doc, session: Session, year: int, region: str, k: dict) -> None:  # type: ignore[no-untyped-def]
     ex = k["execution"]
-    pe = project_execution(year=year, region=region, month=ex["as_of_month"]).subquery()
-    n, depts, budget = session.execute(
-        select(func.count(), func.count(distinct(pe.c.department_id)), func.coalesce(func.sum(pe.c.budget_fen), 0))
-        .where(pe.c.is_key)
-    ).one()
+    n, depts, budget = key_summary(session=session, year=year, region=region, month=ex["as_of_month"])
     doc.add_heading("（二）跟踪问效，开展预算执行和绩效目标“双监控”", level=2)
     doc.add_paragraph(
         "各预算部门对预算执行进度和绩效目标实现程度进行自我监控，重点监控年度预算 200 万元以上项目以及"
         f"中央直达资金、涉农资金、债券资金等项目。重点监控涉及 {depts} 个部门、预算项目 {n} 个、预算资金 "
-        f"{money(int(budget))}。截至 {ex['as_of_month']} 月，全区 {ex['projects']} 个项目预算执行率 "
+        f"{money(budget)}。截至 {ex['as_of_month']} 月，全区 {ex['projects']} 个项目预算执行率 "
         f"{percent(ex['execution_rate'])}，序时进度 {percent(ex['time_progress'])}，"
         f"重点监控项目中执行进度预警 {ex['behind_schedule']} 个。"
     )
@@ -113,7 +110,7 @@ def _evaluation_section(doc, session: Session, year: int, region: str, k: dict) 
     review = completion_summary(session=session, year=year, region=region, methods=("review",))
     if review.count:
         parts.append(
-            f"自评复核项目总体预算完成率 {percent(round_rate(review.overall))}，其中预算完成率为 100% 的项目 "
+            f"自评复核项目总体预算完成率 {percent(review.overall)}，其中预算完成率为 100% 的项目 "
             f"{review.at_100} 个，90% 以上的项目 {review.from_90} 个，90% 以下的项目 {review.below_90} 个。"
         )
     doc.add_paragraph("".join(parts))
@@ -123,19 +120,14 @@ def _grade_sentence(block: dict) -> str:
     n = block["count"]
     if not n:
         return "本年度尚无财政评价结果。"
-    shares = "；".join(
-        f"{GRADES[g]}：{block[g]} 个，占 {percent(round_rate(rate(block[g], n)))}" for g in GRADES if block[g]
-    )
+    share = grade_shares(block)
+    shares = "；".join(f"{GRADES[g]}：{block[g]} 个，占 {percent(share[g])}" for g in GRADES if block[g])
     return f"总体来看，经评价绩效等级为：{shares}。项目优良率为 {percent(block['excellent_good_rate'])}。"
 
 
 def _rectification_section(doc, session: Session, year: int, region: str, prev: dict) -> None:  # type: ignore[no-untyped-def]
-    rows = session.execute(
-        select(col(Finding.category), col(Finding.status))
-        .join(Region, col(Region.id) == col(Finding.region_id))
-        .where(col(Region.name) == region, col(Finding.year) == year)
-    ).all()
-    if not rows:
+    by_category = counts_by(session=session, year=year, region=region, column="category")
+    if by_category.empty:
         doc.add_paragraph(f"{year} 年度评价未记录发现问题。")
         return
     rc = prev["rectification"]
@@ -149,12 +141,11 @@ def _rectification_section(doc, session: Session, year: int, region: str, prev: 
     header = ["问题类别", *FINDING_STATUSES.values()]
     for cell, text in zip(table.rows[0].cells, header, strict=True):
         cell.text = text
-    counts = Counter((c, s) for c, s in rows)
-    for category in sorted({c for c, _ in rows}):
+    for row in by_category.sort_values("category").itertuples():
         cells = table.add_row().cells
-        cells[0].text = category
+        cells[0].text = row.category
         for i, status in enumerate(FINDING_STATUSES, start=1):
-            cells[i].text = str(counts[(category, status)])
+            cells[i].text = str(getattr(row, status))
 
 
 def _annexes(doc, session: Session, year: int, region: str) -> None:  # type: ignore[no-untyped-def]

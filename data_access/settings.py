@@ -35,9 +35,13 @@ class Settings:
     grade_excellent: int = 90
     grade_good: int = 80
     grade_fair: int = 60
+    # A department whose self-evaluation scores exceed finance's by more than this on average (points).
+    self_score_gap_warn: Decimal = Decimal(5)
     # Uploads.
     monitoring_due_day: int = 10  # monthly data due by the 10th of the following month
     max_upload_rows: int = 200_000
+    # Rows x columns (from A1, over all sheets) one upload may hold: bounds the reader's memory.
+    max_upload_cells: int = 1_000_000
     fund_sources: tuple[str, ...] = field(
         default=("一般公共预算", "政府性基金预算", "国有资本经营预算", "社会保险基金预算", "专项债券", "中央直达资金", "涉农资金")
     )

@@ -1,11 +1,12 @@
 """Blank upload templates (`python -m data_access template KIND OUT.xlsx`).
 
 The first sheet is the data sheet: one header row of Chinese names (the importer's own
-spellings, amounts marked `（元）`), the English alias in each header's comment, and one example
-row. Enumerations get drop-down lists (openpyxl DataValidation over a hidden 选项 sheet, since
+spellings, amounts marked `（元）`) with the English alias in each header's comment, and nothing
+else. Enumerations get drop-down lists (openpyxl DataValidation over a hidden 选项 sheet, since
 an inline list is limited to 255 characters). A 说明 sheet explains every column in Chinese.
-The importer reads its own template back: the header row is found by names, the example row
-is an ordinary data row.
+The example row lives on its own 填写示例 sheet, its first cell marked 【示例】: the importer reads
+the data sheet (the first with the header), so an untouched template imports nothing and says
+so, and a copy of the example row pasted into the data sheet is refused by its mark.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from data_access import parsing as P
+from data_access.export import neutralise
 from data_access.importer import ImportReport
 from data_access.settings import SETTINGS
 
@@ -113,19 +116,11 @@ def write_template(kind: str, path: str | Path | BinaryIO) -> None:
     ws.title = P.KIND_NAMES[kind]
     options = wb.create_sheet("选项")
     options.sheet_state = "hidden"
-    example = EXAMPLES[kind]
     option_col = 0
+    _header(ws, columns)
     for i, col in enumerate(columns, start=1):
-        cell = ws.cell(row=1, column=i, value=header_text(col))
-        cell.font = Font(bold=True, color="C00000" if col.required else "000000")
-        cell.fill = _REQUIRED_FILL if col.required else _OPTIONAL_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.comment = Comment(f"{'必填' if col.required else '选填'}；英文别名 {col.alias}\n{_TYPE_HELP[col.kind]}", "模板")
-        value = example.get(col.field, "")
-        ws.cell(row=2, column=i, value=value if value != "" else None)
         if col.kind in ("code", "amount", "rate"):
-            ws.cell(row=2, column=i).number_format = "@"
-        ws.column_dimensions[get_column_letter(i)].width = max(12, len(col.zh) * 2 + 6)
+            ws.column_dimensions[get_column_letter(i)].number_format = "@"  # typed text stays text (0012, 1,234.50)
         choices = _choices(col)
         if choices:
             option_col += 1
@@ -141,7 +136,34 @@ def write_template(kind: str, path: str | Path | BinaryIO) -> None:
             dv.add(f"{get_column_letter(i)}2:{get_column_letter(i)}5000")
     ws.freeze_panes = "A2"
     _instructions(wb, kind, columns)
+    _example(wb, kind, columns)
     wb.save(path)
+
+
+def _header(ws: Worksheet, columns: tuple[P.Column, ...]) -> None:
+    for i, col in enumerate(columns, start=1):
+        cell = ws.cell(row=1, column=i, value=header_text(col))
+        cell.font = Font(bold=True, color="C00000" if col.required else "000000")
+        cell.fill = _REQUIRED_FILL if col.required else _OPTIONAL_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.comment = Comment(f"{'必填' if col.required else '选填'}；英文别名 {col.alias}\n{_TYPE_HELP[col.kind]}", "模板")
+        ws.column_dimensions[get_column_letter(i)].width = max(12, len(col.zh) * 2 + 6)
+
+
+def _example(wb: Workbook, kind: str, columns: tuple[P.Column, ...]) -> None:
+    """The example row on its own sheet, first cell marked 【示例】: shown to the clerk, never imported."""
+    ws = wb.create_sheet(P.EXAMPLE_SHEET, 2)
+    _header(ws, columns)
+    example = EXAMPLES[kind]
+    for i, col in enumerate(columns, start=1):
+        value = example.get(col.field, "")
+        if i == 1:
+            value = f"{P.EXAMPLE_MARK}{value}"
+        cell = ws.cell(row=2, column=i, value=value if value != "" else None)
+        if col.kind in ("code", "amount", "rate"):
+            cell.number_format = "@"
+    ws.cell(row=4, column=1, value=f"这一行只是示例，不会被导入（第一格带有“{P.EXAMPLE_MARK}”）。请在“{P.KIND_NAMES[kind]}”工作表中从第 2 行起填写实际数据。")
+    ws.cell(row=4, column=1).font = Font(color="808080")
 
 
 def _instructions(wb: Workbook, kind: str, columns: tuple[P.Column, ...]) -> None:
@@ -149,7 +171,7 @@ def _instructions(wb: Workbook, kind: str, columns: tuple[P.Column, ...]) -> Non
     lines = [
         [f"{P.KIND_NAMES[kind]}数据上传模板 填写说明"],
         [],
-        ["1. 在第一个工作表中填写数据：第 1 行是表头，第 2 行是示例，请改成实际数据或删除。"],
+        [f"1. 在第一个工作表中填写数据：第 1 行是表头，从第 2 行起每行一条记录。“{P.EXAMPLE_SHEET}”工作表中有一行示例，它不会被导入。"],
         ["2. 红字列为必填；其余选填，不填表示“未提供”（更新时保留原值）。“是否”类列不填视为“否”。"],
         ["3. 表头可以用中文名或英文别名，列的顺序可以调整；多出的列会被忽略并提示。"],
         ["4. 金额默认以“元”为单位；表头写“（万元）”或表头上方写“单位：万元”时按万元读取。"],
@@ -172,6 +194,12 @@ def _instructions(wb: Workbook, kind: str, columns: tuple[P.Column, ...]) -> Non
         ws.column_dimensions[letter].width = width
 
 
+def _text(value: object) -> object:
+    """A cell from the uploaded file as text: one a spreadsheet would run as a formula gets a leading
+    apostrophe, as the downloads do (openpyxl writes any string starting with '=' as a live formula)."""
+    return neutralise(value)
+
+
 def error_report_xlsx(report: ImportReport) -> bytes:
     """The validation report as a workbook: 错误, 警告, and the data rows with their problems beside them."""
     import io
@@ -186,7 +214,7 @@ def error_report_xlsx(report: ImportReport) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for i in issues:
-            sheet.append([i.sheet, i.row, i.column, i.code, i.message])
+            sheet.append([_text(i.sheet), i.row, _text(i.column), i.code, _text(i.message)])
         for letter, width in zip("ABCDE", (12, 6, 16, 26, 100), strict=True):
             sheet.column_dimensions[letter].width = width
     if report.preview:
@@ -197,11 +225,11 @@ def error_report_xlsx(report: ImportReport) -> bytes:
                 if i.row is not None:
                     by_row.setdefault(i.row, []).append(f"{prefix}：{i.message}")
         columns = list(report.preview[0])
-        data.append([*columns, "问题"])
+        data.append([*map(_text, columns), "问题"])
         red = PatternFill("solid", fgColor="F8CBAD")
         for row in report.preview:
             problems = by_row.get(row["行"], [])
-            data.append([*(row.get(c) for c in columns), "\n".join(problems)])
+            data.append([*(_text(row.get(c)) for c in columns), _text("\n".join(problems))])
             if any(p.startswith("错误") for p in problems):
                 for cell in data[data.max_row]:
                     cell.fill = red

@@ -4,12 +4,10 @@ from decimal import Decimal
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
-from dashboard import charts, tables
+from dashboard import charts, loaders, tables
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
-from dashboard.resources import data_version, database_url, get_engine
 from dashboard.ui import (
     download_page,
     download_table,
@@ -23,11 +21,9 @@ from dashboard.ui import (
     sidebar_filters,
 )
 from data_access.enums import GRADES, METHODS, SUBJECT_TYPES
-from data_access.models import Region
 from data_access.money import yuan_to_fen
-from data_access.queries import evaluation as q
-from data_access.queries.core import rate, round_rate
-from data_access.queries.kpis import completion_summary, evaluation_kpis, region_names, years
+from data_access.queries.kpis import grade_shares
+from data_access.settings import SETTINGS
 
 GRADE_KEYS = list(GRADES)
 
@@ -41,26 +37,6 @@ def grade_sheet(frame: pd.DataFrame, category: str) -> tables.Table:
                            tables.count(t("evaluation.count"), frame["count"]))
 
 
-@st.cache_data(ttl=600, show_spinner=False)
-def load(url: str, version: tuple[int, int], region: str, year: int, methods: tuple[str, ...]) -> dict:
-    from sqlalchemy import select
-
-    with Session(get_engine()) as s:
-        bounds = s.execute(select(Region.grade_fair, Region.grade_good, Region.grade_excellent)
-                           .where(Region.name == region)).one()
-        history = [{"region": r, "year": y, **evaluation_kpis(session=s, year=y, region=r)["finance"]}
-                   for r in region_names(session=s) for y in years(session=s, region=r)]
-        return {
-            "kpis": evaluation_kpis(session=s, year=year, region=region),
-            "rows": q.evaluation_rows(session=s, year=year, region=region, methods=methods),
-            "completion": completion_summary(session=s, year=year, region=region, methods=methods),
-            "self_vs": q.self_vs_review(session=s, year=year, region=region),
-            "applied": q.results_application(session=s, year=year, region=region),
-            "history": pd.DataFrame(history),
-            "bounds": list(bounds),
-        }
-
-
 require_role("admin", "finance", "leader")  # the entrypoint gates too; this page never trusts only that
 filters = sidebar_filters(with_as_of=False)
 if filters is None:
@@ -71,14 +47,15 @@ method_choice = st.segmented_control(t("col.method"), ["finance", *METHODS], def
                                      format_func=lambda m: t("evaluation.finance") if m == "finance" else
                                      tables.label(m, METHODS)) or "finance"
 methods = ("review", "key") if method_choice == "finance" else (method_choice,)
-data = load(database_url(), data_version(), filters.region, filters.year, methods)
+data = loaders.evaluation_view(*loaders.key(), filters.region, filters.year, methods, SETTINGS)
 block = data["kpis"]["finance"] if method_choice == "finance" else data["kpis"]["by_method"][method_choice]
 if block["count"] == 0:
     empty_state("evaluation.none")
     st.stop()
 
-shares = t("evaluation.share_sep").join(t("evaluation.share", grade=grade_label(g), n=block[g], pct=pct(round_rate(rate(block[g], block["count"]))))
-                  for g in GRADE_KEYS if block[g])
+share = grade_shares(block)
+shares = t("evaluation.share_sep").join(t("evaluation.share", grade=grade_label(g), n=block[g], pct=pct(share[g]))
+                                        for g in GRADE_KEYS if block[g])
 st.markdown(t("evaluation.sentence", n=block["count"], shares=shares, rate=pct(block["excellent_good_rate"])))
 c1, c2, c3 = st.columns(3)
 c1.metric(t("evaluation.count"), block["count"], border=True)
@@ -86,7 +63,7 @@ c2.metric(t("overview.eg_rate"), pct(block["excellent_good_rate"]), border=True)
 c3.metric(t("evaluation.funds"), money(yuan_to_fen(block["funds_total"])) if block["funds_total"] else "—", border=True)
 comp = data["completion"]
 if comp.count:
-    st.caption(t("evaluation.completion", overall=pct(round_rate(comp.overall)), a=comp.at_100, b=comp.from_90,
+    st.caption(t("evaluation.completion", overall=pct(comp.overall), a=comp.at_100, b=comp.from_90,
                  c=comp.below_90))
 
 grade_names = {g: grade_label(g) for g in GRADE_KEYS}
@@ -130,23 +107,21 @@ if not history.empty:
     download_table(history_table, f"{filters.region}-evaluation-history", "evaluation_history_dl")
 
 st.subheader(t("evaluation.self_vs"))
-sv = data["self_vs"]
+comparison = data["self_vs"]
+sv = comparison.rows
 sv_table = tables.Table.of()
 if sv.empty:
     st.caption(t("evaluation.self_vs_none"))
 else:
-    sv = sv.assign(diff=(sv["self_centi"] - sv["finance_centi"]) / 100)
-    by_dept = sv.groupby("department", as_index=False)["diff"].mean().sort_values("diff", ascending=False)
-    flagged = by_dept[by_dept["diff"] > 5]
-    if not flagged.empty:
-        st.warning(t("evaluation.self_high", depts="、".join(plain(d) for d in flagged["department"])))
+    if comparison.flagged:
+        st.warning(t("evaluation.self_high", threshold=comparison.threshold,
+                     depts="、".join(plain(d) for d in comparison.flagged)))
     sv_table = tables.Table.of(
         tables.text(t("col.department"), sv["department"]), tables.text(t("col.subject"), sv["subject"]),
         tables.score(t("evaluation.self_score"), sv["self_centi"]),
         tables.score(t("evaluation.finance_score"), sv["finance_centi"]),
-        tables.points(t("evaluation.diff"), [Decimal(int(a) - int(b)).scaleb(-2)
-                                             for a, b in zip(sv["self_centi"], sv["finance_centi"], strict=True)],
-                      signed=True, unit=None))
+        tables.points(t("evaluation.diff"), [Decimal(int(d)).scaleb(-2) for d in sv["diff_centi"]], signed=True,
+                      unit=None))
     show_table(sv_table)
     download_table(sv_table, f"{filters.region}{filters.year}-self-vs-finance", "evaluation_sv_dl")
 
@@ -167,10 +142,7 @@ else:
     if has_next:
         applied_table = applied_table.with_columns(
             tables.wan(t("evaluation.budget_next"), applied["next_budget_fen"], missing=t("evaluation.no_next")),
-            tables.percent(t("evaluation.change"), [
-                rate(int(n) - int(b), int(b)) if pd.notna(n) else None
-                for b, n in zip(applied["budget_fen"], applied["next_budget_fen"], strict=True)], missing="—",
-                signed=True))
+            tables.percent(t("evaluation.change"), applied["change_rate"], missing="—", signed=True))
     show_table(applied_table)
     download_table(applied_table, f"{filters.region}{filters.year}-results-applied", "evaluation_applied_dl")
     st.caption(t("evaluation.applied_rule"))

@@ -5,26 +5,13 @@ import datetime as dt
 import altair as alt
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
-from dashboard import tables
+from dashboard import loaders, tables
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
-from dashboard.resources import data_version, database_url, get_engine
 from dashboard.ui import download_page, download_table, empty_state, glossary, money, pct, show_table, sidebar_filters
 from data_access.enums import CONCLUSIONS
 from data_access.money import fen_to_wan, yuan_to_fen
-from data_access.queries import exante as q
-from data_access.queries.kpis import ex_ante_kpis
-
-
-@st.cache_data(ttl=600, show_spinner=False)
-def load(url: str, version: tuple[int, int], region: str, year: int) -> dict:
-    with Session(get_engine()) as s:
-        return {"kpis": ex_ante_kpis(session=s, year=year, region=region),
-                "depts": q.by_department(session=s, year=year, region=region),
-                "rows": q.assessments(session=s, year=year, region=region)}
-
 
 require_role("admin", "finance", "leader")  # the entrypoint gates too; this page never trusts only that
 filters = sidebar_filters(with_as_of=False)
@@ -32,7 +19,7 @@ if filters is None:
     st.stop()
 st.title(t("exante.title"))
 glossary("ex_ante", "cut_rate")
-data = load(database_url(), data_version(), filters.region, filters.year)
+data = loaders.ex_ante_view(*loaders.key(), filters.region, filters.year)
 k = data["kpis"]
 if k["projects"] == 0:
     empty_state("exante.none")

@@ -5,12 +5,10 @@ from decimal import Decimal
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
-from dashboard import charts, tables
+from dashboard import charts, loaders, tables
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
-from dashboard.resources import data_version, database_url, get_engine
 from dashboard.tables import label
 from dashboard.ui import (
     download_page,
@@ -23,33 +21,11 @@ from dashboard.ui import (
     show_table,
     sidebar_filters,
     status_label,
+    status_rule,
 )
 from data_access.enums import FINDING_STATUSES, METHODS, WILL_MEET
-from data_access.queries import execution as q
-from data_access.queries.core import month_of, rate, round_rate, time_progress
+from data_access.queries.core import month_of, round_rate, time_progress
 from data_access.settings import SETTINGS
-
-
-@st.cache_data(ttl=600, show_spinner=False)
-def load(url: str, version: tuple[int, int], region: str, year: int, month: int, department: str | None,
-         fund: str | None, key_only: bool) -> dict:
-    with Session(get_engine()) as s:
-        return {
-            "curve": q.monthly_curve(session=s, year=year, region=region, upto=max(month, 1)),
-            "depts": q.by_department(session=s, year=year, region=region, month=month, fund_source=fund, key_only=key_only),
-            "projects": q.project_rows(session=s, year=year, region=region, month=month, department=department,
-                                       fund_source=fund, key_only=key_only),
-            "key": q.key_summary(session=s, year=year, region=region, month=month),
-            "lifecycle": q.lifecycle_projects(session=s, year=year, region=region),
-            "targets": q.target_achievement(session=s, year=year, region=region),
-        }
-
-
-@st.cache_data(ttl=600, show_spinner=False)
-def load_detail(url: str, version: tuple[int, int], project_id: int) -> dict:
-    with Session(get_engine()) as s:
-        return q.project_detail(session=s, project_id=project_id)
-
 
 require_role("admin", "finance", "leader")  # the entrypoint gates too; this page never trusts only that
 filters = sidebar_filters()
@@ -59,10 +35,10 @@ month = month_of(filters.year, filters.as_of)
 tp = time_progress(month)
 st.title(t("execution.title"))
 st.caption(t("execution.caption", region=plain(filters.region), year=filters.year, month=month, tp=pct(round_rate(tp)),
-             yellow=SETTINGS.gap_yellow, red=SETTINGS.gap_red))
+             rule=status_rule(SETTINGS)))
 glossary("dual", "time_progress", "execution_rate", "gap", "key_monitoring", "lifecycle")
 
-all_data = load(database_url(), data_version(), filters.region, filters.year, month, None, None, False)
+all_data = loaders.execution_view(*loaders.key(), filters.region, filters.year, month, None, None, False, SETTINGS)
 departments = sorted(all_data["depts"]["department"]) if len(all_data["depts"]) else []
 c1, c2, c3 = st.columns([2, 2, 1])
 department = c1.selectbox(t("execution.department"), ["", *departments], key="execution_dept",
@@ -70,8 +46,8 @@ department = c1.selectbox(t("execution.department"), ["", *departments], key="ex
 fund = c2.selectbox(t("execution.fund"), ["", *SETTINGS.fund_sources], key="execution_fund",
                     format_func=lambda f: f or t("portal.all"))
 key_only = c3.toggle(t("execution.key_only"), key="execution_key_only")
-data = load(database_url(), data_version(), filters.region, filters.year, month, department or None, fund or None,
-            key_only)
+data = loaders.execution_view(*loaders.key(), filters.region, filters.year, month, department or None, fund or None,
+                              key_only, SETTINGS)
 projects = data["projects"]
 if projects.empty:
     empty_state()
@@ -86,30 +62,23 @@ k3.metric(t("execution.key_budget"), money(key_budget), border=True)
 st.subheader(t("execution.curve"))
 curve = data["curve"]
 curve_long = pd.concat([
-    pd.DataFrame({"month": curve["month"], "series": t("execution.series_rate"),
-                  "rate": [float(round_rate(rate(s, b)) or 0) for s, b in zip(curve["spent_fen"], curve["budget_fen"],
-                                                                              strict=True)]}),
-    pd.DataFrame({"month": curve["month"], "series": t("execution.series_time"),
-                  "rate": [float(round_rate(time_progress(m))) for m in curve["month"]]}),
+    pd.DataFrame({"month": curve["month"], "series": t("execution.series_rate"), "rate": [r or 0 for r in curve["rate"]]}),
+    pd.DataFrame({"month": curve["month"], "series": t("execution.series_time"), "rate": curve["time_progress"]}),
 ])
-st.altair_chart(charts.execution_curve(curve_long, month_title=t("execution.month"), rate_title=t("execution.rate_pct"),
+curve_chart = curve_long.assign(rate=[float(round_rate(Decimal(r))) for r in curve_long["rate"]])  # half up, to draw
+st.altair_chart(charts.execution_curve(curve_chart, month_title=t("execution.month"), rate_title=t("execution.rate_pct"),
                                        series_title=t("execution.series")), width="stretch")
 curve_sheet = tables.Table.of(tables.count(t("execution.month"), curve_long["month"]),
                               tables.text(t("execution.series"), curve_long["series"]),
-                              tables.percent(t("execution.progress"), [Decimal(repr(v)) for v in curve_long["rate"]]))
+                              tables.percent(t("execution.progress"), curve_long["rate"]))
 
 st.subheader(t("execution.by_department"))
-depts = data["depts"].copy()
-depts["rate"] = [rate(s, b) for s, b in zip(depts["spent_fen"], depts["budget_fen"], strict=True)]
-depts["gap_exact"] = [tp - (r or 0) for r in depts["rate"]]  # percentage points, unrounded
-depts["gap"] = [float(g) for g in depts["gap_exact"]]  # for the chart
-depts["status"] = [q.gap_status(g) for g in depts["gap_exact"]]  # the department's own aggregate gap
-depts["worst"] = ["red" if r else ("yellow" if y else "green") for r, y in zip(depts["red"], depts["yellow"], strict=True)]
-depts = depts.sort_values("gap", ascending=False)
-st.altair_chart(charts.gap_bars(depts, gap_title=t("execution.gap_pt"), dept_title=t("col.department"),
+depts = data["depts"]
+gap_chart = depts.assign(gap=[float(round_rate(g)) for g in depts["gap"]])  # half up, to draw
+st.altair_chart(charts.gap_bars(gap_chart, gap_title=t("execution.gap_pt"), dept_title=t("col.department"),
                                 status_title=t("execution.status"),
                                 status_labels={s: status_label(s) for s in ("green", "yellow", "red")}), width="stretch")
-gap = tables.points(t("execution.gap"), depts["gap_exact"], on_screen="number")
+gap = tables.points(t("execution.gap"), depts["gap"], on_screen="number")
 dept_table = tables.Table.of(
     tables.text(t("col.department"), depts["department"]), tables.count(t("execution.projects"), depts["projects"]),
     tables.count(t("execution.key_projects"), depts["key_projects"]),
@@ -123,22 +92,20 @@ show_table(dept_table, column_config={gap.header: st.column_config.NumberColumn(
 download_table(dept_table, f"{filters.region}{filters.year}-departments", "execution_dept_dl")
 
 st.subheader(t("execution.quadrant"))
-targets = data["targets"]
+quad = data["quadrant"]
 quad_table = tables.Table.of()
-if targets.empty:
+if data["targets"].empty:
     st.caption(t("execution.no_targets"))
 else:
-    quad = targets.merge(depts[["department", "rate"]], on="department")
-    achieved = [rate(c, n) for c, n in zip(quad["certain"], quad["targets"], strict=True)]
-    achievement = tables.percent(t("execution.achievement"), [a or 0 for a in achieved])
+    achievement = tables.percent(t("execution.achievement"), [a or 0 for a in quad["achievement"]])
     quad_table = tables.Table.of(
         tables.text(t("col.department"), quad["department"]),
         tables.percent(t("execution.rate"), [r or 0 for r in quad["rate"]]),
         tables.count(t("execution.targets_n"), quad["targets"]), achievement)
-    quad = pd.DataFrame({"department": quad["department"],
-                         "execution": [float(round_rate(r) or 0) for r in quad["rate"]],
-                         "achievement": [float(round_rate(a) or 0) for a in achieved]})
-    st.altair_chart(charts.quadrant(quad, x_title=t("execution.rate_axis"), y_title=achievement.header,
+    quad_chart = pd.DataFrame({"department": quad["department"],  # half up, to draw
+                               "execution": [float(round_rate(r) or 0) for r in quad["rate"]],
+                               "achievement": [float(round_rate(a) or 0) for a in quad["achievement"]]})
+    st.altair_chart(charts.quadrant(quad_chart, x_title=t("execution.rate_axis"), y_title=achievement.header,
                                     time_progress=float(tp)), width="stretch")
     st.caption(t("execution.quadrant_help"))
     with st.expander(t("execution.quadrant_table")):
@@ -146,9 +113,6 @@ else:
         download_table(quad_table, f"{filters.region}{filters.year}-quadrant", "execution_quad_dl")
 
 st.subheader(t("execution.projects_title"))
-projects = projects.assign(rate=[rate(int(sp), int(b)) for sp, b in zip(projects["spent_fen"], projects["budget_fen"], strict=True)])
-projects = projects.assign(gap=[tp - (r or 0) for r in projects["rate"]])
-projects = projects.sort_values(["gap", "code"], ascending=[False, True], kind="stable").reset_index(drop=True)
 st.caption(t("execution.projects_order"))
 project_rate = tables.percent(t("execution.rate"), [r or 0 for r in projects["rate"]], on_screen="number")
 project_gap = tables.points(t("execution.gap"), projects["gap"], on_screen="number")
@@ -189,18 +153,15 @@ if st.session_state.get("execution_project") not in labels:
 chosen = st.selectbox(t("execution.pick_project"), labels, key="execution_project")  # default: the worst laggard
 chosen_code = str(projects["code"].iloc[labels.index(chosen)])
 st.query_params["project"] = chosen_code
-detail = load_detail(database_url(), data_version(), int(options[chosen]))
-monthly = detail["monthly"]
-if not monthly.empty:
-    # DOMAIN §3: a month's budget is the latest one recorded up to it, else the project's budget at month M.
+detail = loaders.project_detail(*loaders.key(), int(options[chosen]))
+project_curve = detail["curve"]
+if not project_curve.empty:
     row = projects[projects["project_id"] == options[chosen]].iloc[0]
-    budgets = monthly["budget_fen"].ffill().fillna(int(row["budget_fen"]))
-    rates = [float(round_rate(rate(int(s), int(b))) or 0) for s, b in zip(monthly["spent_cumulative_fen"], budgets,
-                                                                         strict=True)]
-    detail_curve = pd.concat([
-        pd.DataFrame({"month": monthly["month"], "series": t("execution.series_rate"), "rate": rates}),
-        pd.DataFrame({"month": monthly["month"], "series": t("execution.series_time"),
-                      "rate": [float(round_rate(time_progress(int(m)))) for m in monthly["month"]]}),
+    detail_curve = pd.concat([  # rates half up, to draw
+        pd.DataFrame({"month": project_curve["month"], "series": t("execution.series_rate"),
+                      "rate": [float(round_rate(r) or 0) for r in project_curve["rate"]]}),
+        pd.DataFrame({"month": project_curve["month"], "series": t("execution.series_time"),
+                      "rate": [float(round_rate(p)) for p in project_curve["time_progress"]]}),
     ])
     st.caption(t("execution.detail_caption", budget=money(int(row["budget_fen"])), spent=money(int(row["spent_fen"])),
                  status=status_label(row["status"])))

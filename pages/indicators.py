@@ -2,32 +2,12 @@
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
+from dashboard import loaders
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
-from dashboard.resources import data_version, database_url, get_engine
 from dashboard.ui import download_table, empty_state, glossary, sidebar_filters
 from data_access.enums import LEVEL1, SCOPES
-from data_access.queries import indicators as q
-from data_access.queries.kpis import indicator_kpis
-
-
-@st.cache_data(ttl=600, show_spinner=False)
-def load(url: str, version: tuple[int, int], region: str, text: str, level1: str, scope: str, core: bool) -> dict:
-    with Session(get_engine()) as s:
-        found, total = q.search(session=s, region=region, text=text or None, level1=level1 or None,
-                                scope=scope or None, core_only=core)
-        used = q.usage_counts(session=s, region=region, names=sorted(set(found["name"])))
-        return {"kpis": indicator_kpis(session=s, region=region), "counts": q.counts(session=s, region=region),
-                "found": found, "total": total, "used": used}
-
-
-@st.cache_data(ttl=600, show_spinner=False)
-def load_usage(url: str, version: tuple[int, int], region: str, name: str) -> pd.DataFrame:
-    with Session(get_engine()) as s:
-        return q.projects_using(session=s, region=region, name=name)
-
 
 require_role("admin", "finance", "leader")  # the entrypoint gates too; this page never trusts only that
 filters = sidebar_filters(with_as_of=False)
@@ -42,7 +22,7 @@ level1 = c2.selectbox(t("indicators.level1"), ["", *LEVEL1], format_func=lambda 
 scope = c3.selectbox(t("indicators.scope"), ["", *SCOPES], key="indicators_scope",
                      format_func=lambda v: t(f"indicators.scope.{v}") if v else t("portal.all"))
 core = c4.toggle(t("indicators.core_only"), key="indicators_core")
-data = load(database_url(), data_version(), filters.region, text.strip(), level1, scope, core)
+data = loaders.indicator_view(*loaders.key(), filters.region, text.strip(), level1, scope, core)
 k = data["kpis"]
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(t("indicators.total"), f"{k['total']:,}", border=True)
@@ -81,7 +61,7 @@ st.subheader(t("indicators.usage"))
 names = sorted(set(found["name"]), key=lambda n: (-data["used"].get(n, 0), n))
 name = st.selectbox(t("indicators.pick"), names, key="indicators_pick",
                     format_func=lambda n: t("indicators.pick_option", name=n, n=data["used"].get(n, 0)))
-usage = load_usage(database_url(), data_version(), filters.region, name)
+usage = loaders.indicator_usage(*loaders.key(), filters.region, name)
 if usage.empty:
     st.caption(t("indicators.unused"))
 else:

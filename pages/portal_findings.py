@@ -6,7 +6,7 @@ from dashboard import portal, tables
 from dashboard.i18n import t
 from dashboard.ui import download_table, empty_state, pct, show_table
 from data_access.enums import FINDING_STATUSES
-from data_access.queries.core import rate, round_rate
+from data_access.queries.public import rectified_share
 
 filters = portal.sidebar_filters()
 if filters is None:
@@ -30,9 +30,9 @@ if department:
 if df.empty:
     empty_state()
     st.stop()
-done = int((df["status"] == "rectified").sum())
+done, share = rectified_share(df)
 st.metric(t("portal.findings.shown"), len(df))
-st.caption(t("portal.findings.rate", done=done, rate=pct(round_rate(rate(done, len(df))))))
+st.caption(t("portal.findings.rate", done=done, rate=pct(share)))
 table = tables.findings(df)
 show_table(table)
 download_table(table, f"{filters.region}{filters.year}-findings", "portal_findings_dl")

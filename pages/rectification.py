@@ -4,36 +4,13 @@ import datetime as dt
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
-from dashboard import tables
+from dashboard import loaders, tables
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
-from dashboard.resources import data_version, database_url, get_engine
 from dashboard.ui import download_page, download_table, empty_state, glossary, pct, show_table, sidebar_filters
 from data_access.enums import FINDING_STATUSES
-from data_access.queries import rectification as q
-from data_access.queries.core import rate, round_rate
-from data_access.queries.kpis import rectification_kpis
-
-
-@st.cache_data(ttl=600, show_spinner=False)
-def load(url: str, version: tuple[int, int], region: str, year: int, as_of: dt.date) -> dict:
-    with Session(get_engine()) as s:
-        return {
-            "kpis": rectification_kpis(session=s, year=year, region=region, as_of=as_of),
-            "by_category": q.counts_by(session=s, year=year, region=region, column="category"),
-            "by_department": q.counts_by(session=s, year=year, region=region, column="department"),
-            "rows": q.finding_rows(session=s, year=year, region=region),
-            "overdue": q.overdue(session=s, year=year, region=region, as_of=as_of),
-        }
-
-
-@st.cache_data(ttl=600, show_spinner=False)
-def load_history(url: str, version: tuple[int, int], finding_id: int) -> pd.DataFrame:
-    with Session(get_engine()) as s:
-        return q.history(session=s, finding_id=finding_id)
-
+from data_access.queries.rectification import feedback_rate
 
 require_role("admin", "finance", "leader")  # the entrypoint gates too; this page never trusts only that
 filters = sidebar_filters(with_as_of=False)
@@ -42,7 +19,7 @@ if filters is None:
 st.title(t("rectification.title"))
 glossary("rectification", "overdue")
 as_of = st.date_input(t("rectification.as_of"), value=dt.date.today(), key="rectification_as_of")
-data = load(database_url(), data_version(), filters.region, filters.year, as_of)
+data = loaders.rectification_view(*loaders.key(), filters.region, filters.year, as_of)
 k = data["kpis"]
 st.caption(t("rectification.caption", year=filters.year, as_of=as_of.isoformat()))
 if k["findings"] == 0:
@@ -52,7 +29,7 @@ c1, c2, c3, c4 = st.columns(4)
 c1.metric(t("rectification.findings"), k["findings"], border=True)
 c2.metric(t("overview.completion"), pct(k["completion_rate"]), border=True)
 c3.metric(t("overview.overdue"), k["overdue"], border=True)
-c4.metric(t("rectification.feedback_rate"), pct(round_rate(rate(k["feedback_submitted"], k["findings"]))), border=True)
+c4.metric(t("rectification.feedback_rate"), pct(feedback_rate(k)), border=True)
 st.caption(t("rectification.status_line", done=k["rectified"], doing=k["in_progress"], todo=k["not_started"],
              fb=k["feedback_submitted"]))
 
@@ -90,7 +67,7 @@ download_table(all_table, f"{filters.region}{filters.year}-findings", "rectifica
 st.subheader(t("rectification.history"))
 options = dict(zip(rows["finding_code"] + " " + rows["subject"], rows["id"], strict=True))
 chosen = st.selectbox(t("rectification.pick"), list(options), key="rectification_pick")
-hist = load_history(database_url(), data_version(), int(options[chosen]))
+hist = loaders.finding_history(*loaders.key(), int(options[chosen]))
 history_table = pd.DataFrame({
     t("rectification.when"): [str(v)[:16] for v in hist["changed_at"]], t("rectification.who"): hist["changed_by"],
     t("rectification.from"): [tables.label(s, FINDING_STATUSES) for s in hist["from_status"]],

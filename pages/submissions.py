@@ -4,13 +4,12 @@ import datetime as dt
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
+from dashboard import loaders
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
-from dashboard.resources import get_engine
 from dashboard.ui import download_table, plain, sidebar_filters
-from data_access.importer import SUBMISSION_STATUSES, submission_matrix
+from data_access.queries.uploads import SUBMISSION_STATUSES
 from data_access.settings import SETTINGS
 
 user = require_role("admin", "finance")
@@ -21,8 +20,7 @@ region, year = filters.region, filters.year
 st.title(t("submissions.title"))
 
 today = dt.date.today()
-with Session(get_engine()) as session:
-    matrix = submission_matrix(session=session, region=region, year=year, today=today, department_ids=user.department_ids)
+matrix = loaders.submissions(*loaders.key(), region, year, today, user.department_ids)  # the user's departments only
 if not matrix:
     st.info(t("submissions.empty"))
     st.stop()

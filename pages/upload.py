@@ -6,7 +6,7 @@ import streamlit as st
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.resources import bump_data_version, get_import_engine
-from data_access.importer import KINDS, MAX_FILE_BYTES, ImportReport, import_file, sha256_of
+from data_access.importer import IN_YUAN, KINDS, MAX_FILE_BYTES, ImportReport, import_file, sha256_of
 from data_access.templates import error_report_xlsx, template_bytes
 
 PREVIEW_ROWS = 2000
@@ -22,7 +22,7 @@ kind = st.selectbox(t("upload.kind"), KINDS, format_func=kind_labels.__getitem__
 st.download_button(t("upload.template"), data=template_bytes(kind), file_name=f"{kind}-template.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", help=t("upload.template_help"),
                    icon=":material/download:", key="upload_template")
-uploaded = st.file_uploader(t("upload.file"), type=["xlsx", "xlsm", "xls", "csv"], key=f"upload_file_{kind}",
+uploaded = st.file_uploader(t("upload.file"), type=["xlsx", "xlsm", "xls", "ods", "csv", "txt"], key=f"upload_file_{kind}",
                             max_upload_size=MAX_FILE_BYTES // (1024 * 1024))
 if uploaded is None:
     st.info(t("upload.hint"))
@@ -72,7 +72,10 @@ if report.preview:
     frame = pd.DataFrame(report.preview[:PREVIEW_ROWS])
     frame.insert(1, t("upload.status"), [t(f"upload.status.{status.get(r, 'ok')}") for r in frame["行"]])
     frame.insert(2, t("upload.problems"), ["；".join(problems.get(r, [])) for r in frame["行"]])
-    frame = frame.rename(columns={"行": t("upload.col.row")})
+    in_yuan = {c: t("upload.col.in_yuan", column=c.removesuffix(IN_YUAN)) for c in frame.columns if c.endswith(IN_YUAN)}
+    frame = frame.rename(columns={"行": t("upload.col.row"), **in_yuan})
+    if report.units:
+        st.caption(t("upload.units", units="；".join(f"{column} {unit}" for column, unit in report.units.items())))
     st.dataframe(frame, hide_index=True, key="upload_preview_table")
     if len(report.preview) > PREVIEW_ROWS:
         st.caption(t("upload.preview_cut", shown=PREVIEW_ROWS, total=len(report.preview)))

@@ -2,12 +2,11 @@
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
+from dashboard import loaders
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
-from dashboard.resources import get_engine
-from data_access.importer import KINDS, ImportReport, batch_rows, upload_batches
+from data_access.importer import KINDS
 from data_access.templates import error_report_xlsx
 
 user = require_role("admin", "finance")
@@ -15,20 +14,18 @@ st.title(t("history.title"))
 kind_labels = {None: t("history.all"), **{k: t(f"upload.kind.{k}") for k in KINDS}}
 kind = st.selectbox(t("history.kind_filter"), list(kind_labels), format_func=kind_labels.__getitem__, key="history_kind")
 
-with Session(get_engine()) as session:
-    batches = upload_batches(session=session, kind=kind)
-if user.department_ids is not None:  # scoped staff see their own uploads
-    batches = [b for b in batches if b.uploaded_by == user.username]
+# A user scoped to departments: their own uploads, and the committed ones that changed their departments.
+batches = loaders.upload_history(*loaders.key(), kind, user.department_ids, user.username)
 if not batches:
     st.info(t("history.empty"))
     st.stop()
 
 
-def _result(b) -> str:  # type: ignore[no-untyped-def]
+def _result(b) -> str:  # type: ignore[no-untyped-def]  # b: queries.uploads.Batch
     return t("history.result.dry_run") if b.dry_run else t("history.result.committed" if b.committed else "history.result.rejected")
 
 
-reports = {b.id: ImportReport.from_record(b.report_json) if b.report_json else None for b in batches}
+reports = {b.id: b.report for b in batches}
 table = pd.DataFrame([{
     t("history.col.id"): b.id,
     t("history.col.at"): b.uploaded_at,
@@ -59,8 +56,7 @@ if report is not None:
     st.download_button(t("upload.download_report"), data=error_report_xlsx(report), file_name=f"batch-{batch.id}-report.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="history_report")
 st.subheader(t("history.rows"))
-with Session(get_engine()) as session:
-    rows = batch_rows(session=session, batch=batch) if batch.committed else []
+rows = loaders.batch_rows(*loaders.key(), batch.id, user.department_ids) if batch.committed else []
 if rows:
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="history_rows")
 else:

@@ -127,16 +127,16 @@ def _projects(session: Session, region: str) -> list[tuple]:
 
 
 def projects_huangpu(session: Session, out: Path) -> None:
-    """Title line, 单位：万元, units in two headers, English aliases, departments as code-name, subtotals."""
+    """Title line, 单位：万元 and a header repeating it, English aliases, departments as code-name, subtotals."""
     rows: list[list[object]] = [["黄埔区 2021—2022年度 项目预算表"], ["金额单位：万元"], []]
-    rows.append(["项目编码", "Name", "预算单位", "region", "预算年度", "调整后预算数", "年初预算数（元）", "资金来源", "项目类型", "是否新增"])
+    rows.append(["项目编码", "Name", "预算单位", "region", "预算年度", "调整后预算数", "年初预算数（万元）", "资金来源", "项目类型", "是否新增"])
     year = None
     for p, dept, dept_code in _projects(session, HUANGPU):
         if year is not None and p.year != year:
             rows.append([f"小计（{year}年度）"])
         year = p.year
         rows.append([f" {p.code} ", p.name, f"{dept_code}-{dept}", HUANGPU, p.year, wan(p.budget_adjusted_fen),
-                     yuan(p.budget_initial_fen), p.fund_source, PROJECT_KINDS[p.kind], yes(p.is_new)])
+                     wan(p.budget_initial_fen), p.fund_source, PROJECT_KINDS[p.kind], yes(p.is_new)])
     rows.append(["合计"])
     write_xlsx(out / "01_projects_huangpu.xlsx", "项目", rows)
 
@@ -170,7 +170,7 @@ def monitoring_messy(session: Session, out: Path) -> None:
         [f"{year}年{month}月 预算执行情况表（{region}）"],
         ["填报单位：区财政局", None, None, "单位：万元"],
         [],
-        ["序号", "月 份", "项目编码", "项目名称", "预算单位", "预算年度", "累计支出", "调整后预算数（元）", "目标完成情况", "偏差原因"],
+        ["序号", "月 份", "项目编码", "项目名称", "预算单位", "预算年度", "累计支出", "调整后预算数（万元）", "目标完成情况", "偏差原因"],
     ]
     total = 0
     for i, (m, code, name, _y, dept) in enumerate(data, start=1):
@@ -179,7 +179,7 @@ def monitoring_messy(session: Session, out: Path) -> None:
             spent = (spent or "").translate(_FULL)  # full-width digits, as some input methods type them
         code_cell: object = f"{code[:2]} {code[2:]}" if i % 5 == 0 else code
         rows.append([i, f"{month}月" if i % 3 else month, code_cell, name, dept, f"{year}年" if i % 4 == 0 else year, spent,
-                     yuan(m.budget_fen), m.target_progress, m.deviation_reason])
+                     wan(m.budget_fen), m.target_progress, m.deviation_reason])
         total += m.spent_cumulative_fen
         if i == 10:
             rows.append([None, None, None, "其中：区本级", None, None, wan(m.spent_cumulative_fen)])

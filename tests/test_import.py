@@ -122,7 +122,7 @@ BAD_FILES = [
      "第4行「累计支出」的值“abc”不是数字"),
     ("monitoring", [MON, ["HP002", 2023, 6, -5]], "negative_amount", 2, "累计支出", "第2行「累计支出」的值“-5”是负数"),
     ("monitoring", [MON, ["HP002", 2023, 13, 5]], "month_out_of_range", 2, "月份", "第2行「月份」的值“13”不在 1–12 之间"),
-    ("monitoring", [MON, ["HP009", 2023, 6, 5]], "unknown_project", 2, "项目编码", "“HP009”在2023年度的项目中不存在，最接近的是“HP00"),
+    ("monitoring", [MON, ["HP009", 2023, 6, 5]], "unknown_project", 2, "项目编码", "“HP009”在2023年度的项目中不存在，最接近的编码是“HP00"),
     ("monitoring", [MON, ["HP001", 2023, 6, 5]], "region_required", 2, "行政区", "在荔湾区、黄埔区都存在，请增加「行政区」列"),
     ("monitoring", [MON + ["行政区"], ["HP001", 2023, 6, 5, "黄浦区"]], "unknown_region", 2, "行政区", "“黄浦区”不是已有的行政区，最接近的是“黄埔区”"),
     ("monitoring", [MON, ["HP002", 2023, 6, 5], ["HP002", 2023, 6, 7]], "duplicate_key_conflict", 3, None, "第3行与第2行是同一条记录"),
@@ -215,8 +215,8 @@ def test_messy_monitoring_layout(base: Engine) -> None:
         ["2023年6月预算执行情况表"],
         ["填报单位：区财政局", None, "金额单位：万元"],
         [],
-        ["月 份", "行政区", "Code", "项目名称", "预算年度", "累计支出", "调整后预算数（元）"],
-        ["６", "黄埔区", " HP 001 ", "学位供给保障", "2023年", "１２．３４５６", "1,000,000.00"],
+        ["月 份", "行政区", "Code", "项目名称", "预算年度", "累计支出", "调整后预算数（万元）"],
+        ["６", "黄埔区", " HP 001 ", "学位供给保障", "2023年", "１２．３４５６", "100.00"],
         ["合计", None, None, None, None, 999],
         [None, None, None, None],
         [6.0, "黄埔区", "HP002", "困难群众救助", 2023.0, " 199.99 ", None],
@@ -231,7 +231,29 @@ def test_messy_monitoring_layout(base: Engine) -> None:
                              .join(Project, Project.id == Monitoring.project_id).join(Region, Region.id == Project.region_id)).all())
         assert got == {"黄埔区HP001": 12_345_600, "黄埔区HP002": 199_990_000, "荔湾区HP001": 0}
         budget = s.execute(select(Monitoring.budget_fen).join(Project).where(Project.code == "HP001", Project.budget_adjusted_fen == 100_000_000)).scalar_one()
-        assert budget == 100_000_000  # the header's （元） wins over the 万元 line
+        assert budget == 100_000_000  # 100 万元: the header's unit agrees with the line's
+
+
+def test_a_header_unit_that_disagrees_with_the_unit_line_rejects_the_file(base: Engine) -> None:
+    """累计支出（元） under 单位：万元: the clerk meant one of them; which one is theirs to say, not ours to guess."""
+    before = counts(base)
+    rows = [["2023年6月预算执行情况表"], ["单位：万元"], MON[:3] + ["累计支出（元）"], ["HP002", 2023, 6, 1_234_500]]
+    report = run(base, "monitoring", rows)
+    assert [(e.code, e.row, e.column) for e in report.errors] == [("unit_conflict", 3, "累计支出")]
+    assert "第3行表头「累计支出（元）」的单位“元”与第2行“单位：万元”不一致" in report.errors[0].message
+    assert not report.committed and counts(base) == before
+    agreeing = run(base, "monitoring", [["单位：万元"], MON[:3] + ["累计支出（万元）"], ["HP002", 2023, 6, 123.45]])
+    assert agreeing.committed, agreeing.errors
+
+
+def test_preview_shows_each_amount_as_typed_and_in_yuan(base: Engine) -> None:
+    rows = [["单位：万元"], MON + ["调整后预算数（元）", "行政区"], ["HP002", 2023, 6, "1,234.5", None, "黄埔区"]]
+    rows[1][4] = "调整后预算数（万元）"
+    report = run(base, "monitoring", rows, dry_run=True)
+    assert report.ok, report.errors
+    assert report.preview == [{"行": 3, "项目编码": "HP002", "预算年度": "2023", "月份": "6", "累计支出": "1,234.5",
+                               "累计支出（折合元）": "12,345,000.00", "调整后预算数": "", "调整后预算数（折合元）": "", "行政区": "黄埔区"}]
+    assert report.units == {"累计支出": "万元（第1行“单位：万元”）", "调整后预算数": "万元（表头）"}
 
 
 def test_english_headers_with_spaces_and_a_place_name_beside_the_unit_line(base: Engine) -> None:
@@ -247,8 +269,8 @@ def test_messy_projects_layout_creates_regions_and_departments(engine: Engine) -
     rows = [
         ["2023年项目预算表"],
         ["单位：万元"],
-        ["Name", "预算 单位", "REGION", "项目编码", "year", "调整后预算数", "年初预算数（元）", "是否新增", "资金来源"],
-        ["道路养护", "[102001]区交通运输局", "黄埔区", "0012", 2023, "1,234.50", 12_345_000, "yes", "专项债券"],
+        ["Name", "预算 单位", "REGION", "项目编码", "year", "调整后预算数", "年初预算数（万元）", "是否新增", "资金来源"],
+        ["道路养护", "[102001]区交通运输局", "黄埔区", "0012", 2023, "1,234.50", 1234.5, "yes", "专项债券"],
         ["路灯维护", "102002 区城管局", "黄埔区", 12301.0, 2023, 199.99, None, None, "一般公共预算"],
         ["小计", None, None, None, None, 1434.49],
     ]
@@ -485,7 +507,7 @@ def test_template_has_instructions_dropdowns_and_reads_back(engine: Engine, tmp_
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[1] == "说明" and "填写说明" in wb["说明"]["A1"].value
     data = wb.worksheets[0]
-    assert data.max_row == 2  # header and example
+    assert data.max_row == 1  # the header only: the example row lives on 填写示例
     enums = {c.zh: c for c in COLUMNS[kind] if c.enum is not None or c.kind == "bool" or c.field == "fund_source"}
     lists = {}
     for dv in data.data_validations.dataValidation:
@@ -500,17 +522,41 @@ def test_template_has_instructions_dropdowns_and_reads_back(engine: Engine, tmp_
         expected = (["是", "否"] if col.kind == "bool" else list(Settings().fund_sources) if col.field == "fund_source"
                     else list(col.enum.choices.values()))  # type: ignore[union-attr]
         assert choices == expected, header
-    report = import_file(engine, kind, path.read_bytes(), path.name, user="t", dry_run=True)
-    # On an empty database only references can fail, each with a clear message; the header always reads.
-    assert {e.code for e in report.errors} <= {"unknown_region", "unknown_project", "unknown_department", "unknown_evaluation"}
-    assert report.rows_total == 1 and not any(w.code == "unknown_column" for w in report.warnings)
+    before = counts(engine)
+    report = import_file(engine, kind, path.read_bytes(), path.name, user="t")
+    # Untouched, a template imports nothing, and says why.
+    assert [e.code for e in report.errors] == ["empty_file"] and not report.committed
+    assert "这是未填写的模板：请从第2行起填写实际数据" in report.errors[0].message and "填写示例" in report.errors[0].message
+    assert report.rows_total == 0 and not any(w.code == "unknown_column" for w in report.warnings)
+    assert counts(engine) == before
 
 
-def test_templates_example_rows_import_in_order(engine: Engine, tmp_path: Path) -> None:
+def _example_pasted(path: Path, keep_mark: bool) -> bytes:
+    """The template with its example row copied into the data sheet, the 【示例】 mark kept or removed."""
+    wb = openpyxl.load_workbook(path)
+    example = [c.value for c in wb["填写示例"][2]]
+    if not keep_mark:
+        example[0] = example[0].removeprefix("【示例】")
+    wb.worksheets[0].append(example)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_the_example_row_pasted_as_it_is_is_refused(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "projects.xlsx"
+    write_template("projects", path)
+    report = import_file(engine, "projects", _example_pasted(path, keep_mark=True), path.name, user="t")
+    assert [e.code for e in report.errors] == ["example_row"] and report.errors[0].row == 2
+    assert "第2行是模板中的示例行（“【示例】HP2023P001”）" in report.errors[0].message
+    assert counts(engine)["project"] == 0  # 学位供给保障项目 is not created
+
+
+def test_templates_example_rows_are_valid_data_once_unmarked(engine: Engine, tmp_path: Path) -> None:
     for kind in ("projects", "monitoring", "evaluations", "findings", "ex-ante", "indicators"):
         path = tmp_path / f"{kind}.xlsx"
         write_template(kind, path)
-        report = import_file(engine, kind, path.read_bytes(), path.name, user="t")
+        report = import_file(engine, kind, _example_pasted(path, keep_mark=False), path.name, user="t")
         assert report.committed, (kind, report.errors)
     assert one(engine, Project, code="HP2023P001").budget_adjusted_fen == 1_200_000_000  # type: ignore[attr-defined]
     assert one(engine, Monitoring).spent_cumulative_fen == 523_000_050  # type: ignore[attr-defined]
@@ -583,3 +629,22 @@ def test_a_file_of_another_kind_gets_a_hint(base: Engine) -> None:
     report = run(base, "evaluations", [MON, ["HP002", 2023, 6, 5]])
     assert report.errors and all(e.code == "missing_column" for e in report.errors)
     assert report.errors[0].message.endswith("这个文件的表头与「执行监控」模板一致，是否选错了数据类型？")
+
+
+def test_an_unknown_code_points_to_the_project_named_on_the_same_row(any_seeded_url: str) -> None:
+    """HP2022K060 typed on the row of 老旧小区微改造工程 means HP2022K006, not another department's HP2022P060."""
+    eng = make_engine(any_seeded_url)
+    head = ["项目编码", "项目名称", "预算单位", "预算年度", "月份", "累计支出"]
+    report = run(eng, "monitoring", [head, ["HP2022K060", "老旧小区微改造工程", "区住房城乡建设局", 2022, 12, 5],
+                                     ["HP2022K05", "没有这个项目", None, 2022, 12, 5]])
+    first, second = (e.message for e in report.errors)
+    assert "第2行「项目编码」的值“HP2022K060”在2022年度的项目中不存在" in first
+    assert "本行的项目名称“老旧小区微改造工程”对应的项目编码是“HP2022K006”" in first and "HP2022P060" not in first
+    assert "最接近的编码是“HP2022K0" in second and second.endswith("请核对项目编码。")
+    assert not any("请先导入项目数据" in e.message for e in report.errors)  # the projects are there
+    empty_year = run(eng, "monitoring", [head, ["HP2030K001", "新项目", None, 2030, 1, 5]])
+    assert "2030年度还没有任何项目，请先导入项目数据" in empty_year.errors[0].message
+    evaluation = run(eng, "evaluations", [EVA[:7] + ["项目编码"], ["老旧小区微改造工程", "项目", "区住房城乡建设局", "黄埔区", 2022,
+                                                                  "重点评价", 88, "HP2022K060"]])
+    assert "本行的评价对象“老旧小区微改造工程”对应的项目编码是“HP2022K006”" in evaluation.errors[0].message
+    eng.dispose()

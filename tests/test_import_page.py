@@ -164,6 +164,24 @@ def test_history_and_submission_pages(app_db: str) -> None:
     eng.dispose()
 
 
+def test_a_scoped_clerk_sees_an_upload_that_changed_their_department(app_db: str) -> None:
+    at = login("clerk")
+    at.selectbox(key="upload_kind").select("monitoring").run()
+    at.get("file_uploader")[0].upload(  # type: ignore[attr-defined]
+        "two.xlsx", monthly_file([["HP2022K022", "学位", 2022, 12, 1], ["HP2022K001", "住房", 2022, 12, 1]]), XLSX).run()
+    at.button(key="upload_confirm").click().run()
+    assert at.success, [e.value for e in at.error]
+    at.get("file_uploader")[0].upload("peek.xlsx", monthly_file([["HP2022K001", "住房", 2022, 12, 2]]), XLSX).run()  # type: ignore[attr-defined]
+    edu = login("edu_clerk")
+    edu.switch_page("../pages/upload_history.py").run()
+    assert not edu.exception, edu.exception
+    history = table(edu, "文件")
+    # clerk's committed file wrote a row of 区教育局; clerk's preview is clerk's own.
+    assert list(history["文件"]) == ["two.xlsx"] and list(history["上传人"]) == ["clerk"]
+    rows = table(edu, "变更")
+    assert len(rows) == 1 and list(rows["变更"]) == ["更新"]  # 区教育局's row of the two
+
+
 def test_the_page_in_english(app_db: str) -> None:
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["lang"] = "en"

@@ -13,6 +13,7 @@ from dashboard.ui import money, pct
 from data_access.db import make_engine
 from data_access.money import yuan_to_fen
 from data_access.queries.kpis import kpis
+from data_access.settings import Settings
 from tests.apptest import signed_in
 
 
@@ -116,3 +117,23 @@ def test_project_detail_curve_ends_at_the_table_rate(at: AppTest) -> None:
     data = pa.ipc.open_stream(chart.proto.datasets[0].data.data).read_pandas()
     december = data[data["month"] == 12].set_index("series")["rate"]
     assert december["预算执行率"] == shown and december["序时进度"] == 100.0
+
+
+@pytest.mark.parametrize(
+    ("rule", "behind", "caption"),
+    # Ten key projects are more than 15 points behind at the end of 2022; none spent below 60 % of time.
+    [("gap", "10", "进度差（序时进度减执行率）超过 5 个百分点为关注，超过 15 个百分点为预警"),
+     ("ratio", "0", "执行率除以序时进度乘以 100 低于 80 为关注，低于 60 为预警")],
+)
+def test_behind_schedule_follows_the_configured_rule(monkeypatch: pytest.MonkeyPatch, seeded_url: str, rule: str,
+                                                    behind: str, caption: str) -> None:
+    monkeypatch.setattr("data_access.settings.SETTINGS", Settings(execution_rule=rule))
+    with Session(make_engine(seeded_url)) as session:
+        k = kpis(session=session, year=2022, region="黄埔区", as_of=dt.date(2022, 12, 31),
+                 settings=Settings(execution_rule=rule))
+    assert str(k["execution"]["behind_schedule"]) == behind  # `kpis` under the same rule agrees
+    app = signed_in(monkeypatch, seeded_url)
+    app.switch_page("../pages/overview.py").run()
+    assert not app.exception
+    assert {m.label: m.value for m in app.metric}["重点项目预警"] == behind
+    assert caption in " ".join(c.value for c in app.caption)

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from data_access.db import make_engine
 from data_access.queries.kpis import kpis
+from data_access.settings import Settings
 from tests.apptest import signed_in
 
 
@@ -95,3 +96,22 @@ def test_a_project_link_opens_its_detail(monkeypatch: pytest.MonkeyPatch, seeded
     assert not at.exception
     assert at.selectbox(key="execution_project").value.startswith("HP2022K001 ")
     assert any("绩效目标年中监控" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(
+    ("rule", "department", "project", "caption"),
+    # At the end of 2022 鱼珠街道 has spent 78.90 % (21.10 points behind, a ratio of 78.90) and the key
+    # project HP2022K010 72.00 %: a warning by the gap, only "watch" by the ratio.
+    [("gap", "■ 预警", "■ 预警", "进度差（序时进度减执行率）超过 5 个百分点为关注，超过 15 个百分点为预警"),
+     ("ratio", "▲ 关注", "▲ 关注", "执行率除以序时进度乘以 100 低于 80 为关注，低于 60 为预警")],
+)
+def test_statuses_and_caption_follow_the_configured_rule(monkeypatch: pytest.MonkeyPatch, seeded_url: str, rule: str,
+                                                        department: str, project: str, caption: str) -> None:
+    monkeypatch.setattr("data_access.settings.SETTINGS", Settings(execution_rule=rule))
+    at = signed_in(monkeypatch, seeded_url)
+    at.switch_page("../pages/execution.py").run()
+    assert not at.exception
+    depts = next(df.value for df in at.dataframe if "最差项目状态" in df.value.columns).set_index("预算单位")
+    assert depts.loc["鱼珠街道", "状态"] == department
+    assert _projects(at).set_index("项目编码").loc["HP2022K010", "状态"] == project
+    assert caption in " ".join(c.value for c in at.caption)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from data_access.settings import Settings
 from tests.apptest import signed_in
 
 
@@ -31,6 +33,23 @@ def test_evaluation_page_writes_grades_as_the_seed(at: AppTest) -> None:
     assert _metrics(at)["评价个数"] == "3755" and _metrics(at)["财政评价优良率"] == "90.71%"
     at.segmented_control(key="evaluation_method").set_value("review").run()
     assert "总体预算完成率 98.00%" in " ".join(c.value for c in at.caption)
+
+
+@pytest.mark.parametrize(
+    ("threshold", "departments"),
+    # 黄埔区 2022: mean self − finance 17.40 区水务局, 15.80 区民政局, 13.29 区档案局, 12.33 区交通运输局,
+    # 10.67 区气象局, 6.63 区住房城乡建设局 (and −6.76 区卫生健康局).
+    [(Decimal(5), "区水务局、区民政局、区档案局、区交通运输局、区气象局、区住房城乡建设局"),
+     (Decimal("12.5"), "区水务局、区民政局、区档案局")],
+)
+def test_evaluation_flags_self_scores_above_the_setting(monkeypatch: pytest.MonkeyPatch, seeded_url: str,
+                                                        threshold: Decimal, departments: str) -> None:
+    monkeypatch.setattr("data_access.settings.SETTINGS", Settings(self_score_gap_warn=threshold))
+    at = signed_in(monkeypatch, seeded_url)
+    at.switch_page("../pages/evaluation.py").run()
+    assert not at.exception
+    [warning] = [w.value for w in at.warning]
+    assert f"平均高出财政评价 {threshold} 分以上" in warning and warning.endswith(f"：{departments}")
 
 
 def test_rectification_page_as_of_date(at: AppTest) -> None:

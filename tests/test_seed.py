@@ -305,7 +305,7 @@ def test_each_findings_history_runs_forward_in_time(seeded_url: str) -> None:
 
 
 def test_most_departments_send_their_monthly_file_on_time(seeded_url: str) -> None:
-    from data_access.importer import submission_matrix
+    from data_access.queries.uploads import submission_matrix
 
     with _session(seeded_url) as session:
         for region, year in (("黄埔区", 2022), ("荔湾区", 2020)):

@@ -42,6 +42,12 @@ STRINGS.update({
     "status.green": ("正常", "normal"),
     "status.yellow": ("关注", "watch"),
     "status.red": ("预警", "warning"),
+    "status.rule.gap": ("状态按进度差判定：进度差（序时进度减执行率）超过 {yellow} 个百分点为关注，超过 {red} 个百分点为预警。",
+                        "Status by the gap rule: more than {yellow} points behind time progress is watch, more than {red} "
+                        "points is warning."),
+    "status.rule.ratio": ("状态按执行比率判定：执行率除以序时进度乘以 100 低于 {yellow} 为关注，低于 {red} 为预警。",
+                          "Status by the ratio rule: execution rate divided by time progress times 100 below {yellow} is "
+                          "watch, below {red} is warning."),
     "grade.excellent": ("优", "excellent"),
     "grade.good": ("良", "good"),
     "grade.fair": ("中", "fair"),

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 import pandas as pd
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
+from data_access.enums import FINANCE_METHODS
 from data_access.models import Department, Evaluation, Project, Region
-from data_access.queries.core import frame, grade_expr
+from data_access.queries.core import frame, grade_expr, rate
+from data_access.queries.kpis import evaluation_kpis, region_names, years
+from data_access.settings import SETTINGS, Settings
 
 
 def evaluation_rows(
@@ -29,25 +35,71 @@ def evaluation_rows(
     return frame(session, stmt)
 
 
-def self_vs_review(*, session: Session, year: int, region: str) -> pd.DataFrame:
-    """The same subjects scored by their unit (self) and by finance (review or key)."""
+def grade_bounds(*, session: Session, region: str) -> list[int]:
+    """The region's grade boundaries, lowest first: [中 from, 良 from, 优 from]."""
+    row = session.execute(select(col(Region.grade_fair), col(Region.grade_good), col(Region.grade_excellent))
+                          .where(col(Region.name) == region)).one()
+    return [int(v) for v in row]
+
+
+def finance_history(*, session: Session) -> pd.DataFrame:
+    """Every region and year with data: the finance evaluations' grade block (as `kpis`), regions in name order."""
+    rows = [{"region": r, "year": y, **evaluation_kpis(session=session, year=y, region=r)["finance"]}
+            for r in region_names(session=session) for y in years(session=session, region=r)]
+    return pd.DataFrame(rows)
+
+
+def _self_and_finance(year: int, region: str):  # type: ignore[no-untyped-def]
+    """The same subjects evaluated by their unit (own) and by finance (fin), joined; (own, fin, statement)."""
     own, fin = aliased(Evaluation), aliased(Evaluation)
     stmt: Select = (
-        select(col(Department.name).label("department"), col(own.subject), col(own.score_centi).label("self_centi"),
-               col(fin.score_centi).label("finance_centi"), col(fin.method))
+        select()
         .select_from(own)
         .join(fin, and_(col(fin.region_id) == col(own.region_id), col(fin.year) == col(own.year), col(fin.department_id) == col(own.department_id),
-                        col(fin.subject) == col(own.subject), col(fin.method).in_(("review", "key"))))
+                        col(fin.subject) == col(own.subject), col(fin.method).in_(FINANCE_METHODS)))
         .join(Region, col(Region.id) == col(own.region_id))
         .join(Department, col(Department.id) == col(own.department_id))
         .where(col(Region.name) == region, col(own.year) == year, col(own.method) == "self")
-        .order_by(Department.name, own.subject)
     )
-    return frame(session, stmt)
+    return own, fin, stmt
+
+
+def self_vs_review(*, session: Session, year: int, region: str) -> pd.DataFrame:
+    """The same subjects scored by their unit (self) and by finance (review or key), and self − finance."""
+    own, fin, stmt = _self_and_finance(year, region)
+    return frame(session, stmt.add_columns(
+        col(Department.name).label("department"), col(own.subject), col(own.score_centi).label("self_centi"),
+        col(fin.score_centi).label("finance_centi"), col(fin.method),
+        (col(own.score_centi) - col(fin.score_centi)).label("diff_centi"),
+    ).order_by(Department.name, own.subject))
+
+
+@dataclass(frozen=True)
+class SelfVsFinance:
+    """Self against finance scores, and the departments scoring themselves too high (DOMAIN §4's check)."""
+
+    rows: pd.DataFrame  # department, subject, self_centi, finance_centi, method, diff_centi
+    flagged: list[str]  # mean self − finance above `threshold` points, highest first
+    threshold: Decimal
+
+
+def self_vs_finance(*, session: Session, year: int, region: str, settings: Settings = SETTINGS) -> SelfVsFinance:
+    """`self_vs_review` with the departments whose self-scores exceed finance's by more than
+    `settings.self_score_gap_warn` points on average (exact: Σ difference > threshold × count)."""
+    own, fin, stmt = _self_and_finance(year, region)
+    diff = func.sum(col(own.score_centi) - col(fin.score_centi))  # hundredths of a point
+    threshold = int(settings.self_score_gap_warn * 10_000)  # ten-thousandths of a point, so the test stays integer
+    over = session.execute(stmt.add_columns(col(Department.name), diff, func.count())
+                           .group_by(col(Department.name))
+                           .having(diff * 100 > func.count() * threshold)).all()
+    flagged = sorted(over, key=lambda r: (-Decimal(int(r[1])) / int(r[2]), r[0]))
+    return SelfVsFinance(self_vs_review(session=session, year=year, region=region), [r[0] for r in flagged],
+                         settings.self_score_gap_warn)
 
 
 def results_application(*, session: Session, year: int, region: str) -> pd.DataFrame:
-    """Each finance-evaluated project's grade beside its budget the next year (结果应用)."""
+    """Each finance-evaluated project's grade beside its budget the next year (结果应用) and the change in %
+    (exact; None where next year's budget is not there)."""
     this, nxt = aliased(Project), aliased(Project)
     stmt: Select = (
         select(col(Evaluation.subject), col(Department.name).label("department"), col(Evaluation.score_centi),
@@ -63,4 +115,7 @@ def results_application(*, session: Session, year: int, region: str) -> pd.DataF
         .where(col(Region.name) == region, col(Evaluation.year) == year, col(Evaluation.method).in_(("review", "key")))
         .order_by(col(Evaluation.score_centi).desc())
     )
-    return frame(session, stmt)
+    applied = frame(session, stmt)
+    change = [rate(int(n) - int(b), int(b)) if pd.notna(n) else None
+              for b, n in zip(applied["budget_fen"], applied["next_budget_fen"], strict=True)]
+    return applied.assign(change_rate=pd.Series(change, index=applied.index, dtype=object))

@@ -1,79 +1,108 @@
-"""In-year monitoring (双监控) figures, all built on core.project_execution so they match kpis."""
+"""In-year monitoring (双监控) figures, all built on core.project_execution so they match kpis.
+
+Rates and gaps are exact Decimals (percent and percentage points, unrounded): pages round them
+half up only to show them. Statuses come from core.status_expr under the configured rule, for a
+project and for a department's sums alike.
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pandas as pd
-from sqlalchemy import Select, and_, distinct, false, func, or_, select
+from sqlalchemy import Select, and_, case, distinct, false, func, or_, select
 from sqlmodel import Session, col
 
-from data_access.models import Evaluation, Finding, Indicator, Monitoring, Project, Region
-from data_access.queries.core import count_if, frame, lifecycle_expr, project_execution, sum_int
-from data_access.settings import SETTINGS
+from data_access.models import Department, Evaluation, Finding, Indicator, Monitoring, Project, Region
+from data_access.queries.core import (
+    count_if,
+    frame,
+    lifecycle_expr,
+    project_execution,
+    rate,
+    status_expr,
+    sum_int,
+    time_progress,
+)
+from data_access.settings import SETTINGS, Settings
+
+
+def _with_rate_and_gap(df: pd.DataFrame, month: int) -> pd.DataFrame:
+    """Add rate (spent / budget × 100, None for no budget) and gap (time progress − rate, in points)."""
+    rates = [rate(int(s), int(b)) for s, b in zip(df["spent_fen"], df["budget_fen"], strict=True)]
+    tp = time_progress(month)
+    return df.assign(rate=pd.Series(rates, index=df.index, dtype=object),
+                     gap=pd.Series([tp - (r or 0) for r in rates], index=df.index, dtype=object))
 
 
 def monthly_curve(*, session: Session, year: int, region: str, upto: int) -> pd.DataFrame:
-    """Σ spent and Σ budget at each month 1..upto (cumulative execution curve)."""
+    """Σ spent, Σ budget, execution rate and time progress at each month 1..upto (the cumulative curve)."""
     rows = []
     for month in range(1, upto + 1):
         pe = project_execution(year=year, region=region, month=month).subquery()
         budget, spent = session.execute(select(sum_int(pe.c.budget_fen), sum_int(pe.c.spent_fen))).one()
-        rows.append({"month": month, "budget_fen": int(budget), "spent_fen": int(spent)})
-    return pd.DataFrame(rows, columns=["month", "budget_fen", "spent_fen"])
+        rows.append({"month": month, "budget_fen": int(budget), "spent_fen": int(spent),
+                     "rate": rate(int(spent), int(budget)), "time_progress": time_progress(month)})
+    return pd.DataFrame(rows, columns=["month", "budget_fen", "spent_fen", "rate", "time_progress"])
 
 
 def project_rows(
     *, session: Session, year: int, region: str, month: int, department: str | None = None,
-    fund_source: str | None = None, key_only: bool = False,
+    fund_source: str | None = None, key_only: bool = False, settings: Settings = SETTINGS,
 ) -> pd.DataFrame:
-    """Every project at month M with effective budget, spending, key flag and status."""
-    pe = project_execution(year=year, region=region, month=month, fund_source=fund_source).subquery()
-    stmt = select(pe).order_by(pe.c.department, pe.c.code)
+    """Every project at month M with effective budget, spending, rate, gap, key flag and status; furthest behind first."""
+    pe = project_execution(year=year, region=region, month=month, fund_source=fund_source, settings=settings).subquery()
+    stmt = select(pe).order_by(pe.c.code)
     if department:
         stmt = stmt.where(pe.c.department == department)
     if key_only:
         stmt = stmt.where(pe.c.is_key)
-    return frame(session, stmt)
+    rows = _with_rate_and_gap(frame(session, stmt), month)
+    return rows.sort_values("gap", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def by_department(
-    *, session: Session, year: int, region: str, month: int, fund_source: str | None = None, key_only: bool = False
+    *, session: Session, year: int, region: str, month: int, fund_source: str | None = None, key_only: bool = False,
+    settings: Settings = SETTINGS,
 ) -> pd.DataFrame:
-    """Per department: projects, key projects, budget, spent and projects in each status."""
-    pe = project_execution(year=year, region=region, month=month, fund_source=fund_source).subquery()
+    """Per department: projects, key projects, budget, spent, rate, gap, status of its sums, projects in each
+    status and its worst project's status; furthest behind first."""
+    pe = project_execution(year=year, region=region, month=month, fund_source=fund_source, settings=settings).subquery()
+    budget, spent = sum_int(pe.c.budget_fen), sum_int(pe.c.spent_fen)
+    red, yellow = count_if(pe.c.status == "red"), count_if(pe.c.status == "yellow")
     stmt = (
         select(
             pe.c.department, func.count().label("projects"), count_if(pe.c.is_key).label("key_projects"),
-            sum_int(pe.c.budget_fen).label("budget_fen"), sum_int(pe.c.spent_fen).label("spent_fen"),
-            count_if(pe.c.status == "red").label("red"), count_if(pe.c.status == "yellow").label("yellow"),
+            budget.label("budget_fen"), spent.label("spent_fen"), red.label("red"), yellow.label("yellow"),
+            status_expr(budget, spent, month, settings).label("status"),
+            case((red > 0, "red"), (yellow > 0, "yellow"), else_="green").label("worst"),
         )
         .group_by(pe.c.department)
+        .order_by(pe.c.department)
     )
     if key_only:
         stmt = stmt.where(pe.c.is_key)
-    return frame(session, stmt)
+    departments = _with_rate_and_gap(frame(session, stmt), month)
+    return departments.sort_values("gap", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def key_summary(*, session: Session, year: int, region: str, month: int) -> tuple[int, int, int]:
+def key_summary(
+    *, session: Session, year: int, region: str, month: int, settings: Settings = SETTINGS
+) -> tuple[int, int, int]:
     """重点监控: (projects, departments, budget fen) at month M."""
-    pe = project_execution(year=year, region=region, month=month).subquery()
+    pe = project_execution(year=year, region=region, month=month, settings=settings).subquery()
     n, depts, budget = session.execute(
         select(func.count(), func.count(distinct(pe.c.department_id)), sum_int(pe.c.budget_fen)).where(pe.c.is_key)
     ).one()
     return int(n), int(depts), int(budget)
 
 
-def lifecycle_projects(*, session: Session, year: int, region: str) -> pd.DataFrame:
+def lifecycle_projects(*, session: Session, year: int, region: str, settings: Settings = SETTINGS) -> pd.DataFrame:
     """全生命周期跟踪问效: new recurring ≥ 500 万 and new one-off ≥ 1000 万 projects."""
-    from data_access.models import Department
-
     stmt: Select = (
         select(col(Project.id), col(Project.code), col(Project.name), col(Department.name).label("department"), col(Project.kind),
                col(Project.budget_adjusted_fen))
         .join(Region, col(Region.id) == col(Project.region_id))
         .join(Department, col(Department.id) == col(Project.department_id))
-        .where(col(Region.name) == region, col(Project.year) == year, lifecycle_expr(SETTINGS))
+        .where(col(Region.name) == region, col(Project.year) == year, lifecycle_expr(settings))
         .order_by(col(Project.budget_adjusted_fen).desc())
     )
     return frame(session, stmt)
@@ -99,18 +128,31 @@ def target_achievement(*, session: Session, year: int, region: str) -> pd.DataFr
     return frame(session, stmt)
 
 
-def gap_status(gap: Decimal) -> str:
-    """green / yellow / red for a gap in points under the default gap rule (DOMAIN §3)."""
-    if gap > SETTINGS.gap_red:
-        return "red"
-    return "yellow" if gap > SETTINGS.gap_yellow else "green"
+def quadrant(departments: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
+    """The 双监控 quadrant: each department's execution rate (of `by_department`) beside its target
+    achievement (of `target_achievement`), for departments in both."""
+    both = targets.merge(departments[["department", "rate"]], on="department")
+    achievement = [rate(int(c), int(n)) for c, n in zip(both["certain"], both["targets"], strict=True)]
+    return both.assign(achievement=pd.Series(achievement, index=both.index, dtype=object))
+
+
+def project_curve(*, session: Session, project_id: int) -> pd.DataFrame:
+    """One project at each month it reported: budget and spending carried forward as `kpis` carries them,
+    rate and time progress."""
+    project = session.get(Project, project_id)
+    months = session.execute(select(col(Monitoring.month)).where(col(Monitoring.project_id) == project_id)
+                             .order_by(col(Monitoring.month))).scalars().all()
+    rows = []
+    for month in months if project is not None else []:
+        pe = project_execution(year=project.year, region=None, month=month, project_id=project_id).subquery()  # type: ignore[union-attr]
+        budget, spent = session.execute(select(pe.c.budget_fen, pe.c.spent_fen)).one()
+        rows.append({"month": month, "budget_fen": int(budget), "spent_fen": int(spent),
+                     "rate": rate(int(spent), int(budget)), "time_progress": time_progress(month)})
+    return pd.DataFrame(rows, columns=["month", "budget_fen", "spent_fen", "rate", "time_progress"])
 
 
 def project_detail(*, session: Session, project_id: int) -> dict[str, pd.DataFrame]:
-    """One project: its monthly rows, targets with mid-year progress, evaluations and findings."""
-    monthly = frame(session, select(col(Monitoring.month), col(Monitoring.spent_cumulative_fen), col(Monitoring.budget_fen),
-                                     col(Monitoring.target_progress), col(Monitoring.deviation_reason))
-                     .where(col(Monitoring.project_id) == project_id).order_by(col(Monitoring.month)))
+    """One project: its curve (`project_curve`), targets with mid-year progress, evaluations and findings."""
     targets = frame(session, select(col(Indicator.name), col(Indicator.level1), col(Indicator.level2), col(Indicator.operator),
                                      col(Indicator.target_value), col(Indicator.unit), col(Indicator.value_to_date),
                                      col(Indicator.expected_year_end), col(Indicator.will_meet), col(Indicator.deviation_category),
@@ -126,4 +168,5 @@ def project_detail(*, session: Session, project_id: int) -> dict[str, pd.DataFra
     findings = frame(session, select(col(Finding.year), col(Finding.finding_code), col(Finding.category), col(Finding.description),
                                       col(Finding.deadline), col(Finding.status))
                      .where(or_(col(Finding.evaluation_id).in_(ids or [-1]), same_subject)).order_by(col(Finding.deadline)))
-    return {"monthly": monthly, "targets": targets, "evaluations": evaluations, "findings": findings}
+    return {"curve": project_curve(session=session, project_id=project_id), "targets": targets,
+            "evaluations": evaluations, "findings": findings}

@@ -90,6 +90,11 @@ def grade_block(counts: dict[str, int], funds_fen: int) -> dict[str, Any]:
     }
 
 
+def grade_shares(block: dict[str, Any]) -> dict[str, Decimal | None]:
+    """Each grade's share of a grade block's count (× 100, exact; None when nothing was evaluated)."""
+    return {g: rate(block[g], block["count"]) for g in GRADE_KEYS}
+
+
 def grade_summary(
     *,
     session: Session,

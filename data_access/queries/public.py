@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 
 import pandas as pd
 from sqlalchemy import Select, and_, func, or_, select
@@ -15,7 +16,7 @@ from sqlmodel import Session, col
 
 from data_access.enums import CONCLUSIONS, FINDING_STATUSES, GRADES, METHODS, SUBJECT_TYPES
 from data_access.models import AuditLog, Department, Evaluation, ExAnte, Finding, FindingStatusChange, Region
-from data_access.queries.core import frame, grade_expr
+from data_access.queries.core import frame, grade_expr, rate
 
 
 def published_years(*, session: Session) -> dict[str, list[int]]:
@@ -150,3 +151,9 @@ def publication_changes(*, session: Session, region: str, since: dt.date) -> pd.
 
 LABELS = {"method": METHODS, "subject_type": SUBJECT_TYPES, "grade": GRADES, "status": FINDING_STATUSES,
           "conclusion": CONCLUSIONS}
+
+
+def rectified_share(findings: pd.DataFrame) -> tuple[int, Decimal | None]:
+    """Of the findings listed (`published_findings`, as filtered): how many are rectified, and their share (× 100, exact)."""
+    done = int((findings["status"] == "rectified").sum())
+    return done, rate(done, len(findings))

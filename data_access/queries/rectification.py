@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Select, func, select
 from sqlmodel import Session, col
 
 from data_access.models import Department, Finding, FindingStatusChange, Region
-from data_access.queries.core import count_if, frame
+from data_access.queries.core import count_if, frame, rate
 
 
 def counts_by(*, session: Session, year: int, region: str, column: str) -> pd.DataFrame:
@@ -59,3 +61,8 @@ def history(*, session: Session, finding_id: int) -> pd.DataFrame:
         .order_by(col(FindingStatusChange.changed_at), col(FindingStatusChange.id))
     )
     return frame(session, stmt)
+
+
+def feedback_rate(block: dict[str, Any]) -> Decimal | None:
+    """Written feedback received as a share of the findings of a `rectification_kpis` block (× 100, exact)."""
+    return rate(block["feedback_submitted"], block["findings"])

@@ -1,0 +1,40 @@
+"""The staff pages' writes: each opens a session on the app's engine, calls one `data_access`
+service (which checks its rules, audits and commits) and drops the cached figures."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from dashboard.resources import bump_data_version, get_engine
+from data_access import auth, publishing, users
+
+
+def create_user(username: str, role: str, password: str, department_ids: list[int] | None, *, actor: str) -> None:
+    """A new account (auth.create_user); raises AuthError with a message for people."""
+    with Session(get_engine()) as s:
+        auth.create_user(s, username, role, password, department_ids, actor=actor)
+    bump_data_version()
+
+
+def unlock_user(username: str, *, actor: str) -> None:
+    """Lift an account's lock (users.unlock); raises AuthError."""
+    with Session(get_engine()) as s:
+        users.unlock(session=s, username=username, actor=actor)
+    bump_data_version()
+
+
+def toggle_user(username: str, *, actor: str) -> bool:
+    """Deactivate or reactivate an account (users.toggle_active); the new state. Raises AuthError."""
+    with Session(get_engine()) as s:
+        active = users.toggle_active(session=s, username=username, actor=actor)
+    bump_data_version()
+    return active
+
+
+def set_published(entity: str, ids: list[int], published: bool, *, actor: str,
+                  department_ids: frozenset[int] | None) -> int:
+    """Publish or withdraw records (publishing.set_published); how many changed. Raises PublishingError."""
+    with Session(get_engine()) as s:
+        changed = publishing.set_published(s, entity, ids, published, actor, department_ids)
+    bump_data_version()
+    return changed

@@ -1,0 +1,199 @@
+"""The staff pages' cached loaders: one small function per page view, each opening a session on
+the app's engine and calling `data_access` queries.
+
+Every loader is keyed on the database URL, the data version (bumped by every import and write)
+and the page's filters; loaders whose figures depend on a setting (the execution rule) take the
+settings too, so a changed rule never shows a cached status. Results are shared between
+sessions: never mutate one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from dashboard.resources import data_version, database_url, get_engine
+from data_access import publishing, users
+from data_access.queries import evaluation, exante, execution, indicators, rectification, uploads
+from data_access.queries.audit import audit_actions, audit_entries
+from data_access.queries.cockpit import Cockpit, cockpit
+from data_access.queries.kpis import (
+    completion_summary,
+    evaluation_kpis,
+    ex_ante_kpis,
+    indicator_kpis,
+    rectification_kpis,
+    region_names,
+    years,
+)
+from data_access.settings import Settings
+
+Version = tuple[int, int]
+
+
+def key() -> tuple[str, Version]:
+    """The cache key every loader starts with: the database and its data version."""
+    return database_url(), data_version()
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def region_years(url: str, version: Version) -> tuple[list[str], dict[str, list[int]]]:
+    """Every region, and the fiscal years each holds, newest first (the sidebar's choices)."""
+    with Session(get_engine()) as s:
+        regions = region_names(session=s)
+        return regions, {r: years(session=s, region=r) for r in regions}
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def cockpit_view(url: str, version: Version, region: str, year: int, as_of: dt.date, settings: Settings) -> Cockpit:
+    """领导驾驶舱: `kpis` of the year and the year before, and each card's change."""
+    with Session(get_engine()) as s:
+        return cockpit(session=s, year=year, region=region, as_of=as_of, settings=settings)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def execution_view(url: str, version: Version, region: str, year: int, month: int, department: str | None,
+                   fund: str | None, key_only: bool, settings: Settings) -> dict[str, Any]:
+    """执行监控: the curve, departments, projects, key and lifecycle projects and the target quadrant."""
+    with Session(get_engine()) as s:
+        targets = execution.target_achievement(session=s, year=year, region=region)
+        departments = execution.by_department(session=s, year=year, region=region, month=month, fund_source=fund,
+                                              key_only=key_only, settings=settings)
+        return {
+            "curve": execution.monthly_curve(session=s, year=year, region=region, upto=max(month, 1)),
+            "depts": departments,
+            "projects": execution.project_rows(session=s, year=year, region=region, month=month, department=department,
+                                               fund_source=fund, key_only=key_only, settings=settings),
+            "key": execution.key_summary(session=s, year=year, region=region, month=month, settings=settings),
+            "lifecycle": execution.lifecycle_projects(session=s, year=year, region=region, settings=settings),
+            "targets": targets,
+            "quadrant": execution.quadrant(departments, targets),
+        }
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def project_detail(url: str, version: Version, project_id: int) -> dict[str, pd.DataFrame]:
+    """One project's curve, targets, evaluations and findings."""
+    with Session(get_engine()) as s:
+        return execution.project_detail(session=s, project_id=project_id)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def evaluation_view(url: str, version: Version, region: str, year: int, methods: tuple[str, ...],
+                    settings: Settings) -> dict[str, Any]:
+    """绩效评价: grade blocks, subjects, completion, history, self against finance, results applied."""
+    with Session(get_engine()) as s:
+        return {
+            "kpis": evaluation_kpis(session=s, year=year, region=region),
+            "rows": evaluation.evaluation_rows(session=s, year=year, region=region, methods=methods),
+            "completion": completion_summary(session=s, year=year, region=region, methods=methods),
+            "self_vs": evaluation.self_vs_finance(session=s, year=year, region=region, settings=settings),
+            "applied": evaluation.results_application(session=s, year=year, region=region),
+            "history": evaluation.finance_history(session=s),
+            "bounds": evaluation.grade_bounds(session=s, region=region),
+        }
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def ex_ante_view(url: str, version: Version, region: str, year: int) -> dict[str, Any]:
+    """事前评估: the figures, requested against recommended by department, every assessment."""
+    with Session(get_engine()) as s:
+        return {"kpis": ex_ante_kpis(session=s, year=year, region=region),
+                "depts": exante.by_department(session=s, year=year, region=region),
+                "rows": exante.assessments(session=s, year=year, region=region)}
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def indicator_view(url: str, version: Version, region: str, text: str, level1: str, scope: str,
+                   core: bool) -> dict[str, Any]:
+    """指标库: the library's counts, the indicators found and how many projects use each."""
+    with Session(get_engine()) as s:
+        found, total = indicators.search(session=s, region=region, text=text or None, level1=level1 or None,
+                                         scope=scope or None, core_only=core)
+        used = indicators.usage_counts(session=s, region=region, names=sorted(set(found["name"])))
+        return {"kpis": indicator_kpis(session=s, region=region), "counts": indicators.counts(session=s, region=region),
+                "found": found, "total": total, "used": used}
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def indicator_usage(url: str, version: Version, region: str, name: str) -> pd.DataFrame:
+    """The projects that set an indicator as a target."""
+    with Session(get_engine()) as s:
+        return indicators.projects_using(session=s, region=region, name=name)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def rectification_view(url: str, version: Version, region: str, year: int, as_of: dt.date) -> dict[str, Any]:
+    """问题整改: the figures as of a date, counts by category and department, every finding, the overdue ones."""
+    with Session(get_engine()) as s:
+        return {
+            "kpis": rectification_kpis(session=s, year=year, region=region, as_of=as_of),
+            "by_category": rectification.counts_by(session=s, year=year, region=region, column="category"),
+            "by_department": rectification.counts_by(session=s, year=year, region=region, column="department"),
+            "rows": rectification.finding_rows(session=s, year=year, region=region),
+            "overdue": rectification.overdue(session=s, year=year, region=region, as_of=as_of),
+        }
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def finding_history(url: str, version: Version, finding_id: int) -> pd.DataFrame:
+    """One finding's status changes, oldest first."""
+    with Session(get_engine()) as s:
+        return rectification.history(session=s, finding_id=finding_id)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def publishable(url: str, version: Version, entity: str, region: str, year: int,
+                department_ids: frozenset[int] | None) -> pd.DataFrame:
+    """公开管理: the records a user may publish or withdraw, with who published them when."""
+    with Session(get_engine()) as s:
+        return publishing.publishable(session=s, entity=entity, region=region, year=year, department_ids=department_ids)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def accounts(url: str, version: Version) -> tuple[list[users.Account], dict[int, str]]:
+    """用户管理: every account, and every department a scope can name."""
+    with Session(get_engine()) as s:
+        return users.accounts(session=s), users.department_labels(session=s)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def audit_action_codes(url: str, version: Version) -> list[str]:
+    """操作记录: every action the log holds."""
+    with Session(get_engine()) as s:
+        return audit_actions(session=s)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def audit_log(url: str, version: Version, action: str | None, actor: str | None) -> pd.DataFrame:
+    """操作记录: the latest entries, newest first, of an action and an actor (None: any)."""
+    with Session(get_engine()) as s:
+        return audit_entries(session=s, action=action, actor=actor)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def upload_history(url: str, version: Version, kind: str | None, department_ids: frozenset[int] | None,
+                   username: str) -> list[uploads.Batch]:
+    """上传记录: the batches the user may see (all, or their own and those touching their departments)."""
+    with Session(get_engine()) as s:
+        return uploads.upload_batches(session=s, kind=kind, department_ids=department_ids, uploaded_by=username)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def batch_rows(url: str, version: Version, batch_id: int, department_ids: frozenset[int] | None) -> list[dict[str, Any]]:
+    """The records a committed batch wrote, of the user's departments when scoped."""
+    with Session(get_engine()) as s:
+        return uploads.batch_rows(session=s, batch_id=batch_id, department_ids=department_ids)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def submissions(url: str, version: Version, region: str, year: int, today: dt.date,
+                department_ids: frozenset[int] | None) -> dict[str, dict[int, str]]:
+    """报送情况: per department of the user's scope and month, whether monitoring data arrived."""
+    with Session(get_engine()) as s:
+        return uploads.submission_matrix(session=s, region=region, year=year, today=today,
+                                         department_ids=department_ids)

@@ -1,0 +1,97 @@
+"""执行监控 figures (queries/execution.py): status under either rule, exact gaps, the carry-forward of a curve."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlmodel import Session
+
+from data_access.models import Department, Monitoring, Region
+from data_access.queries import execution as q
+from data_access.settings import Settings
+from tests import test_kpis as shared
+from tests.test_kpis import _project
+
+GAP, RATIO = Settings(execution_rule="gap"), Settings(execution_rule="ratio")
+world = shared.world  # a region with one department, on SQLite and PostgreSQL
+
+
+def _second_department(s: Session, region: Region) -> Department:
+    dept = Department(region_id=region.id, name="区乙局")
+    s.add(dept)
+    s.flush()
+    return dept
+
+
+@pytest.mark.parametrize(
+    ("spent_yuan", "gap_status", "ratio_status"),
+    # Month 6 (time progress 50 %), two projects of 5 000 000 each: the department's rate is Σ spent / 10 000 000.
+    # Gap rule: > 5 points behind 关注, > 15 预警. Ratio rule: rate ÷ 50 × 100 < 80 关注, < 60 预警.
+    [(4_500_000, "green", "green"), (4_000_000, "yellow", "green"), (3_999_999, "yellow", "yellow"),
+     (3_500_000, "yellow", "yellow"), (3_499_999, "red", "yellow"), (3_000_000, "red", "yellow"),
+     (2_999_999, "red", "red")],
+)
+def test_department_status_follows_the_configured_rule(world, spent_yuan: int, gap_status: str,  # type: ignore[no-untyped-def]
+                                                        ratio_status: str) -> None:
+    s, region, dept = world
+    a, b = _project(s, region, dept, "A", 5_000_000), _project(s, region, dept, "B", 5_000_000)
+    s.add(Monitoring(project_id=a.id, month=6, spent_cumulative_fen=spent_yuan * 100))  # B spends nothing
+    s.add(Monitoring(project_id=b.id, month=6, spent_cumulative_fen=0))
+    s.commit()
+    for settings, expected in ((GAP, gap_status), (RATIO, ratio_status)):
+        depts = q.by_department(session=s, year=2023, region="测试区", month=6, settings=settings)
+        assert depts.set_index("department").loc["区测试局", "status"] == expected, settings.execution_rule
+
+
+def test_departments_carry_exact_rate_and_gap_furthest_behind_first(world) -> None:  # type: ignore[no-untyped-def]
+    s, region, first = world
+    second = _second_department(s, region)
+    a, b = _project(s, region, first, "A", 3_000_000), _project(s, region, second, "B", 300)
+    s.add(Monitoring(project_id=a.id, month=7, spent_cumulative_fen=100_000_000))  # 1 000 000 of 3 000 000
+    s.add(Monitoring(project_id=b.id, month=7, spent_cumulative_fen=17_500))  # 175 of 300: 58.333… %
+    s.commit()
+    depts = q.by_department(session=s, year=2023, region="测试区", month=7)
+    assert list(depts["department"]) == ["区测试局", "区乙局"]
+    time_progress = Decimal(7) * 100 / 12
+    assert depts["rate"].iloc[0] == Decimal(100) / 3 and depts["gap"].iloc[0] == time_progress - Decimal(100) / 3
+    # 58.333… % spent against 58.333… % of the year: exactly on time, not a float's 1e-14 behind.
+    assert depts["gap"].iloc[1] == 0 and depts["status"].iloc[1] == "green"
+    assert list(depts["worst"]) == ["red", "green"]
+
+
+def test_projects_carry_exact_rate_and_gap_furthest_behind_first(world) -> None:  # type: ignore[no-untyped-def]
+    s, region, dept = world
+    for code, spent in (("A", 900_000), ("B", 100_000), ("C", 100_000)):
+        p = _project(s, region, dept, code, 1_000_000)
+        s.add(Monitoring(project_id=p.id, month=12, spent_cumulative_fen=spent * 100))
+    s.commit()
+    projects = q.project_rows(session=s, year=2023, region="测试区", month=12)
+    assert list(projects["code"]) == ["B", "C", "A"]  # furthest behind first, then by code
+    assert list(projects["rate"]) == [Decimal(10), Decimal(10), Decimal(90)]
+    assert list(projects["gap"]) == [Decimal(90), Decimal(90), Decimal(10)]
+
+
+def test_a_project_curve_carries_the_budget_forward_as_kpis_do(world) -> None:  # type: ignore[no-untyped-def]
+    s, region, dept = world
+    p = _project(s, region, dept, "A", 1_000_000)
+    # Month 1 records no budget: it is the project's adjusted budget, not a budget recorded later.
+    for month, spent, budget in ((1, 50_000, None), (3, 200_000, 800_000), (6, 500_000, None), (9, 600_000, 1_200_000)):
+        s.add(Monitoring(project_id=p.id, month=month, spent_cumulative_fen=spent * 100,
+                         budget_fen=budget * 100 if budget else None))
+    s.commit()
+    curve = q.project_curve(session=s, project_id=p.id)
+    assert list(curve["month"]) == [1, 3, 6, 9]
+    assert list(curve["budget_fen"]) == [100_000_000, 80_000_000, 80_000_000, 120_000_000]
+    assert list(curve["rate"]) == [Decimal(5), Decimal(25), Decimal("62.5"), Decimal(50)]
+    assert list(curve["time_progress"]) == [Decimal(100) / 12, Decimal(25), Decimal(50), Decimal(75)]
+
+
+def test_the_monthly_curve_holds_exact_rates(world) -> None:  # type: ignore[no-untyped-def]
+    s, region, dept = world
+    p = _project(s, region, dept, "A", 300)
+    s.add(Monitoring(project_id=p.id, month=2, spent_cumulative_fen=10_000))
+    s.commit()
+    curve = q.monthly_curve(session=s, year=2023, region="测试区", upto=3)
+    assert list(curve["rate"]) == [Decimal(0), Decimal(100) / 3, Decimal(100) / 3]
+    assert list(curve["time_progress"]) == [Decimal(100) / 12, Decimal(100) / 6, Decimal(25)]
