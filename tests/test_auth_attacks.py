@@ -34,6 +34,7 @@ def _login_audit(url: str) -> list[tuple[str, dict[str, object]]]:
         return [(r.action, json.loads(r.detail_json) if r.detail_json else {}) for r in rows]
 
 
+@pytest.mark.slow
 def test_parallel_wrong_passwords_lock_the_account_after_exactly_max_failures(any_db_url: str) -> None:
     with Session(make_engine(any_db_url)) as s:
         create_user(s, "clerk", "finance", "correct horse battery")

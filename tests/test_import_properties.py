@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -59,6 +60,7 @@ def _monitoring(eng) -> dict:  # type: ignore[no-untyped-def]
         return {(m.project_id, m.month): m.spent_cumulative_fen for m in s.execute(select(Monitoring)).scalars()}
 
 
+@pytest.mark.slow
 def test_random_cells_never_crash_and_rejected_files_write_nothing(tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     eng = _engine(tmp_path_factory)
     outcomes: set[str] = set()
@@ -138,6 +140,7 @@ def _evaluations(eng) -> dict:  # type: ignore[no-untyped-def]
                 for e in s.execute(select(Evaluation)).scalars()}
 
 
+@pytest.mark.slow
 def test_random_evaluation_cells_never_crash_and_commit_only_clean_files(tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     """Enumerations, departments, scores, grades, rates, 是否 and amounts in one file, any value in any cell."""
     eng = _engine(tmp_path_factory)

@@ -128,6 +128,7 @@ def test_kpis_json_without_region_and_with_nothing_to_count(seeded_url: str) -> 
      (2022, "2023-03-01", "2023-03-01", 12, 100.0),  # after the year: 12
      (2022, "2021-12-31", "2021-12-31", 0, 0.0)],  # before the year: 0
 )
+@pytest.mark.slow  # four processes; test_kpis.py checks the rules in-process
 def test_kpis_as_of_rules_through_the_cli(
     seeded_url: str, year: int, as_of: str | None, expected_as_of: str, month: int, progress: float
 ) -> None:

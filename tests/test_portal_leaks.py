@@ -151,6 +151,7 @@ def visit_everything(at: AppTest, years_and_regions: list[list[str]]) -> list[st
     return texts
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_no_unpublished_name_on_any_public_page_or_download(
     monkeypatch: pytest.MonkeyPatch, leaky: str, downloads: dict[str, bytes], lang: str

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import distinct, func, select
 from sqlmodel import Session
 
@@ -169,6 +170,7 @@ def test_every_project_has_twelve_months(seeded_url: str) -> None:
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_seed_is_idempotent_and_deterministic(db_url: str, tmp_path: Path) -> None:
     first = cli(db_url, "seed")
     assert first.returncode == 0, first.stderr
@@ -239,6 +241,7 @@ def _row_counts(url: str) -> dict[str, int]:
     return out
 
 
+@pytest.mark.slow
 def test_monitoring_sample_is_plausible(seeded_url: str) -> None:
     """12 cumulative months per project, never decreasing; some projects ahead of time progress, some behind."""
     from sqlalchemy import text
@@ -376,6 +379,7 @@ def test_liwan_2020_department_and_key_blocks(any_seeded_url: str) -> None:
     assert rows == {"区人力和社会保障局": 9006, "多宝街办事处": 9533}
 
 
+@pytest.mark.slow
 def test_seed_again_changes_nothing_on_each_backend(any_seeded_url: str) -> None:
     # The fixture loaded the sample without the CLI, so this first `seed` adds only the demo accounts.
     assert "演示账号" in cli(any_seeded_url, "seed").stderr
