@@ -88,6 +88,12 @@ def _check_shape(value: object, shape: object, path: str = "") -> None:
         assert isinstance(value, shape), path  # type: ignore[arg-type]
 
 
+def _count_numbers(value: object) -> int:
+    if isinstance(value, dict):
+        return sum(_count_numbers(v) for v in value.values())
+    return 0 if isinstance(value, str) else 1
+
+
 def test_kpis_json_shape_and_number_forms(seeded_url: str) -> None:
     """Keys exactly as the contract; rates always 2 decimals; amounts whole yuan or yuan with 2-decimal fen."""
     import re
@@ -97,7 +103,9 @@ def test_kpis_json_shape_and_number_forms(seeded_url: str) -> None:
     assert done.stdout.count("\n") == 1 and done.stdout.endswith("}\n")  # one JSON object, nothing else
     data = json.loads(done.stdout)
     _check_shape(data, SHAPE)
-    for key, raw in re.findall(r'"(\w+)": (null|-?[0-9.]+)', done.stdout):
+    numbers = re.findall(r'"(\w+)": (null|-?[0-9.]+)(?=[,}])', done.stdout)
+    assert len(numbers) == _count_numbers(data)  # every number and null of the object is checked below
+    for key, raw in numbers:
         if key in RATES:
             assert raw == "null" or re.fullmatch(r"\d+\.\d{2}", raw), (key, raw)
         elif key in AMOUNTS:

@@ -83,6 +83,7 @@ def test_frictionless_validates_the_package_of_each_seed_district(
 
 
 def test_csvs_open_in_excel_and_every_file_is_readable_by_everyone(package: zipfile.ZipFile) -> None:
+    assert package.namelist() == ["evaluations.csv", "findings.csv", "ex_ante.csv", "datapackage.json"]
     for info in package.infolist():
         assert (info.external_attr >> 16) & 0o777 == 0o644, (info.filename, oct(info.external_attr >> 16))
         if info.filename.endswith(".csv"):
