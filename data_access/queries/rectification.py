@@ -76,7 +76,7 @@ def department_feedback(*, session: Session, year: int, region: str, as_of: dt.d
                sum_int(case((col(Finding.feedback_date) <= as_of, 1), else_=0)).label("fed_back"))
         .join(Region, col(Region.id) == col(Finding.region_id))
         .where(col(Region.name) == region, col(Finding.year) == year)
-        .group_by(Finding.department_id)
+        .group_by(col(Finding.department_id))
         .subquery()
     )
     departments, fed_back = session.execute(
