@@ -21,15 +21,15 @@ from data_access.settings import SETTINGS, Settings
 def evaluation_rows(
     *, session: Session, year: int, region: str, methods: tuple[str, ...], subject_type: str | None = None
 ) -> pd.DataFrame:
-    """Evaluated subjects with score, grade (by the region's boundaries), funds and completion."""
+    """Evaluated subjects with score, grade (by the region's boundaries), funds, completion, evaluator and report summary."""
     stmt: Select = (
         select(col(Evaluation.subject), col(Evaluation.subject_type), col(Department.name).label("department"), col(Evaluation.method),
                col(Evaluation.score_centi), grade_expr().label("grade"), col(Evaluation.funds_fen),
-               col(Evaluation.budget_completion_centi))
+               col(Evaluation.budget_completion_centi), col(Evaluation.evaluator), col(Evaluation.report_summary))
         .join(Region, col(Region.id) == col(Evaluation.region_id))
         .join(Department, col(Department.id) == col(Evaluation.department_id))
         .where(col(Region.name) == region, col(Evaluation.year) == year, col(Evaluation.method).in_(methods))
-        .order_by(col(Evaluation.score_centi).desc())
+        .order_by(col(Evaluation.score_centi).desc(), col(Evaluation.id))
     )
     if subject_type:
         stmt = stmt.where(col(Evaluation.subject_type) == subject_type)
