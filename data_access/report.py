@@ -27,7 +27,9 @@ A section whose figures the database lacks is a `FillIn` saying so, never a gues
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 import io
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -573,6 +575,18 @@ def _fonts(element: Any, east_asian: str) -> None:
     fonts.set(qn("w:eastAsia"), east_asian)
 
 
+@functools.cache
+def _rfonts(east_asian: str) -> Any:
+    """A w:rFonts element naming the Latin and the East Asian font."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    fonts = OxmlElement("w:rFonts")
+    for attr, name in (("w:ascii", LATIN_FONT), ("w:hAnsi", LATIN_FONT), ("w:eastAsia", east_asian)):
+        fonts.set(qn(attr), name)
+    return fonts
+
+
 def _docx_styles(doc: Any) -> None:
     from docx.shared import Pt, RGBColor
 
@@ -584,33 +598,32 @@ def _docx_styles(doc: Any) -> None:
         _fonts(style.element, BODY_FONT if name in ("Normal", "Subtitle") else HEADING_FONT)
 
 
-def _run(paragraph: Any, value: str, east_asian: str, *, fill_in: bool = False, bold: bool = False) -> None:
+def _run(paragraph: Any, value: str, east_asian: str, *, fill_in: bool = False, bold: bool = False,
+         size: float | None = None) -> None:
     from docx.enum.text import WD_COLOR_INDEX
+    from docx.shared import Pt
 
     run = paragraph.add_run(value)
-    _fonts(run._element, east_asian)  # noqa: SLF001 - python-docx has no East Asian font property
+    # python-docx has no East Asian font property: a copy of the fonts element, made once per font.
+    run._element.get_or_add_rPr().insert(0, copy.deepcopy(_rfonts(east_asian)))  # noqa: SLF001
     if fill_in:
         run.font.highlight_color = WD_COLOR_INDEX.YELLOW
     if bold:
         run.bold = True
+    if size:
+        run.font.size = Pt(size)
 
 
 def _docx_table(doc: Any, table: Table) -> None:
-    from docx.shared import Pt
-
-    caption = doc.add_paragraph()
-    _run(caption, table.title, HEADING_FONT)
-    grid = doc.add_table(rows=1, cols=len(table.columns))
+    _run(doc.add_paragraph(), table.title, HEADING_FONT)
+    rows = table.rows()
+    grid = doc.add_table(rows=1 + len(rows), cols=len(table.columns))
     grid.style = "Table Grid"
-    for cell, header in zip(grid.rows[0].cells, table.header, strict=True):
-        _run(cell.paragraphs[0], header, HEADING_FONT, bold=True)
-    for row in table.rows():
-        for cell, value in zip(grid.add_row().cells, row, strict=True):
-            _run(cell.paragraphs[0], value, BODY_FONT)
-    for row in grid.rows:
-        for cell in row.cells:
-            for run in cell.paragraphs[0].runs:
-                run.font.size = Pt(10.5)
+    cells = grid._cells  # noqa: SLF001 - every cell in one pass; row by row is quadratic in python-docx
+    width = len(table.columns)
+    for i, value in enumerate(table.header + [v for row in rows for v in row]):
+        header = i < width
+        _run(cells[i].paragraphs[0], value, HEADING_FONT if header else BODY_FONT, bold=header, size=10.5)
 
 
 # ---- the command line -----------------------------------------------------------------------------
