@@ -108,6 +108,7 @@ class Table:
     title: str
     sheet: str  # the workbook's sheet name (Excel allows 31 characters)
     columns: tuple[Column, ...]
+    caption: bool = True  # an annex's table goes without: the annex heading names it
 
     @property
     def header(self) -> list[str]:
@@ -484,7 +485,7 @@ def _annex_table(title: str, sheet: str, df: pd.DataFrame, *, evaluator: bool = 
         columns.append(_text("评价机构", df["evaluator"]))
     columns += [_centi("得分", df["score_centi"]), _text("等级", [GRADES[g] for g in df["grade"]]),
                 _wan("涉及资金（万元）", df["funds_fen"]), _centi("预算完成率（%）", df["budget_completion_centi"])]
-    return Table(title, sheet, tuple(columns))
+    return Table(title, sheet, tuple(columns), caption=False)
 
 
 def _annexes(ctx: _Context, titles: tuple[str, str, str]) -> list[Section]:
@@ -588,14 +589,22 @@ def _rfonts(east_asian: str) -> Any:
 
 
 def _docx_styles(doc: Any) -> None:
-    from docx.shared import Pt, RGBColor
+    """A4, black text, 宋体 body and 黑体 headings; the template's blue rule under the title and italic subtitle go."""
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt, RGBColor
 
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
     sizes = {"Normal": 12, "Title": 20, "Subtitle": 12, "Heading 1": 16, "Heading 2": 14, "Heading 3": 12}
     for name, size in sizes.items():
         style = doc.styles[name]
         style.font.size = Pt(size)
         style.font.color.rgb = RGBColor(0, 0, 0)
+        style.font.italic = False
         _fonts(style.element, BODY_FONT if name in ("Normal", "Subtitle") else HEADING_FONT)
+        border = style.element.pPr.find(qn("w:pBdr")) if style.element.pPr is not None else None
+        if border is not None:
+            style.element.pPr.remove(border)
 
 
 def _run(paragraph: Any, value: str, east_asian: str, *, fill_in: bool = False, bold: bool = False,
@@ -615,7 +624,8 @@ def _run(paragraph: Any, value: str, east_asian: str, *, fill_in: bool = False, 
 
 
 def _docx_table(doc: Any, table: Table) -> None:
-    _run(doc.add_paragraph(), table.title, HEADING_FONT)
+    if table.caption:
+        _run(doc.add_paragraph(), table.title, HEADING_FONT)
     rows = table.rows()
     grid = doc.add_table(rows=1 + len(rows), cols=len(table.columns))
     grid.style = "Table Grid"

@@ -30,8 +30,10 @@ def render(blocks) -> None:  # type: ignore[no-untyped-def]
         elif isinstance(b, Paragraph):
             st.markdown(paragraph(b))
         elif isinstance(b, Table):
-            st.caption(plain(b.title))
-            st.dataframe(b.frame(), hide_index=True, width="stretch")
+            if b.caption:
+                st.caption(plain(b.title))
+            st.dataframe(b.frame(), hide_index=True, width="stretch", column_config={
+                c.header: st.column_config.Column(alignment="right") for c in b.columns if c.number_format})
 
 
 require_role("admin", "finance", "leader")  # the entrypoint gates too; this page never trusts only that
