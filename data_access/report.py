@@ -260,6 +260,8 @@ def _exante_and_targets(ctx: _Context) -> tuple[Block, ...]:
 
 def _monitoring(ctx: _Context) -> tuple[Block, ...]:
     s, ex = ctx.settings, ctx.k["execution"]
+    if not ex["projects"]:
+        return (_p(FillIn(f"绩效运行监控情况（数据库中没有 {ctx.year} 年度的预算项目）")),)
     sources = "、".join(f if f.endswith("资金") else f"{f}资金" for f in s.key_fund_sources)
     projects, departments, budget = key_summary(session=ctx.session, year=ctx.year, region=ctx.region,
                                                 month=ex["as_of_month"], settings=s)
@@ -270,7 +272,7 @@ def _monitoring(ctx: _Context) -> tuple[Block, ...]:
         f"区财政部门对 {departments} 个部门开展重点监控，涉及预算资金 {money(budget)}、预算项目 {projects} 个。" if projects else None,
         f"截至 {ctx.year} 年 {ex['as_of_month']} 月，全区 {ex['projects']} 个项目预算执行率 {_pct(ex['execution_rate'])}，"
         f"序时进度 {_pct(ex['time_progress'])}，重点监控项目中执行进度预警 {ex['behind_schedule']} 个。"
-        if ex["as_of_month"] and ex["projects"] else None,
+        if ex["as_of_month"] else None,
         f"对新增 {wan(s.lifecycle_recurring_fen, grouping=False)} 万元以上的经常性项目和 "
         f"{wan(s.lifecycle_one_off_fen, grouping=False)} 万元以上一次性项目实施全生命周期跟踪问效，"
         + (f"{ctx.year} 年共 {len(lifecycle)} 个。" if len(lifecycle) else f"{ctx.year} 年没有项目达到上述标准。"),
@@ -339,9 +341,10 @@ def _by_category(ctx: _Context, year: int) -> pd.DataFrame:
     return df.sort_values(["findings", "category"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
-def _findings_sentence(year: int, df: pd.DataFrame) -> str:
+def _findings_sentence(year: int, findings: int, df: pd.DataFrame) -> str:
+    """'Y 年度评价共发现问题 72 个，其中政策制定与实施 14 个、…' (the total from `kpis`, the parts by category)."""
     parts = "、".join(f"{c} {n} 个" for c, n in zip(df["category"], df["findings"], strict=True))
-    return f"{year} 年度评价共发现问题 {int(df['findings'].sum())} 个，其中{parts}。"
+    return f"{year} 年度评价共发现问题 {findings} 个，其中{parts}。"
 
 
 def _rectification(ctx: _Context) -> tuple[Block, ...]:
@@ -354,7 +357,7 @@ def _rectification(ctx: _Context) -> tuple[Block, ...]:
         feedback = ("所有被评部门均书面反馈整改情况" if fed_back == departments
                     else f"{departments} 个被评部门中 {fed_back} 个已书面反馈整改情况")
         done = (
-            _p(_findings_sentence(year, df),
+            _p(_findings_sentence(year, rc["findings"], df),
                f"截至 {_date(ctx.as_of)}，{feedback}；已整改 {rc['rectified']} 个、整改中 {rc['in_progress']} 个、"
                f"未整改 {rc['not_started']} 个，整改完成率 {_pct(rc['completion_rate'])}，逾期未整改 {rc['overdue']} 个。"),
             Table(f"{year} 年度评价发现问题整改情况（按问题类别）", "表1 问题整改（按类别）", (
@@ -409,7 +412,7 @@ def _evaluations(ctx: _Context) -> tuple[Block, ...]:
         ]
         basic += _evaluation_parts(ctx)
     df = _by_category(ctx, y)
-    problems = _p(_findings_sentence(y, df) if not df.empty else None,
+    problems = _p(_findings_sentence(y, ctx.k["rectification"]["findings"], df) if not df.empty else None,
                   FillIn("存在的问题：按类别归纳评价发现的共性问题和典型情况，分析原因（可参考问题整改页的问题清单）"))
     return (Section("（一）基本情况", 2, tuple(basic)),
             Section("（二）被评部门取得的成效", 2, (_p(FillIn(

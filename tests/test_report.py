@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from data_access.__main__ import main
 from data_access.db import make_engine
+from data_access.models import Region
 from data_access.report import FillIn, Report, Section, annex_xlsx, build_report, docx_bytes, text
 
 HUANGPU_2022 = [
@@ -103,9 +104,9 @@ def docx_text(data: bytes) -> str:
 
 
 @pytest.mark.parametrize(("region", "year", "sentences"), [("黄埔区", 2022, HUANGPU_2022), ("荔湾区", 2020, LIWAN_2020)])
-def test_the_draft_writes_each_seed_sentence_the_data_supports(seeded_url: str, region: str, year: int,
+def test_the_draft_writes_each_seed_sentence_the_data_supports(any_seeded_url: str, region: str, year: int,
                                                               sentences: list[str]) -> None:
-    report = draft(seeded_url, year, region)
+    report = draft(any_seeded_url, year, region)
     written, in_docx = squeeze(text(report)), squeeze(docx_text(docx_bytes(report)))
     missing = [s for s in sentences if squeeze(s) not in written]
     assert missing == []
@@ -196,6 +197,21 @@ def test_annex_amounts_are_in_the_unit_their_header_names(seeded_url: str) -> No
     annex1 = next(t for t in report.tables() if t.title == "2020 年度区本级财政支出绩效评价结果汇总")
     funds = next(c for c in annex1.columns if c.header == "涉及资金（万元）")
     assert sum(Decimal(v) for v in funds.values if v is not None) == Decimal(76600)  # 7.66 亿元 = 76,600 万元
+
+
+def test_a_region_without_data_gets_places_to_fill_in_not_guesses(db_url: str) -> None:
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        session.add(Region(name="天河区"))
+        session.commit()
+    report = draft(db_url, 2023, "天河区")
+    prompts = [f.prompt for f in report.fill_ins()]
+    assert "事前绩效评估情况（数据库中没有 2023 年度的事前评估记录）" in prompts
+    assert "评价基本情况（数据库中没有 2023 年度的财政评价记录）" in prompts
+    assert "整改工作落实情况（数据库中没有 2022 年度的评价问题记录）" in prompts
+    assert "绩效运行监控情况（数据库中没有 2023 年度的预算项目）" in prompts
+    assert all(not t.rows() for t in report.tables())  # the annexes are there, empty
+    assert docx.Document(io.BytesIO(docx_bytes(report))).paragraphs[0].text == report.title == "天河区 2023 年度区本级财政支出绩效情况的报告"
 
 
 # ---- the command line ------------------------------------------------------------------------------
