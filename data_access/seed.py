@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 from sqlmodel import Session, col
 
 from data_access import seed_names as N
@@ -275,6 +275,7 @@ def _huangpu(b: _Builder) -> None:
     _huangpu_evaluations_2021(b)
     _huangpu_ex_ante(b)
     _huangpu_indicators(b)
+    _huangpu_report_facts(b)
 
 
 # Targets every reviewed project sets; they also lead the general library, so the two link up.
@@ -579,6 +580,29 @@ def _huangpu_indicators(b: _Builder) -> None:
     """769 key indicators from the review of 6 departments' overall targets, plus a general library."""
     per_dept = _split(769, 6, b.rng, 0.7, 1.3)
     _library(b, N.HUANGPU, 120, dict(zip(N.HUANGPU_KEY_DEPARTMENTS, per_dept, strict=True)), core_all=False, core_specific=True)
+
+
+def _huangpu_report_facts(b: _Builder) -> None:
+    """What the annual report states that the rows above leave blank, set in one place and without
+    a random draw (so no other sample figure moves):
+
+    - the 2022 expert review of targets (“1+X”): the six key departments' library indicators (the
+      769 key indicators) and the targets of the 75 projects that set them;
+    - the fund source of the two fiscal-2021 evaluated projects that are not budget lines of 2021,
+      so that with 萝岗水质净化厂二期工程 (linked to its budget line) 3 used special bonds.
+    """
+    rid = b.region_id(N.HUANGPU)
+    key_departments = [b.dept(N.HUANGPU, d) for d in N.HUANGPU_KEY_DEPARTMENTS]
+    projects_2022 = select(col(Project.id)).where(col(Project.region_id) == rid, col(Project.year) == 2022)
+    b.session.execute(update(Indicator).where(
+        col(Indicator.region_id) == rid,
+        (col(Indicator.project_id).is_(None) & col(Indicator.department_id).in_(key_departments))
+        | col(Indicator.project_id).in_(projects_2022),
+    ).values(review_year=2022))
+    b.session.execute(update(Evaluation).where(
+        col(Evaluation.region_id) == rid, col(Evaluation.year) == 2021,
+        col(Evaluation.subject).in_(("九龙新城安置房建设工程", "开创大道改造工程")),
+    ).values(fund_source="专项债券"))
 
 
 # ------------------------------------------------------------------------------------------

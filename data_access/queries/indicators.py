@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pandas as pd
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, distinct, func, or_, select
 from sqlmodel import Session, col
 
 from data_access.models import Department, Indicator, Project, Region
@@ -72,3 +74,25 @@ def usage_counts(*, session: Session, region: str, names: list[str]) -> dict[str
         .group_by(Indicator.name)
     )
     return {name: int(n) for name, n in session.execute(stmt).all()}
+
+
+class TargetReview(NamedTuple):
+    """An expert review of performance targets (绩效目标专家评审) in a year, as the report counts it."""
+
+    departments: int  # departments whose overall targets were reviewed (their library indicators)
+    projects: int  # projects whose targets were reviewed
+    key_indicators: int  # core library indicators the review set (关键指标)
+
+
+def target_review(*, session: Session, year: int, region: str) -> TargetReview:
+    """Departments, projects and key indicators of the indicators whose `review_year` is the year."""
+    library = col(Indicator.project_id).is_(None)
+    stmt = (
+        select(func.count(distinct(case((library, col(Indicator.department_id))))),
+               func.count(distinct(col(Indicator.project_id))),
+               count_if(library & col(Indicator.is_core)))
+        .join(Region, col(Region.id) == col(Indicator.region_id))
+        .where(col(Region.name) == region, col(Indicator.review_year) == year)
+    )
+    departments, projects, key = session.execute(stmt).one()
+    return TargetReview(int(departments), int(projects), int(key))

@@ -10,7 +10,7 @@ from data_access.db import make_engine
 from tests.browser.conftest import no_error_box, screenshot, sign_in, wait_ready
 
 PUBLIC = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes"]
-INTERNAL = ["overview", "execution", "evaluation", "rectification", "exante", "indicators",
+INTERNAL = ["overview", "execution", "evaluation", "rectification", "exante", "indicators", "report",
             "upload", "upload_history", "submissions", "publishing", "users", "audit"]
 
 
