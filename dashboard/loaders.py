@@ -115,7 +115,7 @@ def indicator_view(url: str, version: Version, region: str, text: str, level1: s
     with Session(get_engine()) as s:
         found, total = indicators.search(session=s, region=region, text=text or None, level1=level1 or None,
                                          scope=scope or None, core_only=core)
-        used = indicators.usage_counts(session=s, region=region, names=sorted(set(found["name"])))
+        used = indicators.usage_counts(session=s, region=region)
         return {"kpis": indicator_kpis(session=s, region=region), "counts": indicators.counts(session=s, region=region),
                 "found": found, "total": total, "used": used}
 

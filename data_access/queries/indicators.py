@@ -28,9 +28,9 @@ def counts(*, session: Session, region: str) -> pd.DataFrame:
 
 def search(
     *, session: Session, region: str, text: str | None = None, level1: str | None = None, scope: str | None = None,
-    core_only: bool = False, limit: int = 500,
+    core_only: bool = False, limit: int | None = None,
 ) -> tuple[pd.DataFrame, int]:
-    """Library indicators matching the filters (first `limit`), and how many match in all."""
+    """Library indicators matching the filters (the first `limit`, or all), and how many match in all."""
     where = [col(Region.name) == region, col(Indicator.project_id).is_(None)]
     if text:
         where.append(or_(col(Indicator.name).contains(text), col(Department.name).contains(text)))
@@ -46,7 +46,8 @@ def search(
                     .outerjoin(Department, col(Department.id) == col(Indicator.department_id))
                     .where(*where))
     total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    return frame(session, base.order_by(Indicator.level1, Indicator.level2, Indicator.name).limit(limit)), int(total)
+    ordered = base.order_by(Indicator.level1, Indicator.level2, Indicator.name)
+    return frame(session, ordered if limit is None else ordered.limit(limit)), int(total)
 
 
 def projects_using(*, session: Session, region: str, name: str) -> pd.DataFrame:
@@ -63,16 +64,18 @@ def projects_using(*, session: Session, region: str, name: str) -> pd.DataFrame:
     return frame(session, stmt)
 
 
-def usage_counts(*, session: Session, region: str, names: list[str]) -> dict[str, int]:
-    """How many project targets of the region carry each of these indicator names."""
-    if not names:
+def usage_counts(*, session: Session, region: str, names: list[str] | None = None) -> dict[str, int]:
+    """How many projects of the region carry each indicator name (these names, or every name) as a target."""
+    if names is not None and not names:
         return {}
     stmt = (
         select(col(Indicator.name), func.count(func.distinct(col(Indicator.project_id))))
         .join(Region, col(Region.id) == col(Indicator.region_id))
-        .where(col(Region.name) == region, col(Indicator.project_id).is_not(None), col(Indicator.name).in_(names))
+        .where(col(Region.name) == region, col(Indicator.project_id).is_not(None))
         .group_by(Indicator.name)
     )
+    if names is not None:
+        stmt = stmt.where(col(Indicator.name).in_(names))
     return {name: int(n) for name, n in session.execute(stmt).all()}
 
 
