@@ -173,7 +173,9 @@ def test_public_ex_ante(monkeypatch: pytest.MonkeyPatch, any_seeded_url: str, fi
     assert rows == k["projects"] == len(package) > 0
     assert (sums["申报金额（万元）"], sums["核减金额（万元）"], sums["建议金额（万元）"]) == (requested, cut, requested - cut - rejected)
     for column, field in zip(columns, ("requested_yuan", "recommended_yuan", "cut_yuan"), strict=True):
-        assert fen_to_wan(yuan_to_fen(total(Decimal(r[field]) for r in package))) == sums[column], field
+        assert fen_to_wan(yuan_to_fen(total(Decimal(r[field]) for r in package if r[field] != ""))) == sums[column], field
+    # A rejected project has no 核减 (the cut is over supported projects): blank, not a misleading 0
+    assert all((r["cut_yuan"] == "") == (r["conclusion"] == "rejected") for r in package)
     shown = texts(at)
     assert f"申报 {money(yuan_to_fen(k['requested_total']))}" in shown and f"核减 {money(yuan_to_fen(k['cut_total']))}" in shown
 
