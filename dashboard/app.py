@@ -34,6 +34,7 @@ PAGES: list[tuple[str, str, tuple[str, ...] | None, str, str]] = [
     ("pages/rectification.py", "nav.internal", STAFF, "rectification.title", ":material/build_circle:"),
     ("pages/exante.py", "nav.internal", STAFF, "exante.title", ":material/price_check:"),
     ("pages/indicators.py", "nav.internal", STAFF, "indicators.title", ":material/list_alt:"),
+    ("pages/report.py", "nav.internal", STAFF, "report.title", ":material/description:"),
     ("pages/upload.py", "nav.data", EDITORS, "upload.title", ":material/upload_file:"),
     ("pages/upload_history.py", "nav.data", EDITORS, "history.title", ":material/history:"),
     ("pages/submissions.py", "nav.data", EDITORS, "submissions.title", ":material/calendar_month:"),

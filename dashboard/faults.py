@@ -22,8 +22,9 @@ log = logging.getLogger(__name__)
 
 # Faults found before any page ran: the whole page is about them.
 _SETUP = {"uninitialised", "outdated", "deleted", "replaced", "corrupt"}
-# Faults an administrator mends at the server: the page names the database's location. The
-# others (busy, unreachable) pass by themselves and name nothing a visitor should not read.
+# Faults an administrator mends at the server: the page points to the server log, which names the
+# database's location (a path or server address is nothing to show an anonymous visitor). The
+# others (busy, unreachable) pass by themselves.
 _SHOW_LOCATION = _SETUP | {"readonly", "full"}
 
 
@@ -50,6 +51,6 @@ def show_fault(fault: DatabaseFault) -> None:
         st.title(t("app.title"))
     st.error(t(f"fault.{fault.code}", **extra), icon=":material/database:")
     if fault.code in _SHOW_LOCATION:
-        st.caption(t("fault.location", location=fault.location))
+        st.caption(t("fault.location"))
     if fault.code in ("busy", "unavailable"):
         st.button(t("fault.retry"), key="fault_retry", icon=":material/refresh:")

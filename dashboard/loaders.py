@@ -30,6 +30,7 @@ from data_access.queries.kpis import (
     region_names,
     years,
 )
+from data_access.report import Report, annex_xlsx, build_report, docx_bytes
 from data_access.settings import Settings
 
 Version = tuple[int, int]
@@ -114,7 +115,7 @@ def indicator_view(url: str, version: Version, region: str, text: str, level1: s
     with Session(get_engine()) as s:
         found, total = indicators.search(session=s, region=region, text=text or None, level1=level1 or None,
                                          scope=scope or None, core_only=core)
-        used = indicators.usage_counts(session=s, region=region, names=sorted(set(found["name"])))
+        used = indicators.usage_counts(session=s, region=region)
         return {"kpis": indicator_kpis(session=s, region=region), "counts": indicators.counts(session=s, region=region),
                 "found": found, "total": total, "used": used}
 
@@ -197,3 +198,18 @@ def submissions(url: str, version: Version, region: str, year: int, today: dt.da
     with Session(get_engine()) as s:
         return uploads.submission_matrix(session=s, region=region, year=year, today=today,
                                          department_ids=department_ids)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def report_draft(url: str, version: Version, region: str, year: int, as_of: dt.date, settings: Settings) -> Report:
+    """年度报告: the drafted report of a region and year, as of a date."""
+    with Session(get_engine()) as s:
+        return build_report(session=s, year=year, region=region, as_of=as_of, settings=settings)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def report_files(url: str, version: Version, region: str, year: int, as_of: dt.date,
+                 settings: Settings) -> tuple[bytes, bytes]:
+    """The same draft as a .docx and its tables as an .xlsx (python-docx takes about half a second)."""
+    draft = report_draft(url, version, region, year, as_of, settings)
+    return docx_bytes(draft), annex_xlsx(draft)

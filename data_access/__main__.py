@@ -64,10 +64,12 @@ def _parser() -> argparse.ArgumentParser:
                    help="a department the finance user may write for (repeat for more); needs --region")
     u.add_argument("username")
 
-    r = add("report", help="draft the annual performance report (.docx)")
+    r = add("report", help="draft the annual performance report (.docx), or write its tables (.xlsx)")
     r.add_argument("--year", type=int, required=True)
     r.add_argument("--region", required=True)
-    r.add_argument("--out", required=True)
+    r.add_argument("--as-of", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
+                   help="date the figures are counted at (default: 31 December of a past year, else today)")
+    r.add_argument("--out", required=True, help="FILE.docx for the draft, FILE.xlsx for its tables")
     return p
 
 
@@ -171,11 +173,16 @@ def _kpis_table(d: dict) -> str:
     return "\n".join(f"{k.ljust(width, '　')}  {v}" for k, v in rows)
 
 
-def cmd_report(url: str, year: int, region: str, out: str) -> int:
-    from data_access.report import write_report
+def cmd_report(url: str, year: int, region: str, out: str, as_of: dt.date | None) -> int:
+    from data_access.report import UnsupportedFormat, output_format, write_report
 
+    try:
+        output_format(out)  # before the database is opened
+    except UnsupportedFormat as exc:
+        print(exc, file=sys.stderr)
+        return 1
     with Session(make_engine(url)) as session:
-        return write_report(session=session, year=year, region=region, out=out)
+        return write_report(session=session, year=year, region=region, out=out, as_of=as_of)
 
 
 def _command(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> str | None:
@@ -225,7 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return create_user_cli(args.username, args.role, url=url, region=args.region, departments=args.department)
         if args.command == "report":
-            return cmd_report(url, args.year, args.region, args.out)
+            return cmd_report(url, args.year, args.region, args.out, args.as_of)
     except (DatabaseFault, SQLAlchemyError) as exc:
         fault = classify(exc, location(url))
         print(f"数据库错误：{fault}" if fault else

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 METHODS = {"self": "单位自评", "review": "自评复核", "key": "重点评价"}
 FINANCE_METHODS = ("review", "key")
+SPECIAL_BOND = "专项债券"  # the fund source the report counts evaluated projects of (含 3 个专项债券资金项目)
 SUBJECT_TYPES = {"project": "项目", "policy": "政策", "department": "部门整体"}
 GRADES = {"excellent": "优", "good": "良", "fair": "中", "poor": "差"}
 FINDING_STATUSES = {"not_started": "未整改", "in_progress": "整改中", "rectified": "已整改"}

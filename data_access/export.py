@@ -3,7 +3,8 @@
 A column is text or a number in the one unit its header names (万元, 元, %). Numbers are
 written exactly (Decimal, never a float's rounding) and, in XLSX, with an Excel number format,
 so a reader can sum and sort them; only text cells are neutralised against formulas, so a
-negative amount stays a number.
+negative amount stays a number: in CSV with a leading apostrophe (OWASP's advice), in XLSX by
+writing a string cell with Excel's hidden quote prefix, so the text reads exactly as stored.
 """
 
 from __future__ import annotations
@@ -114,6 +115,9 @@ def xlsx_bytes(sheets: Mapping[str, Sequence[Column]]) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     bold = book.add_format({"bold": True})
+    # Text Excel would read as a formula keeps Excel's own hidden quote prefix: the cell shows and
+    # holds exactly the text, and editing it never turns it into a formula.
+    quoted = book.add_format({"quote_prefix": True})
     formats = {f: book.add_format({"num_format": f}) for f in (AMOUNT, DECIMAL, INTEGER)}
     used: set[str] = set()
     for name, columns in sheets.items():
@@ -134,6 +138,7 @@ def xlsx_bytes(sheets: Mapping[str, Sequence[Column]]) -> bytes:
                 if fmt is not None:
                     sheet.write_number(y, x, float(value), fmt)
                 else:
-                    sheet.write_string(y, x, _text(value))
+                    text = value if isinstance(value, str) else str(value)
+                    sheet.write_string(y, x, text, quoted if text.startswith(FORMULA_START) else None)
     book.close()
     return buffer.getvalue()

@@ -25,9 +25,9 @@ def yi(fen: int | None, places: int = 2) -> str:
     return _trim(fen_to_yi(fen or 0), places, grouping=False)
 
 
-def wan(fen: int | None, places: int = 2) -> str:
-    """An amount in 万元 without the unit, thousands grouped: '4,878.53'."""
-    return _trim(fen_to_wan(fen or 0), places, grouping=True)
+def wan(fen: int | None, places: int = 2, grouping: bool = True) -> str:
+    """An amount in 万元 without the unit, thousands grouped: '4,878.53' (a threshold ungrouped: '1000')."""
+    return _trim(fen_to_wan(fen or 0), places, grouping=grouping)
 
 
 def amount(value: Decimal) -> str:
@@ -55,10 +55,16 @@ def money(fen: int | None, lang: str = "zh") -> str:
     return f"{wan(fen)} 万元"
 
 
-def percent(value: Decimal | None, places: int = 2) -> str:
-    """A rate (already × 100) as '92.11%', half up; '—' when undefined."""
+def percent(value: Decimal | None, places: int = 2, *, trim: bool = False) -> str:
+    """A rate (already × 100) as '92.11%', half up; '—' when undefined.
+
+    `trim=True` writes it as the seed reports do, trailing zeros dropped after rounding:
+    80%, 98%, 100% beside 97.55% (the drafted report); pages keep the two places (80.00%).
+    """
     if value is None:
         return "—"
+    if trim:
+        return f"{_trim(Decimal(value), places, grouping=False)}%"
     return f"{Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)}%"
 
 
@@ -67,6 +73,8 @@ def hundredths(centi: int) -> str:
     return f"{Decimal(centi).scaleb(-2):.2f}"
 
 
-def score(centi: int | None) -> str:
-    """A score kept in hundredths as '90.34'."""
-    return "—" if centi is None else hundredths(centi)
+def score(centi: int | None, *, trim: bool = False) -> str:
+    """A score kept in hundredths as '90.34' (`trim=True`: 90 for 9000, as the report writes it)."""
+    if centi is None:
+        return "—"
+    return _trim(Decimal(centi).scaleb(-2), 2, grouping=False) if trim else hundredths(centi)

@@ -113,6 +113,9 @@ class Indicator(SQLModel, table=True):
     operator: str | None = Field(default=None, max_length=4)
     target_value: str | None = Field(default=None, max_length=100)
     is_core: bool = Field(default=False)
+    # The year an expert review of performance targets (绩效目标专家评审) set or confirmed this
+    # indicator: the annual report counts the reviewed departments, projects and key indicators.
+    review_year: int | None = Field(default=None)
     # Mid-year target monitoring (as of the setting's date, 7月31日 by default).
     value_to_date: str | None = Field(default=None, max_length=100)
     expected_year_end: str | None = Field(default=None, max_length=100)
@@ -147,6 +150,9 @@ class Evaluation(SQLModel, table=True):
     funds_fen: int | None = Field(default=None, sa_type=BigInteger)
     budget_completion_centi: int | None = Field(default=None)
     recommendations: int | None = Field(default=None)
+    # 资金来源 of the evaluated subject when it is not a budget line of this year (a project of an
+    # earlier year, a policy); blank: the linked project's. The report counts 专项债券 projects by it.
+    fund_source: str | None = Field(default=None, max_length=20)
     report_summary: str | None = Field(default=None, sa_type=Text)
     published: bool = Field(default=False)
     published_at: dt.datetime | None = Field(default=None)

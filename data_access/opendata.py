@@ -94,7 +94,7 @@ def public_tables(*, session: Session, region: str, year: int) -> dict[str, tupl
         _field("project", "string", "项目名称"), _field("department", "string", "预算单位"),
         _field("requested_yuan", "number", "申报金额", unit="元 (CNY)"),
         _field("recommended_yuan", "number", "建议金额", unit="元 (CNY)"),
-        _field("cut_yuan", "number", "核减金额", "申报金额 − 建议金额；不予支持的项目为 0", unit="元 (CNY)"),
+        _field("cut_yuan", "number", "核减金额", "申报金额 − 建议金额；不予支持的项目不计核减（空）", unit="元 (CNY)"),
         _field("conclusion", "string", "评估结论", enum=CONCLUSIONS),
     ]
     return {"evaluations": (evaluations, evaluation_fields), "findings": (findings, finding_fields),

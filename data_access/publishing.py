@@ -29,12 +29,15 @@ def publishable(
     published them and when; a user scoped to departments gets those departments' records only."""
     model = ENTITIES[entity]
     name = col(ExAnte.name) if entity == "ex_ante" else col(model.subject)  # type: ignore[union-attr]
-    stmt: Select = (select(col(model.id), name.label("name"), col(Department.name).label("department"), col(model.published),
+    # What tells two records of one subject apart: a finding's 问题编号, an evaluation's method.
+    ref = {"finding": col(Finding.finding_code), "evaluation": col(Evaluation.method), "ex_ante": col(ExAnte.code)}[entity]
+    stmt: Select = (select(col(model.id), ref.label("ref"), name.label("name"), col(Department.name).label("department"),
+                           col(model.published),
                    col(model.published_at), col(model.published_by), col(model.department_id))
             .join(Region, col(Region.id) == col(model.region_id))
             .join(Department, col(Department.id) == col(model.department_id))
             .where(col(Region.name) == region, col(model.year) == year)
-            .order_by(col(Department.name), name))
+            .order_by(col(Department.name), name, ref))
     if entity == "evaluation":
         stmt = stmt.where(col(Evaluation.method).in_(FINANCE_METHODS))
     if department_ids is not None:

@@ -40,8 +40,9 @@ counts = data["counts"].rename(columns={"level1": t("indicators.level1"), "level
 st.dataframe(counts, hide_index=True, width="stretch")
 download_table(counts, f"{filters.region}-indicator-levels", "indicators_levels_dl")
 
+SHOWN = 500  # rows drawn on the page; the downloads hold every match
 found = data["found"]
-st.subheader(t("indicators.found", n=data["total"], shown=len(found)))
+st.subheader(t("indicators.found", n=data["total"], shown=min(SHOWN, len(found))))
 if found.empty:
     empty_state()
     st.stop()
@@ -53,12 +54,12 @@ table = pd.DataFrame({
     t("indicators.core"): ["★" if c else "" for c in found["is_core"]],
     t("indicators.used_by"): [data["used"].get(n, 0) for n in found["name"]],
 })
-st.dataframe(table, hide_index=True, width="stretch")
+st.dataframe(table.head(SHOWN), hide_index=True, width="stretch")
 download_table(table, f"{filters.region}-indicators", "indicators_dl")
 
 st.subheader(t("indicators.usage"))
 # The most used first, so the list opens on an indicator that projects actually set as a target.
-names = sorted(set(found["name"]), key=lambda n: (-data["used"].get(n, 0), n))
+names = sorted(set(found["name"].head(SHOWN)), key=lambda n: (-data["used"].get(n, 0), n))
 name = st.selectbox(t("indicators.pick"), names, key="indicators_pick",
                     format_func=lambda n: t("indicators.pick_option", name=n, n=data["used"].get(n, 0)))
 usage = loaders.indicator_usage(*loaders.key(), filters.region, name)

@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import actions, loaders
+from dashboard import actions, loaders, tables
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.ui import plain, sidebar_filters
+from data_access.enums import METHODS
 from data_access.publishing import PublishingError
 
 user = require_role("admin", "finance")
@@ -21,9 +22,14 @@ rows = loaders.publishable(*loaders.key(), entity, filters.region, filters.year,
 if rows.empty:
     st.info(t("ui.empty_filter"))
     st.stop()
-labels = {int(i): f"{n}（{d}）" for i, n, d in zip(rows["id"], rows["name"], rows["department"], strict=True)}
+# The reference (问题编号, 评价方式, 项目编码) tells apart records of one subject and department:
+# one project may have three findings.
+refs = [tables.label(r, METHODS) if entity == "evaluation" else ("" if r is None or pd.isna(r) else str(r))
+        for r in rows["ref"]]
+labels = {int(i): " ".join(p for p in (ref, f"{n}（{d}）") if p)
+          for i, ref, n, d in zip(rows["id"], refs, rows["name"], rows["department"], strict=True)}
 st.dataframe(pd.DataFrame({
-    t("publishing.name"): rows["name"], t("col.department"): rows["department"],
+    t(f"publishing.ref.{entity}"): refs, t("publishing.name"): rows["name"], t("col.department"): rows["department"],
     t("publishing.published"): ["✓" if p else "" for p in rows["published"]],
     t("publishing.by"): rows["published_by"].fillna(""),
     t("publishing.at"): [str(v)[:16] if v is not None and not pd.isna(v) else "" for v in rows["published_at"]],

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.app import PAGES
 from data_access.auth import create_user
 from data_access.db import make_engine
-from data_access.models import Department, Evaluation, Region, UserSession
+from data_access.models import Department, Evaluation, Finding, Region, UserSession
 from tests.apptest import app, open_url, sign_in, signed_in
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,3 +136,20 @@ def test_a_returning_browser_is_signed_in_by_its_cookie_until_logout(
     fresh.run()
     open_url(fresh, "audit")
     assert [s.value for s in fresh.subheader] == ["工作人员登录"] and shows_no_data(fresh)
+
+
+def test_publishing_tells_apart_findings_of_one_subject(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
+    """One project may carry three findings: the table and the choices name each by its 问题编号."""
+    with Session(make_engine(seeded_url)) as s:
+        codes = dict(s.execute(select(Finding.id, Finding.finding_code).join(Region)
+                               .where(Region.name == "黄埔区", Finding.year == 2022)).all())
+    at = signed_in(monkeypatch, seeded_url, "admin")
+    at.query_params.update({"region": "黄埔区", "year": "2022"})
+    open_url(at, "publishing")
+    at.segmented_control(key="publishing_kind").set_value("finding").run()
+    table = at.dataframe[0].value
+    assert sorted(table["问题编号"]) == sorted(codes.values())
+    choice = at.multiselect(key="publishing_add_finding") if at.multiselect(key="publishing_add_finding").options \
+        else at.multiselect(key="publishing_remove_finding")
+    labels = choice.options
+    assert len(set(labels)) == len(labels) and all(any(c in label for c in codes.values()) for label in labels)

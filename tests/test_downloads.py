@@ -174,5 +174,7 @@ def test_only_text_is_neutralised_and_numbers_keep_their_sign() -> None:
     header, rows = csv_table(csv_bytes(columns))
     assert header == ["名称", "金额（元）"] and rows == [["'-5.2", "-5.20"], ["'=1+1", "1.00"], ["ok", ""], ["", "3.00"]]
     (xh, xrows), = xlsx_sheets(xlsx_bytes({"t": columns})).values()
-    assert [(a.value, b.value) for a, b in xrows] == [("'-5.2", -5.2), ("'=1+1", 1), ("ok", None), (None, 3)]
+    # XLSX: the exact text in a string cell behind Excel's hidden quote prefix, never a formula
+    assert [(a.value, b.value) for a, b in xrows] == [("-5.2", -5.2), ("=1+1", 1), ("ok", None), (None, 3)]
+    assert [(a.data_type, a.quotePrefix) for a, _ in xrows[:2]] == [("s", True), ("s", True)]
     assert all(b.number_format == AMOUNT for _, b in xrows if b.value is not None)

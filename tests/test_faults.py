@@ -48,12 +48,15 @@ def _user(url: str, name: str = "clerk") -> None:
 
 # ---- missing, uninitialised, deleted, swapped ----------------------------------------------------
 def test_app_on_a_missing_path_says_what_to_run_and_creates_nothing(monkeypatch: pytest.MonkeyPatch,
-                                                                     tmp_path: Path) -> None:
+                                                                     tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     target = tmp_path / "data" / "performance.db"
-    at = app(monkeypatch, f"sqlite:///{target}").run()
+    with caplog.at_level("WARNING", logger="dashboard.faults"):
+        at = app(monkeypatch, f"sqlite:///{target}").run()
+    assert str(target) in caplog.text  # the administrator finds the location in the server log
     assert not at.exception
     assert _errors(at) == ["数据库尚未初始化：请运行 python -m data_access init（示例数据：python -m data_access seed）"]
-    assert str(target) in _page_text(at)  # where the database is expected
+    assert str(target) not in _page_text(at)  # a visitor sees no server path; the administrator's log names it
+    assert "服务器日志" in _page_text(at)
     assert not target.exists() and not target.parent.exists()
     # English too
     at.session_state["lang"] = "en"
@@ -76,7 +79,7 @@ def test_app_on_a_schemaless_database_says_what_to_run(monkeypatch: pytest.Monke
     at = app(monkeypatch, f"sqlite:///{target}").run()
     assert not at.exception
     assert _errors(at) == ["数据库尚未初始化：请运行 python -m data_access init（示例数据：python -m data_access seed）"]
-    assert str(target) in _page_text(at)
+    assert str(target) not in _page_text(at) and "服务器日志" in _page_text(at)
 
 
 def test_app_on_an_older_schema_asks_for_init(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -100,7 +103,7 @@ def test_file_deleted_while_the_app_runs_is_noticed_and_not_recreated(monkeypatc
     assert not at.exception
     assert _errors(at) == ["数据库文件在应用运行期间被删除。请恢复数据库文件（或运行 python -m data_access init "
                            "重建），然后重启应用。"]
-    assert str(target) in _page_text(at)
+    assert str(target) not in _page_text(at) and "服务器日志" in _page_text(at)
     assert not at.metric  # nothing read from the deleted file
     at.run()
     assert not target.exists()

@@ -138,3 +138,26 @@ def test_the_grade_summary_reads_as_english_in_english(at: AppTest) -> None:
     summary = next(m.value for m in at.markdown if m.value.startswith("38 evaluated"))
     assert summary == ("38 evaluated, graded: excellent: 4, 10.53%; good: 31, 81.58%; fair: 3, 7.89%. "
                        "Rated excellent or good: 92.11%.")
+
+
+def test_the_indicator_download_holds_every_match_not_only_the_rows_drawn(
+    monkeypatch: pytest.MonkeyPatch, seeded_url: str
+) -> None:
+    """荔湾区's library is 7,104 indicators: the page draws 500, the CSV and XLSX hold all of them."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.apptest import capture_downloads, download
+
+    files = capture_downloads(monkeypatch)
+    at = signed_in(monkeypatch, seeded_url)
+    at.switch_page("../pages/indicators.py").run()
+    at.selectbox(key="filter_region").select("荔湾区").run()
+    assert len(at.dataframe[1].value) == 500
+    _, csv_data = download(at, files, "indicators_dl_csv")
+    rows = list(csv.reader(io.StringIO(csv_data.decode("utf-8-sig"))))
+    assert len(rows) - 1 == 7104
+    _, xlsx_data = download(at, files, "indicators_dl_xlsx")
+    assert load_workbook(io.BytesIO(xlsx_data), read_only=True).active.max_row - 1 == 7104

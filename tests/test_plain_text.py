@@ -31,7 +31,7 @@ from tests.apptest import app, nodes, sign_in
 PASSWORD = "payload-admin-password"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PUBLIC = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes"]
-STAFF = ["overview", "execution", "evaluation", "rectification", "exante", "indicators", "upload", "upload_history",
+STAFF = ["overview", "execution", "evaluation", "rectification", "exante", "indicators", "report", "upload", "upload_history",
          "submissions", "publishing", "users", "audit"]
 # (protobuf message, field): strings the browser shows as they are, never through markdown.
 PLAIN_FIELDS = {
@@ -165,6 +165,7 @@ SHOWN = {
     "execution": [P.REGION],
     "evaluation": [P.DEPARTMENT],
     "submissions": [P.DEPARTMENT],
+    "report": [P.REGION, P.KEY_SUBJECT, P.DEPARTMENT, P.SUMMARY],
 }
 
 

@@ -104,7 +104,8 @@ def test_xlsx_and_csv_downloads_neutralise_formulas() -> None:
     csv = to_csv_bytes(df).decode("utf-8-sig")
     assert "'=1+1" in csv and "'@SUM(A1)" in csv and ",-2\n" in csv  # numbers stay numbers
     ws = load_workbook(io.BytesIO(to_xlsx_bytes({"t": df}))).active
-    assert [c.value for c in ws["A"]][1:] == ["'=1+1", "'+cmd", "'-2", "'@SUM(A1)", "正常"]
+    assert [c.value for c in ws["A"]][1:] == ["=1+1", "+cmd", "-2", "@SUM(A1)", "正常"]
+    assert [(c.data_type, bool(c.quotePrefix)) for c in ws["A"]][1:] == [("s", True)] * 4 + [("s", False)]
     assert [c.value for c in ws["B"]][1:] == [1, -2, 3, 4, 5]
 
 
@@ -183,10 +184,13 @@ def test_page_downloads_keep_numbers_and_neutralise_text(
     at.switch_page("../pages/portal_evaluations.py").run()
     assert not at.exception
     xlsx = next(d for n, d in downloads.items() if n.endswith(".xlsx"))
-    rows = list(load_workbook(io.BytesIO(xlsx)).active.iter_rows(values_only=True))
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    rows = list(sheet.iter_rows(values_only=True))
     header = list(rows[0])
     assert "预算完成率（%）" in header
-    injected = next(r for r in rows if r[header.index("评价对象")] == "'=HYPERLINK(\"http://x\")")
+    injected = next(r for r in rows if r[header.index("评价对象")] == "=HYPERLINK(\"http://x\")")
+    cell = next(c for c in sheet.iter_rows() if c[header.index("评价对象")].value == injected[header.index("评价对象")])
+    assert cell[header.index("评价对象")].data_type == "s" and cell[header.index("评价对象")].quotePrefix  # text, not a formula
     assert injected[header.index("得分")] == 95.0 and injected[header.index("涉及资金（万元）")] == 0.0001  # 1 yuan
     assert all(isinstance(r[header.index("得分")], int | float) for r in rows[1:])
     csv_bytes = next(d for n, d in downloads.items() if n.endswith(".csv"))

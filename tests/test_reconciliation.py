@@ -173,7 +173,9 @@ def test_public_ex_ante(monkeypatch: pytest.MonkeyPatch, any_seeded_url: str, fi
     assert rows == k["projects"] == len(package) > 0
     assert (sums["申报金额（万元）"], sums["核减金额（万元）"], sums["建议金额（万元）"]) == (requested, cut, requested - cut - rejected)
     for column, field in zip(columns, ("requested_yuan", "recommended_yuan", "cut_yuan"), strict=True):
-        assert fen_to_wan(yuan_to_fen(total(Decimal(r[field]) for r in package))) == sums[column], field
+        assert fen_to_wan(yuan_to_fen(total(Decimal(r[field]) for r in package if r[field] != ""))) == sums[column], field
+    # A rejected project has no 核减 (the cut is over supported projects): blank, not a misleading 0
+    assert all((r["cut_yuan"] == "") == (r["conclusion"] == "rejected") for r in package)
     shown = texts(at)
     assert f"申报 {money(yuan_to_fen(k['requested_total']))}" in shown and f"核减 {money(yuan_to_fen(k['cut_total']))}" in shown
 
@@ -193,7 +195,7 @@ def test_public_findings(monkeypatch: pytest.MonkeyPatch, any_seeded_url: str, f
 def test_staff_evaluation_and_report_annexes(monkeypatch: pytest.MonkeyPatch, any_seeded_url: str, files: Files,
                                              tmp_path: Path, region: str, year: int) -> None:
     k = figures(any_seeded_url, region, year, public=False)["evaluation"]
-    annex1, annex2 = report_annexes(any_seeded_url, region, year, tmp_path / "report.docx")
+    annex1, annex2 = report_annexes(any_seeded_url, region, year, tmp_path / "report.docx")[:2]  # 附件 3 is the key evaluations
     at = _open(signed_in(monkeypatch, any_seeded_url), "evaluation", region, year)
     columns = ["涉及资金（万元）", "得分"]
     for method, block, annex in (("finance", k["finance"], annex1), ("review", k["by_method"]["review"], annex2)):

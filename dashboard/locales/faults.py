@@ -26,6 +26,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fault.unavailable": ("无法连接数据库，请稍后再试；如一直如此，请联系管理员检查数据库服务。",
                           "Cannot reach the database, please try again in a moment; if this persists, ask an "
                           "administrator to check the database server."),
-    "fault.location": ("数据库位置：{location}", "Database location: {location}"),
+    "fault.location": ("数据库的位置已写入服务器日志，供管理员查看（不向访客显示）。",
+                       "The database's location is in the server log for the administrator (not shown to visitors)."),
     "fault.retry": ("重试", "Try again"),
 }

@@ -4,31 +4,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, distinct, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from data_access.enums import FINANCE_METHODS
+from data_access.enums import FINANCE_METHODS, SPECIAL_BOND
 from data_access.models import Department, Evaluation, Project, Region
-from data_access.queries.core import frame, grade_expr, rate
-from data_access.queries.kpis import evaluation_kpis, region_names, years
+from data_access.queries.core import count_if, frame, grade_counts_columns, grade_expr, rate, sum_int
+from data_access.queries.kpis import GRADE_KEYS, evaluation_kpis, grade_block, region_names, years
 from data_access.settings import SETTINGS, Settings
 
 
 def evaluation_rows(
     *, session: Session, year: int, region: str, methods: tuple[str, ...], subject_type: str | None = None
 ) -> pd.DataFrame:
-    """Evaluated subjects with score, grade (by the region's boundaries), funds and completion."""
+    """Evaluated subjects with score, grade (by the region's boundaries), funds, completion, evaluator and report summary."""
     stmt: Select = (
         select(col(Evaluation.subject), col(Evaluation.subject_type), col(Department.name).label("department"), col(Evaluation.method),
                col(Evaluation.score_centi), grade_expr().label("grade"), col(Evaluation.funds_fen),
-               col(Evaluation.budget_completion_centi))
+               col(Evaluation.budget_completion_centi), col(Evaluation.evaluator), col(Evaluation.report_summary))
         .join(Region, col(Region.id) == col(Evaluation.region_id))
         .join(Department, col(Department.id) == col(Evaluation.department_id))
         .where(col(Region.name) == region, col(Evaluation.year) == year, col(Evaluation.method).in_(methods))
-        .order_by(col(Evaluation.score_centi).desc())
+        .order_by(col(Evaluation.score_centi).desc(), col(Evaluation.id))
     )
     if subject_type:
         stmt = stmt.where(col(Evaluation.subject_type) == subject_type)
@@ -119,3 +120,50 @@ def results_application(*, session: Session, year: int, region: str) -> pd.DataF
     change = [rate(int(n) - int(b), int(b)) if pd.notna(n) else None
               for b, n in zip(applied["budget_fen"], applied["next_budget_fen"], strict=True)]
     return applied.assign(change_rate=pd.Series(change, index=applied.index, dtype=object))
+
+
+@dataclass(frozen=True)
+class EvaluationGroup:
+    """The evaluations one sentence of the report counts (a method and subject types of a year)."""
+
+    count: int
+    departments: int  # distinct departments evaluated
+    grades: dict[str, Any]  # a `kpis` grade block: count, excellent … poor, excellent_good_rate, funds_total
+    funds_fen: int
+    recommendations: int  # 建议 made, summed (a blank is 0)
+    third_party: int  # evaluations whose evaluator names a third party (第三方)
+    published: int
+    special_bond: int  # project evaluations funded by 专项债券: the evaluation's fund source, else its project's
+    first: str | None  # the first subject in upload order (the one a sentence names: “区国资局等 8 个”)
+    first_special_bond: str | None
+
+
+def evaluation_group(
+    *, session: Session, year: int, region: str, methods: tuple[str, ...], subject_types: tuple[str, ...] | None = None
+) -> EvaluationGroup:
+    """Counts, departments, grades, funds, recommendations and special-bond projects of a set of evaluations."""
+    fund = func.coalesce(col(Evaluation.fund_source), col(Project.fund_source))
+    bond = (col(Evaluation.subject_type) == "project") & (fund == SPECIAL_BOND)
+    where = [col(Region.name) == region, col(Evaluation.year) == year, col(Evaluation.method).in_(methods)]
+    if subject_types:
+        where.append(col(Evaluation.subject_type).in_(subject_types))
+
+    def scoped(*columns: Any) -> Select:
+        return (select(*columns).select_from(Evaluation).join(Region, col(Region.id) == col(Evaluation.region_id))
+                .outerjoin(Project, col(Project.id) == col(Evaluation.project_id)).where(*where))
+
+    m = session.execute(scoped(
+        func.count().label("n"), func.count(distinct(col(Evaluation.department_id))).label("departments"),
+        *grade_counts_columns(), sum_int(Evaluation.funds_fen).label("funds"),
+        sum_int(Evaluation.recommendations).label("recommendations"),
+        count_if(col(Evaluation.evaluator).contains("第三方")).label("third_party"),
+        count_if(col(Evaluation.published).is_(True)).label("published"), count_if(bond).label("bond"),
+    )).one()._mapping
+    first = scoped(col(Evaluation.subject)).order_by(col(Evaluation.id)).limit(1)
+    return EvaluationGroup(
+        count=int(m["n"]), departments=int(m["departments"]),
+        grades=grade_block({g: int(m[g]) for g in GRADE_KEYS}, int(m["funds"])), funds_fen=int(m["funds"]),
+        recommendations=int(m["recommendations"]), third_party=int(m["third_party"]), published=int(m["published"]),
+        special_bond=int(m["bond"]), first=session.execute(first).scalar_one_or_none(),
+        first_special_bond=session.execute(first.where(bond)).scalar_one_or_none(),
+    )

@@ -37,6 +37,12 @@ def assessments(*, session: Session, year: int, region: str) -> pd.DataFrame:
         .where(col(Region.name) == region, col(ExAnte.year) == year)
         .order_by(Department.name, ExAnte.name)
     )
-    df = frame(session, stmt)
-    df["cut_fen"] = (df["requested_fen"] - df["recommended_fen"]).where(df["conclusion"] != "rejected", 0)
+    return with_cut(frame(session, stmt))
+
+
+def with_cut(df: pd.DataFrame) -> pd.DataFrame:
+    """核减 of each assessment: requested − recommended; none for a rejected one (DOMAIN: the cut is over
+    supported and partly supported projects), so a table never shows 3,000 申报, 0 建议 and 0 核减."""
+    cut = (df["requested_fen"] - df["recommended_fen"]).astype("Int64")
+    df["cut_fen"] = cut.where(df["conclusion"] != "rejected", pd.NA)
     return df

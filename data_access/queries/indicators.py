@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pandas as pd
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, distinct, func, or_, select
 from sqlmodel import Session, col
 
 from data_access.models import Department, Indicator, Project, Region
@@ -26,9 +28,9 @@ def counts(*, session: Session, region: str) -> pd.DataFrame:
 
 def search(
     *, session: Session, region: str, text: str | None = None, level1: str | None = None, scope: str | None = None,
-    core_only: bool = False, limit: int = 500,
+    core_only: bool = False, limit: int | None = None,
 ) -> tuple[pd.DataFrame, int]:
-    """Library indicators matching the filters (first `limit`), and how many match in all."""
+    """Library indicators matching the filters (the first `limit`, or all), and how many match in all."""
     where = [col(Region.name) == region, col(Indicator.project_id).is_(None)]
     if text:
         where.append(or_(col(Indicator.name).contains(text), col(Department.name).contains(text)))
@@ -44,7 +46,8 @@ def search(
                     .outerjoin(Department, col(Department.id) == col(Indicator.department_id))
                     .where(*where))
     total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    return frame(session, base.order_by(Indicator.level1, Indicator.level2, Indicator.name).limit(limit)), int(total)
+    ordered = base.order_by(Indicator.level1, Indicator.level2, Indicator.name)
+    return frame(session, ordered if limit is None else ordered.limit(limit)), int(total)
 
 
 def projects_using(*, session: Session, region: str, name: str) -> pd.DataFrame:
@@ -61,14 +64,38 @@ def projects_using(*, session: Session, region: str, name: str) -> pd.DataFrame:
     return frame(session, stmt)
 
 
-def usage_counts(*, session: Session, region: str, names: list[str]) -> dict[str, int]:
-    """How many project targets of the region carry each of these indicator names."""
-    if not names:
+def usage_counts(*, session: Session, region: str, names: list[str] | None = None) -> dict[str, int]:
+    """How many projects of the region carry each indicator name (these names, or every name) as a target."""
+    if names is not None and not names:
         return {}
     stmt = (
         select(col(Indicator.name), func.count(func.distinct(col(Indicator.project_id))))
         .join(Region, col(Region.id) == col(Indicator.region_id))
-        .where(col(Region.name) == region, col(Indicator.project_id).is_not(None), col(Indicator.name).in_(names))
+        .where(col(Region.name) == region, col(Indicator.project_id).is_not(None))
         .group_by(Indicator.name)
     )
+    if names is not None:
+        stmt = stmt.where(col(Indicator.name).in_(names))
     return {name: int(n) for name, n in session.execute(stmt).all()}
+
+
+class TargetReview(NamedTuple):
+    """An expert review of performance targets (绩效目标专家评审) in a year, as the report counts it."""
+
+    departments: int  # departments whose overall targets were reviewed (their library indicators)
+    projects: int  # projects whose targets were reviewed
+    key_indicators: int  # core library indicators the review set (关键指标)
+
+
+def target_review(*, session: Session, year: int, region: str) -> TargetReview:
+    """Departments, projects and key indicators of the indicators whose `review_year` is the year."""
+    library = col(Indicator.project_id).is_(None)
+    stmt = (
+        select(func.count(distinct(case((library, col(Indicator.department_id))))),
+               func.count(distinct(col(Indicator.project_id))),
+               count_if(library & col(Indicator.is_core)))
+        .join(Region, col(Region.id) == col(Indicator.region_id))
+        .where(col(Region.name) == region, col(Indicator.review_year) == year)
+    )
+    departments, projects, key = session.execute(stmt).one()
+    return TargetReview(int(departments), int(projects), int(key))

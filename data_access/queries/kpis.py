@@ -274,6 +274,12 @@ def region_names(*, session: Session) -> list[str]:
     return list(session.exec(select(col(Region.name)).order_by(Region.name)).scalars())  # type: ignore[call-overload]
 
 
+def region_full_name(*, session: Session, region: str) -> str:
+    """The name a report is addressed under (黄埔区、广州开发区), else the region's name."""
+    full = session.exec(select(col(Region.full_name)).where(col(Region.name) == region)).scalar_one_or_none()  # type: ignore[call-overload]
+    return full or region
+
+
 def years(*, session: Session, region: str | None = None) -> list[int]:
     """Fiscal years that hold any project or evaluation, newest first."""
     from data_access.models import Project

@@ -17,6 +17,7 @@ from sqlmodel import Session, col
 from data_access.enums import CONCLUSIONS, FINDING_STATUSES, GRADES, METHODS, SUBJECT_TYPES
 from data_access.models import AuditLog, Department, Evaluation, ExAnte, Finding, FindingStatusChange, Region
 from data_access.queries.core import frame, grade_expr, rate
+from data_access.queries.exante import with_cut
 
 
 def published_years(*, session: Session) -> dict[str, list[int]]:
@@ -97,9 +98,7 @@ def published_ex_ante(*, session: Session, region: str, year: int) -> pd.DataFra
         .where(col(Region.name) == region, col(ExAnte.year) == year, col(ExAnte.published).is_(True))
         .order_by(Department.name, ExAnte.name)
     )
-    df = frame(session, stmt)
-    df["cut_fen"] = (df["requested_fen"] - df["recommended_fen"]).where(df["conclusion"] != "rejected", 0)
-    return df
+    return with_cut(frame(session, stmt))
 
 
 def latest_publication(*, session: Session, region: str) -> dt.date | None:

@@ -7,11 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlmodel import Session, col
 
 from data_access.models import Department, Finding, FindingStatusChange, Region
-from data_access.queries.core import count_if, frame, rate
+from data_access.queries.core import count_if, frame, rate, sum_int
 
 
 def counts_by(*, session: Session, year: int, region: str, column: str) -> pd.DataFrame:
@@ -66,3 +66,19 @@ def history(*, session: Session, finding_id: int) -> pd.DataFrame:
 def feedback_rate(block: dict[str, Any]) -> Decimal | None:
     """Written feedback received as a share of the findings of a `rectification_kpis` block (× 100, exact)."""
     return rate(block["feedback_submitted"], block["findings"])
+
+
+def department_feedback(*, session: Session, year: int, region: str, as_of: dt.date) -> tuple[int, int]:
+    """(departments with findings of the year, those whose every finding had written feedback by as_of):
+    the report writes 所有被评部门均书面反馈整改情况 when the two agree."""
+    per_department = (
+        select(func.count().label("findings"),
+               sum_int(case((col(Finding.feedback_date) <= as_of, 1), else_=0)).label("fed_back"))
+        .join(Region, col(Region.id) == col(Finding.region_id))
+        .where(col(Region.name) == region, col(Finding.year) == year)
+        .group_by(col(Finding.department_id))
+        .subquery()
+    )
+    departments, fed_back = session.execute(
+        select(func.count(), count_if(per_department.c.findings == per_department.c.fed_back))).one()
+    return int(departments), int(fed_back)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select, update
+from sqlmodel import col
 
-from data_access.models import Indicator, Project
+from data_access.models import Evaluation, Indicator, Project
 from data_access.seed import names as N
 from data_access.seed.builder import (
     SHARED_TARGETS,
@@ -78,6 +79,7 @@ def load(b: Builder) -> None:
     _evaluations_2021(b)
     _ex_ante(b)
     _indicators(b)
+    _report_facts(b)
 
 
 
@@ -237,3 +239,24 @@ def _indicators(b: Builder) -> None:
     add_library(b, N.HUANGPU, 120, dict(zip(N.HUANGPU_KEY_DEPARTMENTS, per_dept, strict=True)), core_all=False, core_specific=True)
 
 
+def _report_facts(b: Builder) -> None:
+    """What the annual report states that the rows above leave blank, set in one place and without
+    a random draw (so no other sample figure moves):
+
+    - the 2022 expert review of targets (“1+X”): the six key departments' library indicators (the
+      769 key indicators) and the targets of the 75 projects that set them;
+    - the fund source of the two fiscal-2021 evaluated projects that are not budget lines of 2021,
+      so that with 萝岗水质净化厂二期工程 (linked to its budget line) 3 used special bonds.
+    """
+    rid = b.region_id(N.HUANGPU)
+    key_departments = [b.dept(N.HUANGPU, d) for d in N.HUANGPU_KEY_DEPARTMENTS]
+    projects_2022 = select(col(Project.id)).where(col(Project.region_id) == rid, col(Project.year) == 2022)
+    b.session.execute(update(Indicator).where(
+        col(Indicator.region_id) == rid,
+        (col(Indicator.project_id).is_(None) & col(Indicator.department_id).in_(key_departments))
+        | col(Indicator.project_id).in_(projects_2022),
+    ).values(review_year=2022))
+    b.session.execute(update(Evaluation).where(
+        col(Evaluation.region_id) == rid, col(Evaluation.year) == 2021,
+        col(Evaluation.subject).in_(("九龙新城安置房建设工程", "开创大道改造工程")),
+    ).values(fund_source="专项债券"))

@@ -12,7 +12,7 @@ from data_access.db import make_engine
 from tests.browser.conftest import goto, no_error_box, screenshot, script_run, sign_in
 
 PUBLIC = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes"]
-INTERNAL = ["overview", "execution", "evaluation", "rectification", "exante", "indicators",
+INTERNAL = ["overview", "execution", "evaluation", "rectification", "exante", "indicators", "report",
             "upload", "upload_history", "submissions", "publishing", "users", "audit"]
 
 
