@@ -87,6 +87,7 @@ def _locked_and_deactivated(url: str) -> dt.datetime:
     return locked_until
 
 
+@pytest.mark.slow  # times argon2 on purpose
 @pytest.mark.parametrize("username", ["nobody", "known", "locked", "gone"])
 def test_a_wrong_password_gets_the_same_answer_whatever_the_account(db_url: str, username: str) -> None:
     _locked_and_deactivated(db_url)

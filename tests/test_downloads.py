@@ -137,6 +137,7 @@ def test_public_ex_ante_download_in_wan(monkeypatch: pytest.MonkeyPatch, seeded_
 @pytest.mark.parametrize(("page", "region", "year"), [("evaluation", "黄埔区", "2022"), ("execution", "黄埔区", "2022"),
                                                       ("exante", "荔湾区", "2020"), ("rectification", "黄埔区", "2021"),
                                                       ("indicators", "荔湾区", "2020")])
+@pytest.mark.slow  # every file of five pages
 def test_every_staff_download_holds_numbers_in_named_units(
     monkeypatch: pytest.MonkeyPatch, seeded_url: str, page: str, region: str, year: str
 ) -> None:
