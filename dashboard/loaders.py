@@ -49,10 +49,11 @@ def region_years(url: str, version: Version) -> tuple[list[str], dict[str, list[
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def cockpit_view(url: str, version: Version, region: str, year: int, as_of: dt.date, settings: Settings) -> Cockpit:
-    """领导驾驶舱: `kpis` of the year and the year before, and each card's change."""
+def cockpit_view(url: str, version: Version, region: str, year: int, as_of: dt.date, settings: Settings,
+                 today: dt.date) -> Cockpit:
+    """领导驾驶舱: `kpis` of the year and the year before, each card's change, and rectification as of today."""
     with Session(get_engine()) as s:
-        return cockpit(session=s, year=year, region=region, as_of=as_of, settings=settings)
+        return cockpit(session=s, year=year, region=region, as_of=as_of, settings=settings, today=today)
 
 
 @st.cache_data(ttl=600, show_spinner=False)
