@@ -17,7 +17,8 @@ import streamlit as st
 from sqlmodel import Session
 
 from dashboard.resources import data_version, database_url, get_engine
-from data_access import publishing, users
+from data_access import notices, publishing, users
+from data_access import rectification as workflow
 from data_access.queries import evaluation, exante, execution, indicators, rectification, uploads
 from data_access.queries.audit import audit_actions, audit_entries
 from data_access.queries.cockpit import Cockpit, cockpit
@@ -129,7 +130,8 @@ def indicator_usage(url: str, version: Version, region: str, name: str) -> pd.Da
 
 @st.cache_data(ttl=600, show_spinner=False)
 def rectification_view(url: str, version: Version, region: str, year: int, as_of: dt.date) -> dict[str, Any]:
-    """问题整改: the figures as of a date, counts by category and department, every finding, the overdue ones."""
+    """问题整改: the figures as of a date, counts by category and department, every finding, the overdue ones,
+    and how many rectified ones the bureau verified."""
     with Session(get_engine()) as s:
         return {
             "kpis": rectification_kpis(session=s, year=year, region=region, as_of=as_of),
@@ -137,14 +139,72 @@ def rectification_view(url: str, version: Version, region: str, year: int, as_of
             "by_department": rectification.counts_by(session=s, year=year, region=region, column="department"),
             "rows": rectification.finding_rows(session=s, year=year, region=region),
             "overdue": rectification.overdue(session=s, year=year, region=region, as_of=as_of),
+            "closure": rectification.closure_counts(session=s, year=year, region=region),
         }
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def finding_history(url: str, version: Version, finding_id: int) -> pd.DataFrame:
-    """One finding's status changes, oldest first."""
+def workflow_role(url: str, version: Version, region: str, username: str, role: str,
+                  department_ids: frozenset[int] | None) -> bool:
+    """Whether this user acts as the region's finance bureau (verifies, sends back, moves deadlines)."""
     with Session(get_engine()) as s:
-        return rectification.history(session=s, finding_id=finding_id)
+        return workflow.is_bureau_of(s, workflow.Actor(username, role, department_ids), region)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def owed(url: str, version: Version, region: str, today: dt.date, department_ids: frozenset[int] | None,
+         due_within: int) -> rectification.Owed:
+    """我的整改任务: what these departments (None: all) still owe, every year, as of today."""
+    with Session(get_engine()) as s:
+        return rectification.owed(session=s, region=region, today=today, department_ids=department_ids,
+                                  due_within=due_within)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def finding_view(url: str, version: Version, finding_id: int, username: str, role: str,
+                 department_ids: frozenset[int] | None) -> dict[str, Any]:
+    """One finding: its detail, status and deadline histories, and the steps this user may take on it."""
+    with Session(get_engine()) as s:
+        return {
+            "detail": rectification.finding_detail(session=s, finding_id=finding_id),
+            "history": rectification.history(session=s, finding_id=finding_id),
+            "deadlines": rectification.deadline_history(session=s, finding_id=finding_id),
+            "steps": workflow.allowed_actions(s, finding_id, workflow.Actor(username, role, department_ids)),
+        }
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def feedback_view(url: str, version: Version, region: str, year: int) -> pd.DataFrame:
+    """书面反馈: the year's finance evaluations, their findings and the departments' written feedback."""
+    with Session(get_engine()) as s:
+        return rectification.feedback_rows(session=s, year=year, region=region)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def notice_list(url: str, version: Version, region: str, year: int, month: int, on: dt.date,
+                settings: Settings) -> pd.DataFrame:
+    """预警督办: the departments behind on spending or with overdue findings."""
+    with Session(get_engine()) as s:
+        return notices.candidates(session=s, region=region, year=year, month=month, on=on, settings=settings)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def notice_view(url: str, version: Version, region: str, year: int, department_id: int, month: int, on: dt.date,
+                settings: Settings) -> tuple[notices.Notice, list[notices.NoticeTable], list[str], bytes]:
+    """One department's notice: the notice, its tables and text as the page shows them, and the .docx."""
+    with Session(get_engine()) as s:
+        n = notices.notice(session=s, region=region, year=year, department_id=department_id, month=month, on=on,
+                           settings=settings)
+    return n, notices.tables(n), notices.paragraphs(n), notices.docx_bytes(n)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def notices_zip(url: str, version: Version, region: str, year: int, department_ids: tuple[int, ...], month: int,
+                on: dt.date, settings: Settings) -> bytes:
+    """Every listed department's notice in one .zip."""
+    with Session(get_engine()) as s:
+        return notices.zip_bytes([notices.notice(session=s, region=region, year=year, department_id=d, month=month, on=on,
+                                                 settings=settings) for d in department_ids])
 
 
 @st.cache_data(ttl=600, show_spinner=False)

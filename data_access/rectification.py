@@ -121,6 +121,12 @@ def is_bureau(session: Session, actor: Actor, region_id: int) -> bool:
     return found is not None
 
 
+def is_bureau_of(session: Session, actor: Actor, region: str) -> bool:
+    """`is_bureau` for a region named (False for a region that does not exist)."""
+    region_id = session.execute(select(col(Region.id)).where(col(Region.name) == region)).scalar()
+    return region_id is not None and is_bureau(session, actor, region_id)
+
+
 def parties(session: Session, actor: Actor, *, department_id: int, region_id: int) -> frozenset[str]:
     """The parties an actor acts as for a record of a department and region."""
     out = set()

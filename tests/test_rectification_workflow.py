@@ -24,6 +24,7 @@ from data_access.models import (
     Region,
 )
 from data_access.queries.kpis import rectification_kpis
+from data_access.queries.rectification import deadline_history, overdue, overdue_count, owed
 
 TODAY = dt.date(2024, 5, 10)
 DEADLINE = dt.date(2024, 6, 30)
@@ -345,3 +346,51 @@ def test_written_feedback_is_recorded_per_evaluation(world: World) -> None:
     assert rectification_kpis(session=s, year=2023, region="测试区", as_of=TODAY)["feedback_submitted"] == before + 1
     assert s.execute(select(AuditLog.action).where(AuditLog.entity == "evaluation")).scalars().all() == [
         "evaluation_feedback"]
+
+
+# ---- overdue on boundary dates, and what a department owes --------------------------------------------
+D = dt.date(2024, 7, 1)
+
+
+def test_overdue_on_boundary_dates(world: World) -> None:
+    """As of D: a deadline of D is not overdue, D − 1 is (one day); D + 30 is due soon, D + 31 not yet."""
+    cases = {"F-D": D, "F-D-1": D - dt.timedelta(days=1), "F-D+30": D + dt.timedelta(days=30),
+             "F-D+31": D + dt.timedelta(days=31)}
+    for code, deadline in cases.items():
+        finding(world, "in_progress", code=code, deadline=deadline)
+    finding(world, "rectified", code="F-done", deadline=D - dt.timedelta(days=100))  # rectified: never overdue
+    s = world.session
+    assert rectification_kpis(session=s, year=2023, region="测试区", as_of=D)["overdue"] == 1
+    listed = overdue(session=s, year=2023, region="测试区", as_of=D)
+    assert list(listed["finding_code"]) == ["F-D-1"] and list(listed["days_overdue"]) == [1]
+    tasks = owed(session=s, region="测试区", today=D, department_ids=frozenset({world.own}))
+    assert list(tasks.overdue["finding_code"]) == ["F-D-1"]
+    assert sorted(tasks.due_soon["finding_code"]) == ["F-D", "F-D+30"]
+    assert list(tasks.awaiting["finding_code"]) == ["F-done"]
+    assert len(tasks.open) == 4
+
+
+def test_days_overdue_count_from_the_original_deadline_after_a_move(world: World) -> None:
+    s = world.session
+    fid = finding(world, "in_progress", deadline=dt.date(2024, 5, 1))
+    R.revise_deadline(s, fid, actors(world)["admin"], new_deadline=dt.date(2024, 8, 31), reason="设备到货推迟", today=TODAY)
+    listed = overdue(session=s, year=2023, region="测试区", as_of=D)
+    assert overdue_count(listed) == 0  # not overdue against the current deadline (CONTRACT's figure)
+    row = listed.iloc[0]  # but listed, 61 days past the original
+    assert (row["days_overdue_original"], row["days_overdue"], row["revisions"]) == (61, None, 1)
+    assert rectification_kpis(session=s, year=2023, region="测试区", as_of=D)["overdue"] == 0
+    moves = deadline_history(session=s, finding_id=fid)
+    assert moves[["old_deadline", "new_deadline", "reason"]].values.tolist() == [
+        [dt.date(2024, 5, 1), dt.date(2024, 8, 31), "设备到货推迟"]]
+
+
+def test_what_a_department_owes_is_its_own(world: World) -> None:
+    s, a = world.session, actors(world)
+    fid = finding(world, "rectified", code="F-back")
+    R.send_back(s, fid, a["admin"], reason="佐证不足", today=TODAY)
+    finding(world, "closed", code="F-closed")
+    mine = owed(session=s, region="测试区", today=TODAY, department_ids=frozenset({world.own}))
+    assert list(mine.sent_back["finding_code"]) == ["F-back"] and list(mine.sent_back["last_comment"]) == ["佐证不足"]
+    assert "F-closed" not in set(mine.open["finding_code"]) | set(mine.awaiting["finding_code"])
+    theirs = owed(session=s, region="测试区", today=TODAY, department_ids=frozenset({world.other}))
+    assert theirs.open.empty and theirs.awaiting.empty
