@@ -63,6 +63,12 @@ def count(name: str, values: Iterable[Any]) -> Col:
     return Col(name, ints, export.INTEGER, ints)
 
 
+def days(name: str, values: Iterable[Any]) -> Col:
+    """Whole days, blank where they do not apply (not overdue): the file gets numbers, the page no 'None'."""
+    ints = [None if v is None else int(v) for v in _present(values)]
+    return Col(name, ints, export.INTEGER, ["" if v is None else str(v) for v in ints])
+
+
 def wan(name: str, fen: Iterable[Any], *, missing: str = "") -> Col:
     """Amounts kept in fen, shown and downloaded in 万元 (the file exact, the page to 2 decimals)."""
     fens = [None if v is None else int(v) for v in _present(fen)]
@@ -207,11 +213,11 @@ def tracked(df: pd.DataFrame, *, today: dt.date | None = None) -> Table:
         text(t("workflow.deadline_original"), df["original_deadline"].astype(str)),
         text(t("workflow.deadline_now"), df["deadline"].astype(str)),
         count(t("workflow.revisions"), df["revisions"]),
-        count(t("workflow.days_original"), df["days_overdue_original"]),
-        count(t("workflow.days_current"), df["days_overdue"]),
+        days(t("workflow.days_original"), df["days_overdue_original"]),
+        days(t("workflow.days_current"), df["days_overdue"]),
     ]
     if today is not None:
-        columns.append(count(t("workflow.tasks.due_in"), [(d - today).days if d >= today else None for d in df["deadline"]]))
+        columns.append(days(t("workflow.tasks.due_in"), [(d - today).days if d >= today else None for d in df["deadline"]]))
     return Table.of(*columns)
 
 

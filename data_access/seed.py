@@ -665,10 +665,11 @@ def _liwan(b: _Builder) -> None:
 
 
 def _rectification_workflow(b: _Builder) -> None:
-    """Each district's finance bureau (区财政局, whose finance users verify rectification) and its
-    verification of the findings rectified in the years the seeds report as done (黄埔区 2021, 荔湾区
-    2020): two weeks after each was rectified. Later years' rectified findings await verification.
-    No random draws, so no synthetic figure moves."""
+    """Each district's finance bureau (区财政局, whose finance users verify rectification) and, for the
+    years the seeds report as done (黄埔区 2021, 荔湾区 2020): its verification of each rectified finding
+    two weeks after it was rectified, and each evaluated department's written feedback (dated as its
+    findings' latest). Later years' rectified findings await verification. No random draws, so no
+    synthetic figure moves."""
     huangpu = b.region_id(N.HUANGPU)
     codes = b.session.execute(select(func.count()).where(col(Department.region_id) == huangpu)).scalar_one()
     b.session.add(Department(region_id=huangpu, code=f"HP{codes + 1:03d}", name="区财政局", is_finance_bureau=True))
@@ -685,6 +686,14 @@ def _rectification_workflow(b: _Builder) -> None:
             b.session.add(FindingStatusChange(finding_id=cast(int, finding.id), changed_at=finding.verified_at,
                                               changed_by=SEED_ACTOR, from_status="rectified", to_status="rectified",
                                               action="verify", step_date=day, comment="财政局核验：整改到位，予以销号"))
+        latest = b.session.execute(
+            select(col(Finding.evaluation_id), func.max(col(Finding.feedback_date)))
+            .where(col(Finding.region_id) == b.region_id(region), col(Finding.year) == year,
+                   col(Finding.evaluation_id).is_not(None)).group_by(col(Finding.evaluation_id))).all()
+        for evaluation_id, day in latest:
+            b.session.execute(update(Evaluation).where(col(Evaluation.id) == evaluation_id).values(
+                feedback_date=day, feedback_by=SEED_ACTOR, feedback_at=dt.datetime.combine(day, dt.time(9), tzinfo=UTC),
+                feedback_text="已按评价意见逐项落实整改，整改情况详见书面报告（样例数据）。"))
     b.session.flush()
 
 

@@ -55,10 +55,6 @@ if notice:
     st.success(notice)
 
 
-def days(value: object) -> str:
-    return "—" if value is None or pd.isna(value) else str(int(value))  # type: ignore[call-overload]
-
-
 # ---- 整改概况 ----------------------------------------------------------------------------------------
 def overview() -> None:
     as_of = st.date_input(t("rectification.as_of"), value=today, key="rectification_as_of")
@@ -197,9 +193,9 @@ def handle() -> None:
     if rows.empty:
         st.info(t("workflow.pick_none") if department_user else t("rectification.none"))
         return
-    labels = {int(i): f"{c} {s}（{d}，{tables.state(st_, v, b)}）" for i, c, s, d, st_, v, b in zip(
-        rows["id"], rows["finding_code"], rows["subject"], rows["department"], rows["status"], rows["verified_at"],
-        rows["sent_back"], strict=True)}
+    # The labels never carry the state: a label that changes after a step would make a new widget and lose the choice.
+    labels = {int(i): f"{c} {s}（{d}）" for i, c, s, d in zip(rows["id"], rows["finding_code"], rows["subject"],
+                                                             rows["department"], strict=True)}
     chosen = st.selectbox(t("workflow.pick"), list(labels), format_func=labels.get, key="rectification_pick")
     view_ = loaders.finding_view(*loaders.key(), int(chosen), user.username, user.role, user.department_ids)
     d = view_["detail"]
@@ -208,18 +204,20 @@ def handle() -> None:
         return
     state = tables.state(d["status"], d["verified_at"], d["sent_back"])
     st.subheader(f"{plain(d['finding_code'])} {plain(d['subject'])}")
+    st.markdown(f"**{t('workflow.state')}**：{state}")
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(t("workflow.state"), state, border=True)
-    c2.metric(t("workflow.deadline_now"), d["deadline"].isoformat(), border=True)
-    c3.metric(t("workflow.deadline_original"), d["original_deadline"].isoformat(), border=True)
-    c4.metric(t("workflow.revisions"), int(d["revisions"]), border=True)
+    c1.metric(t("workflow.deadline_now"), d["deadline"].isoformat(), border=True)
+    c2.metric(t("workflow.deadline_original"), d["original_deadline"].isoformat(), border=True)
+    c3.metric(t("workflow.revisions"), int(d["revisions"]), border=True)
+    open_ = d["status"] != RECTIFIED
+    c4.metric(t("workflow.days_original"), max((today - d["original_deadline"]).days, 0) if open_ else "—", border=True)
     st.markdown(f"**{t('workflow.department')}**：{plain(d['department'])}　**{t('col.category')}**：{plain(d['category'])}")
     st.markdown(f"**{t('col.description')}**：{plain(d['description'])}")
     if d["recommendation"]:
         st.markdown(f"**{t('workflow.recommendation')}**：{plain(d['recommendation'])}")
     if d["measures"]:
         st.markdown(f"**{t('col.measures')}**：{plain(d['measures'])}")
-    if d["status"] != RECTIFIED:
+    if open_:
         past_original = (today - d["original_deadline"]).days
         past_current = (today - d["deadline"]).days
         if past_current > 0:
@@ -317,7 +315,7 @@ def feedback() -> None:
 # ---- 预警督办 ----------------------------------------------------------------------------------------
 def notice_section() -> None:
     month = month_of(filters.year, filters.as_of)
-    st.caption(t("workflow.notices.caption", year=filters.year, month=month, rule=status_rule(SETTINGS),
+    st.caption(t("workflow.notices.caption", year=filters.year, month=month, rule=status_rule(SETTINGS).rstrip("。"),
                  today=today.isoformat(), days=SETTINGS.notice_reply_working_days))
     listed = loaders.notice_list(*loaders.key(), filters.region, filters.year, month, today, SETTINGS)
     if listed.empty:

@@ -106,7 +106,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "workflow.feedback.note": ("记录后，该评价下尚无书面反馈日期的问题一并记为已反馈（已有日期的不变）。",
                                "Recording it also dates the evaluation's findings that have no written-feedback date (dates already there stay)."),
     # notices
-    "workflow.notices.caption": ("预算执行截至 {year} 年 {month} 月（状态规则：{rule}）；逾期问题截至今天（{today}）；回复期限 {days} 个工作日。",
+    "workflow.notices.caption": ("预算执行截至 {year} 年 {month} 月（{rule}）；逾期问题截至今天（{today}）；回复期限 {days} 个工作日。",
                                  "Execution as of {month}/{year} ({rule}); overdue findings as of today ({today}); reply within {days} working days."),
     "workflow.notices.none": ("没有需要发送预警函或督办单的单位。", "No department needs a notice."),
     "workflow.notices.department": ("单位", "Department"),
