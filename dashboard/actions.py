@@ -36,6 +36,13 @@ def toggle_user(username: str, *, actor: str) -> bool:
     return active
 
 
+def set_finance_bureau(department_id: int, *, actor: str) -> None:
+    """Mark a department its region's finance bureau (users.set_finance_bureau); raises AuthError."""
+    with Session(get_engine()) as s:
+        users.set_finance_bureau(session=s, department_id=department_id, actor=actor)
+    bump_data_version()
+
+
 def set_published(entity: str, ids: list[int], published: bool, *, actor: str,
                   department_ids: frozenset[int] | None) -> int:
     """Publish or withdraw records (publishing.set_published); how many changed. Raises PublishingError."""

@@ -223,6 +223,13 @@ def accounts(url: str, version: Version) -> tuple[list[users.Account], dict[int,
 
 
 @st.cache_data(ttl=600, show_spinner=False)
+def finance_bureaus(url: str, version: Version) -> dict[str, int | None]:
+    """用户管理: each region's finance bureau department, if marked."""
+    with Session(get_engine()) as s:
+        return users.finance_bureaus(session=s)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
 def audit_action_codes(url: str, version: Version) -> list[str]:
     """操作记录: every action the log holds."""
     with Session(get_engine()) as s:

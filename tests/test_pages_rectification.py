@@ -246,3 +246,17 @@ def test_history_rows_from_before_the_workflow_show_as_status_changes(monkeypatc
     assert list(history["操作"]) == ["状态变更", "状态变更"] and list(history["新状态"]) == ["未整改", "整改中"]
     with Session(make_engine(seeded_url)) as s:
         assert s.execute(select(FindingStatusChange.action).where(FindingStatusChange.action.is_not(None))).first()
+
+
+def test_an_admin_marks_the_finance_bureau_on_the_users_page(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
+    at = _user(monkeypatch, seeded_url, "chief", "admin")
+    at.switch_page("../pages/users.py").run()
+    bureaus = next(d.value for d in at.dataframe if "财政局单位" in d.value.columns)
+    assert dict(zip(bureaus["行政区"], bureaus["财政局单位"], strict=True)) == {"荔湾区": "区财政局", "黄埔区": "区财政局"}
+    with Session(make_engine(seeded_url)) as s:
+        housing = _department(s, HOUSING)
+    at.selectbox(key="users_bureau_region").select("黄埔区").run()
+    at.selectbox(key="users_bureau_department").select(housing)
+    _submit(at, "users_bureau")
+    bureaus = next(d.value for d in at.dataframe if "财政局单位" in d.value.columns)
+    assert dict(zip(bureaus["行政区"], bureaus["财政局单位"], strict=True))["黄埔区"] == HOUSING

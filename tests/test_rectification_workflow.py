@@ -394,3 +394,59 @@ def test_what_a_department_owes_is_its_own(world: World) -> None:
     assert "F-closed" not in set(mine.open["finding_code"]) | set(mine.awaiting["finding_code"])
     theirs = owed(session=s, region="测试区", today=TODAY, department_ids=frozenset({world.other}))
     assert theirs.open.empty and theirs.awaiting.empty
+
+
+def test_an_import_keeps_the_original_deadline_and_its_move_shows_in_the_history(any_seeded_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Uploads insert findings in bulk (the original deadline is filled all the same) and may move a
+    deadline: the move is listed with its batch and no reason, and days overdue still count from the original."""
+    from openpyxl import Workbook
+
+    from data_access.importer import import_file
+
+    engine = make_engine(any_seeded_url)
+    with Session(engine) as s:
+        f = s.execute(select(Finding).where(Finding.year == 2022, Finding.status == "in_progress")
+                      .order_by(Finding.finding_code)).scalars().first()
+        dept = s.get(Department, f.department_id).name  # type: ignore[union-attr]
+        code, subject, category, description, original = f.finding_code, f.subject, f.category, f.description, f.deadline  # type: ignore[union-attr]
+
+    def upload(rows: list[list[object]]) -> None:
+        wb = Workbook()
+        wb.active.append(["问题编号", "评价对象", "预算单位", "行政区", "预算年度", "问题类别", "问题描述", "整改期限", "整改状态"])
+        for row in rows:
+            wb.active.append(row)
+        path = tmp_path / "findings.xlsx"
+        wb.save(path)
+        report = import_file(engine, "findings", path.read_bytes(), path.name, user="fin1")
+        assert report.committed, report.errors
+
+    upload([[code, subject, dept, "黄埔区", 2022, category, description, "2026-12-31", "整改中"],
+            ["HP2022-9001", subject, dept, "黄埔区", 2022, category, description, "2025-03-31", "未整改"]])
+    with Session(engine) as s:
+        moved = s.execute(select(Finding).where(Finding.finding_code == code)).scalar_one()
+        new = s.execute(select(Finding).where(Finding.finding_code == "HP2022-9001")).scalar_one()
+        assert (moved.original_deadline, moved.deadline) == (original, dt.date(2026, 12, 31))
+        assert new.original_deadline == new.deadline == dt.date(2025, 3, 31)
+        history = deadline_history(session=s, finding_id=moved.id)  # type: ignore[arg-type]
+        assert history[["revised_by", "old_deadline", "new_deadline", "reason"]].values.tolist() == [
+            ["fin1", original, dt.date(2026, 12, 31), None]]
+        assert history["batch_id"].iloc[0] is not None
+        listed = overdue(session=s, year=2022, region="黄埔区", as_of=dt.date(2026, 1, 1))
+        row = listed[listed["finding_code"] == code].iloc[0]
+        assert (row["days_overdue_original"], row["days_overdue"]) == ((dt.date(2026, 1, 1) - original).days, None)
+    engine.dispose()
+
+
+def test_an_admin_names_the_finance_bureau_and_its_clerks_verify(world: World) -> None:
+    from data_access import users
+
+    s, a = world.session, actors(world)
+    fid = finding(world, "rectified")
+    assert users.finance_bureaus(session=s)["测试区"] == world.bureau
+    users.set_finance_bureau(session=s, department_id=world.other, actor="admin")  # 区水务局 now verifies
+    assert users.finance_bureaus(session=s) == {"测试区": world.other, "对照区": world.elsewhere_bureau}
+    with pytest.raises(R.RectificationError, match="只有财政局"):
+        R.verify(s, fid, a["bureau_finance"], today=TODAY)
+    R.verify(s, fid, a["other_department"], today=TODAY)
+    assert s.execute(select(AuditLog.action, AuditLog.entity_id).where(AuditLog.entity == "department")).all() == [
+        ("finance_bureau", world.other)]

@@ -119,4 +119,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "workflow.notices.download": ("下载该单位通知（.docx）", "Download this notice (.docx)"),
     "workflow.notices.download_all": ("下载全部通知（.zip，{n} 份）", "Download all notices (.zip, {n})"),
     "workflow.notices.reply_by": ("回复期限：{date}", "Reply by {date}"),
+    # 用户管理: which department is the finance bureau
+    "users.bureau": ("财政局（整改核验单位）", "Finance bureau (verifies rectification)"),
+    "users.bureau_help": ("各区的财政局单位：其财务人员可核验整改、退回和调整整改期限（管理员和不限单位的财务人员也可以）。",
+                          "Each district's finance bureau: its finance users verify rectification, send it back and move deadlines (as admins and finance users without a department scope may)."),
+    "users.bureau_department": ("财政局单位", "Bureau department"),
+    "users.bureau_none": ("未指定", "not set"),
+    "users.bureau_set": ("设为财政局", "Set as the finance bureau"),
 }
