@@ -223,6 +223,13 @@ def accounts(url: str, version: Version) -> tuple[list[users.Account], dict[int,
 
 
 @st.cache_data(ttl=600, show_spinner=False)
+def department_labels(url: str, version: Version) -> dict[int, str]:
+    """Every department as '区 · 单位' (a scoped user's departments, named)."""
+    with Session(get_engine()) as s:
+        return users.department_labels(session=s)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
 def finance_bureaus(url: str, version: Version) -> dict[str, int | None]:
     """用户管理: each region's finance bureau department, if marked."""
     with Session(get_engine()) as s:

@@ -111,7 +111,8 @@ def tasks() -> None:
     if bureau:
         st.caption(t("workflow.tasks.bureau_caption", today=today.isoformat()))
     else:
-        names = sorted(set(owed.open["department"]) | set(owed.awaiting["department"])) or [t("workflow.tasks.all_departments")]
+        labels = loaders.department_labels(*loaders.key())
+        names = sorted(labels[i].split(" · ", 1)[-1] for i in user.department_ids or () if i in labels)
         st.caption(t("workflow.tasks.caption", departments=plain("、".join(names)), today=today.isoformat()))
     lists = [("awaiting", owed.awaiting)] if bureau else []
     lists += [("overdue", owed.overdue), ("due_soon", owed.due_soon), ("sent_back", owed.sent_back), ("open", owed.open)]
@@ -204,19 +205,20 @@ def handle() -> None:
         return
     state = tables.state(d["status"], d["verified_at"], d["sent_back"])
     st.subheader(f"{plain(d['finding_code'])} {plain(d['subject'])}")
-    st.markdown(f"**{t('workflow.state')}**：{state}")
+    sep = t("workflow.sep")
+    st.markdown(f"**{t('workflow.state')}**{sep}{state}")
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(t("workflow.deadline_now"), d["deadline"].isoformat(), border=True)
     c2.metric(t("workflow.deadline_original"), d["original_deadline"].isoformat(), border=True)
     c3.metric(t("workflow.revisions"), int(d["revisions"]), border=True)
     open_ = d["status"] != RECTIFIED
     c4.metric(t("workflow.days_original"), max((today - d["original_deadline"]).days, 0) if open_ else "—", border=True)
-    st.markdown(f"**{t('workflow.department')}**：{plain(d['department'])}　**{t('col.category')}**：{plain(d['category'])}")
-    st.markdown(f"**{t('col.description')}**：{plain(d['description'])}")
+    st.markdown(f"**{t('workflow.department')}**{sep}{plain(d['department'])}　**{t('col.category')}**{sep}{plain(d['category'])}")
+    st.markdown(f"**{t('col.description')}**{sep}{plain(d['description'])}")
     if d["recommendation"]:
-        st.markdown(f"**{t('workflow.recommendation')}**：{plain(d['recommendation'])}")
+        st.markdown(f"**{t('workflow.recommendation')}**{sep}{plain(d['recommendation'])}")
     if d["measures"]:
-        st.markdown(f"**{t('col.measures')}**：{plain(d['measures'])}")
+        st.markdown(f"**{t('col.measures')}**{sep}{plain(d['measures'])}")
     if open_:
         past_original = (today - d["original_deadline"]).days
         past_current = (today - d["deadline"]).days
@@ -330,10 +332,15 @@ def notice_section() -> None:
     show_table(table)
     download_table(table, f"{filters.region}{filters.year}-notices", "rectification_notices_dl")
     ids = tuple(int(i) for i in listed["department_id"])
-    st.download_button(t("workflow.notices.download_all", n=len(ids)),
-                       loaders.notices_zip(*loaders.key(), filters.region, filters.year, ids, month, today, SETTINGS),
-                       f"{filters.region}-预警督办-{today.isoformat()}.zip", "application/zip",
-                       key="rectification_notices_zip", icon=":material/folder_zip:")
+    # Every notice in one .zip takes seconds to write: only when asked, then kept (cached) for this list.
+    wanted = (filters.region, filters.year, month, today.isoformat(), ids)
+    if st.button(t("workflow.notices.make_all", n=len(ids)), key="rectification_notices_make", icon=":material/folder_zip:"):
+        st.session_state["rectification_zip_for"] = wanted
+    if st.session_state.get("rectification_zip_for") == wanted:
+        st.download_button(t("workflow.notices.download_all", n=len(ids)),
+                           loaders.notices_zip(*loaders.key(), filters.region, filters.year, ids, month, today, SETTINGS),
+                           f"{filters.region}-预警督办-{today.isoformat()}.zip", "application/zip",
+                           key="rectification_notices_zip", icon=":material/download:")
     names = dict(zip(ids, listed["department"], strict=True))
     department_id = st.selectbox(t("workflow.notices.pick"), ids, format_func=names.get, key="rectification_notice_pick")
     n, notice_tables, paragraphs, docx = loaders.notice_view(*loaders.key(), filters.region, filters.year, int(department_id),

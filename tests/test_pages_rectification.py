@@ -230,6 +230,8 @@ def test_the_notice_docx_holds_the_pages_tables(monkeypatch: pytest.MonkeyPatch,
         assert table[1:] == frame.astype(str).values.tolist()
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
     assert f"{HOUSING}：" in text and "个工作日内" in text and "黄埔区财政局" in text
+    assert not [b for b in czj.get("download_button") if b.proto.id.endswith("-rectification_notices_zip")]
+    czj.button(key="rectification_notices_make").click().run()  # written only when asked: it takes seconds
     zip_name, zipped = download(czj, files, "rectification_notices_zip")
     with zipfile.ZipFile(io.BytesIO(zipped)) as z:
         names = z.namelist()
@@ -260,3 +262,10 @@ def test_an_admin_marks_the_finance_bureau_on_the_users_page(monkeypatch: pytest
     _submit(at, "users_bureau")
     bureaus = next(d.value for d in at.dataframe if "财政局单位" in d.value.columns)
     assert dict(zip(bureaus["行政区"], bureaus["财政局单位"], strict=True))["黄埔区"] == HOUSING
+
+
+def test_a_department_with_nothing_owed_is_told_so_by_name(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
+    at = _user(monkeypatch, seeded_url, "jy-clerk", "finance", "区教育局")  # 2021 findings all verified
+    assert any(c.value.startswith("区教育局：截至今天") for c in at.caption)
+    assert _metrics(at) == {"已逾期": "0", "30 日内到期": "0", "被退回": "0",
+                             "未完成整改": "0", "待财政局核验": "0"}

@@ -23,6 +23,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "workflow.action.none": ("状态变更", "Status change"),
     "workflow.saved": ("已保存：{action}（{code}）。", "Saved: {action} ({code})."),
     # the chosen finding
+    "workflow.sep": ("：", ": "),
     "workflow.pick": ("选择问题", "Finding"),
     "workflow.pick_none": ("您负责的单位在该年度没有评价发现问题。", "Your departments have no findings this year."),
     "workflow.detail": ("问题详情", "The finding"),
@@ -75,7 +76,6 @@ STRINGS: dict[str, tuple[str, str]] = {
                                "{departments}: what is still owed as of today ({today}), all years."),
     "workflow.tasks.bureau_caption": ("全区各单位：截至今天（{today}）的未完成整改事项和待核验事项，各年度合计。",
                                       "Every department of the district: open and awaiting verification as of today ({today}), all years."),
-    "workflow.tasks.all_departments": ("全部单位", "every department"),
     "workflow.tasks.open": ("未完成整改", "Open"),
     "workflow.tasks.due_soon": ("{n} 日内到期", "Due within {n} days"),
     "workflow.tasks.overdue": ("已逾期", "Overdue"),
@@ -117,6 +117,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "workflow.notices.kind": ("通知类型", "Notice"),
     "workflow.notices.pick": ("预览单位", "Preview"),
     "workflow.notices.download": ("下载该单位通知（.docx）", "Download this notice (.docx)"),
+    "workflow.notices.make_all": ("生成全部通知（{n} 份）", "Write all notices ({n})"),
     "workflow.notices.download_all": ("下载全部通知（.zip，{n} 份）", "Download all notices (.zip, {n})"),
     "workflow.notices.reply_by": ("回复期限：{date}", "Reply by {date}"),
     # 用户管理: which department is the finance bureau

@@ -121,3 +121,10 @@ def test_the_bureau_sees_the_notices(page, server) -> None:  # type: ignore[no-u
     with page.expect_download() as info:
         page.get_by_role("button", name="下载该单位通知（.docx）").click()
     assert info.value.suggested_filename.endswith(".docx")
+    page.get_by_text("English", exact=True).click()
+    wait_ready(page)
+    for view, shot in (("Notices", "notices-en"), ("Handle a finding", "handle-en"), ("Overview", "overview-en")):
+        page.get_by_text(view, exact=True).click()
+        wait_ready(page)
+        no_error_box(page)
+        screenshot(page, f"rectification-{shot}")
