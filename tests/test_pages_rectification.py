@@ -269,3 +269,35 @@ def test_a_department_with_nothing_owed_is_told_so_by_name(monkeypatch: pytest.M
     assert any(c.value.startswith("区教育局：截至今天") for c in at.caption)
     assert _metrics(at) == {"已逾期": "0", "30 日内到期": "0", "被退回": "0",
                              "未完成整改": "0", "待财政局核验": "0"}
+
+
+def test_text_typed_into_the_workflow_is_text_on_every_view(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
+    """Markdown and HTML in imported findings and in what clerks type (measures, evidence, reasons, feedback)
+    show escaped in every view, the notice included."""
+    from dashboard.ui import plain
+    from tests import payloads as P
+    from tests.test_plain_text import live_payloads, markdown_texts
+
+    P.import_payloads(make_engine(seeded_url))
+    at = _user(monkeypatch, seeded_url, "payload-chief", "admin")
+    at.selectbox(key="filter_region").select(P.REGION).run()
+    typed = " ".join(P.PAYLOADS)
+    live = []
+    for view in ("overview", "tasks", "handle", "feedback", "notices"):
+        _view(at, view)
+        if view == "handle":
+            _pick(at, seeded_url, P.FINDING_CODE)
+            at.text_area(key="rectification_rectify_measures").input(typed)
+            at.text_area(key="rectification_rectify_evidence").input(typed)
+            _submit(at, "rectification_rectify")
+            _pick(at, seeded_url, P.FINDING_CODE)
+            at.text_area(key="rectification_send_back_reason").input(typed)
+            _submit(at, "rectification_send_back")
+            assert any(plain(f"财政局退回理由：{typed}") == e.value for e in at.error)
+        if view == "feedback":
+            at.text_area(key="rectification_feedback_text").input(typed)
+            _submit(at, "rectification_feedback")
+            assert at.success
+        # A text area's content is the clerk's own text in a form field, never markdown.
+        live += [(view, *hit) for hit in live_payloads(markdown_texts(at)) if hit[0] != "text_area"]
+    assert live == []
