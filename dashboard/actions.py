@@ -3,10 +3,15 @@ service (which checks its rules, audits and commits) and drops the cached figure
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
 from sqlmodel import Session
 
 from dashboard.resources import bump_data_version, get_engine
 from data_access import auth, publishing, users
+from data_access import rectification as workflow
 
 
 def create_user(username: str, role: str, password: str, department_ids: list[int] | None, *, actor: str) -> None:
@@ -31,6 +36,13 @@ def toggle_user(username: str, *, actor: str) -> bool:
     return active
 
 
+def set_finance_bureau(department_id: int, *, actor: str) -> None:
+    """Mark a department its region's finance bureau (users.set_finance_bureau); raises AuthError."""
+    with Session(get_engine()) as s:
+        users.set_finance_bureau(session=s, department_id=department_id, actor=actor)
+    bump_data_version()
+
+
 def set_published(entity: str, ids: list[int], published: bool, *, actor: str,
                   department_ids: frozenset[int] | None) -> int:
     """Publish or withdraw records (publishing.set_published); how many changed. Raises PublishingError."""
@@ -38,3 +50,22 @@ def set_published(entity: str, ids: list[int], published: bool, *, actor: str,
         changed = publishing.set_published(s, entity, ids, published, actor, department_ids)
     bump_data_version()
     return changed
+
+
+STEPS: dict[str, Callable[..., None]] = {workflow.START: workflow.start, workflow.RECTIFY: workflow.rectify, workflow.VERIFY: workflow.verify,
+         workflow.SEND_BACK: workflow.send_back, workflow.REVISE_DEADLINE: workflow.revise_deadline}
+
+
+def rectification_step(action: str, finding_id: int, actor: workflow.Actor, **fields: Any) -> None:
+    """One workflow step on a finding (rectification.start … revise_deadline); raises RectificationError."""
+    with Session(get_engine()) as s:
+        STEPS[action](s, finding_id, actor, **fields)
+    bump_data_version()
+
+
+def record_feedback(evaluation_id: int, actor: workflow.Actor, *, on: dt.date, text: str) -> int:
+    """An evaluation's written feedback (rectification.record_feedback); how many findings it dated."""
+    with Session(get_engine()) as s:
+        filled = workflow.record_feedback(s, evaluation_id, actor, on=on, text=text)
+    bump_data_version()
+    return filled

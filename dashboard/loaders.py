@@ -17,7 +17,8 @@ import streamlit as st
 from sqlmodel import Session
 
 from dashboard.resources import data_version, database_url, get_engine
-from data_access import publishing, users
+from data_access import notices, publishing, users
+from data_access import rectification as workflow
 from data_access.queries import evaluation, exante, execution, indicators, rectification, uploads
 from data_access.queries.audit import audit_actions, audit_entries
 from data_access.queries.cockpit import Cockpit, cockpit
@@ -50,10 +51,11 @@ def region_years(url: str, version: Version) -> tuple[list[str], dict[str, list[
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def cockpit_view(url: str, version: Version, region: str, year: int, as_of: dt.date, settings: Settings) -> Cockpit:
-    """领导驾驶舱: `kpis` of the year and the year before, and each card's change."""
+def cockpit_view(url: str, version: Version, region: str, year: int, as_of: dt.date, settings: Settings,
+                 today: dt.date) -> Cockpit:
+    """领导驾驶舱: `kpis` of the year and the year before, each card's change, and rectification as of today."""
     with Session(get_engine()) as s:
-        return cockpit(session=s, year=year, region=region, as_of=as_of, settings=settings)
+        return cockpit(session=s, year=year, region=region, as_of=as_of, settings=settings, today=today)
 
 
 @st.cache_data(ttl=600, show_spinner=False)
@@ -129,7 +131,8 @@ def indicator_usage(url: str, version: Version, region: str, name: str) -> pd.Da
 
 @st.cache_data(ttl=600, show_spinner=False)
 def rectification_view(url: str, version: Version, region: str, year: int, as_of: dt.date) -> dict[str, Any]:
-    """问题整改: the figures as of a date, counts by category and department, every finding, the overdue ones."""
+    """问题整改: the figures as of a date, counts by category and department, every finding, the overdue ones,
+    and how many rectified ones the bureau verified."""
     with Session(get_engine()) as s:
         return {
             "kpis": rectification_kpis(session=s, year=year, region=region, as_of=as_of),
@@ -137,14 +140,72 @@ def rectification_view(url: str, version: Version, region: str, year: int, as_of
             "by_department": rectification.counts_by(session=s, year=year, region=region, column="department"),
             "rows": rectification.finding_rows(session=s, year=year, region=region),
             "overdue": rectification.overdue(session=s, year=year, region=region, as_of=as_of),
+            "closure": rectification.closure_counts(session=s, year=year, region=region),
         }
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def finding_history(url: str, version: Version, finding_id: int) -> pd.DataFrame:
-    """One finding's status changes, oldest first."""
+def workflow_role(url: str, version: Version, region: str, username: str, role: str,
+                  department_ids: frozenset[int] | None) -> bool:
+    """Whether this user acts as the region's finance bureau (verifies, sends back, moves deadlines)."""
     with Session(get_engine()) as s:
-        return rectification.history(session=s, finding_id=finding_id)
+        return workflow.is_bureau_of(s, workflow.Actor(username, role, department_ids), region)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def owed(url: str, version: Version, region: str, today: dt.date, department_ids: frozenset[int] | None,
+         due_within: int) -> rectification.Owed:
+    """我的整改任务: what these departments (None: all) still owe, every year, as of today."""
+    with Session(get_engine()) as s:
+        return rectification.owed(session=s, region=region, today=today, department_ids=department_ids,
+                                  due_within=due_within)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def finding_view(url: str, version: Version, finding_id: int, username: str, role: str,
+                 department_ids: frozenset[int] | None) -> dict[str, Any]:
+    """One finding: its detail, status and deadline histories, and the steps this user may take on it."""
+    with Session(get_engine()) as s:
+        return {
+            "detail": rectification.finding_detail(session=s, finding_id=finding_id),
+            "history": rectification.history(session=s, finding_id=finding_id),
+            "deadlines": rectification.deadline_history(session=s, finding_id=finding_id),
+            "steps": workflow.allowed_actions(s, finding_id, workflow.Actor(username, role, department_ids)),
+        }
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def feedback_view(url: str, version: Version, region: str, year: int) -> pd.DataFrame:
+    """书面反馈: the year's finance evaluations, their findings and the departments' written feedback."""
+    with Session(get_engine()) as s:
+        return rectification.feedback_rows(session=s, year=year, region=region)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def notice_list(url: str, version: Version, region: str, year: int, month: int, on: dt.date,
+                settings: Settings) -> pd.DataFrame:
+    """预警督办: the departments behind on spending or with overdue findings."""
+    with Session(get_engine()) as s:
+        return notices.candidates(session=s, region=region, year=year, month=month, on=on, settings=settings)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def notice_view(url: str, version: Version, region: str, year: int, department_id: int, month: int, on: dt.date,
+                settings: Settings) -> tuple[notices.Notice, list[notices.NoticeTable], list[str], bytes]:
+    """One department's notice: the notice, its tables and text as the page shows them, and the .docx."""
+    with Session(get_engine()) as s:
+        n = notices.notice(session=s, region=region, year=year, department_id=department_id, month=month, on=on,
+                           settings=settings)
+    return n, notices.tables(n), notices.paragraphs(n), notices.docx_bytes(n)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def notices_zip(url: str, version: Version, region: str, year: int, department_ids: tuple[int, ...], month: int,
+                on: dt.date, settings: Settings) -> bytes:
+    """Every listed department's notice in one .zip."""
+    with Session(get_engine()) as s:
+        return notices.zip_bytes([notices.notice(session=s, region=region, year=year, department_id=d, month=month, on=on,
+                                                 settings=settings) for d in department_ids])
 
 
 @st.cache_data(ttl=600, show_spinner=False)
@@ -160,6 +221,20 @@ def accounts(url: str, version: Version) -> tuple[list[users.Account], dict[int,
     """用户管理: every account, and every department a scope can name."""
     with Session(get_engine()) as s:
         return users.accounts(session=s), users.department_labels(session=s)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def department_labels(url: str, version: Version) -> dict[int, str]:
+    """Every department as '区 · 单位' (a scoped user's departments, named)."""
+    with Session(get_engine()) as s:
+        return users.department_labels(session=s)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def finance_bureaus(url: str, version: Version) -> dict[str, int | None]:
+    """用户管理: each region's finance bureau department, if marked."""
+    with Session(get_engine()) as s:
+        return users.finance_bureaus(session=s)
 
 
 @st.cache_data(ttl=600, show_spinner=False)

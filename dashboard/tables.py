@@ -7,6 +7,7 @@ thousands separators) and the exact numbers a file gets, in the one unit its hea
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -60,6 +61,12 @@ def text(name: str, values: Iterable[Any]) -> Col:
 def count(name: str, values: Iterable[Any]) -> Col:
     ints = [None if v is None else int(v) for v in _present(values)]
     return Col(name, ints, export.INTEGER, ints)
+
+
+def days(name: str, values: Iterable[Any]) -> Col:
+    """Whole days, blank where they do not apply (not overdue): the file gets numbers, the page no 'None'."""
+    ints = [None if v is None else int(v) for v in _present(values)]
+    return Col(name, ints, export.INTEGER, ["" if v is None else str(v) for v in ints])
 
 
 def wan(name: str, fen: Iterable[Any], *, missing: str = "") -> Col:
@@ -171,6 +178,47 @@ def findings(df: pd.DataFrame) -> Table:
         text(t("col.feedback_date"), df["feedback_date"]),
         text(t("col.measures"), df["measures"]),
     )
+
+
+def state(status: str, verified_at: object, sent_back: object = False) -> str:
+    """A finding's workflow state in the reader's language: 未整改 … 已核验销号, 被退回 marked."""
+    if status == "rectified":
+        return t("workflow.state.closed" if not export.is_missing(verified_at) else "workflow.state.rectified")
+    if status == "in_progress" and not export.is_missing(sent_back) and bool(sent_back):
+        return t("workflow.state.sent_back")
+    return t(f"workflow.state.{status}")
+
+
+def _verified(df: pd.DataFrame) -> list[str]:
+    return ["" if export.is_missing(at) else f"{by} {str(at)[:10]}" for by, at in zip(df["verified_by"], df["verified_at"], strict=True)]
+
+
+def findings_tracked(df: pd.DataFrame) -> Table:
+    """问题整改表 for staff: the public columns, then the original deadline, its moves and the verification."""
+    return findings(df).with_columns(
+        text(t("workflow.deadline_original"), df["original_deadline"].astype(str)),
+        count(t("workflow.revisions"), df["revisions"]),
+        text(t("workflow.col.verified"), _verified(df)),
+    )
+
+
+def tracked(df: pd.DataFrame, *, today: dt.date | None = None) -> Table:
+    """Findings against their deadlines: original and current, moves, days past each (and days left, given today)."""
+    columns = [
+        count(t("workflow.tasks.year"), df["year"]),
+        text(t("col.finding_code"), df["finding_code"]),
+        text(t("col.subject"), df["subject"]),
+        text(t("col.department"), df["department"]),
+        text(t("workflow.state"), [state(s, v, b) for s, v, b in zip(df["status"], df["verified_at"], df["sent_back"], strict=True)]),
+        text(t("workflow.deadline_original"), df["original_deadline"].astype(str)),
+        text(t("workflow.deadline_now"), df["deadline"].astype(str)),
+        count(t("workflow.revisions"), df["revisions"]),
+        days(t("workflow.days_original"), df["days_overdue_original"]),
+        days(t("workflow.days_current"), df["days_overdue"]),
+    ]
+    if today is not None:
+        columns.append(days(t("workflow.tasks.due_in"), [(d - today).days if d >= today else None for d in df["deadline"]]))
+    return Table.of(*columns)
 
 
 def ex_ante(df: pd.DataFrame) -> Table:

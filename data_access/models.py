@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Index, Text, UniqueConstraint, false
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlmodel import Field, SQLModel
 
 from data_access.settings import SETTINGS
@@ -17,6 +18,11 @@ from data_access.settings import SETTINGS
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _deadline_as_inserted(context: DefaultExecutionContext) -> dt.date | None:
+    """A new finding's original deadline is its deadline: every insert (ORM, bulk, import) fills it."""
+    return context.get_current_parameters().get("deadline")
 
 
 class Region(SQLModel, table=True):
@@ -43,6 +49,8 @@ class Department(SQLModel, table=True):
     region_id: int = Field(foreign_key="region.id", index=True)
     code: str | None = Field(default=None, max_length=50)
     name: str = Field(max_length=100)
+    # The region's finance bureau (区财政局): its finance users verify rectification and revise deadlines.
+    is_finance_bureau: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class Project(SQLModel, table=True):
@@ -157,6 +165,11 @@ class Evaluation(SQLModel, table=True):
     published: bool = Field(default=False)
     published_at: dt.datetime | None = Field(default=None)
     published_by: str | None = Field(default=None, max_length=50)
+    # The department's written feedback (书面反馈) on this evaluation, and who recorded it when.
+    feedback_date: dt.date | None = Field(default=None)
+    feedback_text: str | None = Field(default=None, sa_type=Text)
+    feedback_by: str | None = Field(default=None, max_length=50)
+    feedback_at: dt.datetime | None = Field(default=None)
 
 
 class Finding(SQLModel, table=True):
@@ -179,19 +192,27 @@ class Finding(SQLModel, table=True):
     description: str = Field(sa_type=Text)
     recommendation: str | None = Field(default=None, sa_type=Text)
     measures: str | None = Field(default=None, sa_type=Text)
+    # The current target date; moved only with a reason (FindingDeadlineRevision keeps every move).
     deadline: dt.date
+    # The deadline first set, never moved: days overdue are shown against it too. Filled on insert.
+    original_deadline: dt.date | None = Field(default=None, sa_column_kwargs={"default": _deadline_as_inserted})
     status: str = Field(default="not_started", max_length=12)
     feedback_date: dt.date | None = Field(default=None)
     rectified_date: dt.date | None = Field(default=None)
+    # The bureau's verification of a rectified finding: rectified and verified = closed (销号).
+    verified_at: dt.datetime | None = Field(default=None)
+    verified_by: str | None = Field(default=None, max_length=50)
     published: bool = Field(default=False)
     published_at: dt.datetime | None = Field(default=None)
     published_by: str | None = Field(default=None, max_length=50)
 
 
 class FindingStatusChange(SQLModel, table=True):
-    """Append-only history of a finding's status: who, when, from, to, comment.
+    """Append-only history of a finding's rectification: who, when, from, to, and for a workflow step
+    (data_access/rectification.py) its action, measures, evidence, the date it states and the reason.
 
-    Migration 0002 adds triggers refusing UPDATE and DELETE of these rows on both backends.
+    Migration 0002 adds triggers refusing UPDATE and DELETE of these rows on both backends. `action`
+    is blank for rows written before the workflow (imports, the sample data's filing).
     """
 
     __tablename__ = "finding_status_change"
@@ -201,6 +222,8 @@ class FindingStatusChange(SQLModel, table=True):
             "from_status IS NULL OR from_status IN ('not_started', 'in_progress', 'rectified')",
             name="status_change_from",
         ),
+        CheckConstraint("action IS NULL OR action IN ('start', 'rectify', 'verify', 'send_back')",
+                        name="status_change_action"),
     )
     id: int | None = Field(default=None, primary_key=True)
     finding_id: int = Field(foreign_key="finding.id", index=True)
@@ -208,7 +231,31 @@ class FindingStatusChange(SQLModel, table=True):
     changed_by: str = Field(max_length=50)
     from_status: str | None = Field(default=None, max_length=12)
     to_status: str = Field(max_length=12)
-    comment: str | None = Field(default=None, sa_type=Text)
+    comment: str | None = Field(default=None, sa_type=Text)  # the reason of a send-back, a verifier's note
+    action: str | None = Field(default=None, max_length=12)
+    measures: str | None = Field(default=None, sa_type=Text)
+    evidence: str | None = Field(default=None, sa_type=Text)
+    step_date: dt.date | None = Field(default=None)
+
+
+class FindingDeadlineRevision(SQLModel, table=True):
+    """Append-only history of a finding's deadline: every move, who, when and why (never a silent deferral).
+
+    Migration 0005 adds triggers refusing UPDATE and DELETE of these rows on both backends.
+    """
+
+    __tablename__ = "finding_deadline_revision"
+    __table_args__ = (
+        CheckConstraint("new_deadline <> old_deadline", name="deadline_revision_moves"),
+        CheckConstraint("length(trim(reason)) > 0", name="deadline_revision_reason"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    finding_id: int = Field(foreign_key="finding.id", index=True)
+    revised_at: dt.datetime = Field(default_factory=utcnow)
+    revised_by: str = Field(max_length=50)
+    old_deadline: dt.date
+    new_deadline: dt.date
+    reason: str = Field(sa_type=Text)
 
 
 class ExAnte(SQLModel, table=True):

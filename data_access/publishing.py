@@ -1,4 +1,4 @@
-"""Publishing and status changes, each with who and when, and an audit row."""
+"""Publishing, with who and when, and an audit row (status changes: data_access/rectification.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlmodel import Session, col
 
 from data_access.audit import record
 from data_access.enums import FINANCE_METHODS
-from data_access.models import Department, Evaluation, ExAnte, Finding, FindingStatusChange, Region
+from data_access.models import Department, Evaluation, ExAnte, Finding, Region
 from data_access.queries.core import frame
 
 ENTITIES: dict[str, type[Evaluation] | type[Finding] | type[ExAnte]] = {"evaluation": Evaluation, "finding": Finding, "ex_ante": ExAnte}
@@ -77,20 +77,3 @@ def set_published(
     session.commit()
     return changed
 
-
-def change_finding_status(session: Session, finding_id: int, to_status: str, actor: str, comment: str | None = None) -> None:
-    """Move a finding to a new status, appending to its history (never rewritten)."""
-    finding = session.get(Finding, finding_id)
-    if finding is None:
-        raise PublishingError("问题不存在")
-    if finding.status == to_status:
-        return
-    session.add(FindingStatusChange(finding_id=finding_id, changed_by=actor, from_status=finding.status,
-                                    to_status=to_status, comment=comment))
-    record(session, actor, "finding_status", entity="finding", entity_id=finding_id,
-           detail={"from": finding.status, "to": to_status, "comment": comment})
-    finding.status = to_status
-    if to_status == "rectified" and finding.rectified_date is None:
-        finding.rectified_date = dt.date.today()
-    session.add(finding)
-    session.commit()

@@ -37,6 +37,9 @@ class Settings:
     grade_fair: int = 60
     # A department whose self-evaluation scores exceed finance's by more than this on average (points).
     self_score_gap_warn: Decimal = Decimal(5)
+    # Rectification (DOMAIN.md §5): "due soon" on a department's task list; a notice's reply deadline.
+    due_soon_days: int = 30
+    notice_reply_working_days: int = 10  # 预警函/督办单: reply within N working days (Mon-Fri)
     # Uploads.
     monitoring_due_day: int = 10  # monthly data due by the 10th of the following month
     max_upload_rows: int = 200_000

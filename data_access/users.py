@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from data_access.audit import record
@@ -65,3 +65,26 @@ def toggle_active(*, session: Session, username: str, actor: str) -> bool:
     record(session, actor, "user_active", entity="user", entity_id=user.id, detail={"active": user.is_active})
     session.commit()
     return user.is_active
+
+
+def finance_bureaus(*, session: Session) -> dict[str, int | None]:
+    """Each region's finance bureau (the department whose finance users verify rectification), or None."""
+    regions = session.execute(select(col(Region.name)).order_by(col(Region.name))).scalars().all()
+    marked = dict(session.execute(select(col(Region.name), col(Department.id))
+                                  .join(Region, col(Region.id) == col(Department.region_id))
+                                  .where(col(Department.is_finance_bureau).is_(True))).all())
+    return {r: marked.get(r) for r in regions}
+
+
+def set_finance_bureau(*, session: Session, department_id: int, actor: str) -> None:
+    """Mark a department its region's finance bureau, unmarking any other of the region; audited, committed."""
+    dept = session.get(Department, department_id)
+    if dept is None:
+        raise AuthError(f"预算单位不存在（编号 {department_id}），请刷新后重新选择")
+    before = session.execute(select(col(Department.id)).where(col(Department.region_id) == dept.region_id,
+                                                              col(Department.is_finance_bureau).is_(True))).scalars().all()
+    session.execute(update(Department).where(col(Department.region_id) == dept.region_id)
+                    .values(is_finance_bureau=col(Department.id) == department_id))
+    record(session, actor, "finance_bureau", entity="department", entity_id=department_id,
+           detail={"before": sorted(before), "after": department_id, "name": dept.name})
+    session.commit()

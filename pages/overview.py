@@ -1,5 +1,6 @@
 """领导驾驶舱: the headline figures of a region and year on one screen, each linked to its page."""
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,7 +17,8 @@ require_role("admin", "finance", "leader")  # the entrypoint gates too; this pag
 filters = sidebar_filters()
 if filters is None:
     st.stop()
-view = loaders.cockpit_view(*loaders.key(), filters.region, filters.year, filters.as_of, SETTINGS)
+today = dt.date.today()
+view = loaders.cockpit_view(*loaders.key(), filters.region, filters.year, filters.as_of, SETTINGS, today)
 now, changes = view.now, view.changes
 
 st.title(t("overview.title"))
@@ -75,19 +77,22 @@ st.caption(status_rule(SETTINGS))
 page_link("pages/execution.py", t("overview.link.execution"))
 
 st.subheader(t("overview.section.results"))
-c1, c2, c3, c4 = st.columns(4)
+c1, c2, c3 = st.columns(3)
 card(c1, t("overview.eg_rate"), pct(fin["excellent_good_rate"]), delta("excellent_good_rate", t("overview.unit_pt")))
 c1.caption(t("overview.eg_help", n=fin["count"], e=fin["excellent"], g=fin["good"], f=fin["fair"], p=fin["poor"]))
 card(c2, t("overview.cut_rate"), pct(ea["cut_rate"]), delta("cut_rate", t("overview.unit_pt")))
 c2.caption(t("overview.cut_help", n=ea["projects"], cut=money(yuan_to_fen(ea["cut_total"]))))
 card(c3, t("overview.completion"), pct(rc["completion_rate"]), delta("completion_rate", t("overview.unit_pt")))
-c3.caption(t("overview.completion_help", n=rc["findings"], done=rc["rectified"]))
-card(c4, t("overview.overdue"), rc["overdue"], delta("overdue"), inverse=True)
+c3.caption(t("overview.completion_help", n=rc["findings"], done=rc["rectified"], verified=view.closure["verified"],
+             awaiting=view.closure["awaiting"]))
+for column, path, link in ((c1, "pages/evaluation.py", "overview.link.evaluation"), (c2, "pages/exante.py", "overview.link.exante"),
+                           (c3, "pages/rectification.py", "overview.link.rectification")):
+    with column:
+        page_link(path, t(link))
+# Overdue on the cockpit's date and today, side by side and each dated: a past year's cockpit is as of
+# 31 December, before its findings' deadlines (the next year) could pass.
+c4, c5, _ = st.columns(3)
+card(c4, t("overview.overdue_at", date=now["as_of"]), rc["overdue"], delta("overdue"), inverse=True)
 c4.caption(t("overview.overdue_help", date=now["as_of"]))
-l1, l2, l3 = st.columns(3)
-with l1:
-    page_link("pages/evaluation.py", t("overview.link.evaluation"))
-with l2:
-    page_link("pages/exante.py", t("overview.link.exante"))
-with l3:
-    page_link("pages/rectification.py", t("overview.link.rectification"))
+c5.metric(t("overview.overdue_today", date=view.today["as_of"]), view.today["overdue"], border=True)
+c5.caption(t("overview.overdue_today_help", n=view.today["not_started"] + view.today["in_progress"]))

@@ -57,3 +57,25 @@ if names:
             st.error(plain(exc))
         else:
             st.rerun()
+
+st.subheader(t("users.bureau"))
+st.caption(t("users.bureau_help"))
+bureaus = loaders.finance_bureaus(*loaders.key())
+if bureaus:
+    st.dataframe(pd.DataFrame({
+        t("ui.region"): list(bureaus),
+        t("users.bureau_department"): [dept_label.get(d, "").split(" · ", 1)[-1] if d else t("users.bureau_none")
+                                       for d in bureaus.values()],
+    }), hide_index=True, width="stretch")
+    region = st.selectbox(t("ui.region"), list(bureaus), key="users_bureau_region")  # outside: the list follows it
+    with st.form("users_bureau"):
+        department = st.selectbox(t("users.bureau_department"), [i for i, label in dept_label.items()
+                                                                 if label.startswith(f"{region} · ")],
+                                  format_func=dept_label.get, key="users_bureau_department")
+        if st.form_submit_button(t("users.bureau_set")) and department is not None:
+            try:
+                actions.set_finance_bureau(int(department), actor=admin.username)
+            except AuthError as exc:
+                st.error(plain(exc))
+            else:
+                st.rerun()

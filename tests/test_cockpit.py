@@ -39,3 +39,17 @@ def test_no_change_where_the_previous_year_holds_no_data(any_seeded_url: str) ->
     with Session(make_engine(any_seeded_url)) as session:
         c = cockpit(session=session, year=2021, region="黄埔区", as_of=dt.date(2021, 12, 31))
     assert c.changes == dict.fromkeys(CARDS)
+
+
+def test_rectification_as_of_today_beside_the_year_end(any_seeded_url: str) -> None:
+    """黄埔区 2022: nothing overdue on 31 December 2022 (deadlines fall in 2023), the open ones overdue by 2024."""
+    with Session(make_engine(any_seeded_url)) as session:
+        c = cockpit(session=session, year=2022, region="黄埔区", as_of=dt.date(2022, 12, 31), today=dt.date(2024, 1, 1))
+    rc = c.now["rectification"]
+    assert (c.now["as_of"], rc["overdue"]) == ("2022-12-31", 0)
+    assert c.today["as_of"] == "2024-01-01" and c.today["overdue"] == rc["not_started"] + rc["in_progress"] > 0
+    # The sample's 2022 rectified findings await the bureau's verification; 2021's were verified.
+    assert c.closure == {"verified": 0, "awaiting": rc["rectified"]}
+    with Session(make_engine(any_seeded_url)) as session:
+        last_year = cockpit(session=session, year=2021, region="黄埔区", as_of=dt.date(2021, 12, 31))
+    assert last_year.closure == {"verified": last_year.now["rectification"]["rectified"], "awaiting": 0}

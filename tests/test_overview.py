@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from data_access.db import make_engine
 from data_access.formatting import money, percent
-from data_access.queries.kpis import kpis
+from data_access.queries.kpis import kpis, rectification_kpis
 from tests.apptest import signed_in
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +42,7 @@ def test_home_page_shows_huangpu_2022_as_kpis(cockpit: AppTest, seeded_url: str)
     assert shown["预算总额"] == money(_fen(k["execution"]["budget_total"]))
     assert shown["预算执行率"] == percent(k["execution"]["execution_rate"])
     assert shown["重点项目预警"] == str(k["execution"]["behind_schedule"])
-    assert shown["逾期未整改"] == str(k["rectification"]["overdue"])
+    assert shown["逾期未整改（截至 2022-12-31）"] == str(k["rectification"]["overdue"])
     captions = " ".join(c.value for c in at.caption)
     assert "优 4、良 31、中 3、差 0" in captions and "建议核减 3.79 亿元" in captions
 
@@ -56,4 +56,19 @@ def test_other_region_and_english(cockpit: AppTest) -> None:
     at.session_state["lang"] = "en"
     at.run()
     assert [t.value for t in at.title] == ["Leadership cockpit"]
-    assert {m.label for m in at.metric} >= {"Execution rate", "Ex-ante cut rate", "Overdue findings"}
+    assert {m.label for m in at.metric} >= {"Execution rate", "Ex-ante cut rate", "Overdue as of 2020-12-31"}
+
+
+def test_overdue_at_the_year_end_and_today_side_by_side(cockpit: AppTest, seeded_url: str) -> None:
+    """A past year's cockpit is as of 31 December, before its findings' deadlines passed: 0 overdue there,
+    while today many are. Both show, each labelled with its date, so a reader sees why they differ."""
+    today = dt.date.today()
+    with Session(make_engine(seeded_url)) as session:
+        year_end = rectification_kpis(session=session, year=2022, region="黄埔区", as_of=dt.date(2022, 12, 31))
+        now = rectification_kpis(session=session, year=2022, region="黄埔区", as_of=today)
+    assert year_end["overdue"] == 0 and now["overdue"] > 0
+    shown = {m.label: m.value for m in cockpit.metric}
+    assert shown["逾期未整改（截至 2022-12-31）"] == "0"
+    assert shown[f"逾期未整改（截至今天 {today.isoformat()}）"] == str(now["overdue"])
+    labels = [m.label for m in cockpit.metric]
+    assert labels.index(f"逾期未整改（截至今天 {today.isoformat()}）") == labels.index("逾期未整改（截至 2022-12-31）") + 1

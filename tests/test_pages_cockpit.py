@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.ui import money, pct
 from data_access.db import make_engine
 from data_access.money import yuan_to_fen
-from data_access.queries.kpis import kpis
+from data_access.queries.kpis import kpis, rectification_kpis
 from data_access.settings import Settings
 from tests.apptest import signed_in
 
@@ -28,6 +28,11 @@ def at(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> AppTest:
 def _kpis(url: str, year: int) -> dict:
     with Session(make_engine(url)) as session:
         return kpis(session=session, year=year, region="黄埔区", as_of=dt.date(year, 12, 31))
+
+
+def _rectification_today(url: str) -> dict:
+    with Session(make_engine(url)) as session:
+        return rectification_kpis(session=session, year=2022, region="黄埔区", as_of=dt.date.today())
 
 
 def _table(at: AppTest, *columns: str) -> pd.DataFrame:
@@ -46,7 +51,8 @@ def test_every_overview_card_is_the_kpis_figure(at: AppTest, seeded_url: str) ->
         "财政评价优良率": "92.11%",
         "事前评估核减率": pct(ea["cut_rate"]),
         "问题整改完成率": pct(rc["completion_rate"]),
-        "逾期未整改": str(rc["overdue"]),
+        "逾期未整改（截至 2022-12-31）": str(rc["overdue"]),
+        f"逾期未整改（截至今天 {dt.date.today().isoformat()}）": str(_rectification_today(seeded_url)["overdue"]),
     }
     assert fin["excellent_good_rate"] is not None and pct(fin["excellent_good_rate"]) == "92.11%"
     # Year-on-year change against 2021, which holds data in the seed.
@@ -57,7 +63,7 @@ def test_every_overview_card_is_the_kpis_figure(at: AppTest, seeded_url: str) ->
     assert cards["预算总额"].proto.delta_description == "较 2021 年"
     # An unchanged count is neutral: grey, no arrow (a red "↑ +0" would read as a worsening).
     unchanged = [m for m in at.metric if m.delta in ("+0", "+0.00 个百分点")]
-    assert cards["逾期未整改"] in unchanged  # 0 overdue at both year ends in the sample data
+    assert cards["逾期未整改（截至 2022-12-31）"] in unchanged  # 0 overdue at both year ends in the sample data
     assert all(m.proto.color == m.proto.MetricColor.GRAY and m.proto.direction == m.proto.MetricDirection.NONE
                for m in unchanged)
     captions = " ".join(c.value for c in at.caption)

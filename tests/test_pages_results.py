@@ -59,7 +59,9 @@ def test_rectification_page_as_of_date(at: AppTest) -> None:
     assert not at.exception
     shown = _metrics(at)
     assert shown["书面反馈率"] == "100.00%" and int(shown["发现问题"]) > 35
-    history = at.dataframe[-1].value
+    at.segmented_control(key="rectification_view").set_value("handle").run()
+    assert not at.exception
+    history = next(d.value for d in at.dataframe if "新状态" in d.value.columns)
     assert list(history["新状态"])[0] == "未整改"  # every history starts when the finding is filed
     assert list(history["原状态"])[0] == ""  # filed from nothing: blank, not "None"
 

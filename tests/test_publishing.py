@@ -8,8 +8,8 @@ from sqlmodel import Session
 
 from data_access.auth import create_user
 from data_access.db import make_engine
-from data_access.models import AuditLog, Evaluation, Finding, FindingStatusChange
-from data_access.publishing import PublishingError, change_finding_status, set_published
+from data_access.models import AuditLog, Evaluation
+from data_access.publishing import PublishingError, set_published
 from tests.apptest import app, sign_in
 
 HIDDEN = "区老人院运营"  # a 2022 review result the sample leaves unpublished
@@ -49,14 +49,3 @@ def test_finance_scope_limits_publishing(seeded_url: str) -> None:
         s.refresh(row)
         assert row.published is False
 
-
-def test_status_change_appends_history(seeded_url: str) -> None:
-    with Session(make_engine(seeded_url)) as s:
-        finding = s.execute(select(Finding).where(Finding.status == "in_progress")).scalars().first()
-        before = s.execute(select(FindingStatusChange).where(FindingStatusChange.finding_id == finding.id)).all()
-        change_finding_status(s, finding.id, "rectified", "fin1", "书面反馈已收到")
-        history = s.execute(select(FindingStatusChange).where(FindingStatusChange.finding_id == finding.id)
-                            .order_by(FindingStatusChange.id)).scalars().all()
-        assert len(history) == len(before) + 1
-        assert (history[-1].from_status, history[-1].to_status, history[-1].changed_by) == ("in_progress", "rectified", "fin1")
-        assert s.get(Finding, finding.id).status == "rectified"

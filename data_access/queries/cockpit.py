@@ -10,7 +10,8 @@ from typing import Any
 from sqlmodel import Session
 
 from data_access.money import yuan_to_fen
-from data_access.queries.kpis import kpis
+from data_access.queries.kpis import kpis, rectification_kpis
+from data_access.queries.rectification import closure_counts
 from data_access.settings import SETTINGS, Settings
 
 Change = int | Decimal | None
@@ -18,11 +19,18 @@ Change = int | Decimal | None
 
 @dataclass(frozen=True)
 class Cockpit:
-    """`kpis` now and a year earlier; `changes` maps each card to its change (None: no data a year earlier)."""
+    """`kpis` now and a year earlier; `changes` maps each card to its change (None: no data a year earlier).
+
+    `today` is the year's rectification block as of today, shown beside the as-of one: a past year's
+    cockpit is as of 31 December, when its findings' deadlines (the next year) had not yet passed.
+    `closure` counts the rectified findings the bureau verified and those awaiting it.
+    """
 
     now: dict[str, Any]
     previous: dict[str, Any]
     changes: dict[str, Change]
+    today: dict[str, Any]
+    closure: dict[str, int]
 
 
 def previous_as_of(as_of: dt.date) -> dt.date:
@@ -68,9 +76,14 @@ def year_on_year(now: dict[str, Any], previous: dict[str, Any]) -> dict[str, Cha
 
 
 def cockpit(
-    *, session: Session, year: int, region: str, as_of: dt.date, settings: Settings = SETTINGS
+    *, session: Session, year: int, region: str, as_of: dt.date, settings: Settings = SETTINGS,
+    today: dt.date | None = None,
 ) -> Cockpit:
-    """The cockpit's figures as of a date, against the previous year as of the same day a year earlier."""
+    """The cockpit's figures as of a date, against the previous year as of the same day a year earlier,
+    and the year's rectification as of today."""
     now = kpis(session=session, year=year, region=region, as_of=as_of, settings=settings)
     previous = kpis(session=session, year=year - 1, region=region, as_of=previous_as_of(as_of), settings=settings)
-    return Cockpit(now, previous, year_on_year(now, previous))
+    current = rectification_kpis(session=session, year=year, region=region, as_of=today or dt.date.today())
+    current["as_of"] = (today or dt.date.today()).isoformat()
+    return Cockpit(now, previous, year_on_year(now, previous), current,
+                   closure_counts(session=session, year=year, region=region))

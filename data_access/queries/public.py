@@ -120,6 +120,7 @@ def publication_changes(*, session: Session, region: str, since: dt.date) -> pd.
         select(col(FindingStatusChange.changed_at), col(Finding.subject), col(Finding.finding_code), col(Finding.year))
         .join(Finding, col(Finding.id) == col(FindingStatusChange.finding_id))
         .where(and_(col(Finding.region_id) == rid, col(Finding.published).is_(True), col(FindingStatusChange.to_status) == "rectified",
+                    col(FindingStatusChange.from_status).is_distinct_from("rectified"),  # not the bureau's verification
                     col(FindingStatusChange.changed_at) >= since_dt))
     ).all()
     edits = session.execute(

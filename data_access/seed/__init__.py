@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from data_access.models import AuditLog, Region
-from data_access.seed import huangpu, liwan
+from data_access.seed import huangpu, liwan, workflow
 from data_access.seed import names as N
 from data_access.seed.builder import SEED_ACTOR, Builder, SeedConflict
 from data_access.seed.synthetic import SYNTHETIC_YEAR, seed_synthetic
@@ -45,6 +45,7 @@ def seed_sample(engine: Engine) -> bool:
         b = Builder(session=session, rng=random.Random(20221231))
         huangpu.load(b)
         liwan.load(b)
+        workflow.load(b)
         session.add(AuditLog(actor=SEED_ACTOR, action="seed_sample", detail_json='{"regions": ["黄埔区", "荔湾区"]}'))
         session.commit()
     return True
