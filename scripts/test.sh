@@ -2,7 +2,7 @@
 # Set up and run the whole test suite on a fresh Debian machine: installs PostgreSQL, Chromium
 # and CJK fonts with apt-get when missing, the Python packages into .venv, starts a throwaway
 # PostgreSQL server on 127.0.0.1 for the run, then lints (ruff, mypy) and runs pytest (browser tests too).
-# Extra arguments go to pytest.
+# Extra arguments go to pytest: `bash scripts/test.sh -m "not slow"` is the quick loop (README, Tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -133,6 +133,15 @@ def _backend_url(request: pytest.FixtureRequest, sqlite_fixture: str, pg_templat
     _pg_drop(url)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The PostgreSQL variant of a test on both backends is `slow`: the quick loop (`-m "not slow"`)
+    runs each such test on SQLite only, the whole suite on both."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec and any(callspec.params.get(f) == "postgresql" for f in ("any_db_url", "any_seeded_url", "backend")):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def any_db_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """An empty migrated database on each backend in turn."""

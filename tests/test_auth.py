@@ -93,6 +93,7 @@ def test_create_user_command(db_url: str) -> None:
         assert user.role == "admin" and user.password_hash.startswith("$argon2id$")
 
 
+@pytest.mark.slow
 def test_seed_prints_random_demo_passwords_once_and_never_resets_them(db_url: str) -> None:
     cmd = [sys.executable, "-m", "data_access", "--db", db_url, "seed"]
     first = subprocess.run(cmd, check=False, cwd=ROOT, capture_output=True, text=True, timeout=120)

@@ -34,6 +34,7 @@ def _login_audit(url: str) -> list[tuple[str, dict[str, object]]]:
         return [(r.action, json.loads(r.detail_json) if r.detail_json else {}) for r in rows]
 
 
+@pytest.mark.slow
 def test_parallel_wrong_passwords_lock_the_account_after_exactly_max_failures(any_db_url: str) -> None:
     with Session(make_engine(any_db_url)) as s:
         create_user(s, "clerk", "finance", "correct horse battery")
@@ -86,6 +87,7 @@ def _locked_and_deactivated(url: str) -> dt.datetime:
     return locked_until
 
 
+@pytest.mark.slow  # times argon2 on purpose
 @pytest.mark.parametrize("username", ["nobody", "known", "locked", "gone"])
 def test_a_wrong_password_gets_the_same_answer_whatever_the_account(db_url: str, username: str) -> None:
     _locked_and_deactivated(db_url)

@@ -49,7 +49,8 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def check_csv(name: str, data: bytes) -> None:
+def check_csv(name: str, data: bytes) -> int:
+    """Checks every column; returns the number of data rows (an empty file checks nothing)."""
     header, rows = csv_table(data)
     for i, title in enumerate(header):
         cells = [r[i] for r in rows if r[i] != ""]
@@ -59,10 +60,14 @@ def check_csv(name: str, data: bytes) -> None:
         else:
             bad = [c for c in cells if NUMBER_AS_TEXT.fullmatch(c) and not title.endswith(CODES + OWN_UNIT_PER_ROW)]
             assert not bad, (name, title, bad[:3])
+    return len(rows)
 
 
-def check_xlsx(name: str, data: bytes) -> None:
+def check_xlsx(name: str, data: bytes) -> int:
+    """Checks every column of every sheet; returns the number of data rows in all sheets."""
+    data_rows = 0
     for sheet, (header, rows) in xlsx_sheets(data).items():
+        data_rows += len(rows)
         for i, title in enumerate(header):
             cells = [r[i] for r in rows if r[i].value is not None]
             if cells and all(isinstance(c.value, int | float) for c in cells):
@@ -72,6 +77,7 @@ def check_xlsx(name: str, data: bytes) -> None:
                 bad = [c.value for c in cells if isinstance(c.value, str) and NUMBER_AS_TEXT.fullmatch(c.value)
                        and not title.endswith(CODES + OWN_UNIT_PER_ROW)]
                 assert not bad, (name, sheet, title, bad[:3])
+    return data_rows
 
 
 def _check_unit(where: str, title: str) -> None:
@@ -82,15 +88,17 @@ def _check_unit(where: str, title: str) -> None:
 
 
 def check_every_download(at: AppTest, files: Files) -> int:
+    """Checks every CSV and workbook the page offers (each must hold rows to check); returns how many."""
     checked = 0
     for button in at.get("download_button"):
         name, data = files[button.proto.url]
         if name.endswith(".csv"):
-            check_csv(name, data)
+            rows = check_csv(name, data)
         elif name.endswith(".xlsx"):
-            check_xlsx(name, data)
+            rows = check_xlsx(name, data)
         else:
             continue
+        assert rows > 0, name  # an empty table would pass every check without checking anything
         checked += 1
     return checked
 
@@ -129,6 +137,7 @@ def test_public_ex_ante_download_in_wan(monkeypatch: pytest.MonkeyPatch, seeded_
 @pytest.mark.parametrize(("page", "region", "year"), [("evaluation", "黄埔区", "2022"), ("execution", "黄埔区", "2022"),
                                                       ("exante", "荔湾区", "2020"), ("rectification", "黄埔区", "2021"),
                                                       ("indicators", "荔湾区", "2020")])
+@pytest.mark.slow  # every file of five pages
 def test_every_staff_download_holds_numbers_in_named_units(
     monkeypatch: pytest.MonkeyPatch, seeded_url: str, page: str, region: str, year: str
 ) -> None:

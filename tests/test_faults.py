@@ -240,6 +240,7 @@ def own_postgres() -> Iterator[tuple[str, list[str], list[str]]]:
         subprocess.run(["bash", str(ROOT / "scripts" / "pg_throwaway.sh"), "stop", pgdata], check=False, timeout=120)
 
 
+@pytest.mark.slow  # starts and stops its own server
 def test_postgresql_stopped_then_started_again(monkeypatch: pytest.MonkeyPatch,
                                                own_postgres: tuple[str, list[str], list[str]]) -> None:
     url, stop, start = own_postgres
@@ -314,6 +315,7 @@ def test_other_commands_do_not_create_a_database(tmp_path: Path, command: list[s
     assert not target.exists() and not target.parent.exists()
 
 
+@pytest.mark.slow
 def test_the_first_command_of_the_readme_still_works_on_a_fresh_machine(tmp_path: Path) -> None:
     """run.sh: `init` creates the embedded database, `seed` fills it (the folder data/ may not exist)."""
     target = tmp_path / "data" / "performance.db"

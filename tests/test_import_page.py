@@ -78,7 +78,8 @@ def test_anonymous_visitor_gets_the_login_form_and_no_uploader(app_db: str) -> N
     at = login(None)
     assert not at.exception
     assert len(at.get("file_uploader")) == 0
-    assert at.text_input(key="login_username") is not None
+    assert [(w.label, w.key) for w in at.text_input] == [("用户名", "login_username"), ("密码", "login_password")]
+    assert [b.label for b in at.button if b.proto.is_form_submitter] == ["登录"]
 
 
 def test_preview_then_confirm_updates_the_figure(app_db: str) -> None:

@@ -25,6 +25,7 @@ from data_access.queries.kpis import kpis, to_json
 from data_access.seed import seed_sample
 from sample_data.build import FILES
 
+pytestmark = pytest.mark.slow  # importing every sample file takes about a minute on a busy machine
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 CASES = [(2022, "黄埔区"), (2021, "黄埔区"), (2020, "荔湾区"), (2022, None), (2020, None)]
 

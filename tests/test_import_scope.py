@@ -194,6 +194,7 @@ def _scope_of(engine: Engine, username: str) -> frozenset[int] | None:
         return parse_scope(s.execute(select(User.department_scope).where(User.username == username)).scalar_one())
 
 
+@pytest.mark.slow
 def test_create_user_scope_on_the_command_line_is_enforced_on_import(world: Engine, any_db_url: str, tmp_path: Path) -> None:
     edu, civil = dept(world, "区教育局"), dept(world, "区民政局")
     done = _cli("--db", any_db_url, "create-user", "--role", "finance", "--region", "黄埔区", "--department", "区教育局", "edu_clerk")

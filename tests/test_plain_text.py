@@ -169,6 +169,7 @@ SHOWN = {
 }
 
 
+@pytest.mark.slow  # every page, twice
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_no_page_renders_an_imported_payload(monkeypatch: pytest.MonkeyPatch, payload_url: str, lang: str) -> None:
     at = app(monkeypatch, payload_url)

@@ -38,13 +38,15 @@ def test_every_amount_and_rate_names_its_unit(package: zipfile.ZipFile) -> None:
     """What the validator cannot judge: the words a reader needs (types and values it checks below)."""
     meta = json.loads(package.read("datapackage.json"))
     assert meta["profile"] == "tabular-data-package" and meta["licenses"]
-    for resource in meta["resources"]:
-        fields = resource["schema"]["fields"]
-        for field in fields:
-            if field["name"].endswith("_yuan"):
-                assert field["type"] == "number" and field["unit"] == "元 (CNY)" and "元" in field["description"]
-            if field["name"].endswith("_pct"):
-                assert "%" in field["unit"]
+    fields = [f for resource in meta["resources"] for f in resource["schema"]["fields"]]
+    yuan = [f for f in fields if f["name"].endswith("_yuan")]
+    pct = [f for f in fields if f["name"].endswith("_pct")]
+    assert [f["name"] for f in yuan] == ["funds_yuan", "requested_yuan", "recommended_yuan", "cut_yuan"]
+    assert [f["name"] for f in pct] == ["budget_completion_pct"]
+    for field in yuan:
+        assert field["type"] == "number" and field["unit"] == "元 (CNY)" and "元" in field["description"], field
+    for field in pct:
+        assert "%" in field["unit"], field
 
 
 def test_csv_neutralises_formula_text_and_keeps_negative_numbers(package: zipfile.ZipFile) -> None:
@@ -81,6 +83,7 @@ def test_frictionless_validates_the_package_of_each_seed_district(
 
 
 def test_csvs_open_in_excel_and_every_file_is_readable_by_everyone(package: zipfile.ZipFile) -> None:
+    assert package.namelist() == ["evaluations.csv", "findings.csv", "ex_ante.csv", "datapackage.json"]
     for info in package.infolist():
         assert (info.external_attr >> 16) & 0o777 == 0o644, (info.filename, oct(info.external_attr >> 16))
         if info.filename.endswith(".csv"):

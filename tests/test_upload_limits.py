@@ -67,6 +67,7 @@ BOMBS: list[tuple[str, Callable[[], bytes], str, str, tuple[str, ...]]] = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("builder", "name", "code", "texts"), [b[1:] for b in BOMBS], ids=[b[0] for b in BOMBS])
 def test_each_bomb_is_refused_by_name_in_bounded_memory(tmp_path: Path, builder: Callable[[], bytes], name: str, code: str,
                                                         texts: tuple[str, ...]) -> None:
@@ -79,6 +80,7 @@ def test_each_bomb_is_refused_by_name_in_bounded_memory(tmp_path: Path, builder:
     assert out["peak_mb"] < 150, out  # refused while measuring: nothing was materialised
 
 
+@pytest.mark.slow
 def test_the_importer_survives_a_bomb_and_says_why(tmp_path: Path) -> None:
     """Through the command line, in its own process with 2 GB of address space: exit 1, the reason in JSON."""
     path = tmp_path / "月报.xlsx"

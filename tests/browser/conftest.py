@@ -12,13 +12,15 @@ import signal
 import socket
 import subprocess
 import sys
-import time
+import threading
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -29,10 +31,12 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every browser test is `browser` and `slow` (an app server and chromium): `-m "not slow"` skips them."""
     here = Path(__file__).parent
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
 
 
 @dataclass(frozen=True)
@@ -60,32 +64,40 @@ def serve(db: Path) -> Iterator[AppServer]:
     db_url = f"sqlite:///{db}"
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": db_url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    log = open(db.parent / "streamlit.log", "w")  # noqa: SIM115 - closed at teardown
+    log_path = db.parent / "streamlit.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, text=True,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            log.close()
-            raise RuntimeError(f"streamlit did not start: {(db.parent / 'streamlit.log').read_text()[-2000:]}")
-        time.sleep(0.3)
+    listening = threading.Event()
+
+    def copy_log() -> None:  # to the log file, noting the line Streamlit prints once it listens
+        with open(log_path, "w") as log:
+            for line in proc.stdout:  # type: ignore[union-attr]
+                log.write(line)
+                log.flush()
+                if base in line:
+                    listening.set()
+        listening.set()  # the server exited: stop waiting, the health check below says why
+
+    threading.Thread(target=copy_log, daemon=True).start()
+    listening.wait(timeout=60)
+    try:
+        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=5) as r:
+            healthy = r.status == 200
+    except OSError:
+        healthy = False
+    if not healthy:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise RuntimeError(f"streamlit did not start: {log_path.read_text()[-2000:]}")
     yield AppServer(base, db_url)
     os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-    log.close()
 
 
 @pytest.fixture(scope="session")
@@ -98,33 +110,95 @@ def browser() -> Iterator[object]:
         b.close()
 
 
+# Counts, in the page, the script runs Streamlit reports finished over its websocket. A run ends
+# with a ForwardMsg whose `script_finished` (an enum, so a varint) says how; a run cut short by
+# st.rerun() ends "early for rerun" and is not counted, the run it starts is. Each document gets
+# its own id, so a navigation (goto, reload) counts afresh. Field number and statuses come from
+# Streamlit's own protobuf module.
+FINISHED_FIELD = ForwardMsg.DESCRIPTOR.fields_by_name["script_finished"].number
+FINISHED_RUNS = sorted(v for name, v in ForwardMsg.ScriptFinishedStatus.items() if name != "FINISHED_EARLY_FOR_RERUN")
+RUN_COUNTER = """
+(() => {
+  const Native = window.WebSocket;
+  window.__streamlitDoc = Math.random();
+  window.__streamlitRuns = 0;
+  const finishedStatus = (buffer) => {  // the top-level fields of one ForwardMsg
+    const b = new Uint8Array(buffer);
+    let i = 0;
+    const varint = () => { let v = 0, m = 1, x; do { x = b[i++]; v += (x & 0x7f) * m; m *= 128; } while (x & 0x80); return v; };
+    while (i < b.length) {
+      const key = varint(), field = Math.floor(key / 8), wire = key % 8;
+      if (wire === 0) { const v = varint(); if (field === FINISHED_FIELD) return v; }
+      else if (wire === 2) { const length = varint(); i += length; }  // not i += varint(): i is read first
+      else if (wire === 1) i += 8;
+      else if (wire === 5) i += 4;
+      else return -1;
+    }
+    return -1;
+  };
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (event) => {
+        if (event.data instanceof ArrayBuffer && FINISHED_RUNS.includes(finishedStatus(event.data))) window.__streamlitRuns += 1;
+      });
+    }
+  };
+})();
+""".replace("FINISHED_FIELD", str(FINISHED_FIELD)).replace("FINISHED_RUNS", str(FINISHED_RUNS))
+
+
 @pytest.fixture
 def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN", accept_downloads=True)
+    context.add_init_script(RUN_COUNTER)
     pg = context.new_page()
     pg.set_default_timeout(30_000)
     yield pg
     context.close()
 
 
-def wait_ready(page) -> None:  # type: ignore[no-untyped-def]
-    """Wait until Streamlit has finished running the script and drawn every chart.
+@contextmanager
+def script_run(page) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Around an action that makes Streamlit run the script (a click, an upload, a page load):
+    afterwards wait until that run has finished and the page is drawn (`wait_ready`).
 
-    The app root carries `data-test-script-state`; "notRunning" once a run has finished. A click
-    can leave it "notRunning" for a moment before the rerun starts, so callers that act wait for
-    the element their action brings (see `sign_in`) rather than relying on timing.
+    The browser's script state alone cannot tell: right after a click it still reads "notRunning"
+    from the last run until the server's answer arrives. The websocket says when the run is over.
     """
-    page.wait_for_selector('[data-testid="stAppViewContainer"]', state="visible")
-    page.wait_for_timeout(300)
+    before = page.evaluate("() => [window.__streamlitDoc ?? null, window.__streamlitRuns ?? 0]")
+    yield
+    page.wait_for_function(
+        "([doc, runs]) => window.__streamlitDoc === doc ? window.__streamlitRuns > runs : window.__streamlitRuns > 0",
+        arg=before, timeout=60_000)
+    wait_ready(page)
+
+
+def goto(page, url: str) -> None:  # type: ignore[no-untyped-def]
+    """Open url and wait for its first script run to be drawn."""
+    with script_run(page):
+        page.goto(url)
+
+
+def wait_ready(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the page shows a finished run: script state "notRunning", nothing stale, every chart
+    and visible table drawn, fonts loaded and a frame painted. After an action, wait with `script_run` instead: it
+    waits for the run the action brings first.
+    """
     page.wait_for_function(
         "() => document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState === 'notRunning'"
+        " && !document.querySelector('[data-stale=\"true\"]')"
         " && !document.querySelector('[data-testid=\"stStatusWidget\"]')"
         " && !document.querySelector('[data-testid=\"stSkeleton\"]')"
         " && [...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]')]"
-        "      .every(c => c.querySelector('canvas, svg'))",
+        "      .every(c => c.querySelector('canvas, svg'))"
+        # a table is drawn once its grid holds its header row (cells follow in the same render)
+        " && [...document.querySelectorAll('[data-testid=\"stDataFrame\"]')]"
+        "      .every(d => !d.checkVisibility() || d.querySelector('[role=\"columnheader\"]'))",
         timeout=60_000,
     )
-    page.wait_for_timeout(300)
+    page.evaluate("() => document.fonts.ready.then(() => new Promise(done =>"
+                  " requestAnimationFrame(() => requestAnimationFrame(done))))")
 
 
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
@@ -147,13 +221,12 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
 
 def sign_in(page, base: str, username: str, password: str, path: str = "login") -> None:  # type: ignore[no-untyped-def]
     """Sign in through the login form and wait until the signed-in sidebar has been drawn."""
-    page.goto(f"{base}/{path}")
-    wait_ready(page)
+    goto(page, f"{base}/{path}")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    with script_run(page):
+        page.get_by_role("button", name="登录").click()
     page.get_by_role("button", name="退出登录").wait_for(state="visible")
-    wait_ready(page)
 
 
 def no_error_box(page) -> None:  # type: ignore[no-untyped-def]

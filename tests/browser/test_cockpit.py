@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from data_access.auth import create_user
 from data_access.db import make_engine
-from tests.browser.conftest import no_error_box, screenshot, sign_in, wait_ready
+from tests.browser.conftest import no_error_box, screenshot, script_run, sign_in
 
 
 def test_leader_sees_cockpit_and_execution(page, app_server) -> None:  # type: ignore[no-untyped-def]
@@ -15,18 +15,19 @@ def test_leader_sees_cockpit_and_execution(page, app_server) -> None:  # type: i
     sign_in(page, app_server.url, "cockpit-leader", "cockpit-password")
     for name, title, metric in (("overview", "领导驾驶舱", "92.11%"), ("execution", "执行监控", "177.6 亿元")):
         href = f"{app_server.url}/" if name == "overview" else f"{app_server.url}/{name}"
-        page.locator(f'[data-testid="stSidebarNav"] a[href="{href}"]').first.click()
-        wait_ready(page)
+        with script_run(page):
+            page.locator(f'[data-testid="stSidebarNav"] a[href="{href}"]').first.click()
         no_error_box(page)
         page.get_by_role("heading", name=title).first.wait_for(state="visible")
         assert page.locator('[data-testid="stMetricValue"]').get_by_text(metric).count() == 1
         assert page.locator('[data-testid="stVegaLiteChart"], [data-testid="stMetric"]').count() > 0
         screenshot(page, f"cockpit-{name}-zh")
-        page.get_by_text("English", exact=True).click()
-        wait_ready(page)
+        with script_run(page):
+            page.get_by_text("English", exact=True).click()
         no_error_box(page)
         english = "Leadership cockpit" if name == "overview" else "Execution monitoring"
         page.get_by_role("heading", name=english).first.wait_for(state="visible")
         screenshot(page, f"cockpit-{name}-en")
-        page.get_by_text("中文", exact=True).click()
-        wait_ready(page)
+        with script_run(page):
+            page.get_by_text("中文", exact=True).click()
+        page.get_by_role("heading", name=title).first.wait_for(state="visible")

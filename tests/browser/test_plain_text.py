@@ -12,7 +12,7 @@ import pytest
 
 from data_access.db import make_engine
 from tests import payloads as P
-from tests.browser.conftest import AppServer, no_error_box, screenshot, serve, wait_ready
+from tests.browser.conftest import AppServer, goto, no_error_box, screenshot, serve
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +31,7 @@ def test_annex_three_shows_an_imported_summary_as_text(page, payload_server: App
     page.on("request", lambda request: requested.append(request.url))
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     # The print view opens every report, so the summaries are on screen.
-    page.goto(f"{payload_server.url}/portal_evaluations?region={quote(P.REGION, safe='')}&year={P.YEAR}&annex=3&print=1")
-    wait_ready(page)
+    goto(page, f"{payload_server.url}/portal_evaluations?region={quote(P.REGION, safe='')}&year={P.YEAR}&annex=3&print=1")
     no_error_box(page)
     screenshot(page, "public-portal_evaluations-payloads")
     main = page.locator('[data-testid="stMain"]')

@@ -6,21 +6,20 @@ from sqlmodel import Session
 
 from data_access.auth import create_user
 from data_access.db import make_engine
-from tests.browser.conftest import no_error_box, screenshot, sign_in, wait_ready
+from tests.browser.conftest import goto, no_error_box, screenshot, script_run, sign_in
 
 
 def test_wrong_sign_ins_read_alike_and_the_right_one_signs_in(page, app_server) -> None:  # type: ignore[no-untyped-def]
     with Session(make_engine(app_server.db_url)) as session:
         create_user(session, "signin-clerk", "finance", "signin-password")
     for username in ("nobody-here", "signin-clerk"):
-        page.goto(f"{app_server.url}/login")  # a fresh form, so the alert read below is this attempt's
-        wait_ready(page)
+        goto(page, f"{app_server.url}/login")  # a fresh form, so the alert read below is this attempt's
         page.get_by_label("用户名").fill(username)
         page.get_by_label("密码").fill("a wrong password")
-        page.get_by_role("button", name="登录").click()
+        with script_run(page):
+            page.get_by_role("button", name="登录").click()
         alert = page.locator('[data-testid="stAlertContentError"]')
         alert.wait_for(state="visible")
-        wait_ready(page)
         assert alert.inner_text().strip() == "用户名或密码错误", username
     screenshot(page, "signin-wrong-password")
     sign_in(page, app_server.url, "signin-clerk", "signin-password")

@@ -17,7 +17,7 @@ from data_access.db import make_engine
 from data_access.models import Monitoring, Project
 from data_access.money import yuan_to_fen
 from data_access.queries.kpis import kpis
-from tests.browser.conftest import no_error_box, screenshot, sign_in, wait_ready
+from tests.browser.conftest import no_error_box, screenshot, script_run, sign_in
 
 PASSWORD = "browser-clerk-password"
 
@@ -26,12 +26,7 @@ PASSWORD = "browser-clerk-password"
 def clerk(app_server) -> str:  # type: ignore[no-untyped-def]
     eng = make_engine(app_server.db_url)
     with Session(eng) as s:
-        if not s.execute(select(Project.id).limit(1)).first():
-            pytest.skip("the app database holds no sample data")
-        try:
-            create_user(s, "upload_clerk", "finance", PASSWORD)
-        except Exception:  # noqa: BLE001 - already created by an earlier test of this module
-            s.rollback()
+        create_user(s, "upload_clerk", "finance", PASSWORD)
     eng.dispose()
     return "upload_clerk"
 
@@ -61,8 +56,8 @@ def _file(tmp_path: Path) -> Path:
 
 def _cockpit_spent(page, base: str) -> str:  # type: ignore[no-untyped-def]
     """The 累计支出 card of the cockpit (黄埔区 2022, month 12), as shown."""
-    page.locator(f'[data-testid="stSidebarNav"] a[href="{base}/"]').first.click()
-    wait_ready(page)
+    with script_run(page):
+        page.locator(f'[data-testid="stSidebarNav"] a[href="{base}/"]').first.click()
     page.get_by_role("heading", name="领导驾驶舱").wait_for()
     card = page.locator('[data-testid="stMetric"]', has_text="累计支出")
     return card.locator('[data-testid="stMetricValue"]').inner_text().strip()
@@ -81,21 +76,21 @@ def test_upload_preview_confirm(app_server, page, clerk: str, tmp_path: Path) ->
     assert before > 0
     sign_in(page, app_server.url, clerk, PASSWORD, path="upload")  # on /upload: the page itself once signed in
     spent_before = _cockpit_spent(page, app_server.url)
-    page.locator('[data-testid="stSidebarNav"] a[href$="/upload"]').first.click()
-    wait_ready(page)
+    with script_run(page):
+        page.locator('[data-testid="stSidebarNav"] a[href$="/upload"]').first.click()
     page.get_by_role("heading", name="数据填报").wait_for()
     page.locator('[data-testid="stSelectbox"]').first.click()
-    page.get_by_role("option", name="执行监控（月报）").click()
-    wait_ready(page)
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(_file(tmp_path)))
-    wait_ready(page)
+    with script_run(page):
+        page.get_by_role("option", name="执行监控（月报）").click()
+    with script_run(page):
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(_file(tmp_path)))
     page.get_by_text("校验通过：1 行数据可以提交。").wait_for()
     page.get_by_text("数据预览（问题列在对应行旁）").wait_for()
     no_error_box(page)
     screenshot(page, "upload-preview")
     assert _spent(app_server.db_url, "HP2022K001", 12) == before  # the preview writes nothing
-    page.get_by_role("button", name="确认提交").click()
-    wait_ready(page)
+    with script_run(page):
+        page.get_by_role("button", name="确认提交").click()
     page.get_by_text(re.compile(r"已提交（批次 #\d+）：新增 0 条，更新 1 条")).wait_for()
     screenshot(page, "upload-committed")
     assert _spent(app_server.db_url, "HP2022K001", 12) == 0
@@ -103,8 +98,8 @@ def test_upload_preview_confirm(app_server, page, clerk: str, tmp_path: Path) ->
     spent_after = _cockpit_spent(page, app_server.url)
     assert spent_after == money(yuan_to_fen(_kpis_spent(app_server.db_url))) != spent_before
     screenshot(page, "upload-cockpit-after")
-    page.locator('[data-testid="stSidebarNav"]').get_by_text("上传记录").click()
-    wait_ready(page)
+    with script_run(page):
+        page.locator('[data-testid="stSidebarNav"]').get_by_text("上传记录").click()
     page.get_by_role("heading", name="上传记录").wait_for()
     no_error_box(page)
     screenshot(page, "upload-history")
