@@ -19,11 +19,11 @@ from sqlalchemy import select  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from data_access.db import make_engine  # noqa: E402
-from data_access.importer import import_file  # noqa: E402
 from data_access.migrate import upgrade  # noqa: E402
 from data_access.models import Project  # noqa: E402
 from data_access.money import fen_to_wan  # noqa: E402
 from data_access.seed import SYNTHETIC_YEAR, seed_synthetic  # noqa: E402
+from data_access.uploads import import_file  # noqa: E402
 
 PROJECTS = 5_000
 
