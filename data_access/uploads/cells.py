@@ -45,8 +45,12 @@ def nfkc(value: object) -> str:
 
 
 def is_blank(value: object) -> bool:
-    return (value is None or (isinstance(value, str) and nfkc(value) == "")
-            or (isinstance(value, float) and math.isnan(value)))
+    """None, NaN, or text of white space only. (`not text.strip()` is `nfkc(text) == ""`: NFKC maps no
+    character outside white space to white space, nor one inside it to anything else; checked over
+    every code point.)"""
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def display(value: object) -> str:

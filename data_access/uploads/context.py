@@ -34,6 +34,7 @@ class Row:
     ok: bool = True
     resolved: dict[str, Any] = field(default_factory=dict)  # model fields (region_id, …) and the objects found
     label: str | None = None  # how messages name the row: 第12行 by default
+    key: tuple | None = None  # the spec's key, once the checks have resolved it (validate.check_duplicates)
 
     def __post_init__(self) -> None:
         if self.label is None:

@@ -175,6 +175,9 @@ def _check_and_write(engine: Engine, ctx: Ctx, rows: list[Row], progress: Progre
         unique, existing = validate(ctx, rows, report.dry_run)
         if not report.errors and not report.dry_run:
             write(ctx, unique, existing)
+        # Let the stored records go before the rollback or commit, which would otherwise expire each one.
+        del unique, existing
+        ctx.cache.clear()
         _count_rows(report, rows)
         if report.errors or report.dry_run:
             session.rollback()

@@ -88,11 +88,11 @@ class Column:
     example: object = ""
     blank_writes_null: bool = False
 
-    @property
+    @cached_property
     def type(self) -> Cell:
         return Cell.ENUM if isinstance(self.cell, Enumeration) else self.cell
 
-    @property
+    @cached_property
     def enum(self) -> Enumeration | None:
         return self.cell if isinstance(self.cell, Enumeration) else None
 
@@ -158,13 +158,16 @@ class Spec:
         """The key names no department: the stored record a key resolves to may be another department's."""
         return "department_id" in self.model_fields and "department_id" not in self.key
 
+    @cached_property
+    def _key_parts(self) -> tuple[tuple[str, bool], ...]:
+        return tuple((f, f in self.name_fields) for f in self.key)
+
     def row_key(self, row: Row) -> tuple:
         """The row's key: resolved ids, else parsed values; names by their comparison key."""
-        parts = []
-        for f in self.key:
-            value = row.resolved[f] if f in row.resolved else row.values.get(f)
-            parts.append(name_key(value) if f in self.name_fields else value)
-        return tuple(parts)
+        resolved, values = row.resolved, row.values
+        return tuple([name_key(v) if is_name else v
+                      for f, is_name in self._key_parts
+                      for v in (resolved[f] if f in resolved else values.get(f),)])
 
     def record_key(self, record: Any) -> tuple:
         return tuple(name_key(getattr(record, f)) if f in self.name_fields else getattr(record, f) for f in self.key)

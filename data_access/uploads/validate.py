@@ -39,7 +39,7 @@ from data_access.uploads.context import Ctx, Row
 from data_access.uploads.headers import HeaderMatch
 from data_access.uploads.read import Sheet
 from data_access.uploads.report import IN_YUAN, Issue, on_sheet
-from data_access.uploads.spec import Column
+from data_access.uploads.spec import Cell, Column
 from data_access.uploads.write import CHUNK_IDS
 
 PROGRESS_EVERY = 2000  # rows between two progress reports while reading
@@ -51,73 +51,59 @@ class UsageError(ValueError):
 
 
 # ---- cells ------------------------------------------------------------------------------------------
+_READ: dict[str, Callable[[object, int], Any]] = {  # cell type -> reader (value, yuan per unit)
+    Cell.AMOUNT: parse_amount,
+    Cell.CODE: lambda v, _f: parse_code(v),
+    Cell.NAME: lambda v, _f: parse_name(v),
+    Cell.REGION: lambda v, _f: parse_name(v),
+    Cell.TEXT: lambda v, _f: parse_text(v),
+    Cell.DEPARTMENT: lambda v, _f: parse_department(v),
+    Cell.YEAR: lambda v, _f: parse_int(v, "年"),
+    Cell.MONTH: lambda v, _f: parse_int(v, "月"),
+    Cell.INT: lambda v, _f: parse_int(v, "条个项"),
+    Cell.SCORE: lambda v, _f: parse_score(v),
+    Cell.RATE: lambda v, _f: parse_rate(v),
+    Cell.DATE: lambda v, _f: parse_date(v),
+    Cell.BOOL: lambda v, _f: parse_bool(v),
+}
+_OUT_OF_RANGE: dict[str, tuple[Callable[[Any], bool], str, str]] = {  # a value read but not allowed
+    Cell.AMOUNT: (lambda x: x < 0, "negative_amount", "是负数，金额不能小于 0。"),
+    Cell.YEAR: (lambda x: not 1990 <= x <= 2100, "invalid_year", "不是有效的预算年度（应为 4 位年份，如 2023）。"),
+    Cell.MONTH: (lambda x: not 1 <= x <= 12, "month_out_of_range", "不在 1–12 之间。"),
+    Cell.INT: (lambda x: x < 0, "not_a_number", "不能是负数。"),
+    Cell.SCORE: (lambda x: not 0 <= x <= 10000, "score_out_of_range", "不在 0–100 分之间。"),
+    Cell.RATE: (lambda x: x < 0, "not_a_number", "不能是负数。"),
+}
+
+
 def parse_cell(ctx: Ctx, row: Row, column: Column, value: object, factor: int = 1) -> None:
     """Read one cell into row.values by its column's type, or an error naming the cell."""
     fld, kind = column.field, column.type
     try:
-        if kind == "amount":
-            parsed: Any = parse_amount(value, factor)
-            if parsed is not None and parsed < 0:
-                ctx.error(row, fld, "negative_amount", f"{ctx.cell(row, fld)}是负数，金额不能小于 0。")
-                return
-        elif kind == "code":
-            parsed = parse_code(value)
-        elif kind in ("name", "region"):
-            parsed = parse_name(value)
-        elif kind == "text":
-            parsed = parse_text(value)
-        elif kind == "department":
-            parsed = parse_department(value)
-        elif kind == "year":
-            parsed = parse_int(value, "年")
-            if parsed is not None and not 1990 <= parsed <= 2100:
-                ctx.error(row, fld, "invalid_year",
-                          f"{ctx.cell(row, fld)}不是有效的预算年度（应为 4 位年份，如 2023）。")
-                return
-        elif kind == "month":
-            parsed = parse_int(value, "月")
-            if parsed is not None and not 1 <= parsed <= 12:
-                ctx.error(row, fld, "month_out_of_range", f"{ctx.cell(row, fld)}不在 1–12 之间。")
-                return
-        elif kind == "int":
-            parsed = parse_int(value, "条个项")
-            if parsed is not None and parsed < 0:
-                ctx.error(row, fld, "not_a_number", f"{ctx.cell(row, fld)}不能是负数。")
-                return
-        elif kind == "score":
-            parsed = parse_score(value)
-            if parsed is not None and not 0 <= parsed <= 10000:
-                ctx.error(row, fld, "score_out_of_range", f"{ctx.cell(row, fld)}不在 0–100 分之间。")
-                return
-        elif kind == "rate":
-            parsed = parse_rate(value)
-            if parsed is not None and parsed < 0:
-                ctx.error(row, fld, "not_a_number", f"{ctx.cell(row, fld)}不能是负数。")
-                return
-        elif kind == "date":
-            parsed = parse_date(value)
-        elif kind == "bool":
-            parsed = parse_bool(value)
-        elif kind == "enum":
-            assert column.enum is not None
-            parsed = column.enum.parse(value)
-        else:  # pragma: no cover - every cell type is listed above
-            raise AssertionError(kind)
+        parsed = column.enum.parse(value) if column.enum is not None else _READ[kind](value, factor)
     except CellError as exc:
         ctx.error(row, fld, exc.code, f"{ctx.cell(row, fld)}{exc.reason}。")
         return
-    if parsed is None and column.required:
+    if parsed is not None:
+        bound = _OUT_OF_RANGE.get(kind)
+        if bound is not None and bound[0](parsed):
+            ctx.error(row, fld, bound[1], f"{ctx.cell(row, fld)}{bound[2]}")
+            return
+    elif column.required:
         ctx.error(row, fld, "required", f"{row.label}「{column.zh}」不能为空。")
         return
-    if parsed is not None or kind == "bool":
+    if parsed is not None or kind == Cell.BOOL:
         row.values[fld] = parsed
 
 
-def preview(ctx: Ctx, row: Row, factors: Mapping[str, int]) -> dict[str, Any]:
-    """The row as typed; beside each amount, the amount understood in 元 (so the clerk sees the unit read)."""
+def preview(row: Row, names: Mapping[str, str], factors: Mapping[str, int]) -> dict[str, Any]:
+    """The row as typed; beside each amount, the amount understood in 元 (so the clerk sees the unit read).
+
+    `names`: field -> column name, `factors`: the amount columns' fields -> yuan per unit.
+    """
     out: dict[str, Any] = {"行": row.number}
     for fld, value in row.raw.items():
-        zh = ctx.col(fld)
+        zh = names[fld]
         out[zh] = display(value)
         if fld in factors:
             fen = row.values.get(fld)
@@ -130,6 +116,8 @@ def rows_from_sheet(ctx: Ctx, sheet: Sheet, header: HeaderMatch, factors: Mappin
                     progress: Progress | None = None) -> list[Row]:
     """The data rows below the header, parsed; blank, total and breakdown rows skipped."""
     columns = ctx.spec.by_field
+    names = {f: c.zh for f, c in columns.items()}
+    report, max_rows = ctx.report, ctx.settings.max_upload_rows
     rows: list[Row] = []
     body = sheet.rows[header.row_index + 1:]
     for offset, cells in enumerate(body):
@@ -138,10 +126,10 @@ def rows_from_sheet(ctx: Ctx, sheet: Sheet, header: HeaderMatch, factors: Mappin
         if should_skip(cells):
             continue
         number = header.row_index + 2 + offset
-        ctx.report.rows_total += 1
-        if ctx.report.rows_total > ctx.settings.max_upload_rows:
-            ctx.report.errors.append(Issue(sheet.name, number, None, "too_many_rows", on_sheet(
-                sheet.name, f"数据超过单个文件 {ctx.settings.max_upload_rows:,} 行的上限（第{number}行起）。"
+        report.rows_total += 1
+        if report.rows_total > max_rows:
+            report.errors.append(Issue(sheet.name, number, None, "too_many_rows", on_sheet(
+                sheet.name, f"数据超过单个文件 {max_rows:,} 行的上限（第{number}行起）。"
                             "请拆分成多个文件上传。")))
             break
         raw = {fld: (cells[i] if i < len(cells) else None) for fld, i in header.columns.items()}
@@ -152,7 +140,7 @@ def rows_from_sheet(ctx: Ctx, sheet: Sheet, header: HeaderMatch, factors: Mappin
                                                 f"请删除这一行，或改成实际数据并去掉“{EXAMPLE_MARK}”。")
         for fld, value in raw.items():
             parse_cell(ctx, row, columns[fld], value, factors.get(fld, 1))
-        ctx.report.preview.append(preview(ctx, row, factors))
+        report.preview.append(preview(row, names, factors))
         rows.append(row)
     return rows
 
@@ -174,7 +162,7 @@ def rows_from_records(ctx: Ctx, records: Sequence[Mapping[str, object]]) -> list
         ctx.report.rows_total += 1
         for fld, value in raw.items():
             parse_cell(ctx, row, spec.by_field[fld], value)
-        ctx.report.preview.append(preview(ctx, row, {}))
+        ctx.report.preview.append(preview(row, {c.field: c.zh for c in spec.columns}, {}))
         rows.append(row)
     return rows
 
@@ -218,7 +206,7 @@ def check_duplicates(ctx: Ctx, rows: list[Row]) -> list[Row]:
     for row in rows:
         if not row.ok:
             continue
-        k = spec.row_key(row)
+        k = row.key = spec.row_key(row)
         first = seen.get(k)
         if first is None:
             seen[k] = row
@@ -246,7 +234,7 @@ def load_existing(ctx: Ctx, rows: list[Row]) -> dict[tuple, Any]:
     """The stored records of the rows' keys, by key (selected by the key's first field, in chunks)."""
     spec = ctx.spec
     first = spec.key[0]
-    wanted = sorted({k[0] for k in map(spec.row_key, rows) if isinstance(k[0], int)})
+    wanted = sorted({r.key[0] for r in rows if isinstance(r.key[0], int)})  # type: ignore[index]
     column = col(getattr(spec.model, first))
     existing: dict[tuple, Any] = {}
     for start in range(0, len(wanted), CHUNK_IDS):
@@ -261,7 +249,7 @@ def _stored_in_scope(ctx: Ctx, rows: list[Row], existing: dict[tuple, Any]) -> N
     spec = ctx.spec
     fld = spec.key[-1]
     for row in rows:
-        current = existing.get(spec.row_key(row))
+        current = existing.get(row.key)  # type: ignore[arg-type]
         if current is not None:
             ctx.in_scope(row, current.department_id, fld, existing=True,
                          record=f"{spec.record or spec.title}（{row.resolved['region'].name}{current.year}年度）")

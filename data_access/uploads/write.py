@@ -82,7 +82,7 @@ def write(ctx: Ctx, rows: list[Row], existing: dict[tuple, Any]) -> list[Written
         defaults.update(published_at=None, published_by=None)
     records: list[tuple[Written, Any, dict[str, Any] | None]] = []
     for row in rows:
-        k = spec.row_key(row)
+        k = spec.row_key(row) if spec.before_write is not None or row.key is None else row.key
         current = existing.get(k)
         values = row_values(ctx, row, current)
         new = None

@@ -18,10 +18,10 @@ class Coverage:
     wrong cell (a rejected file marks its months 报送失败), never for another department's project."""
 
     def prepare(self, ctx: Ctx, rows: list[Row]) -> None:
-        projects = ctx.cache["projects"]  # loaded by ProjectLookup, the check before this one
+        projects, regions = ctx.cache["projects"], ctx.regions()  # projects: loaded by ProjectLookup, before
         for row in rows:
             found = projects.get((row.values.get("year"), row.values.get("code")), [])
-            region = ctx.regions().get(key(row.values["region"])) if row.values.get("region") else None
+            region = regions.get(key(row.values["region"])) if row.values.get("region") else None
             found = [p for p in found if region is None or p.region_id == region.id]
             if len(found) == 1 and "month" in row.values and ctx.may_write(found[0].department_id):
                 ctx.report.coverage.add((found[0].department_id, found[0].year, row.values["month"]))
