@@ -131,7 +131,8 @@ def show(result: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calamine", action="store_true", help="also read each file as the reader did before (calamine directly)")
+    parser.add_argument("--calamine", action="store_true",
+                        help="also read each file as the reader did before (calamine directly)")
     parser.add_argument("--only", help="run the cases whose name contains this text")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
