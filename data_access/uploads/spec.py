@@ -1,10 +1,11 @@
 """One upload kind as data: its columns, its key, its lookups and its own rules (one `Spec` per KIND).
 
-The specs (kinds/) are read by one reader (headers.py, validate.parse_rows), one validator
-(validate.py) and one upsert (write.py); the templates, the upload history, the sample files and
-the README check read the same specs. A column's `field` is the name of the model column it is
-written to, from the spreadsheet to the database: a column is stored when its field is a column
-of the spec's model and not part of the key (the key's fields are written once, on insert).
+The specs (kinds/) are read by one reader (headers.py, validate.rows_from_sheet; or
+validate.rows_from_records for a form), one validator (validate.py) and one upsert (write.py);
+the templates, the upload history, the sample files and the README check read the same specs.
+A column's `field` is the name of the model column it is written to, from the spreadsheet to the
+database: a column is stored when its field is a column of the spec's model and not part of the
+key (the key's fields are written once, on insert).
 Columns whose field is no model column are read for a lookup (行政区, 预算单位, 项目编码 → the
 `*_id` a lookup resolves) or only checked (a grade beside a score).
 """
@@ -22,10 +23,12 @@ from sqlmodel import SQLModel
 
 from data_access.uploads.cells import key as name_key
 from data_access.uploads.choices import Enumeration
+from data_access.uploads.headers import normalise_header
 
 if TYPE_CHECKING:
     from data_access.uploads.context import Ctx, Row
     from data_access.uploads.write import Written
+
 
 class Cell(StrEnum):
     """How a cell is read (validate.parse_cell) and explained (templates.TYPE_HELP)."""
@@ -64,12 +67,6 @@ LOOKUP_FIELDS = ("region_id", "department_id", "project_id", "evaluation_id")
 Check = Callable[["Ctx", "Row"], bool | None]
 
 
-def _normalise_header(text: str) -> str:
-    from data_access.uploads.headers import normalise_header
-
-    return normalise_header(text)[0]
-
-
 @dataclass(frozen=True)
 class Column:
     """One upload column: the field (model column), its Chinese header, English alias and cell type.
@@ -102,7 +99,7 @@ class Column:
         return f"{self.zh}（元）" if self.type == Cell.AMOUNT else self.zh
 
     def spellings(self) -> set[str]:
-        return {_normalise_header(s) for s in (self.zh, self.alias, *self.synonyms)}
+        return {normalise_header(s)[0] for s in (self.zh, self.alias, *self.synonyms)}
 
 
 @dataclass(frozen=True)
