@@ -17,9 +17,11 @@ import python_calamine as pc
 import xlsxwriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also run as a script, like its siblings
-from data_access import parsing  # noqa: E402
+from data_access.uploads.limits import Limits  # noqa: E402
+from data_access.uploads.read import read_workbook  # noqa: E402
 
-HEADER = ["项目编码", "项目名称", "预算单位", "预算年度", "月份", "调整后预算数", "累计支出", "目标完成情况", "偏差原因", "填报日期"]
+HEADER = ["项目编码", "项目名称", "预算单位", "预算年度", "月份", "调整后预算数", "累计支出", "目标完成情况",
+          "偏差原因", "填报日期"]
 
 
 def build(rows: int) -> bytes:
@@ -32,7 +34,8 @@ def build(rows: int) -> bytes:
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
     for i in range(rows):
         r = i + 3
-        ws.write_row(r, 0, [f"HP2023P{i:06d}", f"示例项目{i}", "101001-区教育局", 2023, 6, 123.45 + i, f"{i * 0.5:,.2f}", "按计划推进", ""])
+        ws.write_row(r, 0, [f"HP2023P{i:06d}", f"示例项目{i}", "101001-区教育局", 2023, 6, 123.45 + i,
+                            f"{i * 0.5:,.2f}", "按计划推进", ""])
         ws.write_datetime(r, 9, dt.datetime(2023, 7, 5), date_fmt)
     wb.close()
     return buf.getvalue()
@@ -52,15 +55,19 @@ def read_openpyxl(data: bytes) -> list[list[object]]:
 
 def read_reader(data: bytes) -> list[list[object]]:
     """The upload reader: the file measured against the upload limits first, then read by calamine."""
-    return parsing.read_workbook(data, "bench.xlsx", max_rows=1_000_000, limits=parsing.Limits(max_rows=1_000_000, cells=10**8))[0].rows
+    limits = Limits(max_rows=1_000_000, cells=10**8)
+    return read_workbook(data, "bench.xlsx", max_rows=1_000_000, limits=limits)[0].rows
 
 
 def main(rows: int = 50_000) -> None:
     t0 = time.perf_counter()
     data = build(rows)
-    print(f"generated {rows:,} rows x {len(HEADER)} columns: {len(data) / 1e6:.1f} MB in {time.perf_counter() - t0:.2f} s")
+    took = time.perf_counter() - t0
+    print(f"generated {rows:,} rows x {len(HEADER)} columns: {len(data) / 1e6:.1f} MB in {took:.2f} s")
     results = {}
-    for name, reader in (("python-calamine", read_calamine), ("upload reader", read_reader), ("openpyxl read_only", read_openpyxl)):
+    readers = (("python-calamine", read_calamine), ("upload reader", read_reader),
+               ("openpyxl read_only", read_openpyxl))
+    for name, reader in readers:
         best = float("inf")
         for _ in range(3):
             t0 = time.perf_counter()

@@ -19,11 +19,11 @@ from sqlalchemy import select  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from data_access.db import make_engine  # noqa: E402
-from data_access.importer import import_file  # noqa: E402
 from data_access.migrate import upgrade  # noqa: E402
 from data_access.models import Project  # noqa: E402
 from data_access.money import fen_to_wan  # noqa: E402
 from data_access.seed import SYNTHETIC_YEAR, seed_synthetic  # noqa: E402
+from data_access.uploads import import_file  # noqa: E402
 
 PROJECTS = 5_000
 
@@ -38,7 +38,8 @@ def monitoring_file(codes: list[tuple[str, int]]) -> bytes:
     r = 3
     for code, budget_fen in codes:
         for month in range(1, 13):
-            ws.write_row(r, 0, [code, SYNTHETIC_YEAR, month, f"{fen_to_wan(budget_fen * month // 12):,.4f}", "按计划推进"])
+            spent = f"{fen_to_wan(budget_fen * month // 12):,.4f}"
+            ws.write_row(r, 0, [code, SYNTHETIC_YEAR, month, spent, "按计划推进"])
             r += 1
     wb.close()
     return buf.getvalue()
@@ -56,7 +57,8 @@ def main(url: str | None = None) -> None:
         data = monitoring_file([(c, b) for c, b in codes])
         rows = len(codes) * 12
         print(f"file: {rows:,} rows, {len(data) / 1e6:.1f} MB")
-        for label, dry in (("dry run", True), ("commit (updates 12 months each)", False), ("re-import (unchanged)", False)):
+        runs = (("dry run", True), ("commit (updates 12 months each)", False), ("re-import (unchanged)", False))
+        for label, dry in runs:
             t0 = time.perf_counter()
             report = import_file(engine, "monitoring", data, "bench.xlsx", user="bench", dry_run=dry)
             took = time.perf_counter() - t0

@@ -82,7 +82,8 @@ limit, path, mode, trace = int(sys.argv[1]) << 20, sys.argv[2], sys.argv[3], sys
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 import io, tracemalloc
 import python_calamine as pc
-from data_access import parsing, upload_limits
+from data_access.uploads import read
+from data_access.uploads.limits import Limits
 data = open(path, "rb").read()
 if trace:
     tracemalloc.start()
@@ -94,12 +95,12 @@ try:
         rows = [wb.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in wb.sheet_names]
         out["read"] = sum(len(r) for r in rows)
     else:
-        fmt = parsing.sniff(data, path)
+        fmt = read.sniff(data, path)
         if fmt != "csv":
             t = time.perf_counter()
-            parsing._MEASURE[fmt](data, path, parsing.Limits())
+            read._MEASURE[fmt](data, path, Limits())
             out["measure_s"] = round(time.perf_counter() - t, 2)
-        sheets = parsing.read_workbook(data, path, max_rows=200_000)
+        sheets = read.read_workbook(data, path, max_rows=200_000)
         out["read"] = sum(len(s.rows) for s in sheets)
 except Exception as exc:
     out["code"] = getattr(exc, "code", type(exc).__name__)
@@ -130,7 +131,8 @@ def show(result: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calamine", action="store_true", help="also read each file as the reader did before (calamine directly)")
+    parser.add_argument("--calamine", action="store_true",
+                        help="also read each file as the reader did before (calamine directly)")
     parser.add_argument("--only", help="run the cases whose name contains this text")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

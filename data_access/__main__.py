@@ -218,11 +218,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "kpis":
             return cmd_kpis(url, args.year, args.region, args.as_of, args.json)
         if args.command == "import":
-            from data_access.importer import run_import_cli
+            from data_access.uploads.cli import run_import_cli
 
             return run_import_cli(args.kind, args.file, url=url, dry_run=args.dry_run, user=args.user, as_json=args.json)
         if args.command == "template":
-            from data_access.templates import write_template
+            from data_access.uploads.templates import write_template
 
             write_template(args.kind, args.out)
             print(f"模板已写入 {args.out}", file=sys.stderr)

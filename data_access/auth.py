@@ -22,10 +22,10 @@ from sqlalchemy import ColumnElement, case, func, literal, or_, select, update
 from sqlmodel import Session, col
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from data_access import parsing as P
 from data_access.audit import record
 from data_access.enums import ROLES
 from data_access.models import Department, Region, User, UserSession
+from data_access.uploads import cells
 
 MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -79,14 +79,14 @@ def check_scope(session: Session, role: str, department_ids: list[int] | None) -
 def resolve_departments(session: Session, region: str, departments: list[str]) -> list[Department]:
     """The departments of a region's name and department names (or `code-name`), as the importer matches them."""
     regions = session.execute(select(Region)).scalars().all()
-    found = next((r for r in regions if P.key(region) in (P.key(r.name), P.key(r.full_name or ""))), None)
+    found = next((r for r in regions if cells.key(region) in (cells.key(r.name), cells.key(r.full_name or ""))), None)
     if found is None:
         raise AuthError(f"未找到行政区“{region}”；现有：{'、'.join(sorted(r.name for r in regions)) or '无（请先导入项目数据）'}")
     depts = session.execute(select(Department).where(col(Department.region_id) == found.id)).scalars().all()
     chosen: dict[int, Department] = {}
     for given in departments:
-        code, name = P.parse_department(given) or (None, "")
-        dept = next((d for d in depts if P.key(d.name) == P.key(name)), None) or next(
+        code, name = cells.parse_department(given) or (None, "")
+        dept = next((d for d in depts if cells.key(d.name) == cells.key(name)), None) or next(
             (d for d in depts if code and d.code == code), None)
         if dept is None:
             close = difflib.get_close_matches(name, [d.name for d in depts], n=1, cutoff=0.3)

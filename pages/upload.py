@@ -6,8 +6,8 @@ import streamlit as st
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.resources import bump_data_version, get_import_engine
-from data_access.importer import IN_YUAN, KINDS, MAX_FILE_BYTES, ImportReport, import_file, sha256_of
-from data_access.templates import error_report_xlsx, template_bytes
+from data_access.uploads import IN_YUAN, KINDS, MAX_FILE_BYTES, ImportReport, import_file, sha256_of
+from data_access.uploads.templates import error_report_xlsx, template_bytes
 
 PREVIEW_ROWS = 2000
 

@@ -6,8 +6,8 @@ import streamlit as st
 from dashboard import loaders
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
-from data_access.importer import KINDS
-from data_access.templates import error_report_xlsx
+from data_access.uploads import KINDS
+from data_access.uploads.templates import error_report_xlsx
 
 user = require_role("admin", "finance")
 st.title(t("history.title"))

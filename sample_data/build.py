@@ -5,6 +5,8 @@ from `data_access.seed.seed_sample`, loaded into a temporary SQLite database, so
 files in order (see README.md here) into an empty database gives the same `kpis` as `seed`
 (tests/test_import_sample.py checks it).
 
+Headers are the specs' own spellings (data_access/uploads/kinds/) or the variants a clerk writes,
+and every value is typed as its column's cell type reads it, from the model field of the same name.
 Layouts on purpose: title lines, `单位：万元` lines, units in headers, English aliases, columns out
 of order, amounts as text with thousands separators, full-width digits, total and 其中 rows,
 blank rows, several date forms, departments written `code-name`, codes with stray spaces, and a
@@ -18,7 +20,7 @@ import datetime as dt
 import io
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,15 +31,6 @@ from sqlmodel import Session
 
 from data_access import formatting
 from data_access.db import make_engine
-from data_access.enums import (
-    CONCLUSIONS,
-    FINDING_STATUSES,
-    METHODS,
-    PROJECT_KINDS,
-    SCOPES,
-    SUBJECT_TYPES,
-    WILL_MEET,
-)
 from data_access.migrate import upgrade
 from data_access.models import (
     Department,
@@ -50,7 +43,10 @@ from data_access.models import (
     Region,
 )
 from data_access.money import fen_to_wan, fen_to_yuan
+from data_access.queries.core import grade_of
 from data_access.seed import seed_sample
+from data_access.uploads.kinds import SPECS
+from data_access.uploads.spec import Cell, Column
 
 OUT = Path(__file__).resolve().parent
 HUANGPU, LIWAN = "黄埔区", "荔湾区"
@@ -96,7 +92,8 @@ def yes(flag: bool) -> str:
     return "是" if flag else "否"
 
 
-def write_xlsx(path: Path, sheet: str, rows: Iterable[Sequence[object]], *, cover: Sequence[Sequence[object]] = ()) -> None:
+def write_xlsx(path: Path, sheet: str, rows: Iterable[Sequence[object]], *,
+               cover: Sequence[Sequence[object]] = ()) -> None:
     """One data sheet (optionally after a cover sheet without a header); dates as Excel dates."""
     wb = xlsxwriter.Workbook(path, {"constant_memory": True})
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
@@ -118,6 +115,50 @@ def write_xlsx(path: Path, sheet: str, rows: Iterable[Sequence[object]], *, cove
     wb.close()
 
 
+# ---- rows from the specs ------------------------------------------------------------------------------
+# A file's layout: (field, how its header is written) in column order; "zh" and "alias" are the
+# spec's own spellings, anything else is written as given (a synonym, a unit, stray spaces). A field
+# None is a column the importer does not know (序号).
+Layout = Sequence[tuple[str | None, str]]
+
+
+def header(kind: str, layout: Layout) -> list[object]:
+    columns = SPECS[kind].by_field
+    return [how if fld is None or how not in ("zh", "alias") else getattr(columns[fld], how) for fld, how in layout]
+
+
+def typed(column: Column, value: object, money: Callable[[int], object]) -> object:
+    """A stored value as a clerk types it: enumerations by label, 是/否, amounts by `money`, scores in points.
+
+    A number given as text already (full-width digits) is written as it is.
+    """
+    if value is None or (isinstance(value, str) and column.type in (Cell.AMOUNT, Cell.SCORE, Cell.RATE)):
+        return value
+    if column.type == Cell.AMOUNT:
+        return money(value)  # type: ignore[arg-type]
+    if column.type == Cell.SCORE:
+        return points(value)  # type: ignore[arg-type]
+    if column.type == Cell.RATE:
+        return pct(value)  # type: ignore[arg-type]
+    if column.type == Cell.BOOL:
+        return yes(bool(value))
+    if column.enum is not None:
+        return column.enum.choices.get(str(value), value)
+    return value
+
+
+def values(kind: str, record: object, **given: object) -> dict[str, object]:
+    """A stored record's values by field (the kind's columns the model has), and what its lookups name."""
+    spec = SPECS[kind]
+    return {**{c.field: getattr(record, c.field) for c in spec.columns if c.field in spec.model_fields}, **given}
+
+
+def line(kind: str, layout: Layout, row: dict[str, object], money: Callable[[int], object] = yuan) -> list[object]:
+    """One data line in the layout's order."""
+    columns = SPECS[kind].by_field
+    return [row.get(how) if fld is None else typed(columns[fld], row.get(fld), money) for fld, how in layout]
+
+
 # ---- the files -------------------------------------------------------------------------------------
 def _projects(session: Session, region: str) -> list[tuple]:
     return list(session.execute(
@@ -126,30 +167,36 @@ def _projects(session: Session, region: str) -> list[tuple]:
     ).all())
 
 
+PROJECTS: Layout = (("code", "zh"), ("name", "Name"), ("department", "zh"), ("region", "alias"), ("year", "zh"),
+                    ("budget_adjusted_fen", "zh"), ("budget_initial_fen", "年初预算数（万元）"), ("fund_source", "zh"),
+                    ("kind", "zh"), ("is_new", "zh"))
+
+
 def projects_huangpu(session: Session, out: Path) -> None:
     """Title line, 单位：万元 and a header repeating it, English aliases, departments as code-name, subtotals."""
     rows: list[list[object]] = [["黄埔区 2021—2022年度 项目预算表"], ["金额单位：万元"], []]
-    rows.append(["项目编码", "Name", "预算单位", "region", "预算年度", "调整后预算数", "年初预算数（万元）", "资金来源", "项目类型", "是否新增"])
+    rows.append(header("projects", PROJECTS))
     year = None
     for p, dept, dept_code in _projects(session, HUANGPU):
         if year is not None and p.year != year:
             rows.append([f"小计（{year}年度）"])
         year = p.year
-        rows.append([f" {p.code} ", p.name, f"{dept_code}-{dept}", HUANGPU, p.year, wan(p.budget_adjusted_fen),
-                     wan(p.budget_initial_fen), p.fund_source, PROJECT_KINDS[p.kind], yes(p.is_new)])
+        row = values("projects", p, code=f" {p.code} ", department=f"{dept_code}-{dept}", region=HUANGPU)
+        rows.append(line("projects", PROJECTS, row, money=wan))
     rows.append(["合计"])
     write_xlsx(out / "01_projects_huangpu.xlsx", "项目", rows)
 
 
 def projects_liwan(session: Session, out: Path) -> None:
     """A GB18030 CSV (Chinese Excel's CSV export), amounts in yuan, `[code]name` departments."""
+    layout: Layout = (*((f, "zh") for f, _how in PROJECTS[:5]), ("budget_adjusted_fen", "调整后预算数(元)"),
+                      ("budget_initial_fen", "年初预算数(元)"), *PROJECTS[7:])
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["荔湾区2020年度项目预算"])
-    w.writerow(["项目编码", "项目名称", "预算单位", "行政区", "预算年度", "调整后预算数(元)", "年初预算数(元)", "资金来源", "项目类型", "是否新增"])
+    w.writerow(header("projects", layout))
     for p, dept, dept_code in _projects(session, LIWAN):
-        w.writerow([p.code, p.name, f"[{dept_code}]{dept}", LIWAN, p.year, yuan(p.budget_adjusted_fen),
-                    yuan(p.budget_initial_fen), p.fund_source, PROJECT_KINDS[p.kind], yes(p.is_new)])
+        w.writerow(line("projects", layout, values("projects", p, department=f"[{dept_code}]{dept}", region=LIWAN)))
     (out / "01_projects_liwan.csv").write_bytes(buf.getvalue().encode("gb18030"))
 
 
@@ -162,6 +209,11 @@ def _monitoring(session: Session, region: str, where: object = True) -> list[tup
     ).all())
 
 
+MESSY: Layout = ((None, "序号"), ("month", "月 份"), ("code", "zh"), ("name", "zh"), ("department", "zh"),
+                 ("year", "zh"), ("spent_cumulative_fen", "zh"), ("budget_fen", "调整后预算数（万元）"),
+                 ("target_progress", "zh"), ("deviation_reason", "zh"))
+
+
 def monitoring_messy(session: Session, out: Path) -> None:
     """The monthly file as a clerk sends it: 黄埔区 2022年6月, every trap of CONTRACT.md §2."""
     region, year, month = MESSY_MONTH
@@ -170,16 +222,15 @@ def monitoring_messy(session: Session, out: Path) -> None:
         [f"{year}年{month}月 预算执行情况表（{region}）"],
         ["填报单位：区财政局", None, None, "单位：万元"],
         [],
-        ["序号", "月 份", "项目编码", "项目名称", "预算单位", "预算年度", "累计支出", "调整后预算数（万元）", "目标完成情况", "偏差原因"],
+        header("monitoring", MESSY),
     ]
     total = 0
     for i, (m, code, name, _y, dept) in enumerate(data, start=1):
-        spent = wan(m.spent_cumulative_fen)
-        if i % 7 == 0:
-            spent = (spent or "").translate(_FULL)  # full-width digits, as some input methods type them
-        code_cell: object = f"{code[:2]} {code[2:]}" if i % 5 == 0 else code
-        rows.append([i, f"{month}月" if i % 3 else month, code_cell, name, dept, f"{year}年" if i % 4 == 0 else year, spent,
-                     wan(m.budget_fen), m.target_progress, m.deviation_reason])
+        row = values("monitoring", m, code=f"{code[:2]} {code[2:]}" if i % 5 == 0 else code, name=name,
+                     department=dept, year=f"{year}年" if i % 4 == 0 else year, month=f"{month}月" if i % 3 else month)
+        if i % 7 == 0:  # full-width digits, as some input methods type them
+            row["spent_cumulative_fen"] = (wan(m.spent_cumulative_fen) or "").translate(_FULL)
+        rows.append(line("monitoring", MESSY, {**row, "序号": i}, money=wan))
         total += m.spent_cumulative_fen
         if i == 10:
             rows.append([None, None, None, "其中：区本级", None, None, wan(m.spent_cumulative_fen)])
@@ -189,44 +240,50 @@ def monitoring_messy(session: Session, out: Path) -> None:
     write_xlsx(out / "02_monitoring_huangpu_2022-06.xlsx", f"{month}月", rows)
 
 
+PLAIN: Layout = (("spent_cumulative_fen", "alias"), ("code", "alias"), ("year", "alias"), ("month", "alias"),
+                 ("budget_fen", "alias"), ("region", "alias"))
+
+
 def monitoring_plain(session: Session, out: Path, region: str, name: str) -> None:
     """Every other month in one sheet; amounts as numbers in yuan; the file's cover sheet has no header."""
-    rows: list[list[object]] = [["spent_cumulative", "code", "year", "month", "budget_adjusted", "region"]]
+    rows: list[list[object]] = [header("monitoring", PLAIN)]
     for m, code, _name, year, _dept in _monitoring(session, region):
         if (region, year, m.month) == MESSY_MONTH:
             continue
-        rows.append([fen_to_yuan(m.spent_cumulative_fen), code, year, m.month,
-                     None if m.budget_fen is None else fen_to_yuan(m.budget_fen), region])
-    rows = [[float(c) if isinstance(c, Decimal) else c for c in r] for r in rows]  # float repr of fen amounts is exact
+        # The float's repr of an amount in fen is the exact decimal.
+        rows.append(line("monitoring", PLAIN, values("monitoring", m, code=code, year=year, region=region),
+                         money=lambda fen: float(fen_to_yuan(fen))))
     write_xlsx(out / name, "数据", rows, cover=[[f"{region} 预算执行月报汇总"], ["说明：本文件由系统导出"]])
 
 
+EVALUATIONS: Layout = tuple((f, "zh") for f in (
+    "subject", "subject_type", "method", "score_centi", "grade", "department", "region", "year", "code", "evaluator",
+    "funds_fen", "budget_completion_centi", "published", "recommendations", "report_summary"))
+
+
 def evaluations(session: Session, out: Path, region: str, years: Sequence[int], name: str) -> None:
-    rows: list[list[object]] = [[f"{region} 绩效评价结果汇总表"], ["单位：元"]]
-    rows.append(["评价对象", "对象类型", "评价方式", "得分", "等级", "预算单位", "行政区", "预算年度", "项目编码",
-                 "评价机构", "涉及资金", "预算完成率", "是否公开", "建议条数", "评价摘要"])
+    rows: list[list[object]] = [[f"{region} 绩效评价结果汇总表"], ["单位：元"], header("evaluations", EVALUATIONS)]
     linked = aliased(Project)
     data = session.execute(
         select(Evaluation, Department.name, linked.code).join(Department, Department.id == Evaluation.department_id)
         .join(Region, Region.id == Evaluation.region_id).outerjoin(linked, linked.id == Evaluation.project_id)
         .where(Region.name == region, Evaluation.year.in_(years)).order_by(Evaluation.year, Evaluation.id)
     ).all()
-    from data_access.enums import GRADES
-    from data_access.queries.core import grade_of
-
     for i, (e, dept, code) in enumerate(data):
-        grade = GRADES[grade_of(e.score_centi)] if i % 2 == 0 else None  # a grade beside the score on every other row
-        rows.append([e.subject, SUBJECT_TYPES[e.subject_type], METHODS[e.method], points(e.score_centi), grade, dept, region,
-                     e.year, code, e.evaluator, yuan(e.funds_fen), pct(e.budget_completion_centi), yes(e.published),
-                     e.recommendations, e.report_summary])
+        grade = grade_of(e.score_centi) if i % 2 == 0 else None  # a grade beside the score on every other row
+        rows.append(line("evaluations", EVALUATIONS,
+                         values("evaluations", e, grade=grade, department=dept, region=region, code=code)))
     write_xlsx(out / name, "评价结果", rows)
+
+
+FINDINGS: Layout = tuple((f, "zh") for f in ("finding_code", "region", "year", "subject", "department", "category",
+                                             "description", "recommendation", "measures", "deadline", "status",
+                                             "feedback_date", "rectified_date", "published"))
 
 
 def findings(session: Session, out: Path) -> None:
     """Dates in three forms: Excel dates, `2023/6/30` text and `2023年6月30日` text."""
-    rows: list[list[object]] = [["问题整改情况台账"]]
-    rows.append(["问题编号", "行政区", "预算年度", "评价对象", "预算单位", "问题类别", "问题描述", "整改建议", "整改措施",
-                 "整改期限", "整改状态", "书面反馈日期", "完成日期", "是否公开"])
+    rows: list[list[object]] = [["问题整改情况台账"], header("findings", FINDINGS)]
     data = session.execute(
         select(Finding, Region.name, Department.name).join(Region, Region.id == Finding.region_id)
         .join(Department, Department.id == Finding.department_id).order_by(Finding.id)
@@ -237,42 +294,45 @@ def findings(session: Session, out: Path) -> None:
                 return None
             return (d, f"{d.year}/{d.month}/{d.day}", f"{d.year}年{d.month}月{d.day}日")[i % 3]
 
-        rows.append([f.finding_code, region, f.year, f.subject, dept, f.category, f.description, f.recommendation, f.measures,
-                     date(f.deadline), FINDING_STATUSES[f.status], date(f.feedback_date), date(f.rectified_date), yes(f.published)])
+        rows.append(line("findings", FINDINGS, values(
+            "findings", f, region=region, department=dept, deadline=date(f.deadline),
+            feedback_date=date(f.feedback_date), rectified_date=date(f.rectified_date))))
     write_xlsx(out / "04_findings.xlsx", "问题清单", rows)
 
 
+EX_ANTE: Layout = tuple((f, "zh") for f in ("region", "year", "department", "name", "requested_fen", "recommended_fen",
+                                            "conclusion", "published", "score_necessity", "score_economy",
+                                            "score_targets", "score_feasibility", "score_compliance"))
+
+
 def ex_ante(session: Session, out: Path) -> None:
-    rows: list[list[object]] = [["事前绩效评估结果"], ["金额单位：万元"]]
-    rows.append(["行政区", "预算年度", "预算单位", "项目名称", "申报金额", "建议金额", "评估结论", "是否公开",
-                 "立项必要性", "投入经济性", "绩效目标合理性", "实施方案可行性", "筹资合规性"])
+    rows: list[list[object]] = [["事前绩效评估结果"], ["金额单位：万元"], header("ex-ante", EX_ANTE)]
     data = session.execute(
         select(ExAnte, Region.name, Department.name).join(Region, Region.id == ExAnte.region_id)
         .join(Department, Department.id == ExAnte.department_id).order_by(ExAnte.id)
     ).all()
     for x, region, dept in data:
-        rows.append([region, x.year, dept, x.name, wan(x.requested_fen), wan(x.recommended_fen), CONCLUSIONS[x.conclusion],
-                     yes(x.published), points(x.score_necessity), points(x.score_economy), points(x.score_targets),
-                     points(x.score_feasibility), points(x.score_compliance)])
+        rows.append(line("ex-ante", EX_ANTE, values("ex-ante", x, region=region, department=dept), money=wan))
     rows.append(["合计", None, None, None, wan(sum(x.requested_fen for x, _r, _d in data))])
     write_xlsx(out / "05_ex_ante.xlsx", "事前评估", rows)
 
 
+INDICATORS: Layout = tuple((c.field, "zh") for c in SPECS["indicators"].columns)
+
+
 def indicators(session: Session, out: Path, region: str, name: str) -> None:
     """Level-2 names without their trailing 指标 on every other row (数量 = 数量指标)."""
-    rows: list[list[object]] = [["指标名称", "一级指标", "二级指标", "指标类型", "行政区", "预算单位", "项目编码", "预算年度",
-                                 "计量单位", "比较符", "指标值", "是否核心", "截至目前完成值", "全年预计完成值", "能否完成",
-                                 "偏差原因类别", "偏差原因说明", "纠偏措施"]]
+    rows: list[list[object]] = [header("indicators", INDICATORS)]
     data = session.execute(
         select(Indicator, Department.name, Project.code, Project.year).join(Region, Region.id == Indicator.region_id)
-        .outerjoin(Department, Department.id == Indicator.department_id).outerjoin(Project, Project.id == Indicator.project_id)
+        .outerjoin(Department, Department.id == Indicator.department_id)
+        .outerjoin(Project, Project.id == Indicator.project_id)
         .where(Region.name == region).order_by(Indicator.id)
     ).all()
     for i, (ind, dept, code, year) in enumerate(data):
         level2 = ind.level2.removesuffix("指标") if i % 2 else ind.level2
-        rows.append([ind.name, ind.level1, level2, SCOPES[ind.scope], region, dept, code, year, ind.unit, ind.operator,
-                     ind.target_value, yes(ind.is_core), ind.value_to_date, ind.expected_year_end,
-                     WILL_MEET.get(ind.will_meet or "", None), ind.deviation_category, ind.deviation_note, ind.corrective_measure])
+        rows.append(line("indicators", INDICATORS, values("indicators", ind, level2=level2, region=region,
+                                                          department=dept, code=code, year=year)))
     write_xlsx(out / name, "指标", rows)
 
 

@@ -14,7 +14,7 @@ import re
 import openpyxl
 from sqlalchemy import Engine
 
-from data_access.importer import import_file
+from data_access.uploads import import_file
 
 # What a visitor must never get from a stored string: a link, an image fetched from another
 # server, coloured text, LaTeX, HTML, bold, a heading.

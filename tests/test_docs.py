@@ -1,4 +1,4 @@
-"""The README documents every command of the CLI and every setting (Datasette's test_docs)."""
+"""The README documents every command of the CLI, every setting and every upload column (Datasette's test_docs)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from data_access.__main__ import _parser
+from data_access.__main__ import KINDS, _parser
 from data_access.settings import Settings, from_env
+from data_access.uploads import SPECS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -46,3 +47,28 @@ def test_the_docs_stand_alone() -> None:
         assert "../shared" not in text and "shared/CONTRACT" not in text and "DOMAIN.md" not in text, path.name
         for target in re.findall(r"\]\(([^)#:]+)\)", text):
             assert (path.parent / target).exists(), f"{path.name} links to missing {target}"
+
+
+# ---- upload kinds: the README's column tables are the specs' ----------------------------------------
+def _kind_section(kind: str) -> str:
+    start = README.index(f"### `{kind}` (")
+    end = min(i for i in (README.find("\n### ", start + 1), README.find("\n## ", start + 1)) if i > 0)
+    return README[start:end]
+
+
+@pytest.mark.parametrize("kind", list(SPECS))
+def test_every_upload_column_is_documented(kind: str) -> None:
+    spec = SPECS[kind]
+    section = _kind_section(kind)
+    key = ", ".join(f"`{k}`" for k in spec.key)
+    heading = f"### `{kind}` ({spec.title}) → `{spec.model.__tablename__}`, keyed by {key}"
+    assert section.splitlines()[0] == heading
+    lines = section.splitlines()
+    rows = {line for line in lines if line.startswith("| ") and not line.startswith(("| column", "| ---"))}
+    need = {True: "required", False: "optional"}
+    expected = {f"| {c.zh} | `{c.alias}` | {need[c.required]} | `{c.field}` |" for c in spec.columns}
+    assert rows == expected, (sorted(expected - rows), sorted(rows - expected))
+
+
+def test_the_command_lines_kinds_are_the_specs() -> None:
+    assert KINDS == tuple(SPECS)

@@ -23,7 +23,6 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from data_access.db import make_engine
-from data_access.importer import ImportReport, import_file, run_import_cli
 from data_access.models import (
     AuditLog,
     Department,
@@ -37,9 +36,10 @@ from data_access.models import (
     Region,
     UploadBatch,
 )
-from data_access.parsing import COLUMNS
 from data_access.settings import Settings
-from data_access.templates import write_template
+from data_access.uploads import SPECS, ImportReport, import_file
+from data_access.uploads.cli import run_import_cli
+from data_access.uploads.templates import write_template
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_TABLES = (Region, Department, Project, Monitoring, Evaluation, Finding, FindingStatusChange, ExAnte, Indicator, AuditLog)
@@ -484,7 +484,7 @@ def test_the_size_limit_is_streamlits_max_upload_size(base: Engine, tmp_path: Pa
     """One limit for the page (st.file_uploader) and the command line: server.maxUploadSize of .streamlit/config.toml."""
     import tomllib
 
-    from data_access.importer import MAX_FILE_BYTES
+    from data_access.uploads import MAX_FILE_BYTES
 
     mb = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))["server"]["maxUploadSize"]
     assert MAX_FILE_BYTES == mb * 1024 * 1024
@@ -508,7 +508,7 @@ def test_template_has_instructions_dropdowns_and_reads_back(engine: Engine, tmp_
     assert wb.sheetnames[1] == "说明" and "填写说明" in wb["说明"]["A1"].value
     data = wb.worksheets[0]
     assert data.max_row == 1  # the header only: the example row lives on 填写示例
-    enums = {c.zh: c for c in COLUMNS[kind] if c.enum is not None or c.kind == "bool" or c.field == "fund_source"}
+    enums = {c.zh: c for c in SPECS[kind].columns if c.enum is not None or c.type == "bool" or c.field == "fund_source"}
     lists = {}
     for dv in data.data_validations.dataValidation:
         # Excel's own form: no leading '=', a range of the hidden 选项 sheet
@@ -519,7 +519,7 @@ def test_template_has_instructions_dropdowns_and_reads_back(engine: Engine, tmp_
     assert set(lists) == set(enums), "every enumeration and 是否 column has a drop-down list"
     for header, choices in lists.items():
         col = enums[header]
-        expected = (["是", "否"] if col.kind == "bool" else list(Settings().fund_sources) if col.field == "fund_source"
+        expected = (["是", "否"] if col.type == "bool" else list(Settings().fund_sources) if col.field == "fund_source"
                     else list(col.enum.choices.values()))  # type: ignore[union-attr]
         assert choices == expected, header
     before = counts(engine)

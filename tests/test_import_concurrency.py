@@ -7,8 +7,8 @@ import threading
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from data_access.importer import ImportReport, import_file
 from data_access.models import Department, Monitoring, Project, Region, UploadBatch
+from data_access.uploads import ImportReport, import_file
 from tests import test_import as shared
 from tests.test_import import xlsx
 

@@ -10,11 +10,11 @@ import openpyxl
 from sqlalchemy import Engine, select, update
 from sqlmodel import Session
 
-from data_access.importer import import_file
 from data_access.models import Department, Monitoring, UploadBatch
 from data_access.queries.uploads import batch_rows, due_date, submission_matrix, upload_batches
 from data_access.settings import Settings
-from data_access.templates import error_report_xlsx
+from data_access.uploads import import_file
+from data_access.uploads.templates import error_report_xlsx
 from tests import test_import as shared
 from tests.test_import import MON, run
 
@@ -105,7 +105,7 @@ def test_batch_records_the_coverage_of_a_rejected_file(base: Engine) -> None:
 
 
 def test_stored_report_reads_back(base: Engine) -> None:
-    from data_access.importer import ImportReport
+    from data_access.uploads import ImportReport
 
     report = run(base, "monitoring", [MON + ["备注"], ["HP002", 2023, 6, "abc", ""]])
     with Session(base) as s:

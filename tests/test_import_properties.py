@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlmodel import Session
 
-from data_access import parsing as P
 from data_access.db import make_engine
-from data_access.importer import import_file
 from data_access.migrate import upgrade
 from data_access.models import Evaluation, Monitoring, Project
+from data_access.uploads import cells as P
+from data_access.uploads import choices, import_file
 from tests.test_import import EVALUATIONS, MON, PROJECTS, counts, xlsx
 
 CELLS = st.one_of(
@@ -101,7 +101,7 @@ def test_random_cells_never_crash_and_rejected_files_write_nothing(tmp_path_fact
 @given(value=CELLS)
 def test_cell_parsers_raise_only_cell_errors(value: object) -> None:
     for parse in (P.parse_amount, P.parse_rate, P.parse_score, P.parse_date, P.parse_code, P.parse_bool, P.parse_int,
-                  P.parse_department, P.parse_text, P.LEVEL2.parse, P.FINDING_STATUS.parse):
+                  P.parse_department, P.parse_text, choices.LEVEL2.parse, choices.FINDING_STATUS.parse):
         try:
             parse(value)
         except P.CellError as e:  # any other exception fails the test

@@ -11,7 +11,6 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from data_access.db import make_engine
-from data_access.importer import import_path
 from data_access.migrate import upgrade
 from data_access.models import (
     Evaluation,
@@ -23,6 +22,7 @@ from data_access.models import (
 )
 from data_access.queries.kpis import kpis, to_json
 from data_access.seed import seed_sample
+from data_access.uploads import import_path
 from sample_data.build import FILES
 
 pytestmark = pytest.mark.slow  # importing every sample file takes about a minute on a busy machine

@@ -6,7 +6,9 @@ import datetime as dt
 
 import pytest
 
-from data_access import parsing as p
+from data_access.uploads import cells, choices, headers
+from data_access.uploads.cells import should_skip
+from data_access.uploads.kinds import KIND, SPECS
 
 
 @pytest.mark.parametrize(
@@ -25,7 +27,7 @@ from data_access import parsing as p
     ],
 )
 def test_normalise_header(text: str, expected: tuple[str, str | None]) -> None:
-    assert p.normalise_header(text) == expected
+    assert headers.normalise_header(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -43,7 +45,7 @@ def test_normalise_header(text: str, expected: tuple[str, str | None]) -> None:
     ],
 )
 def test_detect_unit_line(cells: list[object], unit: str | None) -> None:
-    assert p.detect_unit_line(cells) == unit
+    assert headers.detect_unit_line(cells) == unit
 
 
 @pytest.mark.parametrize(
@@ -68,13 +70,13 @@ def test_detect_unit_line(cells: list[object], unit: str | None) -> None:
     ],
 )
 def test_parse_amount(value: object, unit: int, fen: int | None) -> None:
-    assert p.parse_amount(value, unit) == fen
+    assert cells.parse_amount(value, unit) == fen
 
 
 @pytest.mark.parametrize("value", ["abc", "12a", "1.2.3", True, "一百"])
 def test_parse_amount_rejects(value: object) -> None:
-    with pytest.raises(p.CellError) as exc:
-        p.parse_amount(value)
+    with pytest.raises(cells.CellError) as exc:
+        cells.parse_amount(value)
     assert exc.value.code == "not_a_number"
 
 
@@ -84,7 +86,7 @@ def test_parse_amount_rejects(value: object) -> None:
      ("100%", 10000), ("９７．５５％", 9755), (97.555, 9756), (None, None)],
 )
 def test_parse_rate(value: object, centi: int | None) -> None:
-    assert p.parse_rate(value) == centi
+    assert cells.parse_rate(value) == centi
 
 
 @pytest.mark.parametrize(
@@ -104,13 +106,13 @@ def test_parse_rate(value: object, centi: int | None) -> None:
     ],
 )
 def test_parse_date(value: object, date: dt.date | None) -> None:
-    assert p.parse_date(value) == date
+    assert cells.parse_date(value) == date
 
 
 @pytest.mark.parametrize("value", ["2023-02-30", "2023-13-01", "2023年2月29日", "明年六月", "30/06/2023", -5])
 def test_parse_date_rejects(value: object) -> None:
-    with pytest.raises(p.CellError) as exc:
-        p.parse_date(value)
+    with pytest.raises(cells.CellError) as exc:
+        cells.parse_date(value)
     assert exc.value.code == "invalid_date"
 
 
@@ -120,7 +122,7 @@ def test_parse_date_rejects(value: object) -> None:
      (12301, "12301"), ("12301", "12301"), ("\t0012\u3000", "0012"), (None, None)],
 )
 def test_parse_code(value: object, code: str | None) -> None:
-    assert p.parse_code(value) == code
+    assert cells.parse_code(value) == code
 
 
 @pytest.mark.parametrize(
@@ -140,7 +142,7 @@ def test_parse_code(value: object, code: str | None) -> None:
     ],
 )
 def test_parse_department(value: object, parsed: tuple[str | None, str] | None) -> None:
-    assert p.parse_department(value) == parsed
+    assert cells.parse_department(value) == parsed
 
 
 @pytest.mark.parametrize(
@@ -149,50 +151,50 @@ def test_parse_department(value: object, parsed: tuple[str | None, str] | None) 
      (1, True), (0, False), ("1", True), ("0", False), (True, True), (None, False), ("", False), ("Ｙｅｓ", True)],
 )
 def test_parse_bool(value: object, flag: bool) -> None:
-    assert p.parse_bool(value) is flag
+    assert cells.parse_bool(value) is flag
 
 
 def test_parse_bool_rejects() -> None:
-    with pytest.raises(p.CellError) as exc:
-        p.parse_bool("也许")
+    with pytest.raises(cells.CellError) as exc:
+        cells.parse_bool("也许")
     assert exc.value.code == "unknown_value"
 
 
 @pytest.mark.parametrize(
     ("enum", "value", "code"),
     [
-        (p.LEVEL2, "数量", "数量指标"),
-        (p.LEVEL2, "数量指标", "数量指标"),
-        (p.LEVEL2, " 社会效益 ", "社会效益指标"),
-        (p.LEVEL1, "产出", "产出指标"),
-        (p.LEVEL1, "output", "产出指标"),
-        (p.FINDING_STATUS, "已整改", "rectified"),
-        (p.FINDING_STATUS, "in_progress", "in_progress"),
-        (p.FINDING_STATUS, "IN-PROGRESS", "in_progress"),
-        (p.CONCLUSION, "部分支持", "partial"),
-        (p.CONCLUSION, "不予支持", "rejected"),
-        (p.METHOD, "重点评价", "key"),
-        (p.METHOD, "Review", "review"),
-        (p.SUBJECT_TYPE, "部门整体", "department"),
-        (p.SUBJECT_TYPE, "policy", "policy"),
-        (p.PROJECT_KIND, "一次性", "one_off"),
-        (p.PROJECT_KIND, "one-off", "one_off"),
-        (p.KIND, "执行监控", "monitoring"),
-        (p.KIND, "ex_ante", "ex-ante"),
-        (p.OPERATOR, ">=", "≥"),
-        (p.OPERATOR, "≥", "≥"),
-        (p.CATEGORY, "预算编制问题", "预算编制"),
-        (p.GRADE, "优", "excellent"),
-        (p.GRADE, "良好", "good"),
+        (choices.LEVEL2, "数量", "数量指标"),
+        (choices.LEVEL2, "数量指标", "数量指标"),
+        (choices.LEVEL2, " 社会效益 ", "社会效益指标"),
+        (choices.LEVEL1, "产出", "产出指标"),
+        (choices.LEVEL1, "output", "产出指标"),
+        (choices.FINDING_STATUS, "已整改", "rectified"),
+        (choices.FINDING_STATUS, "in_progress", "in_progress"),
+        (choices.FINDING_STATUS, "IN-PROGRESS", "in_progress"),
+        (choices.CONCLUSION, "部分支持", "partial"),
+        (choices.CONCLUSION, "不予支持", "rejected"),
+        (choices.METHOD, "重点评价", "key"),
+        (choices.METHOD, "Review", "review"),
+        (choices.SUBJECT_TYPE, "部门整体", "department"),
+        (choices.SUBJECT_TYPE, "policy", "policy"),
+        (choices.PROJECT_KIND, "一次性", "one_off"),
+        (choices.PROJECT_KIND, "one-off", "one_off"),
+        (KIND, "执行监控", "monitoring"),
+        (KIND, "ex_ante", "ex-ante"),
+        (choices.OPERATOR, ">=", "≥"),
+        (choices.OPERATOR, "≥", "≥"),
+        (choices.CATEGORY, "预算编制问题", "预算编制"),
+        (choices.GRADE, "优", "excellent"),
+        (choices.GRADE, "良好", "good"),
     ],
 )
-def test_enumerations(enum: p.Enumeration, value: str, code: str) -> None:
+def test_enumerations(enum: choices.Enumeration, value: str, code: str) -> None:
     assert enum.parse(value) == code
 
 
 def test_enumeration_rejects_with_the_choices() -> None:
-    with pytest.raises(p.CellError) as exc:
-        p.FINDING_STATUS.parse("差不多了")
+    with pytest.raises(cells.CellError) as exc:
+        choices.FINDING_STATUS.parse("差不多了")
     assert exc.value.code == "unknown_value"
     assert "未整改、整改中、已整改" in exc.value.reason
 
@@ -211,24 +213,24 @@ def test_enumeration_rejects_with_the_choices() -> None:
     ],
 )
 def test_should_skip(cells: list[object], skip: bool) -> None:
-    assert p.should_skip(cells) is skip
+    assert should_skip(cells) is skip
 
 
 @pytest.mark.parametrize(("value", "n"), [("2022", 2022), (2022.0, 2022), ("2022年", 2022), ("６", 6), ("6月", 6)])
 def test_parse_int(value: object, n: int) -> None:
-    assert p.parse_int(value, "年月") == n
+    assert cells.parse_int(value, "年月") == n
 
 
 def test_parse_int_rejects_fractions() -> None:
-    with pytest.raises(p.CellError):
-        p.parse_int("6.5")
+    with pytest.raises(cells.CellError):
+        cells.parse_int("6.5")
 
 
 def test_match_header_any_order_aliases_units_and_unknowns() -> None:
     cells = ["月份", "Code", "备注", "累计支出（万元）", " 预算 年度 ", None, "ＢＵＤＧＥＴ＿ＡＤＪＵＳＴＥＤ"]
-    m = p.match_header(cells, p.COLUMNS["monitoring"])
-    assert m.columns == {"month": 0, "code": 1, "spent_cumulative": 3, "year": 4, "budget_adjusted": 6}
-    assert m.units == {"spent_cumulative": "万元"}
+    m = headers.match_header(cells, SPECS["monitoring"].columns)
+    assert m.columns == {"month": 0, "code": 1, "spent_cumulative_fen": 3, "year": 4, "budget_fen": 6}
+    assert m.units == {"spent_cumulative_fen": "万元"}
     assert m.unknown == ["备注"]
     assert m.missing == []
 
@@ -241,16 +243,16 @@ def test_find_header_below_title_lines() -> None:
         ["项目编码", "项目名称", "预算年度", "月份", "累计支出"],
         ["HP001", "道路养护", 2023, 6, 12.5],
     ]
-    m = p.find_header(rows, p.COLUMNS["monitoring"])
+    m = headers.find_header(rows, SPECS["monitoring"].columns)
     assert m is not None and m.excel_row == 4 and not m.missing
 
 
 def test_find_header_reports_missing_required_columns() -> None:
     rows = [["项目编码", "项目名称", "月份"], ["HP001", "x", 6]]
-    m = p.find_header(rows, p.COLUMNS["monitoring"])
+    m = headers.find_header(rows, SPECS["monitoring"].columns)
     assert m is not None
     assert [c.zh for c in m.missing] == ["预算年度", "累计支出"]
 
 
 def test_find_header_none_when_nothing_looks_like_one() -> None:
-    assert p.find_header([["hello"], ["world", 1]], p.COLUMNS["monitoring"]) is None
+    assert headers.find_header([["hello"], ["world", 1]], SPECS["monitoring"].columns) is None

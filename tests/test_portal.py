@@ -132,8 +132,8 @@ def test_changes_list_a_moved_deadline_of_a_published_finding(tmp_path: Path, se
     """A findings re-import that moves a deadline shows up under 更新动态, with old and new dates."""
     from openpyxl import Workbook
 
-    from data_access.importer import import_file
     from data_access.queries.public import publication_changes
+    from data_access.uploads import import_file
 
     engine = make_engine(seeded_url)
     with Session(engine) as s:

@@ -401,7 +401,7 @@ def test_an_import_keeps_the_original_deadline_and_its_move_shows_in_the_history
     deadline: the move is listed with its batch and no reason, and days overdue still count from the original."""
     from openpyxl import Workbook
 
-    from data_access.importer import import_file
+    from data_access.uploads import import_file
 
     engine = make_engine(any_seeded_url)
     with Session(engine) as s:

@@ -18,8 +18,11 @@ import openpyxl
 import pytest
 import python_calamine as pc
 
-from data_access import parsing as P
-from data_access.upload_limits import Limits, measure_ods, measure_xls, measure_xlsx
+from data_access.uploads import read as P
+from data_access.uploads.limits import Limits
+from data_access.uploads.limits_ods import measure_ods
+from data_access.uploads.limits_xls import measure_xls
+from data_access.uploads.limits_xlsx import measure_xlsx
 from tests import bombs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,11 +30,11 @@ CHILD = r"""
 import json, resource, sys
 limit = int(sys.argv[2]) << 20
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-from data_access import parsing
+from data_access.uploads import read
 data = open(sys.argv[1], "rb").read()
 try:
-    out = {"read": [[s.name, len(s.rows)] for s in parsing.read_workbook(data, sys.argv[1].rsplit("/", 1)[-1], max_rows=200_000)]}
-except parsing.FileRejected as exc:
+    out = {"read": [[s.name, len(s.rows)] for s in read.read_workbook(data, sys.argv[1].rsplit("/", 1)[-1], max_rows=200_000)]}
+except read.FileRejected as exc:
     out = {"code": exc.code, "message": exc.message}
 status = open("/proc/self/status").read()
 out["peak_mb"] = int(status.split("VmHWM:")[1].split()[0]) // 1024  # this process's own high-water mark

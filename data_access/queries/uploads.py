@@ -19,37 +19,18 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlmodel import Session, SQLModel, col
 
-from data_access import parsing as P
 from data_access.formatting import yuan as _yuan
-from data_access.importer import ImportReport
-from data_access.models import (
-    AuditLog,
-    Department,
-    Evaluation,
-    ExAnte,
-    Finding,
-    Indicator,
-    Monitoring,
-    Project,
-    Region,
-    UploadBatch,
-)
+from data_access.models import AuditLog, Department, Monitoring, Project, Region, UploadBatch
 from data_access.settings import SETTINGS, Settings
+from data_access.uploads.cells import display
+from data_access.uploads.kinds import SPECS
+from data_access.uploads.report import ImportReport
+from data_access.uploads.write import CHUNK_IDS as _CHUNK
 
-# What the history shows of each kind's records: (model field, column header).
+# What the history shows of each kind's records, from the kind's spec: (model field, column header).
 BATCH_VIEWS: dict[str, tuple[type[SQLModel], tuple[tuple[str, str], ...]]] = {
-    "projects": (Project, (("code", "项目编码"), ("name", "项目名称"), ("year", "预算年度"),
-                           ("budget_adjusted_fen", "调整后预算数（元）"), ("budget_initial_fen", "年初预算数（元）"))),
-    "monitoring": (Monitoring, (("project_id", "项目ID"), ("month", "月份"), ("spent_cumulative_fen", "累计支出（元）"),
-                                ("budget_fen", "调整后预算数（元）"))),
-    "evaluations": (Evaluation, (("subject", "评价对象"), ("year", "预算年度"), ("method", "评价方式"), ("score_centi", "得分"),
-                                 ("funds_fen", "涉及资金（元）"))),
-    "findings": (Finding, (("finding_code", "问题编号"), ("subject", "评价对象"), ("status", "整改状态"), ("deadline", "整改期限"))),
-    "ex-ante": (ExAnte, (("name", "项目名称"), ("year", "预算年度"), ("requested_fen", "申报金额（元）"),
-                         ("recommended_fen", "建议金额（元）"), ("conclusion", "评估结论"))),
-    "indicators": (Indicator, (("name", "指标名称"), ("level1", "一级指标"), ("level2", "二级指标"), ("scope", "指标类型"))),
+    kind: (spec.model, tuple((f, spec.column_label(f)) for f in spec.history)) for kind, spec in SPECS.items()
 }
-_CHUNK = 900  # ids per IN (…): under SQLite's old 999-parameter limit
 
 SUBMISSION_STATUSES = ("on_time", "late", "failed", "missing", "not_due")
 
@@ -131,7 +112,8 @@ def upload_batches(
     return [_batch(b) for b in candidates if b.uploaded_by == uploaded_by or b.id in touching]
 
 
-def batch_rows(*, session: Session, batch_id: int, department_ids: frozenset[int] | None = None) -> list[dict[str, Any]]:
+def batch_rows(*, session: Session, batch_id: int,
+               department_ids: frozenset[int] | None = None) -> list[dict[str, Any]]:
     """The records a committed batch inserted or updated (of the reader's departments when scoped),
     with the earlier values of the updated ones."""
     kind = session.execute(select(col(UploadBatch.kind)).where(col(UploadBatch.id) == batch_id)).scalar_one()
@@ -145,12 +127,20 @@ def batch_rows(*, session: Session, batch_id: int, department_ids: frozenset[int
         for rec in session.execute(select(model).where(model.id.in_(ids[start:start + _CHUNK]))).scalars():  # type: ignore[attr-defined]
             row: dict[str, Any] = {"ID": rec.id, "变更": change[rec.id][0]}
             for fld, label in fields:
-                value = getattr(rec, fld)
-                row[label] = _yuan(value) if fld.endswith("_fen") and value is not None else (
-                    P.display(Decimal(value) / 100) if fld == "score_centi" else value)
+                row[label] = _shown(kind, fld, getattr(rec, fld))
             row["原值"] = change[rec.id][1]
             out.append(row)
     return out
+
+
+def _shown(kind: str, fld: str, value: Any) -> Any:
+    """A stored value as its column reads: amounts in 元, scores in points."""
+    column = SPECS[kind].by_field.get(fld)
+    if value is None or column is None:
+        return value
+    if column.type == "amount":
+        return _yuan(value)
+    return display(Decimal(value) / 100) if column.type == "score" else value
 
 
 def due_date(year: int, month: int, settings: Settings = SETTINGS) -> dt.date:
@@ -159,7 +149,8 @@ def due_date(year: int, month: int, settings: Settings = SETTINGS) -> dt.date:
 
 
 def submission_matrix(*, session: Session, region: str, year: int, today: dt.date | None = None,
-                      department_ids: frozenset[int] | None = None, settings: Settings = SETTINGS) -> dict[str, dict[int, str]]:
+                      department_ids: frozenset[int] | None = None,
+                      settings: Settings = SETTINGS) -> dict[str, dict[int, str]]:
     """Per department (of the reader's scope) and month: on_time, late, failed (only rejected uploads),
     missing or not_due.
 
@@ -169,7 +160,8 @@ def submission_matrix(*, session: Session, region: str, year: int, today: dt.dat
     today = today or dt.date.today()
     rows = session.execute(
         select(col(Department.id), col(Department.name), col(Monitoring.month), func.max(col(Monitoring.submitted_at)))
-        .select_from(Project).join(Region, col(Region.id) == col(Project.region_id)).join(Department, col(Department.id) == col(Project.department_id))
+        .select_from(Project).join(Region, col(Region.id) == col(Project.region_id))
+        .join(Department, col(Department.id) == col(Project.department_id))
         .outerjoin(Monitoring, col(Monitoring.project_id) == col(Project.id))
         .where(col(Region.name) == region, col(Project.year) == year)
         .group_by(col(Department.id), col(Department.name), col(Monitoring.month))
@@ -178,7 +170,8 @@ def submission_matrix(*, session: Session, region: str, year: int, today: dt.dat
     arrived = {(dept_id, month): at for dept_id, _n, month, at in rows if month is not None}
     failed: set[tuple[int, int]] = set()
     batches = session.execute(select(col(UploadBatch.report_json)).where(
-        col(UploadBatch.kind) == "monitoring", col(UploadBatch.committed).is_(False), col(UploadBatch.dry_run).is_(False),
+        col(UploadBatch.kind) == "monitoring", col(UploadBatch.committed).is_(False),
+        col(UploadBatch.dry_run).is_(False),
         col(UploadBatch.uploaded_at) >= dt.datetime(year, 1, 1, tzinfo=dt.UTC))).scalars()
     for report_json in batches:
         for dept_id, y, month in json.loads(report_json or "{}").get("coverage", []):
@@ -191,7 +184,8 @@ def submission_matrix(*, session: Session, region: str, year: int, today: dt.dat
             due = due_date(year, month, settings)
             at = arrived.get((dept_id, month))
             if at is not None:
-                local = (at.replace(tzinfo=None) if at.tzinfo is None else at.astimezone(dt.UTC).replace(tzinfo=None)) + dt.timedelta(hours=8)
+                utc = at.replace(tzinfo=None) if at.tzinfo is None else at.astimezone(dt.UTC).replace(tzinfo=None)
+                local = utc + dt.timedelta(hours=8)
                 cells[month] = "on_time" if local.date() <= due else "late"
             elif (dept_id, month) in failed:
                 cells[month] = "failed"
