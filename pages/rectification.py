@@ -268,8 +268,7 @@ def handle() -> None:
         deadline_table = pd.DataFrame({
             t("rectification.when"): [str(v)[:16] for v in moves["revised_at"]], t("rectification.who"): moves["revised_by"],
             t("workflow.col.old"): moves["old_deadline"].astype(str), t("workflow.col.new"): moves["new_deadline"].astype(str),
-            t("workflow.col.reason"): [r if isinstance(r, str) else t("workflow.import_move", batch=b)
-                                       for r, b in zip(moves["reason"], moves["batch_id"], strict=True)]})
+            t("workflow.col.reason"): moves["reason"]})
         st.dataframe(deadline_table, hide_index=True, width="stretch")
         download_table(deadline_table, f"{d['finding_code']}-deadlines", "rectification_deadlines_dl")
 

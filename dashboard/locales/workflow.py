@@ -59,7 +59,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "workflow.col.reason": ("说明/理由", "Note or reason"),
     "workflow.col.old": ("原期限", "From"),
     "workflow.col.new": ("新期限", "To"),
-    "workflow.import_move": ("导入批次 #{batch} 修改（上传文件未写理由）", "Changed by upload batch #{batch} (an upload carries no reason)"),
     # step forms
     "workflow.measures": ("整改措施", "Measures taken"),
     "workflow.evidence": ("佐证材料（文件名、文号或说明）", "Evidence (file names, document numbers or a description)"),

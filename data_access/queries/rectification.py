@@ -8,7 +8,6 @@ days overdue are shown against the original deadline too, so a moved deadline ne
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -19,7 +18,6 @@ from sqlmodel import Session, col
 
 from data_access.enums import FINANCE_METHODS
 from data_access.models import (
-    AuditLog,
     Department,
     Evaluation,
     Finding,
@@ -175,23 +173,14 @@ def history(*, session: Session, finding_id: int) -> pd.DataFrame:
 
 
 def deadline_history(*, session: Session, finding_id: int) -> pd.DataFrame:
-    """Every move of a finding's deadline, oldest first: revisions (with their reason) and moves made by an
-    import (from the audit log, reason left blank: an upload carries none)."""
+    """Every move of a finding's deadline, oldest first, with who moved it and why (an upload's move
+    names its batch as the reason)."""
     stmt = (select(col(FindingDeadlineRevision.revised_at), col(FindingDeadlineRevision.revised_by),
                    col(FindingDeadlineRevision.old_deadline), col(FindingDeadlineRevision.new_deadline),
                    col(FindingDeadlineRevision.reason))
-            .where(col(FindingDeadlineRevision.finding_id) == finding_id))
-    rows = [{**r, "batch_id": None} for r in session.execute(stmt).mappings()]
-    imports = session.execute(select(col(AuditLog.at), col(AuditLog.actor), col(AuditLog.detail_json), col(AuditLog.batch_id))
-                              .where(col(AuditLog.action) == "import_update", col(AuditLog.entity) == "finding",
-                                     col(AuditLog.entity_id) == finding_id))
-    for at, actor, detail, batch in imports:
-        change = json.loads(detail or "{}")
-        if "deadline" in change.get("before", {}):
-            rows.append({"revised_at": at, "revised_by": actor, "old_deadline": dt.date.fromisoformat(change["before"]["deadline"]),
-                         "new_deadline": dt.date.fromisoformat(change["after"]["deadline"]), "reason": None, "batch_id": batch})
-    columns = ["revised_at", "revised_by", "old_deadline", "new_deadline", "reason", "batch_id"]
-    return pd.DataFrame(rows, columns=columns).sort_values("revised_at", kind="stable", ignore_index=True)
+            .where(col(FindingDeadlineRevision.finding_id) == finding_id)
+            .order_by(col(FindingDeadlineRevision.revised_at), col(FindingDeadlineRevision.id)))
+    return frame(session, stmt)
 
 
 def closure_counts(*, session: Session, year: int, region: str) -> dict[str, int]:

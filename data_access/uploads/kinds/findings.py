@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import insert
 
-from data_access.models import Finding, FindingStatusChange
+from data_access.models import Finding, FindingDeadlineRevision, FindingStatusChange
 from data_access.uploads.cells import display
 from data_access.uploads.choices import CATEGORY, FINDING_STATUS
 from data_access.uploads.context import Ctx, Row
@@ -21,8 +23,18 @@ def rectified_date_agrees(ctx: Ctx, row: Row) -> bool:
     return True
 
 
-def status_history(ctx: Ctx, written: list[Written]) -> None:
-    """A new finding, or one whose status the file changed, gets a FindingStatusChange naming the batch."""
+def verification_follows_status(ctx: Ctx, row: Row, current: Any) -> dict[str, Any]:
+    """A file that changes a verified finding's status undoes the bureau's verification (销号): the
+    finding is no longer the one that was verified."""
+    if current is not None and current.verified_at is not None and current.status != row.values["status"]:
+        return {"verified_at": None, "verified_by": None}
+    return {}
+
+
+def histories(ctx: Ctx, written: list[Written]) -> None:
+    """A new finding, or one whose status the file changed, gets a FindingStatusChange naming the batch;
+    a deadline the file moved gets a FindingDeadlineRevision (the append-only deadline history), its
+    reason naming the batch, since an upload carries none."""
     history = [{"finding_id": w.id, "from_status": None if w.before is None else w.before["status"],
                 "to_status": w.values["status"]}
                for w in written if w.before is None or "status" in w.before]
@@ -30,6 +42,12 @@ def status_history(ctx: Ctx, written: list[Written]) -> None:
         comment = f"导入批次 #{ctx.batch_id}"
         ctx.session.execute(insert(FindingStatusChange), [
             {**h, "changed_at": ctx.now, "changed_by": ctx.user, "comment": comment} for h in history])
+    moves = [{"finding_id": w.id, "old_deadline": w.before["deadline"], "new_deadline": w.values["deadline"]}
+             for w in written if w.before is not None and "deadline" in w.before]
+    if moves:
+        reason = f"导入批次 #{ctx.batch_id}（上传文件未写理由）"
+        ctx.session.execute(insert(FindingDeadlineRevision), [
+            {**m, "revised_at": ctx.now, "revised_by": ctx.user, "reason": reason} for m in moves])
 
 
 SPEC = Spec(
@@ -55,5 +73,6 @@ SPEC = Spec(
     record="问题",
     history=("finding_code", "subject", "status", "deadline"),
     same_row_ignores=("department",),
-    after_write=status_history,
+    extra_values=verification_follows_status,
+    after_write=histories,
 )
