@@ -244,3 +244,12 @@ def evaluation_lookup(ctx: Ctx, row: Row) -> bool:
     same.sort(key=lambda e: (e.method != "self", e.department_id == row.resolved["department_id"], e.id or 0))
     row.resolved["evaluation_id"] = same[-1].id if same[-1].method != "self" else None
     return True
+
+
+def fund_source_known(ctx: Ctx, row: Row) -> bool:
+    """资金来源 is one of the configured fund sources."""
+    fs = row.values.get("fund_source")
+    if fs is not None and fs not in ctx.settings.fund_sources:
+        ctx.error(row, "fund_source", "unknown_value",
+                  f"{ctx.cell(row, 'fund_source')}不是有效的资金来源（可选：{'、'.join(ctx.settings.fund_sources)}）。")
+    return True

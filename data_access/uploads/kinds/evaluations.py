@@ -8,7 +8,13 @@ from data_access.queries.core import grade_of
 from data_access.uploads.cells import display
 from data_access.uploads.choices import GRADE, METHOD, SUBJECT_TYPE
 from data_access.uploads.context import Ctx, Row
-from data_access.uploads.lookups import DepartmentLookup, ProjectLookup, RegionLookup, department_in_scope
+from data_access.uploads.lookups import (
+    DepartmentLookup,
+    ProjectLookup,
+    RegionLookup,
+    department_in_scope,
+    fund_source_known,
+)
 from data_access.uploads.spec import Cell, Column, Spec, Synonyms
 
 
@@ -41,6 +47,7 @@ SPEC = Spec(
         Column("grade", "等级", "grade", GRADE, False, ("评价等级", "评价结果"), "良"),
         Column("evaluator", "评价机构", "evaluator", Cell.TEXT, False, ("第三方机构",),
                "某会计师事务所有限公司（第三方）"),
+        Column("fund_source", "资金来源", "fund_source", Cell.TEXT, example="专项债券"),
         Column("funds_fen", "涉及资金", "funds", Cell.AMOUNT, False, ("评价金额", "涉及金额"), "12,000,000.00"),
         Column("budget_completion_centi", "预算完成率", "budget_completion_rate", Cell.RATE, False, ("预算执行率",),
                "97.55%"),
@@ -50,7 +57,8 @@ SPEC = Spec(
                "项目实施总体顺利，产出指标基本完成。"),
     ),
     key=("region_id", "year", "department_id", "subject", "method"),
-    checks=(RegionLookup(), DepartmentLookup(), department_in_scope, ProjectLookup(stop=False), grade_matches_score),
+    checks=(fund_source_known, RegionLookup(), DepartmentLookup(), department_in_scope, ProjectLookup(stop=False),
+            grade_matches_score),
     history=("subject", "year", "method", "score_centi", "funds_fen"),
     same_row_ignores=("department",),
 )

@@ -55,6 +55,7 @@ SPEC = Spec(
         Column("department", "预算单位", "department", Cell.DEPARTMENT, False, Synonyms.DEPARTMENT, "区教育局"),
         Column("code", "项目编码", "code", Cell.CODE, False, Synonyms.CODE, "HP2023P001"),
         Column("year", "预算年度", "year", Cell.YEAR, False, Synonyms.YEAR, 2023),
+        Column("review_year", "评审年度", "review_year", Cell.YEAR, False, ("专家评审年度",), 2023),
         Column("unit", "计量单位", "unit", Cell.TEXT, example="个"),
         Column("operator", "比较符", "operator", OPERATOR, False, ("指标值比较符",), "≥"),
         Column("target_value", "指标值", "target", Cell.TEXT, False, ("目标值",), "1200"),

@@ -7,17 +7,8 @@ from data_access.models import Department, Project, Region
 from data_access.uploads.cells import key
 from data_access.uploads.choices import PROJECT_KIND
 from data_access.uploads.context import Ctx, Row
-from data_access.uploads.lookups import DepartmentLookup, RegionLookup, department_in_scope
+from data_access.uploads.lookups import DepartmentLookup, RegionLookup, department_in_scope, fund_source_known
 from data_access.uploads.spec import Cell, Column, Spec, Synonyms
-
-
-def fund_source_known(ctx: Ctx, row: Row) -> bool:
-    """资金来源 is one of the configured fund sources."""
-    fs = row.values.get("fund_source")
-    if fs is not None and fs not in ctx.settings.fund_sources:
-        ctx.error(row, "fund_source", "unknown_value",
-                  f"{ctx.cell(row, 'fund_source')}不是有效的资金来源（可选：{'、'.join(ctx.settings.fund_sources)}）。")
-    return True
 
 
 def create_references(ctx: Ctx, rows: list[Row]) -> None:
