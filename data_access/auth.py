@@ -277,6 +277,12 @@ def create_demo_users(session: Session) -> dict[str, str]:
     return created
 
 
+def is_account(session: Session, username: str) -> bool:
+    """True when the name is a user of the app (any role, active or not)."""
+    stmt = select(func.count()).select_from(User).where(func.lower(User.username) == username.strip().lower())
+    return bool(session.execute(stmt).scalar_one())
+
+
 def import_scope(session: Session, username: str) -> frozenset[int] | None:
     """The departments an import run under this user name may write (None: all).
 

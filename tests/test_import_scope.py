@@ -263,7 +263,12 @@ def test_import_as_an_inactive_or_read_only_user_is_refused(world: Engine, any_d
         out = json.loads(capsys.readouterr().out)
         assert [e["code"] for e in out["errors"]] == ["user_not_allowed"] and reason in out["errors"][0]["message"]
     assert snapshot(world) == before
-    assert main(["import", "monitoring", str(path), "--user", "someone-else", "--db", any_db_url]) == 0  # a script's name
+    capsys.readouterr()
+    # A name that is no account imports (a script naming itself) but says so: a typo must not pass unnoticed.
+    assert main(["import", "monitoring", str(path), "--user", "someone-else", "--json", "--db", any_db_url]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["committed"] and out["warnings"][0]["code"] == "unknown_user"
+    assert out["warnings"][0]["message"] == "“someone-else”不是本系统的用户，只记为上传人，未按任何用户的单位范围限制导入。"
 
 
 def test_the_users_page_sets_a_scope_through_the_same_service(monkeypatch: pytest.MonkeyPatch, db_url: str) -> None:

@@ -41,6 +41,10 @@ def test_normalise_header(text: str, expected: tuple[str, str | None]) -> None:
         (["填报单位：万元路社区", "单位：万元"], "万元"),
         (["金额单位：万元人民币"], "万元"),
         (["（单位：万元）"], "万元"),
+        (["单位：人民币万元"], "万元"),  # as 财政 tables often write it; was read as 元
+        (["单位（万元）"], "万元"),
+        (["单位(亿元)"], "亿元"),
+        (["填报单位（区财政局）"], None),
         (["2023年6月预算执行情况表"], None),
     ],
 )

@@ -239,3 +239,39 @@ def test_import_json_on_a_missing_database_is_still_one_json_object(tmp_path: Pa
     assert report["committed"] is False and [e["code"] for e in report["errors"]] == ["database_unavailable"]
     assert "init" in report["errors"][0]["message"]
     assert not (tmp_path / "missing.db").exists()
+
+
+@pytest.mark.parametrize("fault", ["busy", "corrupt"])
+def test_import_json_on_a_busy_or_corrupt_database_is_still_one_json_object(
+        tmp_path: Path, fault: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A database locked by another writer, or a file that is no database, still gives `--json` its one
+    object naming the fault (it printed nothing before), and exit 1."""
+    import functools
+    import sqlite3
+
+    from data_access import db
+    from data_access.__main__ import main
+
+    path = tmp_path / "perf.db"
+    url = f"sqlite:///{path}"
+    assert main(["--db", url, "init"]) == 0
+    lock = None
+    if fault == "busy":  # another process's import holds the write lock past the wait (shortened here)
+        monkeypatch.setattr(db, "make_engine", functools.partial(db.make_engine, wait_seconds=0.2))
+        lock = sqlite3.connect(path, timeout=0)
+        lock.execute("BEGIN EXCLUSIVE")
+    else:  # the file overwritten (a bad copy, a disk fault): no longer a database
+        for leftover in tmp_path.glob("perf.db-*"):
+            leftover.unlink()
+        path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4096)
+    sheet = tmp_path / "项目.csv"
+    sheet.write_text("项目编码,项目名称,预算单位,行政区,预算年度,调整后预算数\nHP1,学位保障,区教育局,黄埔区,2022,100\n",
+                     encoding="utf-8")
+    capsys.readouterr()
+    code = main(["--db", url, "import", "projects", str(sheet), "--json"])
+    if lock is not None:
+        lock.close()
+    assert code == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["committed"] is False and [e["code"] for e in report["errors"]] == ["database_unavailable"]
+    assert ("数据库正忙" if fault == "busy" else "数据库") in report["errors"][0]["message"]

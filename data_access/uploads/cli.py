@@ -6,6 +6,7 @@ import os
 import sys
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from data_access.uploads.imports import finish_rejected, import_file, sha256_of
@@ -15,9 +16,7 @@ from data_access.uploads.report import ImportReport, Issue
 
 def run_import_cli(kind: str, path: str, *, url: str | None, dry_run: bool, user: str | None, as_json: bool) -> int:
     """0 committed (or valid on dry-run), 1 rejected, 2 unreadable file or usage error."""
-    from data_access.auth import AuthError, import_scope
-    from data_access.db import DatabaseFault, make_engine
-    from data_access.migrate import upgrade
+    from data_access.db import DatabaseFault, classify, location
 
     who = user or os.environ.get("PERF_USER") or os.environ.get("USER") or "cli"
     if kind not in KINDS:
@@ -32,16 +31,29 @@ def run_import_cli(kind: str, path: str, *, url: str | None, dry_run: bool, user
         print_report(report, as_json)
         return 2
     try:
-        engine = make_engine(url)
-        upgrade(engine)
-    except DatabaseFault as exc:  # with --json, scripts still get the one JSON object they parse
+        return _run(kind, name, data, url=url, dry_run=dry_run, user=user, who=who, as_json=as_json)
+    except (DatabaseFault, SQLAlchemyError) as exc:  # busy, locked, corrupt or gone: still one JSON object
+        fault = classify(exc, location(url or ""))
+        if fault is None:
+            raise  # an error of the query itself (a bug): main() reports it
         report = ImportReport(kind=kind, file=name, sha256=sha256_of(data), dry_run=dry_run)
-        report.errors.append(Issue(None, None, None, "database_unavailable", str(exc)))
+        report.errors.append(Issue(None, None, None, "database_unavailable", str(fault)))
         print_report(report, as_json)
         return 1
+
+
+def _run(kind: str, name: str, data: bytes, *, url: str | None, dry_run: bool, user: str | None, who: str,
+         as_json: bool) -> int:
+    from data_access.auth import AuthError, import_scope, is_account
+    from data_access.db import make_engine
+    from data_access.migrate import upgrade
+
+    engine = make_engine(url)
+    upgrade(engine)
     try:  # `--user NAME` of a scoped finance user imports only for NAME's departments, as on the upload page
         with Session(engine) as session:
             scope = import_scope(session, who)
+            unknown = user is not None and not is_account(session, user)
     except AuthError as exc:  # an inactive or read-only user: refused like a rejected file
         report = ImportReport(kind=kind, file=name, sha256=sha256_of(data), dry_run=dry_run)
         report.errors.append(Issue(None, None, None, "user_not_allowed", str(exc)))
@@ -57,6 +69,9 @@ def run_import_cli(kind: str, path: str, *, url: str | None, dry_run: bool, user
                          allowed_department_ids=scope)
     if sys.stderr.isatty():
         print(file=sys.stderr)
+    if unknown:  # a typo in --user would otherwise import without the scope the clerk meant
+        report.warnings.insert(0, Issue(None, None, None, "unknown_user",
+                                        f"“{user}”不是本系统的用户，只记为上传人，未按任何用户的单位范围限制导入。"))
     print_report(report, as_json)
     return report.exit_code
 
