@@ -652,3 +652,15 @@ def test_an_unknown_code_points_to_the_project_named_on_the_same_row(any_seeded_
                                                                   "重点评价", 88, "HP2022K060"]])
     assert "本行的评价对象“老旧小区微改造工程”对应的项目编码是“HP2022K006”" in evaluation.errors[0].message
     eng.dispose()
+
+
+def test_a_code_with_a_zero_width_space_updates_its_project_instead_of_adding_a_lookalike(base: Engine) -> None:
+    """`HP001` followed by U+200B looks like HP001 on every screen: it is HP001."""
+    before = counts(base)
+    rows = [PROJECTS[0], ["HP001\u200b", "学位供给保障\u200d", "101001-区教育局", "黄埔区", 2023, 1_000_001, 1_200_000,
+                          "一般公共预算", "经常性", "否"]]
+    report = run(base, "projects", rows)
+    assert report.committed and (report.inserted, report.updated) == (0, 1), report.errors
+    assert counts(base)["project"] == before["project"]
+    project = one(base, Project, code="HP001", name="学位供给保障")
+    assert (project.name, project.budget_adjusted_fen) == ("学位供给保障", 100_000_100)  # type: ignore[attr-defined]

@@ -260,3 +260,24 @@ def test_find_header_reports_missing_required_columns() -> None:
 
 def test_find_header_none_when_nothing_looks_like_one() -> None:
     assert headers.find_header([["hello"], ["world", 1]], SPECS["monitoring"].columns) is None
+
+
+def test_invisible_covers_every_format_character() -> None:
+    """Every Unicode format character (Cf) of this Python is one cells.INVISIBLE removes."""
+    import sys
+    import unicodedata
+
+    missed = [hex(c) for c in range(sys.maxunicode + 1)
+              if unicodedata.category(chr(c)) == "Cf" and not cells.INVISIBLE.fullmatch(chr(c))]
+    assert missed == []
+
+
+@pytest.mark.parametrize("mark", ["\u200b", "\u200d", "\ufeff", "\u2060", "\u00ad", "\u202e"])
+def test_an_invisible_character_does_not_make_another_code_or_name(mark: str) -> None:
+    """A code or name with a zero-width space, joiner, BOM, word joiner, soft hyphen or bidi control in
+    it (copied from a web page or a chat) is the code or name without it, not a lookalike record."""
+    assert cells.parse_code(f"HP{mark}001") == "HP001"
+    assert cells.parse_name(f"区教育局{mark}") == "区教育局"
+    assert cells.key(f"区{mark}教育局") == cells.key("区教育局")
+    assert cells.parse_text(f"资料{mark}不全") == "资料不全"
+    assert cells.is_blank(f" {mark} ") and cells.parse_code(mark) is None

@@ -25,6 +25,13 @@ _ZERO_MARKS = {"-", "--", "—", "——", "–", "−"}
 _DATE_TEXT = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+# Unicode's format characters (category Cf: zero-width spaces and joiners, BOM, soft hyphen, bidi
+# controls): invisible, so a code or name holding one looks like another record's and is not. Removed
+# from every cell as it is read. tests/test_parsing.py checks this covers every Cf of the running Python.
+INVISIBLE = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")
 
 
 class CellError(ValueError):
@@ -41,15 +48,15 @@ def nfkc(value: object) -> str:
     """NFKC-normalised text of a cell ('' for None), stripped of surrounding white space."""
     if value is None:
         return ""
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return unicodedata.normalize("NFKC", INVISIBLE.sub("", str(value))).strip()
 
 
 def is_blank(value: object) -> bool:
-    """None, NaN, or text of white space only. (`not text.strip()` is `nfkc(text) == ""`: NFKC maps no
-    character outside white space to white space, nor one inside it to anything else; checked over
-    every code point.)"""
+    """None, NaN, or text of white space and invisible format characters only. (This is `nfkc(text) ==
+    ""`: NFKC maps no character outside white space to white space, nor one inside it to anything
+    else; checked over every code point.)"""
     if isinstance(value, str):
-        return not value.strip()
+        return not INVISIBLE.sub("", value).strip()
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
@@ -200,7 +207,7 @@ def parse_text(value: object) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return re.sub(r"[\s\u3000]+", " ", str(value)).strip() or None
+    return re.sub(r"[\s\u3000]+", " ", INVISIBLE.sub("", str(value))).strip() or None
 
 
 def parse_name(value: object) -> str | None:
