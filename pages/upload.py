@@ -70,7 +70,11 @@ if report.preview:
                 problems.setdefault(i.row, []).append(i.message)
                 status[i.row] = level
     frame = pd.DataFrame(report.preview[:PREVIEW_ROWS])
-    frame.insert(1, t("upload.status"), [t(f"upload.status.{status.get(r, 'ok')}") for r in frame["行"]])
+    # An error of the whole file (a unit line the headers contradict, a missing column: no row, or a row
+    # above the first data row) refuses every row.
+    first = min(frame["行"], default=0)
+    unset = "refused" if any(e.row is None or e.row < first for e in report.errors) else "ok"
+    frame.insert(1, t("upload.status"), [t(f"upload.status.{status.get(r, unset)}") for r in frame["行"]])
     frame.insert(2, t("upload.problems"), ["；".join(problems.get(r, [])) for r in frame["行"]])
     in_yuan = {c: t("upload.col.in_yuan", column=c.removesuffix(IN_YUAN)) for c in frame.columns if c.endswith(IN_YUAN)}
     frame = frame.rename(columns={"行": t("upload.col.row"), **in_yuan})

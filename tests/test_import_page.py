@@ -194,3 +194,20 @@ def test_the_page_in_english(app_db: str) -> None:
     at.get("file_uploader")[0].upload("x.xlsx", monthly_file([["HP2022K001", "x", 2022, 12, "abc"]]), XLSX).run()  # type: ignore[attr-defined]
     assert at.error[0].value.startswith("1 errors: the file cannot be committed")
     assert list(table(at, "Message")["Code"]) == ["not_a_number"]
+
+
+def test_a_file_refused_as_a_whole_marks_no_row_as_passed(app_db: str) -> None:
+    """累计支出（元） under 单位：万元 refuses the file (unit_conflict, no row of its own): no preview row
+    may say 通过 beside it."""
+    at = login("clerk")
+    at.selectbox(key="upload_kind").select("monitoring").run()
+    wb = openpyxl.Workbook()
+    for r in (["单位：万元"], ["项目编码", "项目名称", "预算年度", "月份", "累计支出（元）"], ["HP2022K001", "x", 2022, 12, 5]):
+        wb.active.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    at.get("file_uploader")[0].upload("conflict.xlsx", buf.getvalue(), XLSX).run()  # type: ignore[attr-defined]
+    assert at.error[0].value.startswith("发现 1 个错误")
+    assert list(table(at, "说明")["代码"]) == ["unit_conflict"]
+    assert list(table(at, "状态")["状态"]) == ["○ 文件被拒绝"]
+    assert at.button(key="upload_confirm").disabled

@@ -43,6 +43,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "upload.status.error": ("■ 错误", "■ error"),
     "upload.status.warning": ("▲ 警告", "▲ warning"),
     "upload.status.ok": ("● 通过", "● ok"),
+    "upload.status.refused": ("○ 文件被拒绝", "○ file refused"),
     "upload.preview_cut": ("只显示前 {shown} 行，共 {total} 行；完整结果请下载校验报告。",
                            "Showing the first {shown} of {total} rows; download the report for all."),
     "upload.download_report": ("下载校验报告（Excel）", "Download the validation report (Excel)"),
