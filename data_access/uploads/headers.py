@@ -26,7 +26,8 @@ _UNIT_SUFFIX = re.compile(r"^(?P<name>.+?)[(\[【<](?P<unit>[^()\[\]【】<>]*)[
 # The unit must end the phrase: `填报单位：元村街道` names a reporting unit, not the unit 元.
 # On key()'d text (NFKC: full-width colon and brackets are ASCII): 单位：万元, 金额单位:元, 单位：人民币万元,
 # 单位：万元人民币, 单位（万元）.
-_UNIT_LINE = re.compile(r"(?:金额)?单位(?::|\()(?:人民币)?(?P<unit>百万元|千元|万元|亿元|元)(?:人民币)?\)?(?![\u3400-\u9fff])")
+_UNIT_LINE = re.compile(
+    r"(?:金额)?单位(?::|\()(?:人民币)?(?P<unit>百万元|千元|万元|亿元|元)(?:人民币)?\)?(?![\u3400-\u9fff])")
 
 
 def normalise_header(text: object) -> tuple[str, str | None]:
