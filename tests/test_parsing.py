@@ -281,3 +281,17 @@ def test_an_invisible_character_does_not_make_another_code_or_name(mark: str) ->
     assert cells.key(f"区{mark}教育局") == cells.key("区教育局")
     assert cells.parse_text(f"资料{mark}不全") == "资料不全"
     assert cells.is_blank(f" {mark} ") and cells.parse_code(mark) is None
+
+
+@pytest.mark.parametrize(("row", "marked"), [
+    (["【示例】HP2023P001", "学位供给保障项目"], "【示例】HP2023P001"),
+    (["【 示例 】HP2023P001", "学位供给保障项目"], "【 示例 】HP2023P001"),  # spaces inside the mark
+    (["［示例］HP2023P001"], "［示例］HP2023P001"),
+    (["示例：HP2023P001"], "示例：HP2023P001"),
+    ([1, "【示例】HP2023P001", "学位供给保障项目"], "【示例】HP2023P001"),  # a 序号 column in front
+    ([None, "", 1, "1-1", "【示例】HP2023P001"], "【示例】HP2023P001"),
+    (["HP2023P001", "学位供给保障项目", "区教育局", "示例：某某"], None),  # the fourth cell is data
+    (["HP2023P001", "示例学校改造"], None),
+])
+def test_the_example_mark_is_found_where_a_clerk_leaves_it(row: list[object], marked: object) -> None:
+    assert cells.example_cell(row) == marked

@@ -74,12 +74,12 @@ def key(text: object) -> str:
     return re.sub(r"\s+", "", nfkc(text)).lower()
 
 
-def is_example_row(cells: Sequence[object]) -> bool:
-    """A row whose first non-empty cell begins with 【示例】 (or [示例], (示例), 示例：): the template's example."""
-    for cell in cells:
-        if not is_blank(cell):
-            return isinstance(cell, str) and bool(_EXAMPLE.match(nfkc(cell)))
-    return False
+def example_cell(cells: Sequence[object]) -> object | None:
+    """The cell marking a row as the template's example: one of its first three non-empty cells
+    beginning with 【示例】 (or [示例], (示例), 示例：, spaces inside allowed) — a clerk may have put a
+    序号 column or two in front of the pasted row. None for any other row."""
+    filled = [cell for cell in cells if not is_blank(cell)][:3]
+    return next((cell for cell in filled if isinstance(cell, str) and _EXAMPLE.match(key(cell))), None)
 
 
 def should_skip(cells: Sequence[object]) -> bool:

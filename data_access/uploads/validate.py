@@ -21,8 +21,7 @@ from data_access.uploads.cells import (
     EXAMPLE_MARK,
     CellError,
     display,
-    is_blank,
-    is_example_row,
+    example_cell,
     parse_amount,
     parse_bool,
     parse_code,
@@ -134,8 +133,9 @@ def rows_from_sheet(ctx: Ctx, sheet: Sheet, header: HeaderMatch, factors: Mappin
             break
         raw = {fld: (cells[i] if i < len(cells) else None) for fld, i in header.columns.items()}
         row = Row(number, {}, raw)
-        if is_example_row(cells):
-            first = display(next(c for c in cells if not is_blank(c)))
+        marked = example_cell(cells)
+        if marked is not None:
+            first = display(marked)
             ctx.error(row, None, "example_row", f"第{number}行是模板中的示例行（“{first}”），不能作为数据导入。"
                                                 f"请删除这一行，或改成实际数据并去掉“{EXAMPLE_MARK}”。")
         for fld, value in raw.items():
