@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from dashboard.resources import bump_data_version, get_engine
+from dashboard.resources import bump_data_version, get_engine, get_import_engine
 from data_access import auth, publishing, users
 from data_access import rectification as workflow
+from data_access.uploads import ImportReport, import_records
 
 
 def create_user(username: str, role: str, password: str, department_ids: list[int] | None, *, actor: str) -> None:
@@ -69,3 +70,14 @@ def record_feedback(evaluation_id: int, actor: workflow.Actor, *, on: dt.date, t
         filled = workflow.record_feedback(s, evaluation_id, actor, on=on, text=text)
     bump_data_version()
     return filled
+
+
+def save_records(kind: str, records: list[dict[str, Any]], *, user: str, department_ids: frozenset[int] | None,
+                 dry_run: bool) -> ImportReport:
+    """Records typed in a form, checked (dry_run) or written through the importer's own path
+    (uploads.import_records: the upload spec's rules, the user's scope, one audited batch)."""
+    report = import_records(get_import_engine(), kind, records, user=user, dry_run=dry_run,
+                            allowed_department_ids=department_ids)
+    if report.committed:
+        bump_data_version()
+    return report

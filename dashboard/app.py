@@ -36,6 +36,7 @@ PAGES: list[tuple[str, str, tuple[str, ...] | None, str, str]] = [
     ("pages/indicators.py", "nav.internal", STAFF, "indicators.title", ":material/list_alt:"),
     ("pages/report.py", "nav.internal", STAFF, "report.title", ":material/description:"),
     ("pages/upload.py", "nav.data", EDITORS, "upload.title", ":material/upload_file:"),
+    ("pages/entry.py", "nav.data", EDITORS, "entry.title", ":material/edit_note:"),
     ("pages/upload_history.py", "nav.data", EDITORS, "history.title", ":material/history:"),
     ("pages/submissions.py", "nav.data", EDITORS, "submissions.title", ":material/calendar_month:"),
     ("pages/publishing.py", "nav.data", EDITORS, "publishing.title", ":material/publish:"),

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from dashboard.resources import data_version, database_url, get_engine
 from data_access import notices, publishing, users
 from data_access import rectification as workflow
-from data_access.queries import evaluation, exante, execution, indicators, rectification, uploads
+from data_access.queries import entry, evaluation, exante, execution, indicators, rectification, uploads
 from data_access.queries.audit import audit_actions, audit_entries
 from data_access.queries.cockpit import Cockpit, cockpit
 from data_access.queries.kpis import (
@@ -288,3 +288,18 @@ def report_files(url: str, version: Version, region: str, year: int, as_of: dt.d
     """The same draft as a .docx and its tables as an .xlsx (python-docx takes about half a second)."""
     draft = report_draft(url, version, region, year, as_of, settings)
     return docx_bytes(draft), annex_xlsx(draft)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def entry_projects(url: str, version: Version, region: str, year: int,
+                   department_ids: frozenset[int] | None) -> pd.DataFrame:
+    """数据录入: the projects a user may enter a month for, with budget and latest month."""
+    with Session(get_engine()) as s:
+        return entry.project_choices(session=s, region=region, year=year, department_ids=department_ids)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def entry_targets(url: str, version: Version, project_id: int) -> pd.DataFrame:
+    """数据录入: a project's targets and their mid-year progress."""
+    with Session(get_engine()) as s:
+        return entry.target_choices(session=s, project_id=project_id)

@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import actions, loaders, tables
 from dashboard.auth_ui import require_role
+from dashboard.forms import feedback_form
 from dashboard.i18n import t
 from dashboard.ui import (
     download_page,
@@ -295,22 +296,7 @@ def feedback() -> None:
     if mine.empty:
         st.info(t("workflow.feedback.none_in_scope"))
         return
-    labels = {int(i): f"{s}（{d}）" for i, s, d in zip(mine["id"], mine["subject"], mine["department"], strict=True)}
-    with st.form("rectification_feedback"):
-        st.markdown(f"**{t('workflow.feedback.record')}**")
-        st.caption(t("workflow.feedback.note"))
-        evaluation_id = st.selectbox(t("workflow.feedback.pick"), list(labels), format_func=labels.get,
-                                     key="rectification_feedback_pick")
-        on = st.date_input(t("workflow.feedback.date"), value=today, max_value=today, key="rectification_feedback_on")
-        text = st.text_area(t("workflow.feedback.text"), key="rectification_feedback_text")
-        if st.form_submit_button(t("workflow.feedback.record"), type="primary"):
-            try:
-                n = actions.record_feedback(int(evaluation_id), actor, on=on, text=text)
-            except RectificationError as exc:
-                st.error(plain(exc))
-            else:
-                st.session_state["rectification_notice"] = t("workflow.feedback.saved", subject=plain(labels[int(evaluation_id)]), n=n)
-                st.rerun()
+    feedback_form(mine, actor, today=today, key="rectification_feedback", notice="rectification_notice")
 
 
 # ---- 预警督办 ----------------------------------------------------------------------------------------

@@ -664,3 +664,18 @@ def test_a_code_with_a_zero_width_space_updates_its_project_instead_of_adding_a_
     assert counts(base)["project"] == before["project"]
     project = one(base, Project, code="HP001", name="学位供给保障")
     assert (project.name, project.budget_adjusted_fen) == ("学位供给保障", 100_000_100)  # type: ignore[attr-defined]
+
+
+def test_a_target_that_may_be_missed_without_its_reason_and_measure_is_flagged(base: Engine) -> None:
+    """有可能 without 偏差原因类别 and 纠偏措施 imports with a warning naming both; once stored, a later
+    file that leaves them blank (blank keeps the stored value) is not flagged again."""
+    header = IND + ["能否完成", "偏差原因类别", "纠偏措施"]
+    bare = run(base, "indicators", [header, ["学位数", "产出指标", "数量指标", "个性", "黄埔区", "区教育局", "有可能", None, None]])
+    assert bare.committed and [(w.code, w.row, w.column) for w in bare.warnings] == [
+        ("deviation_unexplained", 2, "偏差原因类别")]
+    assert "「能否完成」为“有可能”，请填写「偏差原因类别」和「纠偏措施」" in bare.warnings[0].message
+    full = run(base, "indicators", [header, ["学位数", "产出指标", "数量指标", "个性", "黄埔区", "区教育局", "有可能",
+                                             "经费保障", "追加预算"]])
+    again = run(base, "indicators", [header, ["学位数", "产出指标", "数量指标", "个性", "黄埔区", "区教育局", "完全不可能",
+                                              None, None]])
+    assert full.committed and not full.warnings and again.committed and not again.warnings

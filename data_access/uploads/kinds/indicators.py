@@ -6,7 +6,10 @@ general library, which only users without a department scope (the bureau) mainta
 
 from __future__ import annotations
 
+from typing import Any
+
 from data_access.enums import LEVEL2 as LEVEL2_OF
+from data_access.enums import WILL_MEET as WILL_MEET_LABELS
 from data_access.models import Indicator
 from data_access.uploads.choices import DEVIATION, LEVEL1, LEVEL2, OPERATOR, SCOPE, WILL_MEET
 from data_access.uploads.context import Ctx, Row
@@ -44,6 +47,22 @@ def department_of_target(ctx: Ctx, row: Row) -> bool:
     return True
 
 
+def deviation_explained(ctx: Ctx, rows: list[Row], existing: dict[tuple, Any]) -> None:
+    """A target that may not be met (有可能, 完全不可能) has a deviation reason and a corrective measure, in
+    the row or already stored (DOMAIN: mid-year target monitoring): a warning naming what is missing."""
+    for row in rows:
+        will_meet = row.values.get("will_meet")
+        if will_meet not in ("possible", "impossible"):
+            continue
+        stored = existing.get(row.key) if row.key is not None else None
+        missing = [fld for fld in ("deviation_category", "corrective_measure")
+                   if not row.values.get(fld) and not (stored is not None and getattr(stored, fld))]
+        if missing:
+            ctx.warn(row, missing[0], "deviation_unexplained",
+                     f"{row.label}「{ctx.col('will_meet')}」为“{WILL_MEET_LABELS[will_meet]}”，"
+                     f"请填写{'和'.join(f'「{ctx.col(f)}」' for f in missing)}。")
+
+
 SPEC = Spec(
     kind="indicators", title="绩效指标", model=Indicator,
     columns=(
@@ -72,4 +91,5 @@ SPEC = Spec(
             department_in_scope),
     history=("name", "level1", "level2", "scope"),
     same_row_ignores=("department", "year"),
+    warnings=deviation_explained,
 )

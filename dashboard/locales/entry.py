@@ -1,0 +1,51 @@
+"""数据录入: the single-record forms beside the spreadsheet upload."""
+
+from __future__ import annotations
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "entry.title": ("数据录入", "Data entry"),
+    "entry.intro": ("在两次上传之间录入单条记录：项目当月累计支出、绩效目标年中进展、评价的书面反馈。"
+                    "校验规则与上传表格相同，每次保存都记入上传记录和审计日志。",
+                    "Enter one record between uploads: a project's spending to date, a target's mid-year "
+                    "progress, an evaluation's written feedback. The same rules as the spreadsheet upload check "
+                    "it, and every save is in the upload history and the audit log."),
+    "entry.view.month": ("项目月度执行", "A project's month"),
+    "entry.view.target": ("目标年中进展", "A target's progress"),
+    "entry.view.feedback": ("评价书面反馈", "Written feedback"),
+    "entry.view": ("录入内容", "What to enter"),
+    "entry.scope": ("您只能录入本单位的数据（{n} 个预算单位）。",
+                    "You enter data for your own departments only ({n})."),
+    "entry.no_projects": ("所选行政区和年度没有您可以录入的项目。",
+                          "No project you may enter data for in this district and year."),
+    "entry.project": ("项目", "Project"),
+    "entry.budget": ("调整后预算", "Adjusted budget"),
+    "entry.last_month": ("最近报送月份", "Latest month reported"),
+    "entry.last_spent": ("最近累计支出", "Latest spending to date"),
+    "entry.none_yet": ("尚未报送", "none yet"),
+    "entry.month_n": ("{m} 月", "month {m}"),
+    "entry.month": ("月份", "Month"),
+    "entry.spent": ("累计支出（元）", "Spending to date (yuan)"),
+    "entry.spent_help": ("本年度 1 月至所选月份的累计支出，单位元，可写千分位，如 1,234,567.89。",
+                         "Spending from January to the chosen month, in yuan; thousands separators allowed."),
+    "entry.target_progress": ("目标完成情况（选填）", "Progress towards targets (optional)"),
+    "entry.deviation_reason": ("偏差原因（选填）", "Reason for any deviation (optional)"),
+    "entry.check": ("校验并保存", "Check and save"),
+    "entry.no_targets": ("该项目没有绩效目标（三级指标）。请先上传绩效指标。",
+                         "This project has no targets yet; upload its indicators first."),
+    "entry.target": ("绩效目标", "Target"),
+    "entry.target_label": ("{name}（{level2}，目标值 {target}）", "{name} ({level2}, target {target})"),
+    "entry.value_to_date": ("截至目前完成值", "Value reached so far"),
+    "entry.expected": ("全年预计完成值", "Year-end value expected"),
+    "entry.will_meet": ("能否完成", "Will it be met"),
+    "entry.deviation_category": ("偏差原因类别", "Deviation category"),
+    "entry.deviation_note": ("偏差原因说明", "Deviation explained"),
+    "entry.corrective": ("纠偏措施", "Corrective measure"),
+    "entry.blank_keeps": ("留空的项目保留已有内容。", "A field left blank keeps what is stored."),
+    "entry.errors": ("未保存，请改正：", "Not saved; please correct:"),
+    "entry.warnings": ("请核对以下提示；确认无误后再保存。", "Please check the following; save once you are sure."),
+    "entry.confirm": ("确认保存", "Save anyway"),
+    "entry.cancel": ("取消", "Cancel"),
+    "entry.saved": ("已保存（批次 #{batch}）：新增 {inserted} 条、更新 {updated} 条、未变 {unchanged} 条。",
+                    "Saved (batch #{batch}): {inserted} added, {updated} updated, {unchanged} unchanged."),
+    "entry.no_feedback": ("本年度没有您可以反馈的财政评价。", "No finance evaluation this year that you may answer."),
+}
