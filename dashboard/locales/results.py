@@ -35,8 +35,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                                 "No finance-evaluated project of this year is linked to a budget line."),
     "evaluation.budget_this": ("当年预算", "Budget this year"),
     "evaluation.budget_next": ("下年度预算", "Budget next year"),
-    "evaluation.applied_no_next_year": ("{next} 年度预算尚未录入：下表列出按评价等"
-                                        "级应当如何安排；录入后将显示实际预算变化。",
+    "evaluation.applied_no_next_year": ("{next} 年度预算尚未录入："
+                                        "下表列出按评价等级应当如何安排；录入后将显示实际预算变化。",
                                         "The {next} budget is not in the database yet: the table shows what "
                                         "each grade calls for; the actual change appears once it is loaded."),
     "evaluation.rule": ("按结果应用规则", "What the grade calls for"),
