@@ -62,8 +62,8 @@ GLOSSARY: dict[str, tuple[str, str, str, str]] = {
                      "it: verified closes it, or it is sent back with a reason. The "
                      "completion rate counts rectified findings; closure is shown beside it."),
     "deadline_revision": ("整改期限调整", "Deadline revision",
-                          "整改期限只能由财政局调整，并须写明理由；原定期限和每次调整（谁、"
-                          "何时、为何）都保留，逾期天数同时按原定期限显示。",
+                          "整改期限只能由财政局调整，并须写明理由；"
+                          "原定期限和每次调整（谁、何时、为何）都保留，逾期天数同时按原定期限显示。",
                           "Only the finance bureau moves a deadline, always with a reason; "
                           "the original deadline and every move (who, when, why) stay "
                           "visible, and days overdue are shown against the original too."),

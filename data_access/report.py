@@ -239,8 +239,8 @@ def _exante_and_targets(ctx: _Context) -> tuple[Block, ...]:
         kinds = [f"“{label}”{n} 个" for label, n in (("予以支持", ea["supported"]),
                                                      ("部分予以支持", ea["partially_supported"])) if n]
         out.append(_p(
-            f"区财政部门委托专家对 {ea['departments']} 个预算单位的 "
-            f"{ea['projects']} 个重大预算项目开展事前绩效评估（评审），"
+            "区财政部门委托专家"
+            f"对 {ea['departments']} 个预算单位的 {ea['projects']} 个重大预算项目开展事前绩效评估（评审），"
             f"涉及财政资金 {_yuan(ea['requested_total'])}。",
             f"经评审，专家建议立项项目 {recommended} 个{rejected}，建议核减金额 {_yuan(ea['cut_total'])}，"
             f"建议核减率 {_pct(ea['cut_rate'])}，评估（评审）结论作为预算安排的重要依据。",
@@ -277,8 +277,8 @@ def _monitoring(ctx: _Context) -> tuple[Block, ...]:
         f"以上项目以及{sources}等项目。",
         f"区财政部门对 {departments} 个部门开展重点监控，"
         f"涉及预算资金 {money(budget)}、预算项目 {projects} 个。" if projects else None,
-        f"截至 {ctx.year} 年 {ex['as_of_month']} 月，全区 "
-        f"{ex['projects']} 个项目预算执行率 {_pct(ex['execution_rate'])}，"
+        f"截至 {ctx.year} 年 {ex['as_of_month']} 月，"
+        f"全区 {ex['projects']} 个项目预算执行率 {_pct(ex['execution_rate'])}，"
         f"序时进度 {_pct(ex['time_progress'])}，重点监控项目中执行进度预警 {ex['behind_schedule']} 个。"
         if ex["as_of_month"] else None,
         f"对新增 {wan(s.lifecycle_recurring_fen, grouping=False)} 万元以上的经常性项目和 "
@@ -371,8 +371,8 @@ def _rectification(ctx: _Context) -> tuple[Block, ...]:
         done = (
             _p(_findings_sentence(year, rc["findings"], df),
                f"截至 {_date(ctx.as_of)}，{feedback}；已整改 {rc['rectified']} 个、整改中 {rc['in_progress']} 个、"
-               f"未整改 {rc['not_started']} 个，整改完成率 "
-               f"{_pct(rc['completion_rate'])}，逾期未整改 {rc['overdue']} 个。"),
+               f"未整改 {rc['not_started']} 个，"
+               f"整改完成率 {_pct(rc['completion_rate'])}，逾期未整改 {rc['overdue']} 个。"),
             Table(f"{year} 年度评价发现问题整改情况（按问题类别）", "表1 问题整改（按类别）", (
                 _text("问题类别", df["category"]), _count("问题数", df["findings"]), _count("已整改", df["rectified"]),
                 _count("整改中", df["in_progress"]), _count("未整改", df["not_started"]))),
@@ -441,8 +441,8 @@ def _evaluation_parts(ctx: _Context) -> list[Block]:
     # (heading, group, methods, subject type, noun, who did what, 这/该, annex)
     graded = (
         ("绩效自评复核情况", review, ("review",), "project", "项目", "这", 2,
-         f"按照“全面自评、部分复核”的原则，{_by(review)}对 "
-         f"{review.departments} 个部门的 {review.count} 个项目进行了自评复核"),
+         "按照“全面自评、部分复核”的原则，"
+         f"{_by(review)}对 {review.departments} 个部门的 {review.count} 个项目进行了自评复核"),
         ("重点项目绩效评价情况", key, ("key",), "project", "项目", "该", 3,
          f"区财政部门{_by(key)}对 {key.departments} 个部门（单位）的 {key.count} 个重点项目进行了"
          f"{'第三方评价' if _by(key) else '重点评价'}"),

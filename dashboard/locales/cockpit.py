@@ -23,8 +23,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview.cut_rate": ("事前评估核减率", "Ex-ante cut rate"),
     "overview.cut_help": ("评估 {n} 个项目，建议核减 {cut}", "{n} projects assessed, {cut} cut"),
     "overview.completion": ("问题整改完成率", "Findings rectified"),
-    "overview.completion_help": ("本年度评价发现问题 {n} 个，已整改 {done} "
-                                 "个（财政局已核验销号 {verified} 个，待核验 {awaiting} 个）",
+    "overview.completion_help": ("本年度评价发现问题 {n} 个，"
+                                 "已整改 {done} 个（财政局已核验销号 {verified} 个，待核验 {awaiting} 个）",
                                  "{n} findings of this year's evaluations, {done} rectified ({verified} "
                                  "verified by the bureau, {awaiting} awaiting verification)"),
     "overview.overdue": ("逾期未整改", "Overdue findings"),
@@ -91,8 +91,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "execution.worst": ("最差项目状态", "Worst project status"),
     "execution.targets_n": ("监控目标数", "Targets monitored"),
     "execution.quadrant_table": ("四象限数据", "Quadrant data"),
-    "execution.lifecycle_help": ("新增经常性项目 {recurring} 以上、新增一次性项目 "
-                                 "{one_off} 以上纳入全生命周期跟踪问效。",
+    "execution.lifecycle_help": ("新增经常性项目 {recurring} 以上、"
+                                 "新增一次性项目 {one_off} 以上纳入全生命周期跟踪问效。",
                                  "New recurring projects from {recurring} and new one-off "
                                  "projects from {one_off} are tracked over their whole life."),
     "execution.kind": ("项目类型", "Kind"),

@@ -44,8 +44,8 @@ STRINGS.update({
     "status.green": ("正常", "normal"),
     "status.yellow": ("关注", "watch"),
     "status.red": ("预警", "warning"),
-    "status.rule.gap": ("状态按进度差判定：进度差（序时进度减执行率）超过 "
-                        "{yellow} 个百分点为关注，超过 {red} 个百分点为预警。",
+    "status.rule.gap": ("状态按进度差判定："
+                        "进度差（序时进度减执行率）超过 {yellow} 个百分点为关注，超过 {red} 个百分点为预警。",
                         "Status by the gap rule: more than {yellow} points "
                         "behind time progress is watch, more than {red} "
                         "points is warning."),

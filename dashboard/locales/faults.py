@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 STRINGS: dict[str, tuple[str, str]] = {
-    "fault.uninitialised": ("数据库尚未初始化：请运行 python -m data_access "
-                            "init（示例数据：python -m data_access seed）",
+    "fault.uninitialised": ("数据库尚未初始化："
+                            "请运行 python -m data_access init（示例数据：python -m data_access seed）",
                             "The database is not initialised: run python -m data_access init "
                             "(sample data: python -m data_access seed)"),
     "fault.outdated": ("数据库结构需要升级：请运行 python -m data_access init（数据库为 {current}，本程序需要 {head}）",
                        "The database schema needs an upgrade: run python -m data_access init "
                        "(the database is at {current}, this program needs {head})"),
-    "fault.deleted": ("数据库文件在应用运行期间被删除。请恢复数据库文件（或运行 "
-                      "python -m data_access init 重建），然后重启应用。",
+    "fault.deleted": ("数据库文件在应用运行期间被删除。"
+                      "请恢复数据库文件（或运行 python -m data_access init 重建），然后重启应用。",
                       "The database file was deleted while the app was running. Restore it (or rebuild it with "
                       "python -m data_access init), then restart the app."),
     "fault.replaced": ("数据库文件在应用运行期间被替换，应用已停止使用它，"

@@ -20,12 +20,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "portal.home.completion_help": ("已整改 {done}、整改中 {doing}、未整改 {todo}",
                                     "{done} rectified, {doing} in progress, {todo} not started"),
     "portal.home.feedback": ("已书面反馈整改情况", "Written feedback received"),
-    "portal.home.note": ("优良率 = 评为“优”和“良”的个数 ÷ 评价总数；核减率 "
-                         "= 建议核减金额 ÷ 予以支持和部分支持项目的申报金额；"
+    "portal.home.note": ("优良率 = 评为“优”和“良”的个数 ÷ 评价总数；"
+                         "核减率 = 建议核减金额 ÷ 予以支持和部分支持项目的申报金额；"
                          "整改完成率 = 已整改问题 ÷ 全部问题。",
                          "Rated excellent or good = (excellent + good) ÷ all evaluations; cut rate = amount cut ÷ "
-                         "amount requested by supported and partly supported "
-                         "projects; rectified = rectified ÷ all findings."),
+                         "amount requested by supported and partly supported projects; "
+                         "rectified = rectified ÷ all findings."),
     "portal.evaluations.title": ("评价结果", "Evaluation results"),
     "portal.evaluations.caption": ("附件1 为财政评价结果汇总，附件2 为自评复核项目情况，"
                                    "附件3 为财政重点评价（第三方独立评价）报告。",
@@ -62,11 +62,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "portal.changes.caption": ("自所选日期以来公开页面上的变化：新公开的评价结果、问题和事前评估结果，"
                                "整改完成的问题和调整了整改期限的问题，按日期从新到旧排列。"
                                "默认从上一次公开之前开始。",
-                               "What changed on these pages since the chosen date: "
-                               "newly published results, findings and ex-ante "
-                               "results, findings rectified "
-                               "and deadlines moved, newest first. By default "
-                               "it starts just before the latest publication."),
+                               "What changed on these pages since the chosen date: newly published results, "
+                               "findings and ex-ante results, findings rectified and deadlines moved, newest first. "
+                               "By default it starts just before the latest publication."),
     "portal.changes.last": ("最近一次公开：{date}", "Latest publication: {date}"),
     "portal.changes.date": ("日期", "Date"),
     "portal.changes.kind": ("变化", "Change"),

@@ -12,8 +12,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                             "{n} evaluated, graded: {shares}. Rated excellent or good: {rate}."),
     "evaluation.count": ("评价个数", "Evaluations"),
     "evaluation.funds": ("涉及资金", "Funds involved"),
-    "evaluation.completion": ("总体预算完成率 {overall}（按涉及资金加权），其中预算完成率为 "
-                              "100% 的 {a} 个，90% 以上的 {b} 个，90% 以下的 {c} 个。",
+    "evaluation.completion": ("总体预算完成率 {overall}（按涉及资金加权），"
+                              "其中预算完成率为 100% 的 {a} 个，90% 以上的 {b} 个，90% 以下的 {c} 个。",
                               "Budget completion {overall} (weighted by funds): "
                               "{a} at 100 %, {b} at 90–100 %, {c} below 90 %."),
     "evaluation.by_method": ("按评价方式的等级分布", "Grades by method"),

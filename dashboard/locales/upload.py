@@ -52,8 +52,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "upload.download_report": ("下载校验报告（Excel）", "Download the validation report (Excel)"),
     "upload.confirm": ("确认提交", "Commit"),
     "upload.committing": ("正在写入……", "Writing…"),
-    "upload.committed": ("已提交（批次 #{batch}）：新增 {inserted} 条，更新 "
-                         "{updated} 条，未变 {unchanged} 条。各页面的数据已刷新。",
+    "upload.committed": ("已提交（批次 #{batch}）：新增 {inserted} 条，"
+                         "更新 {updated} 条，未变 {unchanged} 条。各页面的数据已刷新。",
                          "Committed (batch #{batch}): {inserted} added, {updated} updated, "
                          "{unchanged} unchanged. The pages now show the new figures."),
     "upload.commit_failed": ("提交失败，未写入任何数据。", "Commit failed; nothing was written."),
