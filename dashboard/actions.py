@@ -53,7 +53,8 @@ def set_published(entity: str, ids: list[int], published: bool, *, actor: str,
     return changed
 
 
-STEPS: dict[str, Callable[..., None]] = {workflow.START: workflow.start, workflow.RECTIFY: workflow.rectify, workflow.VERIFY: workflow.verify,
+STEPS: dict[str, Callable[..., None]] = {workflow.START: workflow.start, workflow.RECTIFY: workflow.rectify,
+         workflow.VERIFY: workflow.verify,
          workflow.SEND_BACK: workflow.send_back, workflow.REVISE_DEADLINE: workflow.revise_deadline}
 
 

@@ -15,11 +15,14 @@ def execution_curve(df: pd.DataFrame, *, month_title: str, rate_title: str, seri
         x=alt.X("month:O", title=month_title, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("rate:Q", title=rate_title, scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("series:N", title=series_title, scale=alt.Scale(domain=order, range=["#0072B2", "#999999"])),
-        strokeDash=alt.StrokeDash("series:N", title=series_title, scale=alt.Scale(domain=order, range=[[1, 0], [6, 4]])),
+        strokeDash=alt.StrokeDash("series:N", title=series_title,
+                                  scale=alt.Scale(domain=order, range=[[1, 0], [6, 4]])),
         tooltip=["month:O", "series:N", alt.Tooltip("rate:Q", format=".2f")],
     )
-    return (base.mark_line(point=True) + base.mark_text(dy=-10, fontSize=10).encode(text=alt.Text("rate:Q", format=".1f"))
-            ).properties(height=320).configure_legend(orient="top", symbolType="stroke", symbolStrokeWidth=2, symbolSize=400)
+    return (base.mark_line(point=True)
+            + base.mark_text(dy=-10, fontSize=10).encode(text=alt.Text("rate:Q", format=".1f"))
+            ).properties(height=320).configure_legend(orient="top", symbolType="stroke", symbolStrokeWidth=2,
+                                                      symbolSize=400)
 
 
 def gap_bars(df: pd.DataFrame, *, gap_title: str, dept_title: str, status_title: str,

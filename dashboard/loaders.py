@@ -204,8 +204,8 @@ def notices_zip(url: str, version: Version, region: str, year: int, department_i
                 on: dt.date, settings: Settings) -> bytes:
     """Every listed department's notice in one .zip."""
     with Session(get_engine()) as s:
-        return notices.zip_bytes([notices.notice(session=s, region=region, year=year, department_id=d, month=month, on=on,
-                                                 settings=settings) for d in department_ids])
+        return notices.zip_bytes([notices.notice(session=s, region=region, year=year, department_id=d, month=month,
+                                                 on=on, settings=settings) for d in department_ids])
 
 
 @st.cache_data(ttl=600, show_spinner=False)
@@ -260,7 +260,8 @@ def upload_history(url: str, version: Version, kind: str | None, department_ids:
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def batch_rows(url: str, version: Version, batch_id: int, department_ids: frozenset[int] | None) -> list[dict[str, Any]]:
+def batch_rows(url: str, version: Version, batch_id: int,
+               department_ids: frozenset[int] | None) -> list[dict[str, Any]]:
     """The records a committed batch wrote, of the user's departments when scoped."""
     with Session(get_engine()) as s:
         return uploads.batch_rows(session=s, batch_id=batch_id, department_ids=department_ids)

@@ -190,7 +190,8 @@ def state(status: str, verified_at: object, sent_back: object = False) -> str:
 
 
 def _verified(df: pd.DataFrame) -> list[str]:
-    return ["" if export.is_missing(at) else f"{by} {str(at)[:10]}" for by, at in zip(df["verified_by"], df["verified_at"], strict=True)]
+    return ["" if export.is_missing(at) else f"{by} {str(at)[:10]}"
+            for by, at in zip(df["verified_by"], df["verified_at"], strict=True)]
 
 
 def findings_tracked(df: pd.DataFrame) -> Table:
@@ -209,7 +210,8 @@ def tracked(df: pd.DataFrame, *, today: dt.date | None = None) -> Table:
         text(t("col.finding_code"), df["finding_code"]),
         text(t("col.subject"), df["subject"]),
         text(t("col.department"), df["department"]),
-        text(t("workflow.state"), [state(s, v, b) for s, v, b in zip(df["status"], df["verified_at"], df["sent_back"], strict=True)]),
+        text(t("workflow.state"), [state(s, v, b) for s, v, b
+                                   in zip(df["status"], df["verified_at"], df["sent_back"], strict=True)]),
         text(t("workflow.deadline_original"), df["original_deadline"].astype(str)),
         text(t("workflow.deadline_now"), df["deadline"].astype(str)),
         count(t("workflow.revisions"), df["revisions"]),
@@ -217,7 +219,8 @@ def tracked(df: pd.DataFrame, *, today: dt.date | None = None) -> Table:
         days(t("workflow.days_current"), df["days_overdue"]),
     ]
     if today is not None:
-        columns.append(days(t("workflow.tasks.due_in"), [(d - today).days if d >= today else None for d in df["deadline"]]))
+        columns.append(days(t("workflow.tasks.due_in"),
+                            [(d - today).days if d >= today else None for d in df["deadline"]]))
     return Table.of(*columns)
 
 

@@ -25,7 +25,8 @@ KINDS = ("projects", "monitoring", "evaluations", "findings", "ex-ante", "indica
 
 def _parser() -> argparse.ArgumentParser:
     db_help = "SQLAlchemy URL (default: DATABASE_URL, else data/performance.db); before or after the command"
-    p = argparse.ArgumentParser(prog="python -m data_access", description="预算绩效数据库命令行 / performance database CLI")
+    p = argparse.ArgumentParser(prog="python -m data_access",
+                                description="预算绩效数据库命令行 / performance database CLI")
     p.add_argument("--db", help=db_help)
     # `--db URL` is typed both before and after the command: every command takes it too, and
     # SUPPRESS leaves the value given before the command alone when none follows it.
@@ -158,14 +159,16 @@ def _kpis_table(d: dict) -> str:
     rows = [
         ("行政区 / 年度 / 截至", f"{d['region'] or '全部'} / {d['year']} / {d['as_of']}（第 {ex['as_of_month']} 月）"),
         ("序时进度", pct(ex["time_progress"])),
-        ("预算执行率", f"{pct(ex['execution_rate'])}（支出 {amount(ex['spent_total'])} / 预算 {amount(ex['budget_total'])}）"),
+        ("预算执行率",
+         f"{pct(ex['execution_rate'])}（支出 {amount(ex['spent_total'])} / 预算 {amount(ex['budget_total'])}）"),
         ("项目数 / 重点监控 / 预警", f"{ex['projects']} / {ex['key_projects']} / {ex['behind_schedule']}"),
         ("财政评价 优/良/中/差", f"{fin['excellent']}/{fin['good']}/{fin['fair']}/{fin['poor']}，共 {fin['count']} 个，"
                             f"涉及资金 {amount(fin['funds_total'])}"),
         ("优良率", pct(fin["excellent_good_rate"])),
         ("事前评估 项目/单位", f"{ea['projects']} / {ea['departments']}，申报 {amount(ea['requested_total'])}"),
         ("核减金额 / 核减率", f"{amount(ea['cut_total'])} / {pct(ea['cut_rate'])}"),
-        ("整改 已整改/整改中/未整改", f"{rc['rectified']}/{rc['in_progress']}/{rc['not_started']}，逾期 {rc['overdue']}"),
+        ("整改 已整改/整改中/未整改",
+         f"{rc['rectified']}/{rc['in_progress']}/{rc['not_started']}，逾期 {rc['overdue']}"),
         ("整改完成率", pct(rc["completion_rate"])),
         ("指标库 通用/个性/核心", f"{ind['general']}/{ind['specific']}/{ind['core']}，共 {ind['total']} 条"),
     ]
@@ -220,7 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "import":
             from data_access.uploads.cli import run_import_cli
 
-            return run_import_cli(args.kind, args.file, url=url, dry_run=args.dry_run, user=args.user, as_json=args.json)
+            return run_import_cli(args.kind, args.file, url=url, dry_run=args.dry_run, user=args.user,
+                                  as_json=args.json)
         if args.command == "template":
             from data_access.uploads.templates import write_template
 
@@ -236,7 +240,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DatabaseFault, SQLAlchemyError) as exc:
         fault = classify(exc, location(url))
         print(f"数据库错误：{fault}" if fault else
-              f"数据库错误（{_safe(url)}）：{exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}", file=sys.stderr)
+              f"数据库错误（{_safe(url)}）：{exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}",
+              file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"文件错误：{exc}", file=sys.stderr)

@@ -81,7 +81,8 @@ def resolve_departments(session: Session, region: str, departments: list[str]) -
     regions = session.execute(select(Region)).scalars().all()
     found = next((r for r in regions if cells.key(region) in (cells.key(r.name), cells.key(r.full_name or ""))), None)
     if found is None:
-        raise AuthError(f"未找到行政区“{region}”；现有：{'、'.join(sorted(r.name for r in regions)) or '无（请先导入项目数据）'}")
+        raise AuthError(f"未找到行政区“{region}”；现有："
+                        f"{'、'.join(sorted(r.name for r in regions)) or '无（请先导入项目数据）'}")
     depts = session.execute(select(Department).where(col(Department.region_id) == found.id)).scalars().all()
     chosen: dict[int, Department] = {}
     for given in departments:
@@ -231,7 +232,8 @@ def start_session(session: Session, user: User, now: dt.datetime | None = None) 
     now = now or _now()
     token = secrets.token_urlsafe(32)
     # The user is a stored row (signed in through authenticate), so its id is set.
-    session.add(UserSession(user_id=cast(int, user.id), token_sha256=_token_hash(token), created_at=now, last_seen_at=now))
+    session.add(UserSession(user_id=cast(int, user.id), token_sha256=_token_hash(token), created_at=now,
+                            last_seen_at=now))
     session.commit()
     return token
 
@@ -246,7 +248,8 @@ def resume_session(session: Session, token: str, now: dt.datetime | None = None)
     if row is None:
         return None
     user_session, user = row
-    expired = now - _aware(user_session.last_seen_at) > SESSION_IDLE or now - _aware(user_session.created_at) > SESSION_MAX
+    expired = (now - _aware(user_session.last_seen_at) > SESSION_IDLE
+               or now - _aware(user_session.created_at) > SESSION_MAX)
     if expired or not user.is_active:
         user_session.ended_at = now
         session.commit()
@@ -259,7 +262,8 @@ def resume_session(session: Session, token: str, now: dt.datetime | None = None)
 
 def end_session(session: Session, token: str, now: dt.datetime | None = None) -> None:
     """Logout: the token signs no browser in again, wherever it was copied to."""
-    row = session.execute(select(UserSession).where(col(UserSession.token_sha256) == _token_hash(token))).scalar_one_or_none()
+    row = session.execute(select(UserSession).where(col(UserSession.token_sha256) == _token_hash(token))
+                          ).scalar_one_or_none()
     if row is not None and row.ended_at is None:
         row.ended_at = now or _now()
         session.commit()
@@ -289,7 +293,8 @@ def import_scope(session: Session, username: str) -> frozenset[int] | None:
     A name that is no user is only recorded as the uploader (a script naming itself); a user's
     own scope applies to what they import, and an inactive or read-only user imports nothing.
     """
-    user = session.execute(select(User).where(func.lower(User.username) == username.strip().lower())).scalar_one_or_none()
+    user = session.execute(select(User).where(func.lower(User.username) == username.strip().lower())
+                           ).scalar_one_or_none()
     if user is None:
         return None
     if not user.is_active:
@@ -309,7 +314,8 @@ def create_user_cli(username: str, role: str, *, url: str | None, region: str | 
 
     departments = departments or []
     if departments and not region:
-        print("--department 须与 --region 一起使用（预算单位按所属行政区查找），例如：--region 黄埔区 --department 区教育局",
+        print("--department 须与 --region 一起使用（预算单位按所属行政区查找）"
+              "，例如：--region 黄埔区 --department 区教育局",
               file=sys.stderr)
         return 1
     if region and not departments:

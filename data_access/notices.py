@@ -114,7 +114,8 @@ def notice(*, session: Session, region: str, year: int, department_id: int, mont
            settings: Settings = SETTINGS) -> Notice:
     """One department's notice as of a month (execution) and a date (findings, reply deadline)."""
     department = session.execute(select(col(Department.name)).where(col(Department.id) == department_id)).scalar_one()
-    projects = project_rows(session=session, year=year, region=region, month=month, department=department, settings=settings)
+    projects = project_rows(session=session, year=year, region=region, month=month, department=department,
+                            settings=settings)
     tasks = owed(session=session, region=region, today=on, department_ids=frozenset({department_id}),
                  due_within=settings.due_soon_days)
     return Notice(region=region, department=department, year=year, month=month, on=on,
@@ -138,15 +139,18 @@ def tables(n: Notice) -> list[NoticeTable]:
         tp = time_progress(n.month)
         out.append(NoticeTable(
             f"预算执行进度滞后项目（截至 {n.year} 年 {n.month} 月）",
-            ("序号", "项目编码", "项目名称", "预算（万元）", "累计支出（万元）", "执行率（%）", "序时进度（%）", "差距（百分点）", "重点监控"),
-            tuple((str(i), r.code, r.name, amount(fen_to_wan(r.budget_fen)), amount(fen_to_wan(r.spent_fen)), _points(r.rate), _points(tp),
-                   _points(r.gap), "是" if r.is_key else "否")
+            ("序号", "项目编码", "项目名称", "预算（万元）", "累计支出（万元）", "执行率（%）", "序时进度（%）",
+             "差距（百分点）", "重点监控"),
+            tuple((str(i), r.code, r.name, amount(fen_to_wan(r.budget_fen)), amount(fen_to_wan(r.spent_fen)),
+                   _points(r.rate), _points(tp), _points(r.gap), "是" if r.is_key else "否")
                   for i, r in enumerate(n.red.itertuples(), start=1))))
     if not n.overdue.empty:
         out.append(NoticeTable(
             f"逾期未整改问题（截至 {n.on.isoformat()}）",
-            ("序号", "问题编号", "评价对象", "问题描述", "原定期限", "当前期限", "超原定期限（天）", "超当前期限（天）", "整改状态"),
-            tuple((str(i), r.finding_code, r.subject, r.description, r.original_deadline.isoformat(), r.deadline.isoformat(),
+            ("序号", "问题编号", "评价对象", "问题描述", "原定期限", "当前期限", "超原定期限（天）", "超当前期限（天）",
+             "整改状态"),
+            tuple((str(i), r.finding_code, r.subject, r.description, r.original_deadline.isoformat(),
+                   r.deadline.isoformat(),
                    _days(r.days_overdue_original), _days(r.days_overdue), FINDING_STATUSES[r.status])
                   for i, r in enumerate(n.overdue.itertuples(), start=1))))
     if not n.due_soon.empty:
@@ -167,10 +171,12 @@ def _rule(settings: Settings) -> str:
 def paragraphs(n: Notice) -> list[str]:
     """The letter's text around the tables: what is behind, by how much, what is due, by when."""
     lines = [f"{n.department}："]
-    lines.append("根据预算执行和绩效运行“双监控”情况及绩效评价发现问题整改跟踪情况，现将你单位需要重点关注和督促落实的事项通知如下。")
+    lines.append("根据预算执行和绩效运行“双监控”情况及绩效评价发现问题整改跟踪情况，"
+                 "现将你单位需要重点关注和督促落实的事项通知如下。")
     if not n.red.empty:
         budget, spent = int(n.red["budget_fen"].sum()), int(n.red["spent_fen"].sum())
-        lines.append(f"一、预算执行进度滞后。截至 {n.year} 年 {n.month} 月，你单位有 {len(n.red)} 个项目{_rule(n.settings)}"
+        lines.append("一、预算执行进度滞后。"
+                     f"截至 {n.year} 年 {n.month} 月，你单位有 {len(n.red)} 个项目{_rule(n.settings)}"
                      f"（预警），涉及预算 {money(budget)}，累计支出 {money(spent)}，执行率 "
                      f"{percent(round_rate(Decimal(spent) * 100 / Decimal(budget)) if budget else None)}，序时进度 "
                      f"{percent(round_rate(time_progress(n.month)))}。")

@@ -136,9 +136,11 @@ def open_data_zip(*, session: Session, region: str, year: int) -> bytes:
             "profile": "tabular-data-package",
             "name": f"budget-performance-region-{region_id}-{year}",
             "title": f"{region} {year} 年度预算绩效公开数据", "description":
-                f"{region} {year} 年度已公开的财政评价结果、问题整改情况和事前绩效评估结果。金额单位为元，得分与比率保留两位小数。",
+                f"{region} {year} 年度已公开的财政评价结果、问题整改情况和事前绩效评估结果。"
+                "金额单位为元，得分与比率保留两位小数。",
             "keywords": [region, str(year), "预算绩效"],
-            "licenses": [{"name": "other-at", "title": "公开信息，转载请注明出处 / public disclosure, attribution required"}],
+            "licenses": [{"name": "other-at",
+                          "title": "公开信息，转载请注明出处 / public disclosure, attribution required"}],
             "resources": resources,
         }
         zf.writestr(_entry("datapackage.json"), json.dumps(package, ensure_ascii=False, indent=2))

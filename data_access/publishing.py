@@ -15,7 +15,8 @@ from data_access.enums import FINANCE_METHODS
 from data_access.models import Department, Evaluation, ExAnte, Finding, Region
 from data_access.queries.core import frame
 
-ENTITIES: dict[str, type[Evaluation] | type[Finding] | type[ExAnte]] = {"evaluation": Evaluation, "finding": Finding, "ex_ante": ExAnte}
+ENTITIES: dict[str, type[Evaluation] | type[Finding] | type[ExAnte]] = {"evaluation": Evaluation, "finding": Finding,
+                                                                        "ex_ante": ExAnte}
 
 
 class PublishingError(Exception):
@@ -30,9 +31,10 @@ def publishable(
     model = ENTITIES[entity]
     name = col(ExAnte.name) if entity == "ex_ante" else col(model.subject)  # type: ignore[union-attr]
     # What tells two records of one subject apart: a finding's 问题编号, an evaluation's method.
-    ref = {"finding": col(Finding.finding_code), "evaluation": col(Evaluation.method), "ex_ante": col(ExAnte.code)}[entity]
-    stmt: Select = (select(col(model.id), ref.label("ref"), name.label("name"), col(Department.name).label("department"),
-                           col(model.published),
+    ref = {"finding": col(Finding.finding_code), "evaluation": col(Evaluation.method),
+           "ex_ante": col(ExAnte.code)}[entity]
+    stmt: Select = (select(col(model.id), ref.label("ref"), name.label("name"),
+                           col(Department.name).label("department"), col(model.published),
                    col(model.published_at), col(model.published_by), col(model.department_id))
             .join(Region, col(Region.id) == col(model.region_id))
             .join(Department, col(Department.id) == col(model.department_id))
@@ -60,7 +62,8 @@ def set_published(
         if outside:
             names = dict(session.execute(select(col(Department.id), col(Department.name))
                                          .where(col(Department.id).in_(outside))).all())
-            which = "、".join(f"{names.get(d, d)} {n} 条" for d, n in sorted(outside.items(), key=lambda kv: str(names.get(kv[0]))))
+            which = "、".join(f"{names.get(d, d)} {n} 条" for d, n in sorted(outside.items(),
+                                                                             key=lambda kv: str(names.get(kv[0]))))
             action = "公开" if published else "撤回公开"
             raise PublishingError(f"您无权{action}其他单位的记录（{which}），未作任何改动")
     now = dt.datetime.now(dt.UTC)

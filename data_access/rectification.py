@@ -206,7 +206,8 @@ def _past_date(value: dt.date | None, field: str, finding: Finding, today: dt.da
     if value is None:
         raise RectificationError(f"请填写“{field}”（{_label(finding)}）")
     if value > today:
-        raise RectificationError(f"“{field}”{value.isoformat()} 晚于今天（{today.isoformat()}），请填写实际日期（{_label(finding)}）")
+        raise RectificationError(f"“{field}”{value.isoformat()} 晚于今天（{today.isoformat()}）"
+                                 f"，请填写实际日期（{_label(finding)}）")
     return value
 
 
@@ -224,7 +225,8 @@ def _step(session: Session, finding_id: int, finding: Finding, actor: Actor, act
     rule = TRANSITIONS[(state_of(finding.status, finding.verified_at), action)]
     to_status = RECTIFIED if rule.to == CLOSED else rule.to
     guard = col(Finding.verified_at).is_(None)  # every step acts on an unverified finding
-    done = session.execute(update(Finding).where(col(Finding.id) == finding_id, col(Finding.status) == finding.status, guard)
+    done = session.execute(update(Finding).where(col(Finding.id) == finding_id,
+                                                 col(Finding.status) == finding.status, guard)
                            .values(status=to_status, **changes).execution_options(synchronize_session=False))
     if done.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
@@ -302,8 +304,10 @@ def revise_deadline(session: Session, finding_id: int, actor: Actor, *, new_dead
     if new_deadline < today:
         raise RectificationError(f"新的整改期限 {new_deadline.isoformat()} 早于今天（{today.isoformat()}），"
                                  f"请填写今后的日期（{_label(finding)}）")
-    done = session.execute(update(Finding).where(col(Finding.id) == finding_id, col(Finding.deadline) == finding.deadline,
-                                                 col(Finding.status) == finding.status, col(Finding.verified_at).is_(None))
+    done = session.execute(update(Finding).where(col(Finding.id) == finding_id,
+                                                 col(Finding.deadline) == finding.deadline,
+                                                 col(Finding.status) == finding.status,
+                                                 col(Finding.verified_at).is_(None))
                            .values(deadline=new_deadline).execution_options(synchronize_session=False))
     if done.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()

@@ -201,7 +201,8 @@ class _Context:
 
 def build_report(*, session: Session, year: int, region: str, as_of: dt.date | None = None,
                  settings: Settings = SETTINGS) -> Report:
-    """The draft of `region`'s report on fiscal `year`, as of `as_of` (default 31 December of a past year, else today)."""
+    """The draft of `region`'s report on fiscal `year`, as of `as_of` (default 31 December of a past year,
+    else today)."""
     if region not in region_names(session=session):
         raise UnknownRegion(region)
     as_of = as_of_for(year, as_of)
@@ -210,7 +211,8 @@ def build_report(*, session: Session, year: int, region: str, as_of: dt.date | N
                    kpis(session=session, year=year - 1, region=region, as_of=as_of, settings=settings))
     titles = _annex_titles(year)
     blocks: list[Block] = [
-        _p(f"{year} 年以来，{ctx.full}", FillIn("贯彻落实全面实施预算绩效管理决策部署的总体情况"), "。现将相关情况报告如下："),
+        _p(f"{year} 年以来，{ctx.full}", FillIn("贯彻落实全面实施预算绩效管理决策部署的总体情况"),
+           "。现将相关情况报告如下："),
         Section(f"一、{year} 年度预算绩效管理工作开展情况", 1, (
             Section("（一）事前绩效评估和绩效目标管理", 2, _exante_and_targets(ctx)),
             Section("（二）绩效运行监控", 2, _monitoring(ctx)),
@@ -234,9 +236,11 @@ def _exante_and_targets(ctx: _Context) -> tuple[Block, ...]:
     if ea["projects"]:
         recommended = ea["supported"] + ea["partially_supported"]
         rejected = f"，建议不予立项 {ea['not_supported']} 个" if ea["not_supported"] else ""
-        kinds = [f"“{label}”{n} 个" for label, n in (("予以支持", ea["supported"]), ("部分予以支持", ea["partially_supported"])) if n]
+        kinds = [f"“{label}”{n} 个" for label, n in (("予以支持", ea["supported"]),
+                                                     ("部分予以支持", ea["partially_supported"])) if n]
         out.append(_p(
-            f"区财政部门委托专家对 {ea['departments']} 个预算单位的 {ea['projects']} 个重大预算项目开展事前绩效评估（评审），"
+            "区财政部门委托专家"
+            f"对 {ea['departments']} 个预算单位的 {ea['projects']} 个重大预算项目开展事前绩效评估（评审），"
             f"涉及财政资金 {_yuan(ea['requested_total'])}。",
             f"经评审，专家建议立项项目 {recommended} 个{rejected}，建议核减金额 {_yuan(ea['cut_total'])}，"
             f"建议核减率 {_pct(ea['cut_rate'])}，评估（评审）结论作为预算安排的重要依据。",
@@ -252,7 +256,8 @@ def _exante_and_targets(ctx: _Context) -> tuple[Block, ...]:
     else:
         out.append(_p(FillIn(f"绩效目标审核情况（数据库中没有 {ctx.year} 年度的绩效目标专家评审记录）")))
     if ind["total"]:
-        core = "，均为核心指标" if ind["core"] == ind["total"] else (f"，核心指标 {ind['core']} 条" if ind["core"] else "")
+        core = ("，均为核心指标" if ind["core"] == ind["total"]
+                else (f"，核心指标 {ind['core']} 条" if ind["core"] else ""))
         out.append(_p(f"区级预算绩效指标库现有指标共 {ind['total']} 条，其中通用类指标 {ind['general']} 条，"
                       f"部门个性化指标 {ind['specific']} 条{core}。"))
     return tuple(out)
@@ -267,10 +272,13 @@ def _monitoring(ctx: _Context) -> tuple[Block, ...]:
                                                 month=ex["as_of_month"], settings=s)
     lifecycle = lifecycle_projects(session=ctx.session, year=ctx.year, region=ctx.region, settings=s)
     return (_p(
-        f"各预算部门对预算执行进度和绩效目标实现程度进行自我监控，重点监控年度预算 {wan(s.key_budget_fen, grouping=False)} 万元"
+        "各预算部门对预算执行进度和绩效目标实现程度进行自我监控，"
+        f"重点监控年度预算 {wan(s.key_budget_fen, grouping=False)} 万元"
         f"以上项目以及{sources}等项目。",
-        f"区财政部门对 {departments} 个部门开展重点监控，涉及预算资金 {money(budget)}、预算项目 {projects} 个。" if projects else None,
-        f"截至 {ctx.year} 年 {ex['as_of_month']} 月，全区 {ex['projects']} 个项目预算执行率 {_pct(ex['execution_rate'])}，"
+        f"区财政部门对 {departments} 个部门开展重点监控，"
+        f"涉及预算资金 {money(budget)}、预算项目 {projects} 个。" if projects else None,
+        f"截至 {ctx.year} 年 {ex['as_of_month']} 月，"
+        f"全区 {ex['projects']} 个项目预算执行率 {_pct(ex['execution_rate'])}，"
         f"序时进度 {_pct(ex['time_progress'])}，重点监控项目中执行进度预警 {ex['behind_schedule']} 个。"
         if ex["as_of_month"] else None,
         f"对新增 {wan(s.lifecycle_recurring_fen, grouping=False)} 万元以上的经常性项目和 "
@@ -291,7 +299,8 @@ def _groups(ctx: _Context, year: int) -> tuple[EvaluationGroup, EvaluationGroup,
 
 
 def _evaluation_work(ctx: _Context) -> tuple[Block, ...]:
-    """The year's evaluations counted as 荔湾区 writes them, then those carried out in the year (of Y-1) as 黄埔区 does."""
+    """The year's evaluations counted as 荔湾区 writes them, then those carried out in the year (of Y-1) as
+    黄埔区 does."""
     y = ctx.year
     own = ctx.group(y, ("self",), "project")
     parts = []
@@ -307,7 +316,8 @@ def _evaluation_work(ctx: _Context) -> tuple[Block, ...]:
     if own.count or parts:
         out.append(_p(
             f"{y} 年度，自评预算部门共 {own.departments} 个，自评预算项目 {own.count} 个，项目自评优良等级有 "
-            f"{own.grades['excellent'] + own.grades['good']} 项，占 {_pct(own.grades['excellent_good_rate'])}。" if own.count else None,
+            f"{own.grades['excellent'] + own.grades['good']} 项，"
+            f"占 {_pct(own.grades['excellent_good_rate'])}。" if own.count else None,
             f"区财政共组织 {'，'.join(parts)}。" if parts else None,
             f"财政评价共提出 {recommendations} 条建议。" if recommendations else None))
     prev = ctx.prev["evaluation"]["finance"]
@@ -319,10 +329,12 @@ def _evaluation_work(ctx: _Context) -> tuple[Block, ...]:
             f"{_named(policy.first, policy.count, '政策')}支出" if policy.count else "",
             (f"{_named(project.first, project.count, '项目')}支出"
              + (f"（含{_named(project.first_special_bond, bond, '使用专项债券资金项目')}）" if bond > 1
-                else f"（含使用专项债券资金项目{project.first_special_bond}）" if bond else "")) if project.count else "",
+                else f"（含使用专项债券资金项目{project.first_special_bond}）" if bond else ""))
+            if project.count else "",
         ]
         subjects = [s for s in subjects if s]
-        out.append(_p(f"{y} 年组织开展的绩效评价针对 {y - 1} 年度支出。{y} 年评价涉及资金 {_yuan(prev['funds_total'])}，"
+        out.append(_p(f"{y} 年组织开展的绩效评价针对 {y - 1} 年度支出。"
+                      f"{y} 年评价涉及资金 {_yuan(prev['funds_total'])}，"
                       f"共对{'、'.join(subjects)}开展评价。"))
     if not out:
         out.append(_p(FillIn(f"绩效评价工作开展情况（数据库中没有 {y} 年度的评价记录）")))
@@ -359,7 +371,8 @@ def _rectification(ctx: _Context) -> tuple[Block, ...]:
         done = (
             _p(_findings_sentence(year, rc["findings"], df),
                f"截至 {_date(ctx.as_of)}，{feedback}；已整改 {rc['rectified']} 个、整改中 {rc['in_progress']} 个、"
-               f"未整改 {rc['not_started']} 个，整改完成率 {_pct(rc['completion_rate'])}，逾期未整改 {rc['overdue']} 个。"),
+               f"未整改 {rc['not_started']} 个，"
+               f"整改完成率 {_pct(rc['completion_rate'])}，逾期未整改 {rc['overdue']} 个。"),
             Table(f"{year} 年度评价发现问题整改情况（按问题类别）", "表1 问题整改（按类别）", (
                 _text("问题类别", df["category"]), _count("问题数", df["findings"]), _count("已整改", df["rectified"]),
                 _count("整改中", df["in_progress"]), _count("未整改", df["not_started"]))),
@@ -428,7 +441,8 @@ def _evaluation_parts(ctx: _Context) -> list[Block]:
     # (heading, group, methods, subject type, noun, who did what, 这/该, annex)
     graded = (
         ("绩效自评复核情况", review, ("review",), "project", "项目", "这", 2,
-         f"按照“全面自评、部分复核”的原则，{_by(review)}对 {review.departments} 个部门的 {review.count} 个项目进行了自评复核"),
+         "按照“全面自评、部分复核”的原则，"
+         f"{_by(review)}对 {review.departments} 个部门的 {review.count} 个项目进行了自评复核"),
         ("重点项目绩效评价情况", key, ("key",), "project", "项目", "该", 3,
          f"区财政部门{_by(key)}对 {key.departments} 个部门（单位）的 {key.count} 个重点项目进行了"
          f"{'第三方评价' if _by(key) else '重点评价'}"),
@@ -443,7 +457,8 @@ def _evaluation_parts(ctx: _Context) -> list[Block]:
                 f"{_completion(ctx, methods, kind, noun) or f'{noun}预算完成率未填报'}（见附件 {annex}）。")))
     dept = ctx.group(y, FINANCE_METHODS, "department")
     if dept.count:
-        rows = evaluation_rows(session=ctx.session, year=y, region=ctx.region, methods=FINANCE_METHODS, subject_type="department")
+        rows = evaluation_rows(session=ctx.session, year=y, region=ctx.region, methods=FINANCE_METHODS,
+                               subject_type="department")
         each = "；".join(
             (f"{r.subject}预算完成率 {_pct(Decimal(int(r.budget_completion_centi)).scaleb(-2))}，"
              if pd.notna(r.budget_completion_centi) else f"{r.subject}")
@@ -505,7 +520,8 @@ def _annexes(ctx: _Context, titles: tuple[str, str, str]) -> list[Section]:
     if summaries:
         annex3.append(Section("评价报告摘要", 2, tuple(summaries)))
     return [
-        Section(f"附件 1  {titles[0]}", 1, (_annex_table(titles[0], "附件1 评价结果汇总", rows(FINANCE_METHODS)),), True),
+        Section(f"附件 1  {titles[0]}", 1, (_annex_table(titles[0], "附件1 评价结果汇总", rows(FINANCE_METHODS)),),
+                True),
         Section(f"附件 2  {titles[1]}", 1, (_annex_table(titles[1], "附件2 自评复核项目", rows(("review",))),), True),
         Section(f"附件 3  {titles[2]}", 1, tuple(annex3), True),
     ]

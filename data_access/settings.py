@@ -46,7 +46,8 @@ class Settings:
     # Rows x columns (from A1, over all sheets) one upload may hold: bounds the reader's memory.
     max_upload_cells: int = 1_000_000
     fund_sources: tuple[str, ...] = field(
-        default=("一般公共预算", "政府性基金预算", "国有资本经营预算", "社会保险基金预算", "专项债券", "中央直达资金", "涉农资金")
+        default=("一般公共预算", "政府性基金预算", "国有资本经营预算", "社会保险基金预算", "专项债券", "中央直达资金",
+                 "涉农资金")
     )
 
     def midyear_date(self, year: int) -> dt.date:

@@ -21,7 +21,8 @@ rows = loaders.audit_log(*loaders.key(), action or None, actor or None)
 table = pd.DataFrame({
     t("audit.at"): [str(at)[:19] for at in rows["at"]], t("audit.actor"): rows["actor"],
     t("audit.action"): [labels.get(a, a) for a in rows["action"]],
-    t("audit.entity"): [f"{e or ''} {'' if pd.isna(i) else int(i)}" for e, i in zip(rows["entity"], rows["entity_id"], strict=True)],
+    t("audit.entity"): [f"{e or ''} {'' if pd.isna(i) else int(i)}"
+                        for e, i in zip(rows["entity"], rows["entity_id"], strict=True)],
     t("audit.detail"): rows["detail_json"].fillna(""),
 })
 st.caption(t("audit.caption", n=len(rows)))

@@ -24,7 +24,8 @@ k = data["kpis"]
 if k["projects"] == 0:
     empty_state("exante.none")
     st.stop()
-st.markdown(t("portal.exante.summary", n=k["projects"], d=k["departments"], req=money(yuan_to_fen(k["requested_total"])),
+st.markdown(t("portal.exante.summary", n=k["projects"], d=k["departments"],
+              req=money(yuan_to_fen(k["requested_total"])),
               cut=money(yuan_to_fen(k["cut_total"])), rate=pct(k["cut_rate"]), rejected=k["not_supported"]))
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(t("exante.requested"), money(yuan_to_fen(k["requested_total"])), border=True)

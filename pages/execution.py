@@ -62,12 +62,14 @@ k3.metric(t("execution.key_budget"), money(key_budget), border=True)
 st.subheader(t("execution.curve"))
 curve = data["curve"]
 curve_long = pd.concat([
-    pd.DataFrame({"month": curve["month"], "series": t("execution.series_rate"), "rate": [r or 0 for r in curve["rate"]]}),
+    pd.DataFrame({"month": curve["month"], "series": t("execution.series_rate"),
+                  "rate": [r or 0 for r in curve["rate"]]}),
     pd.DataFrame({"month": curve["month"], "series": t("execution.series_time"), "rate": curve["time_progress"]}),
 ])
 curve_chart = curve_long.assign(rate=[float(round_rate(Decimal(r))) for r in curve_long["rate"]])  # half up, to draw
-st.altair_chart(charts.execution_curve(curve_chart, month_title=t("execution.month"), rate_title=t("execution.rate_pct"),
-                                       series_title=t("execution.series")), width="stretch")
+st.altair_chart(charts.execution_curve(curve_chart, month_title=t("execution.month"),
+                                       rate_title=t("execution.rate_pct"), series_title=t("execution.series")),
+                width="stretch")
 curve_sheet = tables.Table.of(tables.count(t("execution.month"), curve_long["month"]),
                               tables.text(t("execution.series"), curve_long["series"]),
                               tables.percent(t("execution.progress"), curve_long["rate"]))
@@ -77,7 +79,8 @@ depts = data["depts"]
 gap_chart = depts.assign(gap=[float(round_rate(g)) for g in depts["gap"]])  # half up, to draw
 st.altair_chart(charts.gap_bars(gap_chart, gap_title=t("execution.gap_pt"), dept_title=t("col.department"),
                                 status_title=t("execution.status"),
-                                status_labels={s: status_label(s) for s in ("green", "yellow", "red")}), width="stretch")
+                                status_labels={s: status_label(s) for s in ("green", "yellow", "red")}),
+                width="stretch")
 gap = tables.points(t("execution.gap"), depts["gap"], on_screen="number")
 dept_table = tables.Table.of(
     tables.text(t("col.department"), depts["department"]), tables.count(t("execution.projects"), depts["projects"]),
@@ -204,6 +207,6 @@ if tg.empty and ev.empty and fd.empty:
 
 download_page({t("execution.curve"): curve_sheet, t("execution.by_department"): dept_table,
                t("execution.quadrant"): quad_table, t("execution.projects_title"): project_table,
-               t("execution.lifecycle", n=len(lifecycle)): lifecycle_table}, f"execution-{filters.region}-{filters.year}",
-              "execution_page_dl")
+               t("execution.lifecycle", n=len(lifecycle)): lifecycle_table},
+              f"execution-{filters.region}-{filters.year}", "execution_page_dl")
 st.caption(t("execution.generated", at=dt.date.today().isoformat()))

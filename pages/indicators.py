@@ -47,7 +47,8 @@ if found.empty:
     empty_state()
     st.stop()
 table = pd.DataFrame({
-    t("indicators.name"): found["name"], t("indicators.level1"): found["level1"], t("indicators.level2"): found["level2"],
+    t("indicators.name"): found["name"], t("indicators.level1"): found["level1"],
+    t("indicators.level2"): found["level2"],
     t("indicators.scope"): [t(f"indicators.scope.{s}") for s in found["scope"]],
     t("col.department"): found["department"].fillna(t("indicators.shared")),
     t("indicators.target"): found["operator"].fillna("") + found["target_value"].fillna("") + found["unit"].fillna(""),
@@ -69,7 +70,8 @@ else:
     usage_table = pd.DataFrame({
         t("ui.year"): usage["year"], t("execution.code"): usage["code"], t("col.project"): usage["project"],
         t("col.department"): usage["department"],
-        t("indicators.target"): usage["operator"].fillna("") + usage["target_value"].fillna("") + usage["unit"].fillna(""),
+        t("indicators.target"): (usage["operator"].fillna("") + usage["target_value"].fillna("")
+                                 + usage["unit"].fillna("")),
     })
     st.dataframe(usage_table, hide_index=True, width="stretch")
     download_table(usage_table, f"{filters.region}-{name}-projects", "indicators_usage_dl")

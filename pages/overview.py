@@ -23,7 +23,8 @@ now, changes = view.now, view.changes
 
 st.title(t("overview.title"))
 st.caption(t("overview.caption", region=plain(filters.region), year=filters.year, as_of=filters.as_of.isoformat()))
-glossary("time_progress", "execution_rate", "key_monitoring", "excellent_good_rate", "cut_rate", "rectification", "overdue")
+glossary("time_progress", "execution_rate", "key_monitoring", "excellent_good_rate", "cut_rate", "rectification",
+         "overdue")
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,8 @@ c2.caption(t("overview.cut_help", n=ea["projects"], cut=money(yuan_to_fen(ea["cu
 card(c3, t("overview.completion"), pct(rc["completion_rate"]), delta("completion_rate", t("overview.unit_pt")))
 c3.caption(t("overview.completion_help", n=rc["findings"], done=rc["rectified"], verified=view.closure["verified"],
              awaiting=view.closure["awaiting"]))
-for column, path, link in ((c1, "pages/evaluation.py", "overview.link.evaluation"), (c2, "pages/exante.py", "overview.link.exante"),
+for column, path, link in ((c1, "pages/evaluation.py", "overview.link.evaluation"),
+                           (c2, "pages/exante.py", "overview.link.exante"),
                            (c3, "pages/rectification.py", "overview.link.rectification")):
     with column:
         page_link(path, t(link))

@@ -39,7 +39,8 @@ download_table(table, f"{filters.region}{filters.year}-{t('portal.annex' + annex
 if annex == "3":
     # Subjects, evaluators and summaries come from uploads: shown as typed, never as markdown.
     for row in df.itertuples():
-        with st.expander(f"{plain(row.subject)}（{plain(row.department)}）— {t('grade.' + row.grade)}", expanded=printing):
+        with st.expander(f"{plain(row.subject)}（{plain(row.department)}）— {t('grade.' + row.grade)}",
+                         expanded=printing):
             evaluator = plain(row.evaluator) if isinstance(row.evaluator, str) and row.evaluator else "—"
             st.markdown(t("portal.report_meta", evaluator=evaluator, method=tables.label(row.method, METHODS)))
             summary = row.report_summary if isinstance(row.report_summary, str) and row.report_summary.strip() else None

@@ -73,7 +73,8 @@ def overview() -> None:
     st.caption(t("rectification.status_line", done=k["rectified"], doing=k["in_progress"], todo=k["not_started"],
                  fb=k["feedback_submitted"]) + " " + t("workflow.closure_line", done=k["rectified"], **data["closure"]))
 
-    headers = {"findings": t("rectification.findings"), **{s: tables.label(s, FINDING_STATUSES) for s in FINDING_STATUSES}}
+    headers = {"findings": t("rectification.findings"),
+               **{s: tables.label(s, FINDING_STATUSES) for s in FINDING_STATUSES}}
     left, right = st.columns(2)
     with left:
         st.subheader(t("rectification.by_category"))
@@ -100,7 +101,8 @@ def overview() -> None:
     all_table = tables.findings_tracked(data["rows"])
     show_table(all_table)
     download_table(all_table, f"{filters.region}{filters.year}-findings", "rectification_dl")
-    download_page({t("rectification.all"): all_table, t("rectification.overdue_title", n=overdue_count(od)): overdue_table,
+    download_page({t("rectification.all"): all_table,
+                   t("rectification.overdue_title", n=overdue_count(od)): overdue_table,
                    t("rectification.by_category"): by_cat, t("rectification.by_department"): by_dept},
                   f"rectification-{filters.region}-{filters.year}", "rectification_page_dl")
 
@@ -116,7 +118,8 @@ def tasks() -> None:
         names = sorted(labels[i].split(" · ", 1)[-1] for i in user.department_ids or () if i in labels)
         st.caption(t("workflow.tasks.caption", departments=plain("、".join(names)), today=today.isoformat()))
     lists = [("awaiting", owed.awaiting)] if bureau else []
-    lists += [("overdue", owed.overdue), ("due_soon", owed.due_soon), ("sent_back", owed.sent_back), ("open", owed.open)]
+    lists += [("overdue", owed.overdue), ("due_soon", owed.due_soon), ("sent_back", owed.sent_back),
+              ("open", owed.open)]
     lists += [] if bureau else [("awaiting", owed.awaiting)]
     for column, (name, df) in zip(st.columns(len(lists)), lists, strict=True):
         column.metric(t(f"workflow.tasks.{name}", n=SETTINGS.due_soon_days), len(df), border=True)
@@ -138,7 +141,8 @@ def tasks() -> None:
         download_table(table, f"{filters.region}-{name}-{today.isoformat()}", f"rectification_tasks_{name}_dl")
         sheets[title] = table
     if sheets:
-        download_page(sheets, f"rectification-tasks-{filters.region}-{today.isoformat()}", "rectification_tasks_page_dl")
+        download_page(sheets, f"rectification-tasks-{filters.region}-{today.isoformat()}",
+                      "rectification_tasks_page_dl")
 
 
 # ---- 逐项办理 ----------------------------------------------------------------------------------------
@@ -151,7 +155,8 @@ def step_forms(finding_id: int, code: str, steps: list[str], detail: dict) -> No
         except RectificationError as exc:
             st.error(plain(exc))
             return
-        st.session_state["rectification_notice"] = t("workflow.saved", action=t(f"workflow.action.{action}"), code=plain(code))
+        st.session_state["rectification_notice"] = t("workflow.saved", action=t(f"workflow.action.{action}"),
+                                                     code=plain(code))
         st.rerun()
 
     for action in steps:
@@ -167,7 +172,8 @@ def step_forms(finding_id: int, code: str, steps: list[str], detail: dict) -> No
                 measures = st.text_area(t("workflow.measures"), value=detail.get("measures") or "",
                                         key="rectification_rectify_measures")
                 evidence = st.text_area(t("workflow.evidence"), key="rectification_rectify_evidence")
-                on = st.date_input(t("workflow.rectified_date"), value=today, max_value=today, key="rectification_rectify_on")
+                on = st.date_input(t("workflow.rectified_date"), value=today, max_value=today,
+                                   key="rectification_rectify_on")
                 if st.form_submit_button(t("workflow.action.rectify"), type="primary"):
                     submit(action, measures=measures, evidence=evidence, on=on)
             elif action == VERIFY:
@@ -214,7 +220,8 @@ def handle() -> None:
     c3.metric(t("workflow.revisions"), int(d["revisions"]), border=True)
     open_ = d["status"] != RECTIFIED
     c4.metric(t("workflow.days_original"), max((today - d["original_deadline"]).days, 0) if open_ else "—", border=True)
-    st.markdown(f"**{t('workflow.department')}**{sep}{plain(d['department'])}　**{t('col.category')}**{sep}{plain(d['category'])}")
+    st.markdown(f"**{t('workflow.department')}**{sep}{plain(d['department'])}　"
+                f"**{t('col.category')}**{sep}{plain(d['category'])}")
     st.markdown(f"**{t('col.description')}**{sep}{plain(d['description'])}")
     if d["recommendation"]:
         st.markdown(f"**{t('workflow.recommendation')}**{sep}{plain(d['recommendation'])}")
@@ -224,7 +231,8 @@ def handle() -> None:
         past_original = (today - d["original_deadline"]).days
         past_current = (today - d["deadline"]).days
         if past_current > 0:
-            st.warning(t("workflow.overdue_line", today=today.isoformat(), original=past_original, current=past_current))
+            st.warning(t("workflow.overdue_line", today=today.isoformat(), original=past_original,
+                         current=past_current))
         elif past_original > 0:
             st.warning(t("workflow.deferred_line", today=today.isoformat(), original=past_original))
     if d["sent_back"]:
@@ -233,8 +241,8 @@ def handle() -> None:
         st.success(t("workflow.verified_line", who=plain(d["verified_by"]), when=str(d["verified_at"])[:16]))
     if d["evaluation"]:
         if d["evaluation_feedback_date"]:
-            st.caption(t("workflow.evaluation_feedback", subject=plain(d["evaluation"]), date=d["evaluation_feedback_date"],
-                         text=plain(d["evaluation_feedback_text"])))
+            st.caption(t("workflow.evaluation_feedback", subject=plain(d["evaluation"]),
+                         date=d["evaluation_feedback_date"], text=plain(d["evaluation_feedback_text"])))
         else:
             st.caption(t("workflow.evaluation_no_feedback", subject=plain(d["evaluation"])))
 
@@ -267,9 +275,9 @@ def handle() -> None:
         st.caption(t("workflow.no_revisions"))
     else:
         deadline_table = pd.DataFrame({
-            t("rectification.when"): [str(v)[:16] for v in moves["revised_at"]], t("rectification.who"): moves["revised_by"],
-            t("workflow.col.old"): moves["old_deadline"].astype(str), t("workflow.col.new"): moves["new_deadline"].astype(str),
-            t("workflow.col.reason"): moves["reason"]})
+            t("rectification.when"): [str(v)[:16] for v in moves["revised_at"]],
+            t("rectification.who"): moves["revised_by"], t("workflow.col.old"): moves["old_deadline"].astype(str),
+            t("workflow.col.new"): moves["new_deadline"].astype(str), t("workflow.col.reason"): moves["reason"]})
         st.dataframe(deadline_table, hide_index=True, width="stretch")
         download_table(deadline_table, f"{d['finding_code']}-deadlines", "rectification_deadlines_dl")
 
@@ -285,7 +293,8 @@ def feedback() -> None:
         tables.text(t("col.subject"), rows["subject"]), tables.text(t("col.department"), rows["department"]),
         tables.text(t("col.method"), [tables.label(m, METHODS) for m in rows["method"]]),
         tables.count(t("workflow.feedback.findings"), rows["findings"]),
-        tables.text(t("workflow.feedback.date"), [str(v) if v is not None and not pd.isna(v) else "" for v in rows["feedback_date"]]),
+        tables.text(t("workflow.feedback.date"),
+                    [str(v) if v is not None and not pd.isna(v) else "" for v in rows["feedback_date"]]),
         tables.text(t("workflow.feedback.text"), rows["feedback_text"]),
         tables.text(t("workflow.feedback.by"), rows["feedback_by"]))
     show_table(table)
@@ -319,19 +328,23 @@ def notice_section() -> None:
     ids = tuple(int(i) for i in listed["department_id"])
     # Every notice in one .zip takes seconds to write: only when asked, then kept (cached) for this list.
     wanted = (filters.region, filters.year, month, today.isoformat(), ids)
-    if st.button(t("workflow.notices.make_all", n=len(ids)), key="rectification_notices_make", icon=":material/folder_zip:"):
+    if st.button(t("workflow.notices.make_all", n=len(ids)), key="rectification_notices_make",
+                 icon=":material/folder_zip:"):
         st.session_state["rectification_zip_for"] = wanted
     if st.session_state.get("rectification_zip_for") == wanted:
         st.download_button(t("workflow.notices.download_all", n=len(ids)),
-                           loaders.notices_zip(*loaders.key(), filters.region, filters.year, ids, month, today, SETTINGS),
+                           loaders.notices_zip(*loaders.key(), filters.region, filters.year, ids, month, today,
+                                               SETTINGS),
                            f"{filters.region}-预警督办-{today.isoformat()}.zip", "application/zip",
                            key="rectification_notices_zip", icon=":material/download:")
     names = dict(zip(ids, listed["department"], strict=True))
-    department_id = st.selectbox(t("workflow.notices.pick"), ids, format_func=names.get, key="rectification_notice_pick")
-    n, notice_tables, paragraphs, docx = loaders.notice_view(*loaders.key(), filters.region, filters.year, int(department_id),
-                                                            month, today, SETTINGS)
+    department_id = st.selectbox(t("workflow.notices.pick"), ids, format_func=names.get,
+                                 key="rectification_notice_pick")
+    n, notice_tables, paragraphs, docx = loaders.notice_view(*loaders.key(), filters.region, filters.year,
+                                                            int(department_id), month, today, SETTINGS)
     st.subheader(f"{plain(n.department)} · {n.title}")
-    st.download_button(t("workflow.notices.download"), docx, f"{n.region}-{n.department}-{n.title}-{today.isoformat()}.docx",
+    st.download_button(t("workflow.notices.download"), docx,
+                       f"{n.region}-{n.department}-{n.title}-{today.isoformat()}.docx",
                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                        key="rectification_notice_docx", icon=":material/description:", type="primary")
     for line in paragraphs[:-1]:

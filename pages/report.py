@@ -1,4 +1,5 @@
-"""年度报告: the draft of 财政支出绩效情况的报告 for a region and year, previewed, downloaded as .docx with its tables as .xlsx."""
+"""年度报告: the draft of 财政支出绩效情况的报告 for a region and year, previewed, downloaded as .docx with its
+tables as .xlsx."""
 
 import streamlit as st
 

@@ -33,7 +33,8 @@ chase = [name for name, cells in matrix.items() if any(v in ("missing", "failed"
 if chase:
     st.warning(t("submissions.chase", n=len(chase), names="、".join(plain(name) for name in chase)))
 frame = pd.DataFrame(
-    [{t("submissions.department"): name, **{t("submissions.month", month=m): t(f"submissions.{v}") for m, v in cells.items()}}
+    [{t("submissions.department"): name,
+      **{t("submissions.month", month=m): t(f"submissions.{v}") for m, v in cells.items()}}
      for name, cells in matrix.items()]
 )
 st.dataframe(frame, hide_index=True, key="submissions_matrix")

@@ -20,10 +20,10 @@ if user.department_ids is not None:
 kind_labels = {k: t(f"upload.kind.{k}") for k in KINDS}  # resolved now: format_func must not depend on state
 kind = st.selectbox(t("upload.kind"), KINDS, format_func=kind_labels.__getitem__, key="upload_kind")
 st.download_button(t("upload.template"), data=template_bytes(kind), file_name=f"{kind}-template.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", help=t("upload.template_help"),
-                   icon=":material/download:", key="upload_template")
-uploaded = st.file_uploader(t("upload.file"), type=["xlsx", "xlsm", "xls", "ods", "csv", "txt"], key=f"upload_file_{kind}",
-                            max_upload_size=MAX_FILE_BYTES // (1024 * 1024))
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   help=t("upload.template_help"), icon=":material/download:", key="upload_template")
+uploaded = st.file_uploader(t("upload.file"), type=["xlsx", "xlsm", "xls", "ods", "csv", "txt"],
+                            key=f"upload_file_{kind}", max_upload_size=MAX_FILE_BYTES // (1024 * 1024))
 if uploaded is None:
     st.info(t("upload.hint"))
     st.stop()
@@ -33,7 +33,8 @@ preview_key = (kind, uploaded.name, sha256_of(data))
 if st.session_state.get("upload_preview_key") != preview_key:
     bar = st.progress(0.0, text=t("upload.checking"))
     report = import_file(get_import_engine(), kind, data, uploaded.name, user=user.username, dry_run=True,
-                         allowed_department_ids=user.department_ids, progress=lambda f, stage: bar.progress(min(f, 1.0), text=stage))
+                         allowed_department_ids=user.department_ids,
+                         progress=lambda f, stage: bar.progress(min(f, 1.0), text=stage))
     bar.empty()
     st.session_state["upload_preview_key"] = preview_key
     st.session_state["upload_preview"] = report
@@ -53,12 +54,14 @@ issue_columns = {"sheet": t("upload.col.sheet"), "row": t("upload.col.row"), "co
 if report.errors:
     st.error(t("upload.invalid", errors=len(report.errors)))
     st.subheader(t("upload.errors_title"))
-    st.dataframe(pd.DataFrame([e.to_dict() for e in report.errors]).rename(columns=issue_columns), hide_index=True, key="upload_errors")
+    st.dataframe(pd.DataFrame([e.to_dict() for e in report.errors]).rename(columns=issue_columns), hide_index=True,
+                 key="upload_errors")
 else:
     st.success(t("upload.valid", rows=report.rows_valid))
 if report.warnings:
     st.subheader(t("upload.warnings_title"))
-    st.dataframe(pd.DataFrame([w.to_dict() for w in report.warnings]).rename(columns=issue_columns), hide_index=True, key="upload_warnings")
+    st.dataframe(pd.DataFrame([w.to_dict() for w in report.warnings]).rename(columns=issue_columns), hide_index=True,
+                 key="upload_warnings")
 
 if report.preview:
     st.subheader(t("upload.preview"))
@@ -84,13 +87,15 @@ if report.preview:
     if len(report.preview) > PREVIEW_ROWS:
         st.caption(t("upload.preview_cut", shown=PREVIEW_ROWS, total=len(report.preview)))
 
-st.download_button(t("upload.download_report"), data=error_report_xlsx(report), file_name=f"{uploaded.name}-校验报告.xlsx",
+st.download_button(t("upload.download_report"), data=error_report_xlsx(report),
+                   file_name=f"{uploaded.name}-校验报告.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="upload_report")
 
 if st.button(t("upload.confirm"), type="primary", disabled=not report.ok, key="upload_confirm"):
     bar = st.progress(0.0, text=t("upload.committing"))
     result = import_file(get_import_engine(), kind, data, uploaded.name, user=user.username, dry_run=False,
-                         allowed_department_ids=user.department_ids, progress=lambda f, stage: bar.progress(min(f, 1.0), text=stage))
+                         allowed_department_ids=user.department_ids,
+                         progress=lambda f, stage: bar.progress(min(f, 1.0), text=stage))
     bar.empty()
     if result.committed:
         bump_data_version()

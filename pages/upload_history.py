@@ -12,7 +12,8 @@ from data_access.uploads.templates import error_report_xlsx
 user = require_role("admin", "finance")
 st.title(t("history.title"))
 kind_labels = {None: t("history.all"), **{k: t(f"upload.kind.{k}") for k in KINDS}}
-kind = st.selectbox(t("history.kind_filter"), list(kind_labels), format_func=kind_labels.__getitem__, key="history_kind")
+kind = st.selectbox(t("history.kind_filter"), list(kind_labels), format_func=kind_labels.__getitem__,
+                    key="history_kind")
 
 # A user scoped to departments: their own uploads, and the committed ones that changed their departments.
 batches = loaders.upload_history(*loaders.key(), kind, user.department_ids, user.username)
@@ -22,7 +23,8 @@ if not batches:
 
 
 def _result(b) -> str:  # type: ignore[no-untyped-def]  # b: queries.uploads.Batch
-    return t("history.result.dry_run") if b.dry_run else t("history.result.committed" if b.committed else "history.result.rejected")
+    return (t("history.result.dry_run") if b.dry_run
+            else t("history.result.committed" if b.committed else "history.result.rejected"))
 
 
 reports = {b.id: b.report for b in batches}
@@ -52,8 +54,10 @@ if report is not None:
         st.dataframe(pd.DataFrame([e.to_dict() for e in report.errors]).rename(columns=issue_columns), hide_index=True)
     if report.warnings:
         st.subheader(t("upload.warnings_title"))
-        st.dataframe(pd.DataFrame([w.to_dict() for w in report.warnings]).rename(columns=issue_columns), hide_index=True)
-    st.download_button(t("upload.download_report"), data=error_report_xlsx(report), file_name=f"batch-{batch.id}-report.xlsx",
+        st.dataframe(pd.DataFrame([w.to_dict() for w in report.warnings]).rename(columns=issue_columns),
+                     hide_index=True)
+    st.download_button(t("upload.download_report"), data=error_report_xlsx(report),
+                       file_name=f"batch-{batch.id}-report.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="history_report")
 st.subheader(t("history.rows"))
 rows = loaders.batch_rows(*loaders.key(), batch.id, user.department_ids) if batch.committed else []

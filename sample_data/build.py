@@ -257,7 +257,8 @@ def monitoring_plain(session: Session, out: Path, region: str, name: str) -> Non
 
 
 EVALUATIONS: Layout = tuple((f, "zh") for f in (
-    "subject", "subject_type", "method", "score_centi", "grade", "department", "region", "year", "code", "evaluator", "fund_source",
+    "subject", "subject_type", "method", "score_centi", "grade", "department", "region", "year", "code", "evaluator",
+    "fund_source",
     "funds_fen", "budget_completion_centi", "published", "recommendations", "report_summary"))
 
 

@@ -17,21 +17,30 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_CT = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+_CT = ('<?xml version="1.0" encoding="UTF-8"?><Types '
+       'xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
        '<Default Extension="xml" ContentType="application/xml"/>'
-       '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-       '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-       '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+       '<Override PartName="/xl/workbook.xml" '
+       'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+       '<Override PartName="/xl/worksheets/sheet1.xml" '
+       'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+       '<Override PartName="/xl/sharedStrings.xml" '
+       'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
        "</Types>")
-_RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-         '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+_RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships '
+         'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+         '<Relationship Id="rId1" '
+         'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
          'Target="xl/workbook.xml"/></Relationships>')
-_WB_RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+_WB_RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships '
+            'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" '
+            'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
             'Target="worksheets/sheet1.xml"/></Relationships>')
 SHEET = "执行数据"  # the worksheet's name in every crafted .xlsx: the messages must name it
-HEADER = '<row r="1"><c r="A1" t="inlineStr"><is><t>项目编码</t></is></c><c r="B1" t="inlineStr"><is><t>累计支出</t></is></c></row>'
+HEADER = ('<row r="1"><c r="A1" t="inlineStr"><is><t>项目编码</t></is></c>'
+          '<c r="B1" t="inlineStr"><is><t>累计支出</t></is></c></row>')
 
 
 def _workbook(sheet: str = SHEET) -> str:
@@ -41,7 +50,8 @@ def _workbook(sheet: str = SHEET) -> str:
 
 
 def worksheet(rows: str, before: str = "") -> str:
-    return f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}">{before}<sheetData>{rows}</sheetData></worksheet>'
+    return (f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}">{before}'
+            f'<sheetData>{rows}</sheetData></worksheet>')
 
 
 def xlsx(parts: dict[str, str | bytes | Iterable[bytes]], declare: dict[str, int] | None = None) -> bytes:
@@ -55,7 +65,8 @@ def xlsx(parts: dict[str, str | bytes | Iterable[bytes]], declare: dict[str, int
     out = io.BytesIO()
     central = []
     for name, content in members.items():
-        pieces: Iterable[bytes] = [content.encode()] if isinstance(content, str) else [content] if isinstance(content, bytes) else content
+        pieces: Iterable[bytes] = ([content.encode()] if isinstance(content, str)
+                                   else [content] if isinstance(content, bytes) else content)
         comp = zlib.compressobj(9, zlib.DEFLATED, -15)
         raw, crc, size = [], 0, 0
         for piece in pieces:
@@ -70,7 +81,8 @@ def xlsx(parts: dict[str, str | bytes | Iterable[bytes]], declare: dict[str, int
         central.append(struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, *fields, 0, 0, 0, 0, 0, off) + nb)
     directory = b"".join(central)
     start = out.tell()
-    out.write(directory + struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(central), len(central), len(directory), start, 0))
+    out.write(directory + struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(central), len(central), len(directory),
+                                      start, 0))
     return out.getvalue()
 
 
@@ -97,7 +109,8 @@ def huge_cell(mb: int = 2048, shared: bool = False) -> bytes:
         yield tail.encode()
 
     if shared:
-        sst = text(f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}" count="1" uniqueCount="1"><si><t>', "</t></si></sst>")
+        sst = text(f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}" count="1" uniqueCount="1"><si><t>',
+                   "</t></si></sst>")
         sheet = worksheet(HEADER + '<row r="2"><c r="A2" t="s"><v>0</v></c></row>')
         return xlsx({"xl/worksheets/sheet1.xml": sheet, "xl/sharedStrings.xml": sst})
     head, tail = worksheet(HEADER + '<row r="2"><c r="A2" t="inlineStr"><is><t>@@</t></is></c></row>').split("@@")
@@ -123,13 +136,16 @@ def zip_bomb(mb: int = 1024, lie: bool = False) -> bytes:
 
 def shared_count_bomb() -> bytes:
     """A shared-string table declaring four billion strings (calamine reserves 96 GB on opening)."""
-    sst = f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}" count="1" uniqueCount="4000000000"><si><t>项目编码</t></si></sst>'
-    return xlsx({"xl/worksheets/sheet1.xml": worksheet('<row r="1"><c r="A1" t="s"><v>0</v></c></row>'), "xl/sharedStrings.xml": sst})
+    sst = (f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}" count="1" uniqueCount="4000000000">'
+           '<si><t>项目编码</t></si></sst>')
+    return xlsx({"xl/worksheets/sheet1.xml": worksheet('<row r="1"><c r="A1" t="s"><v>0</v></c></row>'),
+                 "xl/sharedStrings.xml": sst})
 
 
 def shared_text_bomb(cells: int = 60_000, chars: int = 30_000) -> bytes:
     """One long shared string used by every cell: 300 KB that each reader copies into 60,000 cells (1.8 G chars)."""
-    sst = f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}" count="{cells}" uniqueCount="1"><si><t>{"预" * chars}</t></si></sst>'
+    sst = (f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}" count="{cells}" uniqueCount="1">'
+           f'<si><t>{"预" * chars}</t></si></sst>')
     rows = "".join(f'<row r="{r}"><c r="A{r}" t="s"><v>0</v></c></row>' for r in range(2, cells + 2))
     return xlsx({"xl/worksheets/sheet1.xml": worksheet(HEADER + rows), "xl/sharedStrings.xml": sst})
 
@@ -194,20 +210,24 @@ def ods(body: str, sheet: str = SHEET) -> bytes:
         z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
         z.writestr("META-INF/manifest.xml", '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
                    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-                   '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-                   '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>',
+                   '<manifest:file-entry manifest:full-path="/" '
+                   'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                   '<manifest:file-entry manifest:full-path="content.xml" '
+                   'manifest:media-type="text/xml"/></manifest:manifest>',
                    compress_type=zipfile.ZIP_DEFLATED)
         z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
     return buf.getvalue()
 
 
-ODS_HEADER = '<table:table-row><table:table-cell office:value-type="string"><text:p>项目编码</text:p></table:table-cell></table:table-row>'
+ODS_HEADER = ('<table:table-row><table:table-cell office:value-type="string"><text:p>项目编码</text:p>'
+              '</table:table-cell></table:table-row>')
 
 
 def ods_repeat_bomb() -> bytes:
     """842 bytes: one row of 100 numbers repeated 200,000 times (2 GB in calamine)."""
     return ods(ODS_HEADER + '<table:table-row table:number-rows-repeated="200000"><table:table-cell '
-                            'table:number-columns-repeated="100" office:value-type="float" office:value="1"/></table:table-row>')
+                            'table:number-columns-repeated="100" office:value-type="float" '
+                            'office:value="1"/></table:table-row>')
 
 
 # ---- a legitimate file at the limits ------------------------------------------------------------------
@@ -220,12 +240,13 @@ def largest_legitimate(rows: int = 200_000, columns: int = 12) -> bytes:
     ws = wb.add_worksheet("监控")
     ws.write_row(0, 0, ["2023年预算执行情况表"])
     ws.write_row(1, 0, ["单位：万元"])
-    header = ["项目编码", "项目名称", "预算单位", "行政区", "预算年度", "月份", "累计支出", "调整后预算数", "目标完成情况", "偏差原因",
-              "备注", "填报人"][:columns]
+    header = ["项目编码", "项目名称", "预算单位", "行政区", "预算年度", "月份", "累计支出", "调整后预算数",
+              "目标完成情况", "偏差原因", "备注", "填报人"][:columns]
     ws.write_row(2, 0, header)
     for i in range(rows):
-        ws.write_row(i + 3, 0, [f"HP2023P{i:06d}", f"第{i}号道路养护及配套设施提升工程", f"{101001 + i % 300}-区第{i % 300}局", "黄埔区",
-                                2023, 1 + i % 12, f"{i * 0.37:,.2f}", 1000 + i % 977, f"已完成第{i}阶段建设任务的{i % 100}%，按计划推进",
+        ws.write_row(i + 3, 0, [f"HP2023P{i:06d}", f"第{i}号道路养护及配套设施提升工程",
+                                f"{101001 + i % 300}-区第{i % 300}局", "黄埔区", 2023, 1 + i % 12, f"{i * 0.37:,.2f}",
+                                1000 + i % 977, f"已完成第{i}阶段建设任务的{i % 100}%，按计划推进",
                                 f"偏差说明{i}" if i % 7 else "", f"{i:x}", f"填报人{i % 1000}"][:columns])
     wb.close()
     return buf.getvalue()

@@ -138,7 +138,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     runs each such test on SQLite only, the whole suite on both."""
     for item in items:
         callspec = getattr(item, "callspec", None)
-        if callspec and any(callspec.params.get(f) == "postgresql" for f in ("any_db_url", "any_seeded_url", "backend")):
+        if callspec and any(callspec.params.get(f) == "postgresql"
+                            for f in ("any_db_url", "any_seeded_url", "backend")):
             item.add_marker(pytest.mark.slow)
 
 

@@ -79,7 +79,8 @@ FILE_NAME = "[文件](http://evil.example/f) <img src=x onerror=alert(1)>.xlsx"
 USERNAME = "<img src=x onerror=alert(1)>:red[管理员]"  # 50 characters at most
 TEXTS = (REGION, DEPARTMENT, PROJECT, PROJECT_CODE, KEY_SUBJECT, REVIEW_SUBJECT, EVALUATOR, SUMMARY, FINDING_CODE,
          FINDING_DESCRIPTION, FINDING_RECOMMENDATION, FINDING_MEASURES, EX_ANTE, INDICATOR, TARGET_INDICATOR, UNIT,
-         TARGET_VALUE, TO_DATE, YEAR_END, DEVIATION_NOTE, MEASURE, TARGET_PROGRESS, DEVIATION_REASON, FILE_NAME, USERNAME)
+         TARGET_VALUE, TO_DATE, YEAR_END, DEVIATION_NOTE, MEASURE, TARGET_PROGRESS, DEVIATION_REASON, FILE_NAME,
+         USERNAME)
 
 
 def xlsx(rows: list[list[object]]) -> bytes:
@@ -102,16 +103,18 @@ FILES: dict[str, list[list[object]]] = {
         *[[PROJECT_CODE, REGION, YEAR, m, 50_000 * m, TARGET_PROGRESS, DEVIATION_REASON] for m in range(1, 7)],
     ],
     "evaluations": [
-        ["评价对象", "对象类型", "预算单位", "行政区", "预算年度", "评价方式", "得分", "项目编码", "评价机构", "涉及资金",
-         "是否公开", "评价摘要"],
+        ["评价对象", "对象类型", "预算单位", "行政区", "预算年度", "评价方式", "得分", "项目编码", "评价机构",
+         "涉及资金", "是否公开", "评价摘要"],
         # The self-evaluation scores far above the finance one: the page names the department.
-        [KEY_SUBJECT, "项目", DEPARTMENT, REGION, YEAR, "单位自评", 98, PROJECT_CODE, EVALUATOR, 1_000_000, "否", SUMMARY],
-        [KEY_SUBJECT, "项目", DEPARTMENT, REGION, YEAR, "重点评价", 72, PROJECT_CODE, EVALUATOR, 1_000_000, "是", SUMMARY],
+        [KEY_SUBJECT, "项目", DEPARTMENT, REGION, YEAR, "单位自评", 98, PROJECT_CODE, EVALUATOR, 1_000_000, "否",
+         SUMMARY],
+        [KEY_SUBJECT, "项目", DEPARTMENT, REGION, YEAR, "重点评价", 72, PROJECT_CODE, EVALUATOR, 1_000_000, "是",
+         SUMMARY],
         [REVIEW_SUBJECT, "部门整体", DEPARTMENT, REGION, YEAR, "自评复核", 91, None, EVALUATOR, 500_000, "是", SUMMARY],
     ],
     "findings": [
-        ["问题编号", "评价对象", "预算单位", "行政区", "预算年度", "问题类别", "问题描述", "整改期限", "整改状态", "整改建议",
-         "整改措施", "是否公开"],
+        ["问题编号", "评价对象", "预算单位", "行政区", "预算年度", "问题类别", "问题描述", "整改期限", "整改状态",
+         "整改建议", "整改措施", "是否公开"],
         [FINDING_CODE, KEY_SUBJECT, DEPARTMENT, REGION, YEAR, "预算编制", FINDING_DESCRIPTION, "2023-06-30", "整改中",
          FINDING_RECOMMENDATION, FINDING_MEASURES, "是"],
     ],
@@ -120,12 +123,13 @@ FILES: dict[str, list[list[object]]] = {
         [EX_ANTE, DEPARTMENT, REGION, YEAR, 2_000_000, 1_500_000, "部分支持", PROJECT_CODE, "是"],
     ],
     "indicators": [
-        ["指标名称", "一级指标", "二级指标", "指标类型", "行政区", "预算单位", "项目编码", "预算年度", "计量单位", "比较符",
-         "指标值", "截至目前完成值", "全年预计完成值", "能否完成", "偏差原因类别", "偏差原因说明", "纠偏措施"],
-        [INDICATOR, "产出指标", "数量指标", "通用", REGION, None, None, None, UNIT, "≥", TARGET_VALUE, None, None, None, None,
-         None, None],
-        [TARGET_INDICATOR, "产出指标", "数量指标", "个性", REGION, DEPARTMENT, PROJECT_CODE, YEAR, UNIT, "≥", TARGET_VALUE,
-         TO_DATE, YEAR_END, "有可能", "其他", DEVIATION_NOTE, MEASURE],
+        ["指标名称", "一级指标", "二级指标", "指标类型", "行政区", "预算单位", "项目编码", "预算年度", "计量单位",
+         "比较符", "指标值", "截至目前完成值", "全年预计完成值", "能否完成", "偏差原因类别", "偏差原因说明",
+         "纠偏措施"],
+        [INDICATOR, "产出指标", "数量指标", "通用", REGION, None, None, None, UNIT, "≥", TARGET_VALUE, None, None, None,
+         None, None, None],
+        [TARGET_INDICATOR, "产出指标", "数量指标", "个性", REGION, DEPARTMENT, PROJECT_CODE, YEAR, UNIT, "≥",
+         TARGET_VALUE, TO_DATE, YEAR_END, "有可能", "其他", DEVIATION_NOTE, MEASURE],
     ],
 }
 

@@ -40,7 +40,8 @@ def test_unlock_and_deactivate_are_audited(seeded: Engine) -> None:
         users.unlock(session=s, username="clerk", actor="chief")
         assert users.toggle_active(session=s, username="clerk", actor="chief") is False
         clerk = next(a for a in users.accounts(session=s) if a.username == "clerk")
-        assert (clerk.locked_until, clerk.is_active, clerk.department_ids) == (None, False, frozenset({_dept(seeded, "区教育局")}))
+        assert ((clerk.locked_until, clerk.is_active, clerk.department_ids)
+                == (None, False, frozenset({_dept(seeded, "区教育局")})))
         assert s.execute(select(User.failed_attempts).where(User.username == "clerk")).scalar_one() == 0
         log = s.execute(select(AuditLog.actor, AuditLog.action, AuditLog.detail_json).where(AuditLog.entity == "user")
                         .order_by(AuditLog.id.desc()).limit(2)).all()

@@ -81,7 +81,8 @@ def test_english_switch_changes_the_shell(monkeypatch: pytest.MonkeyPatch, seede
     assert at.text_input(key="login_username").label == "Username"
 
 
-@pytest.mark.parametrize("page", ["overview", "execution", "evaluation", "rectification", "exante", "indicators", "report"])
+@pytest.mark.parametrize("page", ["overview", "execution", "evaluation", "rectification", "exante", "indicators",
+                                  "report"])
 def test_a_staff_page_run_without_the_entrypoint_still_asks_for_a_login(
     monkeypatch: pytest.MonkeyPatch, seeded_url: str, page: str
 ) -> None:

@@ -28,7 +28,8 @@ def shows_no_data(at: AppTest) -> bool:
 
 def test_every_internal_url_shows_the_login_form_and_no_data(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
     at = app(monkeypatch, seeded_url).run()
-    assert {p.stem for p in (ROOT / "pages").glob("*.py") if not p.stem.startswith("portal_")} == {s for s, _ in INTERNAL}
+    assert ({p.stem for p in (ROOT / "pages").glob("*.py") if not p.stem.startswith("portal_")}
+            == {s for s, _ in INTERNAL})
     for stem, _roles in INTERNAL:
         open_url(at, stem)
         assert [s.value for s in at.subheader] == ["工作人员登录"], stem
@@ -104,10 +105,12 @@ def test_scoped_finance_user_sees_and_publishes_only_their_departments(
     monkeypatch: pytest.MonkeyPatch, seeded_url: str
 ) -> None:
     with Session(make_engine(seeded_url)) as s:
-        dept = s.execute(select(Department).join(Region).where(Region.name == "黄埔区", Department.name == "区民政局")).scalar_one()
+        dept = s.execute(select(Department).join(Region).where(Region.name == "黄埔区",
+                                                               Department.name == "区民政局")).scalar_one()
         create_user(s, "scoped", "finance", "scoped-password", [dept.id])
         theirs = set(s.execute(select(Evaluation.subject).where(Evaluation.department_id == dept.id,
-                                                                Evaluation.year == 2022, Evaluation.method != "self")).scalars())
+                                                                Evaluation.year == 2022,
+                                                                Evaluation.method != "self")).scalars())
     at = sign_in(app(monkeypatch, seeded_url), "scoped", "scoped-password")
     at.query_params.update({"region": "黄埔区", "year": "2022"})
     open_url(at, "publishing")

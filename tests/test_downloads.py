@@ -131,7 +131,8 @@ def test_public_ex_ante_download_in_wan(monkeypatch: pytest.MonkeyPatch, seeded_
     assert not at.exception
     header, rows = csv_table(download(at, files, "portal_exante_dl_csv")[1])
     row = next(r for r in rows if r[header.index("项目名称")] == "城市更新基础数据调查费用")
-    assert Decimal(row[header.index("申报金额（万元）")]) == 2000 and Decimal(row[header.index("建议金额（万元）")]) == 800
+    assert (Decimal(row[header.index("申报金额（万元）")]) == 2000
+            and Decimal(row[header.index("建议金额（万元）")]) == 800)
 
 
 @pytest.mark.parametrize(("page", "region", "year"), [("evaluation", "黄埔区", "2022"), ("execution", "黄埔区", "2022"),
@@ -173,7 +174,8 @@ def test_only_text_is_neutralised_and_numbers_keep_their_sign() -> None:
     columns = [Column("名称", ["-5.2", "=1+1", "ok", None]),
                Column("金额（元）", [Decimal("-5.20"), Decimal("1"), None, 3], AMOUNT)]
     header, rows = csv_table(csv_bytes(columns))
-    assert header == ["名称", "金额（元）"] and rows == [["'-5.2", "-5.20"], ["'=1+1", "1.00"], ["ok", ""], ["", "3.00"]]
+    assert header == ["名称", "金额（元）"] and rows == [["'-5.2", "-5.20"], ["'=1+1", "1.00"], ["ok", ""],
+                                                         ["", "3.00"]]
     (xh, xrows), = xlsx_sheets(xlsx_bytes({"t": columns})).values()
     # XLSX: the exact text in a string cell behind Excel's hidden quote prefix, never a formula
     assert [(a.value, b.value) for a, b in xrows] == [("-5.2", -5.2), ("=1+1", 1), ("ok", None), (None, 3)]

@@ -1,4 +1,5 @@
-"""绩效评价 figures (queries/evaluation.py, kpis.grade_shares): self against finance, history, shares, results applied."""
+"""绩效评价 figures (queries/evaluation.py, kpis.grade_shares): self against finance, history, shares, results
+applied."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ def test_departments_scoring_themselves_too_high(world, threshold: Decimal, flag
     _scored(s, region, dept, "甲二", 8302, 8000)
     _scored(s, region, other, "乙一", 8500, 8000)
     s.commit()
-    comparison = q.self_vs_finance(session=s, year=2023, region="测试区", settings=Settings(self_score_gap_warn=threshold))
+    comparison = q.self_vs_finance(session=s, year=2023, region="测试区",
+                                   settings=Settings(self_score_gap_warn=threshold))
     assert comparison.flagged == flagged and comparison.threshold == threshold
     assert sorted(comparison.rows["diff_centi"]) == [302, 500, 700]  # each subject's self − finance, in hundredths
 
@@ -69,7 +71,8 @@ def test_grade_shares_as_the_seeds_write_them(counts: dict[str, int], shares: di
 
 def test_results_applied_carry_the_exact_budget_change(world) -> None:  # type: ignore[no-untyped-def]
     s, region, dept = world
-    this = Project(region_id=region.id, department_id=dept.id, year=2023, code="P1", name="项目", budget_adjusted_fen=300)
+    this = Project(region_id=region.id, department_id=dept.id, year=2023, code="P1", name="项目",
+                   budget_adjusted_fen=300)
     s.add_all([this, Project(region_id=region.id, department_id=dept.id, year=2024, code="P1", name="项目",
                              budget_adjusted_fen=400)])
     s.flush()

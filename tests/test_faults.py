@@ -48,13 +48,15 @@ def _user(url: str, name: str = "clerk") -> None:
 
 # ---- missing, uninitialised, deleted, swapped ----------------------------------------------------
 def test_app_on_a_missing_path_says_what_to_run_and_creates_nothing(monkeypatch: pytest.MonkeyPatch,
-                                                                     tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+                                                                     tmp_path: Path,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
     target = tmp_path / "data" / "performance.db"
     with caplog.at_level("WARNING", logger="dashboard.faults"):
         at = app(monkeypatch, f"sqlite:///{target}").run()
     assert str(target) in caplog.text  # the administrator finds the location in the server log
     assert not at.exception
-    assert _errors(at) == ["数据库尚未初始化：请运行 python -m data_access init（示例数据：python -m data_access seed）"]
+    assert _errors(at) == ["数据库尚未初始化：请运行 python -m data_access init"
+                           "（示例数据：python -m data_access seed）"]
     assert str(target) not in _page_text(at)  # a visitor sees no server path; the administrator's log names it
     assert "服务器日志" in _page_text(at)
     assert not target.exists() and not target.parent.exists()
@@ -78,7 +80,8 @@ def test_app_on_a_schemaless_database_says_what_to_run(monkeypatch: pytest.Monke
     target.touch()  # an existing file without tables, e.g. made by hand
     at = app(monkeypatch, f"sqlite:///{target}").run()
     assert not at.exception
-    assert _errors(at) == ["数据库尚未初始化：请运行 python -m data_access init（示例数据：python -m data_access seed）"]
+    assert _errors(at) == ["数据库尚未初始化：请运行 python -m data_access init"
+                           "（示例数据：python -m data_access seed）"]
     assert str(target) not in _page_text(at) and "服务器日志" in _page_text(at)
 
 
@@ -201,10 +204,13 @@ def test_postgresql_errors_are_classified() -> None:
 
     cases = [
         (OperationalError("", {}, psycopg.OperationalError(
-            'connection failed: connection to server at "127.0.0.1", port 5432 failed: Connection refused')), "unavailable"),
-        (OperationalError("", {}, pg.AdminShutdown("terminating connection due to administrator command")), "unavailable"),
+            'connection failed: connection to server at "127.0.0.1", port 5432 failed: Connection refused')),
+         "unavailable"),
+        (OperationalError("", {}, pg.AdminShutdown("terminating connection due to administrator command")),
+         "unavailable"),
         (OperationalError("", {}, pg.LockNotAvailable("canceling statement due to lock timeout")), "busy"),
-        (InternalError("", {}, pg.ReadOnlySqlTransaction("cannot execute UPDATE in a read-only transaction")), "readonly"),
+        (InternalError("", {}, pg.ReadOnlySqlTransaction("cannot execute UPDATE in a read-only transaction")),
+         "readonly"),
         (ProgrammingError("", {}, pg.UndefinedTable('relation "project" does not exist')), "uninitialised"),
         (ProgrammingError("", {}, pg.SyntaxError("syntax error")), None),
     ]
@@ -227,7 +233,8 @@ def own_postgres() -> Iterator[tuple[str, list[str], list[str]]]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    started = subprocess.run(["bash", str(ROOT / "scripts" / "pg_throwaway.sh")], env={**os.environ, "PGPORT": str(port)},
+    started = subprocess.run(["bash", str(ROOT / "scripts" / "pg_throwaway.sh")],
+                             env={**os.environ, "PGPORT": str(port)},
                              check=True, capture_output=True, text=True, timeout=120)
     env = dict(line.split("=", 1) for line in started.stdout.split())
     pgdata = env["PGDATA"]
@@ -308,7 +315,8 @@ def test_init_on_an_existing_empty_database(backend: str, tmp_path: Path, capsys
 def test_other_commands_do_not_create_a_database(tmp_path: Path, command: list[str]) -> None:
     target = tmp_path / "data" / "nowhere.db"
     done = subprocess.run([sys.executable, "-m", "data_access", "--db", f"sqlite:///{target}", *command], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120, env={**os.environ, "PERF_PASSWORD": "a-long-password"})
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PERF_PASSWORD": "a-long-password"})
     assert done.returncode == 1
     assert "数据库尚未初始化" in done.stderr and "python -m data_access init" in done.stderr
     assert "Traceback" not in done.stderr

@@ -55,7 +55,8 @@ def test_percent_as_the_seeds_write_it(value: Decimal | None, text: str) -> None
     assert percent(value, trim=True) == text
 
 
-@pytest.mark.parametrize(("centi", "text"), [(9034, "90.34"), (8582, "85.82"), (9000, "90"), (8550, "85.5"), (None, "—")])
+@pytest.mark.parametrize(("centi", "text"), [(9034, "90.34"), (8582, "85.82"), (9000, "90"), (8550, "85.5"),
+                                             (None, "—")])
 def test_score_as_the_seeds_write_it(centi: int | None, text: str) -> None:
     assert score(centi, trim=True) == text
 

@@ -49,7 +49,8 @@ def test_concurrent_project_imports_create_shared_references_once(engine: Engine
         assert s.execute(select(func.count()).select_from(Region)).scalar_one() == 1
         assert s.execute(select(func.count()).select_from(Department)).scalar_one() == 5
         assert s.execute(select(func.count()).select_from(Project)).scalar_one() == 600
-        assert s.execute(select(func.sum(Project.budget_adjusted_fen))).scalar_one() == 2 * sum(10_000 + i for i in range(300)) * 100
+        assert (s.execute(select(func.sum(Project.budget_adjusted_fen))).scalar_one()
+                == 2 * sum(10_000 + i for i in range(300)) * 100)
 
 
 def test_concurrent_monitoring_imports_of_overlapping_rows(engine: Engine) -> None:
@@ -62,5 +63,6 @@ def test_concurrent_monitoring_imports_of_overlapping_rows(engine: Engine) -> No
     assert sorted(r.inserted for r in reports) in ([200, 600], [400, 400])  # whoever came second found month 3
     with Session(engine) as s:
         assert s.execute(select(func.count()).select_from(Monitoring)).scalar_one() == 800
-        assert s.execute(select(func.sum(Monitoring.spent_cumulative_fen))).scalar_one() == 200 * 100 * 100 * (1 + 2 + 3 + 4)
+        assert (s.execute(select(func.sum(Monitoring.spent_cumulative_fen))).scalar_one()
+                == 200 * 100 * 100 * (1 + 2 + 3 + 4))
         assert s.execute(select(func.count()).select_from(UploadBatch).where(UploadBatch.committed)).scalar_one() == 3

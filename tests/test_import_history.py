@@ -23,9 +23,11 @@ base = shared.base
 
 
 def test_batch_history_lists_every_attempt_and_opens_its_rows(base: Engine) -> None:
-    first = run(base, "monitoring", [MON + ["行政区"], ["HP002", 2023, 6, 500_000, "黄埔区"], ["HP001", 2023, 6, 1, "黄埔区"]])
+    first = run(base, "monitoring", [MON + ["行政区"], ["HP002", 2023, 6, 500_000, "黄埔区"],
+                                     ["HP001", 2023, 6, 1, "黄埔区"]])
     rejected = run(base, "monitoring", [MON, ["HP002", 2023, 7, "abc"]])
-    second = run(base, "monitoring", [MON + ["行政区"], ["HP002", 2023, 6, 650_000, "黄埔区"], ["HP002", 2023, 7, 700_000, "黄埔区"]])
+    second = run(base, "monitoring", [MON + ["行政区"], ["HP002", 2023, 6, 650_000, "黄埔区"],
+                                      ["HP002", 2023, 7, 700_000, "黄埔区"]])
     with Session(base) as s:
         batches = upload_batches(session=s, kind="monitoring")
         assert [b.id for b in batches] == [second.batch_id, rejected.batch_id, first.batch_id]
@@ -40,11 +42,14 @@ def test_batch_history_lists_every_attempt_and_opens_its_rows(base: Engine) -> N
 def test_submission_matrix(base: Engine) -> None:
     run(base, "monitoring", [MON + ["行政区"], ["HP002", 2023, 1, 5, "黄埔区"], ["HP002", 2023, 2, 6, "黄埔区"],
                              ["HP001", 2023, 1, 5, "黄埔区"]])
-    run(base, "monitoring", [MON + ["行政区"], ["HP001", 2023, 3, 5, "黄埔区"], ["HP001", 2023, 4, "x", "黄埔区"]])  # rejected
+    run(base, "monitoring", [MON + ["行政区"], ["HP001", 2023, 3, 5, "黄埔区"],
+                             ["HP001", 2023, 4, "x", "黄埔区"]])  # rejected
     with Session(base) as s:
         # January arrived on 10 Feb, 15:00 China time (on time); February on 11 March, 00:30 China time (late).
-        s.execute(update(Monitoring).where(Monitoring.month == 1).values(submitted_at=dt.datetime(2023, 2, 10, 7, 0, tzinfo=dt.UTC)))
-        s.execute(update(Monitoring).where(Monitoring.month == 2).values(submitted_at=dt.datetime(2023, 3, 10, 16, 30, tzinfo=dt.UTC)))
+        s.execute(update(Monitoring).where(Monitoring.month == 1)
+                  .values(submitted_at=dt.datetime(2023, 2, 10, 7, 0, tzinfo=dt.UTC)))
+        s.execute(update(Monitoring).where(Monitoring.month == 2)
+                  .values(submitted_at=dt.datetime(2023, 3, 10, 16, 30, tzinfo=dt.UTC)))
         s.commit()
         m = submission_matrix(session=s, region="黄埔区", year=2023, today=dt.date(2023, 6, 1))
     assert list(m) == ["区教育局", "区民政局"]
@@ -77,7 +82,8 @@ def test_a_scoped_reader_sees_own_uploads_and_committed_ones_touching_their_depa
         rows = batch_rows(session=s, batch_id=seen[0].id, department_ids=social)
         all_rows = batch_rows(session=s, batch_id=seen[0].id)
         every_kind = upload_batches(session=s, department_ids=social, uploaded_by="clerk")
-    assert [b.id for b in everyone] == [both.batch_id, rejected.batch_id, education.batch_id, own_preview.batch_id, own.batch_id]
+    assert [b.id for b in everyone] == [both.batch_id, rejected.batch_id, education.batch_id, own_preview.batch_id,
+                                        own.batch_id]
     # Not chief's file of 区教育局 only, nor chief's rejected one (its report quotes any department's rows).
     assert [b.id for b in seen] == [both.batch_id, own_preview.batch_id, own.batch_id]
     assert [(r["变更"], r["月份"]) for r in rows] == [("更新", 1)] and len(all_rows) == 2  # 区民政局's row only
@@ -89,7 +95,8 @@ def test_error_report_workbook(base: Engine) -> None:
     report = run(base, "monitoring", [MON + ["备注"], ["HP002", 2023, 6, "abc", ""], ["HP002", 2023, 7, 5, ""]])
     wb = openpyxl.load_workbook(io.BytesIO(error_report_xlsx(report)))
     assert wb.sheetnames == ["错误", "警告", "数据"]
-    assert [c.value for c in wb["错误"][2]] == ["Sheet1", 2, "累计支出", "not_a_number", "工作表“Sheet1”第2行「累计支出」的值“abc”不是数字。"]
+    assert [c.value for c in wb["错误"][2]] == ["Sheet1", 2, "累计支出", "not_a_number",
+                                                "工作表“Sheet1”第2行「累计支出」的值“abc”不是数字。"]
     assert wb["警告"]["D2"].value == "unknown_column"
     data = [[c.value for c in r] for r in wb["数据"].iter_rows()]
     assert data[0] == ["行", "项目编码", "预算年度", "月份", "累计支出", "累计支出（折合元）", "问题"]

@@ -29,7 +29,8 @@ def app_db(seeded_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     with Session(eng) as s:
         create_user(s, "clerk", "finance", PASSWORD)
         hp = s.execute(select(Region.id).where(Region.name == "黄埔区")).scalar_one()
-        dept = s.execute(select(Department.id).where(Department.region_id == hp, Department.name == "区教育局")).scalar_one()
+        dept = s.execute(select(Department.id).where(Department.region_id == hp,
+                                                     Department.name == "区教育局")).scalar_one()
         create_user(s, "edu_clerk", "finance", PASSWORD, department_ids=[dept])
     eng.dispose()
     return seeded_url
@@ -69,7 +70,8 @@ def table(at: AppTest, column: str, nth: int = 0):  # type: ignore[no-untyped-de
 def spent(url: str, code: str, month: int) -> int:
     eng = make_engine(url)
     with Session(eng) as s:
-        value = s.execute(select(Monitoring.spent_cumulative_fen).join(Project).where(Project.code == code, Monitoring.month == month)).scalar_one()
+        value = s.execute(select(Monitoring.spent_cumulative_fen).join(Project)
+                          .where(Project.code == code, Monitoring.month == month)).scalar_one()
     eng.dispose()
     return value
 
@@ -94,7 +96,8 @@ def test_preview_then_confirm_updates_the_figure(app_db: str) -> None:
     assert at.success[0].value == "校验通过：2 行数据可以提交。"
     warnings = table(at, "说明")
     assert list(warnings["代码"]) == ["spent_decreased", "spent_decreased"]
-    assert warnings["说明"][0].startswith("工作表“Sheet”第4行「累计支出」的值“12,345.67”（123,456,700.00 元）低于第11月的累计支出")
+    assert warnings["说明"][0].startswith("工作表“Sheet”第4行「累计支出」的值“12,345.67”"
+                                          "（123,456,700.00 元）低于第11月的累计支出")
     preview = table(at, "状态")
     assert list(preview["行"]) == [4, 5] and set(preview["状态"]) == {"▲ 警告"}
     assert spent(app_db, "HP2022K001", 12) != 12_345_670_000  # nothing written by the preview
@@ -168,7 +171,8 @@ def test_a_scoped_clerk_sees_an_upload_that_changed_their_department(app_db: str
     at = login("clerk")
     at.selectbox(key="upload_kind").select("monitoring").run()
     at.get("file_uploader")[0].upload(  # type: ignore[attr-defined]
-        "two.xlsx", monthly_file([["HP2022K022", "学位", 2022, 12, 1], ["HP2022K001", "住房", 2022, 12, 1]]), XLSX).run()
+        "two.xlsx", monthly_file([["HP2022K022", "学位", 2022, 12, 1], ["HP2022K001", "住房", 2022, 12, 1]]),
+        XLSX).run()
     at.button(key="upload_confirm").click().run()
     assert at.success, [e.value for e in at.error]
     at.get("file_uploader")[0].upload("peek.xlsx", monthly_file([["HP2022K001", "住房", 2022, 12, 2]]), XLSX).run()  # type: ignore[attr-defined]
@@ -202,7 +206,8 @@ def test_a_file_refused_as_a_whole_marks_no_row_as_passed(app_db: str) -> None:
     at = login("clerk")
     at.selectbox(key="upload_kind").select("monitoring").run()
     wb = openpyxl.Workbook()
-    for r in (["单位：万元"], ["项目编码", "项目名称", "预算年度", "月份", "累计支出（元）"], ["HP2022K001", "x", 2022, 12, 5]):
+    for r in (["单位：万元"], ["项目编码", "项目名称", "预算年度", "月份", "累计支出（元）"],
+              ["HP2022K001", "x", 2022, 12, 5]):
         wb.active.append(r)
     buf = io.BytesIO()
     wb.save(buf)

@@ -23,7 +23,8 @@ CELLS = st.one_of(
     st.integers(min_value=-10**12, max_value=10**12),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=12),
-    st.sampled_from(["-", "合计", "１２３", "1,234.50", " 12 ", "6月", "2023年", "HP002", "HP001", "0", "abc", "%", "12%"]),
+    st.sampled_from(["-", "合计", "１２３", "1,234.50", " 12 ", "6月", "2023年", "HP002", "HP001", "0", "abc", "%",
+                     "12%"]),
     st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 1, 1)),
     st.booleans(),
 )
@@ -45,7 +46,8 @@ def spelled_row(draw: st.DrawFn, spellings: tuple[list[object], ...]) -> list[ob
 
 
 # Any cells at all are nearly always rejected; rows of valid spellings let the committed branch run too.
-ROWS = st.lists(st.one_of(spelled_row(VALID_MON_CELLS), st.lists(CELLS, min_size=4, max_size=4)), min_size=1, max_size=6)
+ROWS = st.lists(st.one_of(spelled_row(VALID_MON_CELLS), st.lists(CELLS, min_size=4, max_size=4)), min_size=1,
+                max_size=6)
 
 
 def _engine(tmp_path_factory):  # type: ignore[no-untyped-def]
@@ -91,7 +93,8 @@ def test_random_cells_never_crash_and_rejected_files_write_nothing(tmp_path_fact
         assert rows_read
         for r in rows_read:
             key = (ids[(P.parse_int(r[1], "年"), P.parse_code(r[0]))], P.parse_int(r[2], "月"))
-            assert after[key] == P.parse_amount(r[3])  # a committed file has one value per key (else duplicate_key_conflict)
+            # a committed file has one value per key (else duplicate_key_conflict)
+            assert after[key] == P.parse_amount(r[3])
 
     check()
     assert outcomes == {"committed", "rejected"}  # both branches ran, so both sets of assertions could fail
@@ -131,7 +134,8 @@ VALID_EVAL_CELLS = (
 )
 
 
-EVAL_HEADER = ["评价对象", "对象类型", "预算单位", "行政区", "预算年度", "评价方式", "得分", "等级", "预算完成率", "是否公开", "涉及资金（万元）"]
+EVAL_HEADER = ["评价对象", "对象类型", "预算单位", "行政区", "预算年度", "评价方式", "得分", "等级", "预算完成率",
+               "是否公开", "涉及资金（万元）"]
 
 
 def _evaluations(eng) -> dict:  # type: ignore[no-untyped-def]

@@ -66,23 +66,27 @@ def test_the_messy_monthly_file_reads_every_trap(imported: tuple[Engine, list]) 
 
 @pytest.mark.parametrize("published_only", [False, True], ids=["internal", "portal"])
 @pytest.mark.parametrize(("year", "region"), CASES)
-def test_imported_sample_gives_the_seed_figures(imported: tuple[Engine, list], seeded: Engine, year: int, region: str | None,
-                                                published_only: bool) -> None:
+def test_imported_sample_gives_the_seed_figures(imported: tuple[Engine, list], seeded: Engine, year: int,
+                                                region: str | None, published_only: bool) -> None:
     eng, _reports = imported
     as_of = dt.date(year, 12, 31)
     with Session(eng) as a, Session(seeded) as b:
         got = json.loads(to_json(kpis(session=a, year=year, region=region, as_of=as_of, published_only=published_only)))
-        want = json.loads(to_json(kpis(session=b, year=year, region=region, as_of=as_of, published_only=published_only)))
+        want = json.loads(to_json(kpis(session=b, year=year, region=region, as_of=as_of,
+                                       published_only=published_only)))
     assert got == want
 
 
 def test_imported_sample_has_the_seed_rows(imported: tuple[Engine, list], seeded: Engine) -> None:
     eng, _reports = imported
     checks = [
-        select(func.count(), func.sum(Monitoring.spent_cumulative_fen), func.sum(Monitoring.budget_fen)).select_from(Monitoring),
-        select(func.count(), func.sum(Project.budget_adjusted_fen), func.sum(Project.budget_initial_fen)).select_from(Project),
-        select(func.count(), func.sum(Evaluation.score_centi), func.sum(Evaluation.funds_fen), func.sum(Evaluation.recommendations),
-               func.sum(Evaluation.budget_completion_centi), func.count(Evaluation.project_id)).select_from(Evaluation),
+        select(func.count(), func.sum(Monitoring.spent_cumulative_fen),
+               func.sum(Monitoring.budget_fen)).select_from(Monitoring),
+        select(func.count(), func.sum(Project.budget_adjusted_fen),
+               func.sum(Project.budget_initial_fen)).select_from(Project),
+        select(func.count(), func.sum(Evaluation.score_centi), func.sum(Evaluation.funds_fen),
+               func.sum(Evaluation.recommendations), func.sum(Evaluation.budget_completion_centi),
+               func.count(Evaluation.project_id)).select_from(Evaluation),
         select(func.count(), func.count(Finding.feedback_date), func.count(Finding.evaluation_id)).select_from(Finding),
         select(func.count(), func.sum(ExAnte.recommended_fen), func.sum(ExAnte.score_economy)).select_from(ExAnte),
         select(func.count(), func.count(Indicator.project_id), func.count(Indicator.will_meet)).select_from(Indicator),

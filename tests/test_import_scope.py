@@ -38,8 +38,10 @@ def world(any_db_url: str) -> Iterator[Engine]:
         ("projects", PROJECTS),
         ("evaluations", EVALUATIONS),
         ("monitoring", [MON + ["行政区"], ["HP002", 2023, 6, 100, "黄埔区"], ["HP001", 2023, 6, 100, "黄埔区"]]),
-        ("findings", [FIND, ["F-CIV", "区民政局", "区民政局", "黄埔区", 2023, "项目管理", "台账不全", "2024-06-30", "整改中"],
-                      ["F-EDU", "学位供给保障", "区教育局", "黄埔区", 2023, "项目管理", "资料不全", "2024-06-30", "整改中"]]),
+        ("findings", [FIND, ["F-CIV", "区民政局", "区民政局", "黄埔区", 2023, "项目管理", "台账不全", "2024-06-30",
+                             "整改中"],
+                      ["F-EDU", "学位供给保障", "区教育局", "黄埔区", 2023, "项目管理", "资料不全", "2024-06-30",
+                       "整改中"]]),
         ("ex-ante", [EXA, ["养老服务补贴", "区民政局", "黄埔区", 2024, 1000, 800, "部分支持"]]),
         ("indicators", [IND + ["项目编码", "预算年度"],
                         ["救助对象覆盖率", "产出指标", "质量指标", "个性", "黄埔区", "区民政局", None, None],
@@ -55,7 +57,8 @@ def world(any_db_url: str) -> Iterator[Engine]:
 
 def dept(engine: Engine, name: str) -> int:
     with Session(engine) as s:
-        return s.execute(select(Department.id).join(Region).where(Region.name == "黄埔区", Department.name == name)).scalar_one()
+        return s.execute(select(Department.id).join(Region).where(Region.name == "黄埔区",
+                                                                  Department.name == name)).scalar_one()
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple]]:
@@ -75,18 +78,24 @@ OTHER_DEPARTMENTS_KEY = [
     ("projects", [PROJECTS[0], ["HP002", "困难群众救助", "101001-区教育局", "黄埔区", 2023, 5, None, None, None, None]],
      "项目编码", "HP002"),
     ("monitoring", [MON + ["行政区"], ["HP002", 2023, 6, 999, "黄埔区"]], "项目编码", "HP002"),
-    ("evaluations", [EVALUATIONS[0], ["区民政局", "部门整体", "区民政局", "黄埔区", 2023, "自评复核", 50, None, None, "是"]],
+    ("evaluations", [EVALUATIONS[0], ["区民政局", "部门整体", "区民政局", "黄埔区", 2023, "自评复核", 50, None, None,
+                                      "是"]],
      "预算单位", "区民政局"),
     # A finding's key has no department either: 问题编号 F-CIV is 区民政局's whatever the file says.
-    ("findings", [FIND + ["是否公开"], ["F-CIV", "学位供给保障", "区教育局", "黄埔区", 2023, "项目管理", "改写", "2024-06-30", "未整改", "是"]],
+    ("findings", [FIND + ["是否公开"], ["F-CIV", "学位供给保障", "区教育局", "黄埔区", 2023, "项目管理", "改写",
+                                        "2024-06-30", "未整改", "是"]],
      "问题编号", "F-CIV"),
-    ("ex-ante", [EXA + ["是否公开"], ["养老服务补贴", "区民政局", "黄埔区", 2024, 1000, 0, "不予支持", "是"]], "预算单位", "区民政局"),
-    ("indicators", [IND, ["救助对象覆盖率", "产出指标", "质量指标", "个性", "黄埔区", "区民政局"]], "预算单位", "区民政局"),
+    ("ex-ante", [EXA + ["是否公开"], ["养老服务补贴", "区民政局", "黄埔区", 2024, 1000, 0, "不予支持", "是"]],
+     "预算单位", "区民政局"),
+    ("indicators", [IND, ["救助对象覆盖率", "产出指标", "质量指标", "个性", "黄埔区", "区民政局"]], "预算单位",
+     "区民政局"),
 ]
 
 
-@pytest.mark.parametrize(("kind", "rows", "column", "value"), OTHER_DEPARTMENTS_KEY, ids=[c[0] for c in OTHER_DEPARTMENTS_KEY])
-def test_a_key_of_another_departments_record_is_refused(world: Engine, kind: str, rows: list, column: str, value: str) -> None:
+@pytest.mark.parametrize(("kind", "rows", "column", "value"), OTHER_DEPARTMENTS_KEY,
+                         ids=[c[0] for c in OTHER_DEPARTMENTS_KEY])
+def test_a_key_of_another_departments_record_is_refused(world: Engine, kind: str, rows: list, column: str,
+                                                        value: str) -> None:
     before = snapshot(world)
     report = run(world, kind, rows, user="edu_clerk", allowed_department_ids=frozenset({dept(world, "区教育局")}))
     assert not report.committed
@@ -102,27 +111,34 @@ def test_the_finding_named_by_another_departments_key_keeps_its_status_and_stays
     run(world, "findings", rows, user="edu_clerk", allowed_department_ids=frozenset({dept(world, "区教育局")}))
     with Session(world) as s:
         finding = s.execute(select(Finding).where(Finding.finding_code == "F-CIV")).scalar_one()
-        assert (finding.department_id, finding.status, finding.published) == (dept(world, "区民政局"), "in_progress", False)
-        history = s.execute(select(FindingStatusChange.to_status).where(FindingStatusChange.finding_id == finding.id)).scalars().all()
+        assert ((finding.department_id, finding.status, finding.published)
+                == (dept(world, "区民政局"), "in_progress", False))
+        history = s.execute(select(FindingStatusChange.to_status)
+                            .where(FindingStatusChange.finding_id == finding.id)).scalars().all()
         assert history == ["in_progress"]
 
 
 # Links that would let a row of one's own department reach another department's record.
 OTHER_DEPARTMENTS_LINK = [
     # An evaluation of 区教育局 pointing at 区民政局's project.
-    ("evaluations", [EVALUATIONS[0], ["救助评价", "项目", "区教育局", "黄埔区", 2023, "重点评价", 80, "HP002", None, "否"]],
+    ("evaluations", [EVALUATIONS[0], ["救助评价", "项目", "区教育局", "黄埔区", 2023, "重点评价", 80, "HP002", None,
+                                      "否"]],
      "项目编码", "HP002"),
     # A finding of 区教育局 whose 评价对象 is only evaluated under 区民政局.
-    ("findings", [FIND, ["F-NEW", "区民政局", "区教育局", "黄埔区", 2023, "项目管理", "台账不全", "2024-06-30", "未整改"]],
+    ("findings", [FIND, ["F-NEW", "区民政局", "区教育局", "黄埔区", 2023, "项目管理", "台账不全", "2024-06-30",
+                         "未整改"]],
      "评价对象", "区民政局"),
     # A target of 区民政局's project, the department left blank.
-    ("indicators", [IND + ["项目编码", "预算年度"], ["救助人数", "产出指标", "数量指标", "个性", "黄埔区", None, "HP002", 2023]],
+    ("indicators", [IND + ["项目编码", "预算年度"],
+                    ["救助人数", "产出指标", "数量指标", "个性", "黄埔区", None, "HP002", 2023]],
      "项目编码", "HP002"),
 ]
 
 
-@pytest.mark.parametrize(("kind", "rows", "column", "value"), OTHER_DEPARTMENTS_LINK, ids=[c[0] for c in OTHER_DEPARTMENTS_LINK])
-def test_a_link_to_another_departments_record_is_refused(world: Engine, kind: str, rows: list, column: str, value: str) -> None:
+@pytest.mark.parametrize(("kind", "rows", "column", "value"), OTHER_DEPARTMENTS_LINK,
+                         ids=[c[0] for c in OTHER_DEPARTMENTS_LINK])
+def test_a_link_to_another_departments_record_is_refused(world: Engine, kind: str, rows: list, column: str,
+                                                         value: str) -> None:
     before = snapshot(world)
     report = run(world, kind, rows, user="edu_clerk", allowed_department_ids=frozenset({dept(world, "区教育局")}))
     assert [(e.row, e.column, e.code) for e in report.errors] == [(2, column, "out_of_scope")]
@@ -134,7 +150,8 @@ def test_a_link_to_another_departments_record_is_refused(world: Engine, kind: st
 def test_the_general_indicator_library_is_the_bureaus_alone(world: Engine) -> None:
     rows = [IND + ["指标值"], ["预算执行率", "效益指标", "经济效益指标", "通用", "黄埔区", None, "100%"]]
     before = snapshot(world)
-    scoped = run(world, "indicators", rows, user="edu_clerk", allowed_department_ids=frozenset({dept(world, "区教育局")}))
+    scoped = run(world, "indicators", rows, user="edu_clerk",
+                 allowed_department_ids=frozenset({dept(world, "区教育局")}))
     assert [(e.row, e.column, e.code) for e in scoped.errors] == [(2, "预算单位", "out_of_scope")]
     assert "全区通用" in scoped.errors[0].message and "不限单位" in scoped.errors[0].message, scoped.errors[0].message
     assert snapshot(world) == before
@@ -158,7 +175,8 @@ def test_moving_a_record_needs_scope_over_both_departments(world: Engine) -> Non
 
 def test_a_refused_monitoring_file_does_not_mark_another_departments_month_failed(world: Engine) -> None:
     rows = [MON + ["行政区"], ["HP002", 2023, 7, 999, "黄埔区"]]
-    report = run(world, "monitoring", rows, user="edu_clerk", allowed_department_ids=frozenset({dept(world, "区教育局")}))
+    report = run(world, "monitoring", rows, user="edu_clerk",
+                 allowed_department_ids=frozenset({dept(world, "区教育局")}))
     assert not report.committed
     assert report.coverage == set()  # the submission matrix counts rejected uploads as 报送失败
 
@@ -178,7 +196,8 @@ def test_publishing_another_departments_record_is_refused(world: Engine) -> None
             set_published(s, "evaluation", [shown.id], False, "edu_clerk", allowed_department_ids=frozenset({edu}))
         s.refresh(shown)
         assert shown.published is True
-        assert set_published(s, "evaluation", [shown.id], False, "clerk", allowed_department_ids=frozenset({edu, civil})) == 1
+        assert set_published(s, "evaluation", [shown.id], False, "clerk",
+                             allowed_department_ids=frozenset({edu, civil})) == 1
 
 
 # ---- create-user with a scope, and import --user enforcing it -------------------------------------
@@ -195,16 +214,19 @@ def _scope_of(engine: Engine, username: str) -> frozenset[int] | None:
 
 
 @pytest.mark.slow
-def test_create_user_scope_on_the_command_line_is_enforced_on_import(world: Engine, any_db_url: str, tmp_path: Path) -> None:
+def test_create_user_scope_on_the_command_line_is_enforced_on_import(world: Engine, any_db_url: str,
+                                                                     tmp_path: Path) -> None:
     edu, civil = dept(world, "区教育局"), dept(world, "区民政局")
-    done = _cli("--db", any_db_url, "create-user", "--role", "finance", "--region", "黄埔区", "--department", "区教育局", "edu_clerk")
+    done = _cli("--db", any_db_url, "create-user", "--role", "finance", "--region", "黄埔区", "--department",
+                "区教育局", "edu_clerk")
     assert done.returncode == 0, done.stderr
     assert "区教育局" in done.stderr
     # --db after the command, a department written as code-name, two of them
     done = _cli("create-user", "--role", "finance", "--region", "黄埔区", "--department", "区教育局",
                 "--department", "101002-区民政局", "lead_clerk", "--db", any_db_url)
     assert done.returncode == 0, done.stderr
-    assert (_scope_of(world, "edu_clerk"), _scope_of(world, "lead_clerk")) == (frozenset({edu}), frozenset({edu, civil}))
+    assert ((_scope_of(world, "edu_clerk"), _scope_of(world, "lead_clerk"))
+            == (frozenset({edu}), frozenset({edu, civil})))
 
     moving = tmp_path / "projects.xlsx"
     moving.write_bytes(xlsx(OTHER_DEPARTMENTS_KEY[0][1]))
@@ -223,7 +245,8 @@ def test_create_user_scope_on_the_command_line_is_enforced_on_import(world: Engi
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--role", "finance", "--region", "天河区", "--department", "区教育局"], "未找到行政区“天河区”"),
-    (["--role", "finance", "--region", "黄埔区", "--department", "区教育厅"], "黄埔区没有预算单位“区教育厅”，最接近的是“区教育局”"),
+    (["--role", "finance", "--region", "黄埔区", "--department", "区教育厅"],
+     "黄埔区没有预算单位“区教育厅”，最接近的是“区教育局”"),
     (["--role", "finance", "--department", "区教育局"], "--department 须与 --region 一起使用"),
     (["--role", "finance", "--region", "黄埔区"], "--region 须与 --department 一起使用"),
     (["--role", "admin", "--region", "黄埔区", "--department", "区教育局"], "只有财务人员（finance）可以限定预算单位"),
@@ -244,7 +267,8 @@ def test_the_users_page_service_refuses_a_scope_for_other_roles_and_unknown_depa
             create_user(s, "boss", "admin", PASSWORD, [dept(world, "区教育局")])
         with pytest.raises(AuthError, match="预算单位不存在"):
             create_user(s, "ghost", "finance", PASSWORD, [987654])
-        assert create_user(s, "clerk", "finance", PASSWORD, [dept(world, "区教育局")]).department_scope == str(dept(world, "区教育局"))
+        assert (create_user(s, "clerk", "finance", PASSWORD, [dept(world, "区教育局")]).department_scope
+                == str(dept(world, "区教育局")))
 
 
 def test_import_as_an_inactive_or_read_only_user_is_refused(world: Engine, any_db_url: str, tmp_path: Path,
@@ -268,7 +292,8 @@ def test_import_as_an_inactive_or_read_only_user_is_refused(world: Engine, any_d
     assert main(["import", "monitoring", str(path), "--user", "someone-else", "--json", "--db", any_db_url]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["committed"] and out["warnings"][0]["code"] == "unknown_user"
-    assert out["warnings"][0]["message"] == "“someone-else”不是本系统的用户，只记为上传人，未按任何用户的单位范围限制导入。"
+    assert out["warnings"][0]["message"] == ("“someone-else”不是本系统的用户，只记为上传人，"
+                                             "未按任何用户的单位范围限制导入。")
 
 
 def test_the_users_page_sets_a_scope_through_the_same_service(monkeypatch: pytest.MonkeyPatch, db_url: str) -> None:
@@ -292,7 +317,8 @@ def test_the_users_page_sets_a_scope_through_the_same_service(monkeypatch: pytes
         return [e.value for e in page.error]
 
     assert create("boss", "leader") == [
-        "只有财务人员（finance）可以限定预算单位；角色“leader”不能限定：管理员（admin）管理全部单位，领导（leader）只查看、不填报"]
+        "只有财务人员（finance）可以限定预算单位；角色“leader”不能限定："
+        "管理员（admin）管理全部单位，领导（leader）只查看、不填报"]
     assert create("edu_clerk", "finance") == []
     with Session(engine) as s:
         assert s.execute(select(User).where(User.username == "boss")).first() is None
@@ -300,7 +326,8 @@ def test_the_users_page_sets_a_scope_through_the_same_service(monkeypatch: pytes
 
 
 def test_db_after_the_command_wins_over_database_url(world: Engine, any_db_url: str, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'elsewhere.db'}")
     assert main(["kpis", "--year", "2023", "--region", "黄埔区", "--json", "--db", any_db_url]) == 0
     assert json.loads(capsys.readouterr().out)["execution"]["projects"] == 2

@@ -174,7 +174,8 @@ def test_grades_use_region_boundaries_in_sql(world) -> None:  # type: ignore[no-
 
 def test_ex_ante_cut_rate_excludes_rejected(world) -> None:  # type: ignore[no-untyped-def]
     s, region, dept = world
-    rows = [("甲", 1_000_000, 800_000, "partial"), ("乙", 500_000, 500_000, "supported"), ("丙", 700_000, 0, "rejected")]
+    rows = [("甲", 1_000_000, 800_000, "partial"), ("乙", 500_000, 500_000, "supported"),
+            ("丙", 700_000, 0, "rejected")]
     for name, req, rec, conclusion in rows:
         s.add(ExAnte(region_id=region.id, department_id=dept.id, year=2023, name=name,
                      requested_fen=req * 100, recommended_fen=rec * 100, conclusion=conclusion))
@@ -191,7 +192,8 @@ def test_rectification_as_of(world) -> None:  # type: ignore[no-untyped-def]
             ("F3", "not_started", dt.date(2024, 12, 31), None)]
     for code, status, deadline, feedback in rows:
         s.add(Finding(region_id=region.id, department_id=dept.id, year=2023, finding_code=code, subject="对象",
-                      category="预算编制", description="问题", deadline=deadline, status=status, feedback_date=feedback))
+                      category="预算编制", description="问题", deadline=deadline, status=status,
+                      feedback_date=feedback))
     s.commit()
     rc = kpis(session=s, year=2023, region="测试区", as_of=dt.date(2024, 7, 1))["rectification"]
     # F2 is overdue (deadline before 1 July, not rectified); F1's deadline passed but it is rectified.

@@ -142,7 +142,8 @@ def test_kpis_as_of_rules_through_the_cli(
 ) -> None:
     args = ["--year", str(year), "--region", "黄埔区"] + (["--as-of", as_of] if as_of else [])
     k = kpis_json(seeded_url, *args)
-    assert (k["as_of"], k["execution"]["as_of_month"], k["execution"]["time_progress"]) == (expected_as_of, month, progress)
+    assert ((k["as_of"], k["execution"]["as_of_month"], k["execution"]["time_progress"])
+            == (expected_as_of, month, progress))
 
 
 def test_kpis_as_of_defaults_to_today_in_the_current_year(seeded_url: str) -> None:

@@ -44,7 +44,8 @@ def _finding_with_history(engine) -> int:  # type: ignore[no-untyped-def]
     from sqlalchemy import text
 
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO region (name, grade_excellent, grade_good, grade_fair) VALUES ('测试区', 90, 80, 60)"))
+        conn.execute(text("INSERT INTO region (name, grade_excellent, "
+                          "grade_good, grade_fair) VALUES ('测试区', 90, 80, 60)"))
         rid = conn.execute(text("SELECT id FROM region WHERE name = '测试区'")).scalar_one()
         conn.execute(text("INSERT INTO department (region_id, name) VALUES (:r, '区测试局')"), {"r": rid})
         did = conn.execute(text("SELECT id FROM department")).scalar_one()

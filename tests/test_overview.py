@@ -71,4 +71,5 @@ def test_overdue_at_the_year_end_and_today_side_by_side(cockpit: AppTest, seeded
     assert shown["逾期未整改（截至 2022-12-31）"] == "0"
     assert shown[f"逾期未整改（截至今天 {today.isoformat()}）"] == str(now["overdue"])
     labels = [m.label for m in cockpit.metric]
-    assert labels.index(f"逾期未整改（截至今天 {today.isoformat()}）") == labels.index("逾期未整改（截至 2022-12-31）") + 1
+    assert (labels.index(f"逾期未整改（截至今天 {today.isoformat()}）")
+            == labels.index("逾期未整改（截至 2022-12-31）") + 1)

@@ -76,7 +76,8 @@ def _metrics(at: AppTest) -> dict[str, str]:
 def test_a_department_opens_on_what_it_owes(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
     at = _user(monkeypatch, seeded_url, "zj-clerk", "finance", HOUSING)
     assert at.segmented_control(key="rectification_view").value == "tasks"
-    assert at.segmented_control(key="rectification_view").options == ["整改概况", "我的整改任务", "逐项办理", "书面反馈"]
+    assert (at.segmented_control(key="rectification_view").options
+            == ["整改概况", "我的整改任务", "逐项办理", "书面反馈"])
     with Session(make_engine(seeded_url)) as s:
         expected = owed(session=s, region="黄埔区", today=TODAY, department_ids=frozenset({_department(s, HOUSING)}))
     shown = _metrics(at)
@@ -95,7 +96,8 @@ def test_a_department_starts_and_rectifies_and_the_bureau_sends_back_then_verifi
     _pick(clerk, seeded_url, "HP2022-0026")
     assert _forms(clerk) == ["rectification_start"]  # nothing else offered
     _submit(clerk, "rectification_start")
-    assert [e.value for e in clerk.error] == ["请填写“整改措施”（问题 HP2022\\-0026（刘村新村安置房（二期）项目），开始整改）"]
+    assert [e.value for e in clerk.error] == ["请填写“整改措施”"
+                                              "（问题 HP2022\\-0026（刘村新村安置房（二期）项目），开始整改）"]
     clerk.text_area(key="rectification_start_measures").input("制定资产盘点方案，明确责任科室")
     _submit(clerk, "rectification_start")
     assert [s.value for s in clerk.success] == ["已保存：开始整改（HP2022\\-0026）。"]
@@ -150,9 +152,11 @@ def test_the_bureau_moves_a_deadline_with_a_reason_and_the_original_stays(
     assert (f.original_deadline, f.deadline) == (original, new)
     moves = next(d.value for d in czj.dataframe if "新期限" in d.value.columns)
     assert moves.to_dict("records")[0] | {"时间": None} == {
-        "时间": None, "操作人": "czj-clerk", "原期限": original.isoformat(), "新期限": new.isoformat(), "说明/理由": "项目用地移交推迟"}
+        "时间": None, "操作人": "czj-clerk", "原期限": original.isoformat(), "新期限": new.isoformat(),
+        "说明/理由": "项目用地移交推迟"}
     shown = _metrics(czj)
-    assert (shown["当前整改期限"], shown["原定整改期限"], shown["调整次数"]) == (new.isoformat(), original.isoformat(), "1")
+    assert ((shown["当前整改期限"], shown["原定整改期限"], shown["调整次数"])
+            == (new.isoformat(), original.isoformat(), "1"))
     assert any(f"已超过原定期限 {(TODAY - original).days} 天；期限已调整" in w.value for w in czj.warning)
 
     _view(czj, "overview")  # still listed against its original deadline, not counted as overdue
@@ -170,7 +174,8 @@ def test_a_department_cannot_act_on_another_departments_finding_nor_verify(
     codes = [o.split(" ", 1)[0] for o in clerk.selectbox(key="rectification_pick").options]
     with Session(make_engine(seeded_url)) as s:
         own = s.execute(select(Finding.finding_code).where(Finding.department_id == _department(s, HOUSING),
-                                                           Finding.year == 2022).order_by(Finding.finding_code)).scalars().all()
+                                                           Finding.year == 2022)
+                        .order_by(Finding.finding_code)).scalars().all()
     assert codes == list(own)
     _pick(clerk, seeded_url, "HP2022-0001")  # rectified, awaiting verification: the clerk may not verify it
     assert _forms(clerk) == []
@@ -191,7 +196,8 @@ def test_written_feedback_is_recorded_and_shown(monkeypatch: pytest.MonkeyPatch,
     assert all(HOUSING in o for o in box.options)  # only evaluations of the clerk's department
     with Session(make_engine(seeded_url)) as s:
         evaluation_id = s.execute(select(Evaluation.id).where(Evaluation.subject == "刘村新村安置房（二期）项目",
-                                                              Evaluation.year == 2022, Evaluation.method != "self")).scalar_one()
+                                                              Evaluation.year == 2022,
+                                                              Evaluation.method != "self")).scalar_one()
     box.select(evaluation_id)
     clerk.date_input(key="rectification_feedback_on").set_value(TODAY - dt.timedelta(days=2))
     clerk.text_area(key="rectification_feedback_text").input("已对照评价意见逐项整改，详见整改报告。")
@@ -254,7 +260,8 @@ def test_an_admin_marks_the_finance_bureau_on_the_users_page(monkeypatch: pytest
     at = _user(monkeypatch, seeded_url, "chief", "admin")
     at.switch_page("../pages/users.py").run()
     bureaus = next(d.value for d in at.dataframe if "财政局单位" in d.value.columns)
-    assert dict(zip(bureaus["行政区"], bureaus["财政局单位"], strict=True)) == {"荔湾区": "区财政局", "黄埔区": "区财政局"}
+    assert (dict(zip(bureaus["行政区"], bureaus["财政局单位"], strict=True))
+            == {"荔湾区": "区财政局", "黄埔区": "区财政局"})
     with Session(make_engine(seeded_url)) as s:
         housing = _department(s, HOUSING)
     at.selectbox(key="users_bureau_region").select("黄埔区").run()

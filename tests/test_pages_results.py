@@ -81,7 +81,8 @@ def test_indicator_page_search(at: AppTest) -> None:
     at.selectbox(key="filter_region").select("荔湾区").run()
     assert not at.exception
     shown = _metrics(at)
-    assert (shown["指标总数"], shown["通用指标"], shown["个性指标"], shown["核心指标"]) == ("7,104", "225", "6,879", "7,104")
+    assert ((shown["指标总数"], shown["通用指标"], shown["个性指标"], shown["核心指标"])
+            == ("7,104", "225", "6,879", "7,104"))
     at.text_input(key="indicators_text").input("满意度").run()
     found = at.dataframe[1].value
     assert len(found) > 0 and all("满意度" in n or "满意度" in d for n, d in zip(found["指标名称"], found["预算单位"],
@@ -94,7 +95,8 @@ def test_pages_in_english(at: AppTest, page: str) -> None:
     at.switch_page(f"../pages/{page}.py").run()
     assert not at.exception
     title = at.title[0].value
-    assert title.isascii() and title in {"Evaluation results", "Rectification", "Ex-ante assessment", "Indicator library"}
+    assert title.isascii() and title in {"Evaluation results", "Rectification", "Ex-ante assessment",
+                                         "Indicator library"}
 
 
 def test_results_application_beside_next_years_budget(at: AppTest) -> None:

@@ -31,8 +31,8 @@ from tests.apptest import app, nodes, sign_in
 PASSWORD = "payload-admin-password"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PUBLIC = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes"]
-STAFF = ["overview", "execution", "evaluation", "rectification", "exante", "indicators", "report", "upload", "upload_history",
-         "submissions", "publishing", "users", "audit"]
+STAFF = ["overview", "execution", "evaluation", "rectification", "exante", "indicators", "report", "upload",
+         "upload_history", "submissions", "publishing", "users", "audit"]
 # (protobuf message, field): strings the browser shows as they are, never through markdown.
 PLAIN_FIELDS = {
     ("Selectbox", "options"), ("MultiSelect", "options"),  # option lists are plain text
@@ -88,7 +88,8 @@ def test_plain_renders_as_the_literal_text(text: str) -> None:
     assert rewritten(shown) == []
 
 
-@given(hs.text(hs.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\u2060") | hs.sampled_from("\n\t")))
+@given(hs.text(hs.characters(blacklist_categories=("Cs", "Cc"),
+                             blacklist_characters="\u2060") | hs.sampled_from("\n\t")))
 def test_plain_renders_any_text_as_itself(text: str) -> None:
     shown = rendered_text(plain(text))
     assert shown.replace("\u2060", "") == expected_text(text)
@@ -97,8 +98,8 @@ def test_plain_renders_any_text_as_itself(text: str) -> None:
 
 @pytest.mark.parametrize(("text", "live"), [
     # Streamlit's :color[…] directives and $…$ LaTeX start at an unescaped : or $.
-    (":red[红字]", ":red["), (":blue-background[字]", ":blue-background["), ("$\\frac{1}{2}$", "$\\frac"), ("$$x$$", "$$"),
-])
+    (":red[红字]", ":red["), (":blue-background[字]", ":blue-background["), ("$\\frac{1}{2}$", "$\\frac"),
+    ("$$x$$", "$$"), ])
 def test_plain_escapes_what_starts_a_streamlit_extension(text: str, live: str) -> None:
     assert live not in plain(text)
     assert rendered_text(plain(text)) == text
@@ -187,7 +188,8 @@ def test_no_page_renders_an_imported_payload(monkeypatch: pytest.MonkeyPatch, pa
         texts = markdown_texts(at)
         live += [(page, *hit) for hit in live_payloads(texts)]
         # Each stored string the page shows through markdown, escaped; and the signed-in user's name in the sidebar.
-        missing += [(page, stored[:40]) for stored in SHOWN.get(page, []) if not any(plain(stored) in text for _k, text in texts)]
+        missing += [(page, stored[:40]) for stored in SHOWN.get(page, [])
+                    if not any(plain(stored) in text for _k, text in texts)]
         if not any(plain(P.USERNAME) in text for kind, text in texts if kind == "caption"):
             missing.append((page, "signed-in user"))
     assert sorted({hit[:3] for hit in live}) == []
@@ -202,8 +204,8 @@ def test_upload_errors_quoting_payload_cells_and_file_name(monkeypatch: pytest.M
     at.switch_page("../pages/upload.py").run()
     at.selectbox(key="upload_kind").select("evaluations").run()
     rows = [P.FILES["evaluations"][0],
-            [P.KEY_SUBJECT, P.PAYLOADS[2], "# 未知单位 " + P.PAYLOADS[0], P.REGION, P.YEAR, P.PAYLOADS[1], P.PAYLOADS[3],
-             None, P.EVALUATOR, "<img src=x onerror=alert(1)>", "是", P.SUMMARY]]
+            [P.KEY_SUBJECT, P.PAYLOADS[2], "# 未知单位 " + P.PAYLOADS[0], P.REGION, P.YEAR, P.PAYLOADS[1],
+             P.PAYLOADS[3], None, P.EVALUATOR, "<img src=x onerror=alert(1)>", "是", P.SUMMARY]]
     at.get("file_uploader")[0].upload(P.FILE_NAME, P.xlsx(rows), XLSX).run()  # type: ignore[attr-defined]
     assert not at.exception, at.exception
     messages = next(d.value for d in at.dataframe if "说明" in d.value.columns)["说明"]

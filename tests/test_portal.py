@@ -143,8 +143,8 @@ def test_changes_list_a_moved_deadline_of_a_published_finding(tmp_path: Path, se
                {"rectified": "已整改", "in_progress": "整改中", "not_started": "未整改"}[f.status], "是"]
         old_deadline = f.deadline
     wb = Workbook()
-    wb.active.append(["问题编号", "评价对象", "预算单位", "行政区", "预算年度", "问题类别", "问题描述", "整改期限", "整改状态",
-                      "是否公开"])
+    wb.active.append(["问题编号", "评价对象", "预算单位", "行政区", "预算年度", "问题类别", "问题描述", "整改期限",
+                      "整改状态", "是否公开"])
     wb.active.append(row)
     path = tmp_path / "findings.xlsx"
     wb.save(path)
@@ -190,7 +190,8 @@ def test_page_downloads_keep_numbers_and_neutralise_text(
     assert "预算完成率（%）" in header
     injected = next(r for r in rows if r[header.index("评价对象")] == "=HYPERLINK(\"http://x\")")
     cell = next(c for c in sheet.iter_rows() if c[header.index("评价对象")].value == injected[header.index("评价对象")])
-    assert cell[header.index("评价对象")].data_type == "s" and cell[header.index("评价对象")].quotePrefix  # text, not a formula
+    # text, not a formula
+    assert cell[header.index("评价对象")].data_type == "s" and cell[header.index("评价对象")].quotePrefix
     assert injected[header.index("得分")] == 95.0 and injected[header.index("涉及资金（万元）")] == 0.0001  # 1 yuan
     assert all(isinstance(r[header.index("得分")], int | float) for r in rows[1:])
     csv_bytes = next(d for n, d in downloads.items() if n.endswith(".csv"))

@@ -37,7 +37,8 @@ def add_secrets(url: str) -> None:
     """Unpublished evaluations, findings and ex-ante records with recognisable names."""
     with Session(make_engine(url)) as s:
         hp = s.execute(select(Region).where(Region.name == "黄埔区")).scalar_one()
-        dept = s.execute(select(Department).where(Department.region_id == hp.id).order_by(Department.id)).scalars().first()
+        dept = s.execute(select(Department).where(Department.region_id == hp.id)
+                         .order_by(Department.id)).scalars().first()
         secret_dept = Department(region_id=hp.id, code="999999", name=SECRET_DEPT)
         secret_region = Region(name=SECRET_REGION)
         s.add_all([secret_dept, secret_region])
@@ -110,7 +111,8 @@ def file_text(name: str, data: bytes) -> str:
         return "\n".join(file_text(n, zf.read(n)) for n in zf.namelist())
     if name.endswith(".xlsx"):
         wb = load_workbook(io.BytesIO(data))
-        return "\n".join(str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row) + " ".join(wb.sheetnames)
+        return ("\n".join(str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row)
+                + " ".join(wb.sheetnames))
     return data.decode("utf-8-sig")
 
 
@@ -210,4 +212,5 @@ def test_headline_figures_equal_those_of_published_records_alone(
     fen = int(fin["funds_total"] * 100)  # yuan as an int or a 2-decimal Decimal: exact
     assert f"涉及资金 {money(fen)}" in home_captions
     if ea["projects"]:
-        assert any(f"{ea['projects']} 个项目" in c and f"不予支持 {ea['not_supported']} 个" in c for c in exante_captions)
+        assert any(f"{ea['projects']} 个项目" in c and f"不予支持 {ea['not_supported']} 个" in c
+                   for c in exante_captions)

@@ -49,15 +49,16 @@ VIEWS: list[tuple[str, dict[str, str], Callable[[AppTest], None]]] = [
     ("portal_home", {"region": "荔湾区", "year": "2020", "lang": "en"},
      lambda at: at.title[0].value == "Public disclosure" or pytest.fail("English")),
     ("portal_findings", {**HP, "print": "1"},
-     lambda at: (at.toggle(key="portal_print").value and any("Print" in c.value or "打印" in c.value for c in at.caption))
+     lambda at: (at.toggle(key="portal_print").value
+                 and any("Print" in c.value or "打印" in c.value for c in at.caption))
      or pytest.fail("print view")),
 ]
 
 
 @pytest.mark.parametrize(("page", "params", "check"), VIEWS, ids=[f"{p}-{'-'.join(q)}" for p, q, _ in VIEWS])
 def test_a_link_reopens_the_same_view(
-    monkeypatch: pytest.MonkeyPatch, seeded_url: str, page: str, params: dict[str, str], check: Callable[[AppTest], None]
-) -> None:
+    monkeypatch: pytest.MonkeyPatch, seeded_url: str, page: str, params: dict[str, str],
+    check: Callable[[AppTest], None] ) -> None:
     at = open_link(monkeypatch, seeded_url, page, params)
     check(at)
     assert {k: at.query_params[k][0] if isinstance(at.query_params[k], list) else at.query_params[k]

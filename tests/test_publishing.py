@@ -43,7 +43,8 @@ def test_finance_publishes_and_portal_shows_it(monkeypatch: pytest.MonkeyPatch, 
 
 def test_finance_scope_limits_publishing(seeded_url: str) -> None:
     with Session(make_engine(seeded_url)) as s:
-        row = s.execute(select(Evaluation).where(Evaluation.subject == HIDDEN, Evaluation.method == "review")).scalar_one()
+        row = s.execute(select(Evaluation).where(Evaluation.subject == HIDDEN,
+                                                 Evaluation.method == "review")).scalar_one()
         with pytest.raises(PublishingError, match="无权"):
             set_published(s, "evaluation", [row.id], True, "fin2", allowed_department_ids=frozenset({-1}))
         s.refresh(row)

@@ -163,7 +163,8 @@ def test_public_evaluation_annexes(monkeypatch: pytest.MonkeyPatch, any_seeded_u
 
 
 @pytest.mark.parametrize(("region", "year"), DISTRICTS)
-def test_public_ex_ante(monkeypatch: pytest.MonkeyPatch, any_seeded_url: str, files: Files, region: str, year: int) -> None:
+def test_public_ex_ante(monkeypatch: pytest.MonkeyPatch, any_seeded_url: str, files: Files, region: str,
+                        year: int) -> None:
     k = figures(any_seeded_url, region, year, public=True)["ex_ante"]
     package = open_data(any_seeded_url, region, year)["ex_ante"]
     at = _open(app(monkeypatch, any_seeded_url), "portal_exante", region, year)
@@ -171,23 +172,28 @@ def test_public_ex_ante(monkeypatch: pytest.MonkeyPatch, any_seeded_url: str, fi
     rows, sums = table_totals(at, files, "portal_exante_dl", columns)
     requested, cut, rejected = (wan(k[f]) for f in ("requested_total", "cut_total", "rejected_total"))
     assert rows == k["projects"] == len(package) > 0
-    assert (sums["申报金额（万元）"], sums["核减金额（万元）"], sums["建议金额（万元）"]) == (requested, cut, requested - cut - rejected)
+    assert ((sums["申报金额（万元）"], sums["核减金额（万元）"], sums["建议金额（万元）"])
+            == (requested, cut, requested - cut - rejected))
     for column, field in zip(columns, ("requested_yuan", "recommended_yuan", "cut_yuan"), strict=True):
-        assert fen_to_wan(yuan_to_fen(total(Decimal(r[field]) for r in package if r[field] != ""))) == sums[column], field
+        assert (fen_to_wan(yuan_to_fen(total(Decimal(r[field]) for r in package if r[field] != "")))
+                == sums[column]), field
     # A rejected project has no 核减 (the cut is over supported projects): blank, not a misleading 0
     assert all((r["cut_yuan"] == "") == (r["conclusion"] == "rejected") for r in package)
     shown = texts(at)
-    assert f"申报 {money(yuan_to_fen(k['requested_total']))}" in shown and f"核减 {money(yuan_to_fen(k['cut_total']))}" in shown
+    assert (f"申报 {money(yuan_to_fen(k['requested_total']))}" in shown
+            and f"核减 {money(yuan_to_fen(k['cut_total']))}" in shown)
 
 
 @pytest.mark.parametrize(("region", "year"), [("黄埔区", 2021), ("荔湾区", 2020)])  # the years holding findings
-def test_public_findings(monkeypatch: pytest.MonkeyPatch, any_seeded_url: str, files: Files, region: str, year: int) -> None:
+def test_public_findings(monkeypatch: pytest.MonkeyPatch, any_seeded_url: str, files: Files, region: str,
+                         year: int) -> None:
     k = figures(any_seeded_url, region, year, public=True)["rectification"]
     package = open_data(any_seeded_url, region, year)["findings"]
     at = _open(app(monkeypatch, any_seeded_url), "portal_findings", region, year)
     rows = csv_rows(download(at, files, "portal_findings_dl_csv")[1])
     assert len(rows) == len(package) == k["findings"] == int(metrics(at)["问题数"]) > 0
-    assert sum(r["整改状态"] == "已整改" for r in rows) == sum(r["status"] == "rectified" for r in package) == k["rectified"]
+    assert (sum(r["整改状态"] == "已整改" for r in rows) == sum(r["status"] == "rectified" for r in package)
+            == k["rectified"])
 
 
 # ---- the staff pages ------------------------------------------------------------------------------
@@ -195,7 +201,8 @@ def test_public_findings(monkeypatch: pytest.MonkeyPatch, any_seeded_url: str, f
 def test_staff_evaluation_and_report_annexes(monkeypatch: pytest.MonkeyPatch, any_seeded_url: str, files: Files,
                                              tmp_path: Path, region: str, year: int) -> None:
     k = figures(any_seeded_url, region, year, public=False)["evaluation"]
-    annex1, annex2 = report_annexes(any_seeded_url, region, year, tmp_path / "report.docx")[:2]  # 附件 3 is the key evaluations
+    # 附件 3 is the key evaluations
+    annex1, annex2 = report_annexes(any_seeded_url, region, year, tmp_path / "report.docx")[:2]
     at = _open(signed_in(monkeypatch, any_seeded_url), "evaluation", region, year)
     columns = ["涉及资金（万元）", "得分"]
     for method, block, annex in (("finance", k["finance"], annex1), ("review", k["by_method"]["review"], annex2)):
@@ -214,24 +221,29 @@ def test_staff_evaluation_and_report_annexes(monkeypatch: pytest.MonkeyPatch, an
 
 
 @pytest.mark.parametrize(("region", "year"), DISTRICTS)
-def test_staff_ex_ante(monkeypatch: pytest.MonkeyPatch, any_seeded_url: str, files: Files, region: str, year: int) -> None:
+def test_staff_ex_ante(monkeypatch: pytest.MonkeyPatch, any_seeded_url: str, files: Files, region: str,
+                       year: int) -> None:
     k = figures(any_seeded_url, region, year, public=False)["ex_ante"]
     at = _open(signed_in(monkeypatch, any_seeded_url), "exante", region, year)
     rows, sums = table_totals(at, files, "exante_dl", ["申报金额（万元）", "建议金额（万元）", "核减金额（万元）"],
                               page_key="exante_page_dl")
     requested, cut, rejected = (wan(k[f]) for f in ("requested_total", "cut_total", "rejected_total"))
     assert rows == k["projects"] > 0
-    assert (sums["申报金额（万元）"], sums["核减金额（万元）"], sums["建议金额（万元）"]) == (requested, cut, requested - cut - rejected)
+    assert ((sums["申报金额（万元）"], sums["核减金额（万元）"], sums["建议金额（万元）"])
+            == (requested, cut, requested - cut - rejected))
     shown = metrics(at)
-    assert (shown["申报金额"], shown["建议核减"]) == (money(yuan_to_fen(k["requested_total"])), money(yuan_to_fen(k["cut_total"])))
+    assert (shown["申报金额"], shown["建议核减"]) == (money(yuan_to_fen(k["requested_total"])),
+                                                      money(yuan_to_fen(k["cut_total"])))
 
 
 @pytest.mark.parametrize(("region", "year"), DISTRICTS)
-def test_staff_execution(monkeypatch: pytest.MonkeyPatch, any_seeded_url: str, files: Files, region: str, year: int) -> None:
+def test_staff_execution(monkeypatch: pytest.MonkeyPatch, any_seeded_url: str, files: Files, region: str,
+                         year: int) -> None:
     k = figures(any_seeded_url, region, year, public=False)["execution"]
     at = _open(signed_in(monkeypatch, any_seeded_url), "execution", region, year)
     amounts = ["预算（万元）", "累计支出（万元）"]
-    n_depts, depts = table_totals(at, files, "execution_dept_dl", [*amounts, "执行率（%）"], page_key="execution_page_dl")
+    n_depts, depts = table_totals(at, files, "execution_dept_dl", [*amounts, "执行率（%）"],
+                                  page_key="execution_page_dl")
     n_projects, projects = table_totals(at, files, "execution_projects_dl", [*amounts, "执行率（%）"],
                                         page_key="execution_page_dl")
     assert n_projects == k["projects"] > 0 and n_depts > 0

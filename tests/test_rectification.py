@@ -1,4 +1,5 @@
-"""Rectification figures the pages show beside `kpis`: the written-feedback rate and a findings list's rectified share."""
+"""Rectification figures the pages show beside `kpis`: the written-feedback rate and a findings list's rectified
+share."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from data_access.queries.rectification import feedback_rate
 
 @pytest.mark.parametrize(("feedback", "findings", "expected"),
                          [(35, 35, Decimal(100)), (1, 3, Decimal(100) / 3), (0, 4, Decimal(0)), (0, 0, None)])
-def test_feedback_rate_is_exact_and_null_without_findings(feedback: int, findings: int, expected: Decimal | None) -> None:
+def test_feedback_rate_is_exact_and_null_without_findings(feedback: int, findings: int,
+                                                          expected: Decimal | None) -> None:
     assert feedback_rate({"feedback_submitted": feedback, "findings": findings}) == expected
 
 

@@ -112,8 +112,8 @@ def take(w: World, action: str, finding_id: int, actor: R.Actor) -> None:
     if action == R.START:
         R.start(s, finding_id, actor, measures="制定整改方案，明确责任人", on=TODAY - dt.timedelta(days=1), today=TODAY)
     elif action == R.RECTIFY:
-        R.rectify(s, finding_id, actor, measures="修订预算编制规程", evidence="《预算编制规程（2024年修订）》", on=TODAY,
-                  today=TODAY)
+        R.rectify(s, finding_id, actor, measures="修订预算编制规程", evidence="《预算编制规程（2024年修订）》",
+                  on=TODAY, today=TODAY)
     elif action == R.VERIFY:
         R.verify(s, finding_id, actor, comment="佐证齐全", today=TODAY)
     elif action == R.SEND_BACK:
@@ -140,9 +140,12 @@ ACTORS = ("own_department", "other_department", "bureau_finance", "elsewhere_bur
 
 def _counts(w: World, fid: int) -> tuple[int, int, int]:
     s = w.session
-    return (s.execute(select(func.count()).select_from(FindingStatusChange).where(FindingStatusChange.finding_id == fid)).scalar_one(),
-            s.execute(select(func.count()).select_from(FindingDeadlineRevision).where(FindingDeadlineRevision.finding_id == fid)).scalar_one(),
-            s.execute(select(func.count()).select_from(AuditLog).where(AuditLog.entity_id == fid, AuditLog.entity == "finding")).scalar_one())
+    return (s.execute(select(func.count()).select_from(FindingStatusChange)
+                      .where(FindingStatusChange.finding_id == fid)).scalar_one(),
+            s.execute(select(func.count()).select_from(FindingDeadlineRevision)
+                      .where(FindingDeadlineRevision.finding_id == fid)).scalar_one(),
+            s.execute(select(func.count()).select_from(AuditLog).where(AuditLog.entity_id == fid,
+                                                                       AuditLog.entity == "finding")).scalar_one())
 
 
 def test_the_transition_table_is_the_documented_one() -> None:
@@ -184,7 +187,8 @@ def test_every_state_step_and_party(sqlite_world: World, state: str, action: str
     ("closed", "send_back", "admin", "已核验销号，不能再变更"),
     ("rectified", "revise_deadline", "admin", "已整改，正待财政局核验，无需调整期限"),
     ("rectified", "verify", "own_department", "只有财政局（管理员或测试区财政局的财务人员）可以核验销号"),
-    ("not_started", "start", "other_department", "您无权办理区教育局的问题 F1（课后服务经费）；您可办理的单位：区水务局"),
+    ("not_started", "start", "other_department",
+     "您无权办理区教育局的问题 F1（课后服务经费）；您可办理的单位：区水务局"),
     ("rectified", "verify", "elsewhere_bureau", "只有财政局"),
     ("not_started", "start", "leader", "领导账号只能查看，不能开始整改"),
 ])
@@ -198,8 +202,10 @@ def test_walk_to_closure_with_a_send_back(world: World) -> None:
     """未整改 → 整改中 → 已整改 → sent back → 已整改 → verified: each step one history row, one audit row."""
     s, a = world.session, actors(world)
     fid = finding(world, "not_started")
-    R.start(s, fid, a["own_department"], measures="制定整改方案", evidence="整改方案", on=dt.date(2024, 5, 2), today=TODAY)
-    R.rectify(s, fid, a["own_department"], measures="修订规程", evidence="规程文本", on=dt.date(2024, 5, 8), today=TODAY)
+    R.start(s, fid, a["own_department"], measures="制定整改方案", evidence="整改方案", on=dt.date(2024, 5, 2),
+            today=TODAY)
+    R.rectify(s, fid, a["own_department"], measures="修订规程", evidence="规程文本", on=dt.date(2024, 5, 8),
+              today=TODAY)
     assert rectification_kpis(session=s, year=2023, region="测试区", as_of=TODAY)["rectified"] == 1
     R.send_back(s, fid, a["bureau_finance"], reason="规程未经党组会审议", today=TODAY)
     f = s.get(Finding, fid)
@@ -260,8 +266,8 @@ def test_a_deadline_moves_only_with_a_reason_and_keeps_the_original(world: World
     s, admin = world.session, actors(world)["admin"]
     fid = finding(world, "in_progress", deadline=dt.date(2024, 5, 31))
     R.revise_deadline(s, fid, admin, new_deadline=dt.date(2024, 8, 31), reason="设备采购延期", today=TODAY)
-    R.revise_deadline(s, fid, actors(world)["bureau_finance"], new_deadline=dt.date(2024, 12, 31), reason="资金下达推迟",
-                      today=TODAY)
+    R.revise_deadline(s, fid, actors(world)["bureau_finance"], new_deadline=dt.date(2024, 12, 31),
+                      reason="资金下达推迟", today=TODAY)
     s.expire_all()
     f = s.get(Finding, fid)
     assert (f.original_deadline, f.deadline) == (dt.date(2024, 5, 31), dt.date(2024, 12, 31))  # type: ignore[union-attr]
@@ -298,8 +304,9 @@ def test_a_reasonless_or_unmoving_revision_is_refused_by_the_database(world: Wor
     engine = world.session.get_bind()
     for new, reason in (("2024-09-30", " "), ("2024-06-30", "原因")):
         with pytest.raises(DBAPIError), engine.begin() as conn:  # type: ignore[union-attr]
-            conn.execute(text("INSERT INTO finding_deadline_revision (finding_id, revised_at, revised_by, old_deadline, "
-                              "new_deadline, reason) VALUES (:f, '2024-05-10 10:00:00', 'x', '2024-06-30', :new, :why)"),
+            conn.execute(text("INSERT INTO finding_deadline_revision "
+                              "(finding_id, revised_at, revised_by, old_deadline, new_deadline, reason) "
+                              "VALUES (:f, '2024-05-10 10:00:00', 'x', '2024-06-30', :new, :why)"),
                          {"f": fid, "new": new, "why": reason})
 
 
@@ -374,7 +381,8 @@ def test_overdue_on_boundary_dates(world: World) -> None:
 def test_days_overdue_count_from_the_original_deadline_after_a_move(world: World) -> None:
     s = world.session
     fid = finding(world, "in_progress", deadline=dt.date(2024, 5, 1))
-    R.revise_deadline(s, fid, actors(world)["admin"], new_deadline=dt.date(2024, 8, 31), reason="设备到货推迟", today=TODAY)
+    R.revise_deadline(s, fid, actors(world)["admin"], new_deadline=dt.date(2024, 8, 31), reason="设备到货推迟",
+                      today=TODAY)
     listed = overdue(session=s, year=2023, region="测试区", as_of=D)
     assert overdue_count(listed) == 0  # not overdue against the current deadline (CONTRACT's figure)
     row = listed.iloc[0]  # but listed, 61 days past the original
@@ -409,13 +417,15 @@ def test_an_import_keeps_the_original_deadline_and_its_move_shows_in_the_history
         f = s.execute(select(Finding).where(Finding.year == 2022, Finding.status == "in_progress")
                       .order_by(Finding.finding_code)).scalars().first()
         dept = s.get(Department, f.department_id).name  # type: ignore[union-attr]
-        code, subject, category, description, original = f.finding_code, f.subject, f.category, f.description, f.deadline  # type: ignore[union-attr]
+        code, subject, category, description, original = (
+            f.finding_code, f.subject, f.category, f.description, f.deadline)  # type: ignore[union-attr]
 
     batches: list[int | None] = []
 
     def upload(rows: list[list[object]]) -> None:
         wb = Workbook()
-        wb.active.append(["问题编号", "评价对象", "预算单位", "行政区", "预算年度", "问题类别", "问题描述", "整改期限", "整改状态"])
+        wb.active.append(["问题编号", "评价对象", "预算单位", "行政区", "预算年度", "问题类别", "问题描述", "整改期限",
+                          "整改状态"])
         for row in rows:
             wb.active.append(row)
         path = tmp_path / "findings.xlsx"
@@ -434,7 +444,8 @@ def test_an_import_keeps_the_original_deadline_and_its_move_shows_in_the_history
         history = deadline_history(session=s, finding_id=moved.id)  # type: ignore[arg-type]
         assert history[["revised_by", "old_deadline", "new_deadline", "reason"]].values.tolist() == [
             ["fin1", original, dt.date(2026, 12, 31), f"导入批次 #{batches[0]}（上传文件未写理由）"]]
-        stored = s.execute(select(FindingDeadlineRevision).where(FindingDeadlineRevision.finding_id == moved.id)).scalars()
+        stored = s.execute(select(FindingDeadlineRevision)
+                           .where(FindingDeadlineRevision.finding_id == moved.id)).scalars()
         assert [(r.old_deadline, r.new_deadline) for r in stored] == [(original, dt.date(2026, 12, 31))]
         listed = overdue(session=s, year=2022, region="黄埔区", as_of=dt.date(2026, 1, 1))
         row = listed[listed["finding_code"] == code].iloc[0]
@@ -460,7 +471,8 @@ def test_an_import_that_changes_a_verified_findings_status_undoes_the_verificati
                 for f, status in ((a, "整改中"), (b, "已整改"))]
         before = closure_counts(session=s, year=2021, region="黄埔区")
     wb = Workbook()
-    wb.active.append(["问题编号", "评价对象", "预算单位", "行政区", "预算年度", "问题类别", "问题描述", "整改期限", "整改状态"])
+    wb.active.append(["问题编号", "评价对象", "预算单位", "行政区", "预算年度", "问题类别", "问题描述", "整改期限",
+                      "整改状态"])
     for row in rows:
         wb.active.append(row)
     path = tmp_path / "findings.xlsx"

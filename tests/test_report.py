@@ -30,7 +30,8 @@ from data_access.report import FillIn, Report, Section, annex_xlsx, build_report
 HUANGPU_2022 = [
     # 一（一） ex-ante and the review of targets.
     "区财政部门委托专家对 18 个预算单位的 34 个重大预算项目开展事前绩效评估（评审），涉及财政资金 16.6 亿元。",
-    "经评审，专家建议立项项目 33 个，建议不予立项 1 个，建议核减金额 3.79 亿元，建议核减率 23.25%，评估（评审）结论作为预算安排的重要依据。",
+    "经评审，专家建议立项项目 33 个，建议不予立项 1 个，建议核减金额 3.79 "
+    "亿元，建议核减率 23.25%，评估（评审）结论作为预算安排的重要依据。",
     # The seed's 对人大重点审议的其中 6 个…: which departments the NPC chose is not data, so the draft says 对 6 个….
     "6 个部门（街道）整体绩效目标和 75 个项目绩效目标开展专家评审，梳理形成关键指标 769 个",
     # 一（二） monitoring. The fund sources are the setting's names (专项债券资金; the seed writes 债券资金).
@@ -50,7 +51,8 @@ HUANGPU_2022 = [
     "三、2022 年度区级财政支出绩效评价情况",
     "（一）基本情况",
     "对区住房城乡建设局等 10 个部门（单位）开展整体支出绩效评价。",
-    "另外，对“先进制造业10条”2.0版等 9 个政策支出、基本公共卫生服务补助经费等 19 个项目（含 3 个专项债券资金项目）支出开展财政绩效评价",
+    "另外，对“先进制造业10条”2.0版等 9 个政策支出、基本公共卫生服务补助经费等 "
+    "19 个项目（含 3 个专项债券资金项目）支出开展财政绩效评价",
     "总体来看，经评价绩效等级为：优：4 个，占 10.53%；良：31 个，占 81.58%；中：3 个，占 7.89%。项目优良率为 92.11%。",
     "（评价结果详见附件 1，自评复核项目情况详见附件 2，财政重点评价项目绩效报告详见附件 3）",
     "（二）被评部门取得的成效",
@@ -72,14 +74,18 @@ LIWAN_2020 = [
     # 一（二）4 the evaluations of the year. The seed's 32 个部门（单位）10 个项目开展重点评价 contradicts its own
     # 二（一）2 (10 个部门（单位）的10个重点项目); the data has 10.
     "自评预算部门共 77 个，自评预算项目 3755 个，项目自评优良等级有 3406 项，占 90.71%。",
-    "区财政共组织 9 个部门（单位）25 个项目开展复核，10 个部门（单位）10 个项目开展重点评价，2 个部门整体绩效开展重点评价。",
+    "区财政共组织 9 个部门（单位）25 个项目开展复核，10 个部门（单位）"
+    "10 个项目开展重点评价，2 个部门整体绩效开展重点评价。",
     "共提出 86 条建议。",
     # 二 the evaluations, in this draft's 三.
     "涉及财政资金 7.66 亿元",
-    "委托第三方机构对9个部门的25个项目进行了自评复核，涉及资金0.26亿元。经评价，这25个项目绩效等级分别为：2个优、18个良、5个中，"
+    "委托第三方机构对9个部门的25个项目进行了自评复核，涉及资金0.26亿元。"
+    "经评价，这25个项目绩效等级分别为：2个优、18个良、5个中，"
     "项目优良率80%。项目总体预算完成率98%，其中预算完成率为100%的项目16个，90%以上的项目7个，90%以下的项目2个",
-    "委托第三方机构对10个部门（单位）的10个重点项目进行了第三方评价，涉及资金2.67亿元。经评价，该10个项目绩效等级分别为："
-    "1个优、9个良，项目优良率100%。项目总体预算完成率97.55%，其中预算完成率为100%的项目7个，90%以上的项目2个，90%以下的项目1个",
+    "委托第三方机构对10个部门（单位）的10个重点项目进行了第三方评价，"
+    "涉及资金2.67亿元。经评价，该10个项目绩效等级分别为："
+    "1个优、9个良，项目优良率100%。项目总体预算完成率97.55%，"
+    "其中预算完成率为100%的项目7个，90%以上的项目2个，90%以下的项目1个",
     # The seed writes 等两个部门.
     "对区人力和社会保障局、多宝街办事处等 2 个部门进行了评价，涉及资金4.73亿元，区人力和社会保障局预算完成率90.06%，"
     "部门整体绩效评价结果综合得分为 90.34 分；多宝街办事处预算完成率 95.33%，部门整体绩效评价结果综合得分为 85.82 分",
@@ -103,7 +109,8 @@ def docx_text(data: bytes) -> str:
     return "\n".join([p.text for p in d.paragraphs] + [c.text for t in d.tables for r in t.rows for c in r.cells])
 
 
-@pytest.mark.parametrize(("region", "year", "sentences"), [("黄埔区", 2022, HUANGPU_2022), ("荔湾区", 2020, LIWAN_2020)])
+@pytest.mark.parametrize(("region", "year", "sentences"), [("黄埔区", 2022, HUANGPU_2022),
+                                                           ("荔湾区", 2020, LIWAN_2020)])
 def test_the_draft_writes_each_seed_sentence_the_data_supports(any_seeded_url: str, region: str, year: int,
                                                               sentences: list[str]) -> None:
     report = draft(any_seeded_url, year, region)
@@ -172,7 +179,8 @@ def test_the_docx_sets_the_east_asian_font_on_every_run(seeded_url: str) -> None
     styles = zipfile.ZipFile(io.BytesIO(data)).read("word/styles.xml").decode()
     normal = re.search(r'<w:style [^>]*w:styleId="Normal".*?</w:style>', styles, flags=re.S)
     assert normal and 'w:eastAsia="SimSun"' in normal.group(0)
-    assert "eastAsiaTheme" not in re.search(r'<w:style [^>]*w:styleId="Heading1".*?</w:style>', styles, flags=re.S).group(0)  # type: ignore[union-attr]
+    assert "eastAsiaTheme" not in re.search(  # type: ignore[union-attr]
+        r'<w:style [^>]*w:styleId="Heading1".*?</w:style>', styles, flags=re.S).group(0)
 
 
 @pytest.mark.parametrize(("region", "year"), [("黄埔区", 2022), ("荔湾区", 2020)])
@@ -181,7 +189,8 @@ def test_docx_and_xlsx_read_back_as_the_report_tables(seeded_url: str, region: s
     tables = report.tables()
     assert len(tables) >= 3
     document = docx.Document(io.BytesIO(docx_bytes(report)))
-    assert [[[c.text for c in r.cells] for r in t.rows] for t in document.tables] == [[t.header, *t.rows()] for t in tables]
+    assert ([[[c.text for c in r.cells] for r in t.rows] for t in document.tables]
+            == [[t.header, *t.rows()] for t in tables])
     book = openpyxl.load_workbook(io.BytesIO(annex_xlsx(report)))
     assert len(book.worksheets) == len(tables)
     for sheet, table in zip(book.worksheets, tables, strict=True):
@@ -211,18 +220,20 @@ def test_a_region_without_data_gets_places_to_fill_in_not_guesses(db_url: str) -
     assert "整改工作落实情况（数据库中没有 2022 年度的评价问题记录）" in prompts
     assert "绩效运行监控情况（数据库中没有 2023 年度的预算项目）" in prompts
     assert report.tables() and all(not t.rows() for t in report.tables())  # the annexes are there, empty
-    assert docx.Document(io.BytesIO(docx_bytes(report))).paragraphs[0].text == report.title == "天河区 2023 年度区本级财政支出绩效情况的报告"
+    assert (docx.Document(io.BytesIO(docx_bytes(report))).paragraphs[0].text == report.title
+            == "天河区 2023 年度区本级财政支出绩效情况的报告")
 
 
 # ---- the command line ------------------------------------------------------------------------------
-def test_the_cli_writes_the_draft_and_its_annexes(seeded_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_writes_the_draft_and_its_annexes(seeded_url: str, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "huangpu.docx"
     assert main(["--db", seeded_url, "report", "--year", "2022", "--region", "黄埔区", "--out", str(out)]) == 0
     assert docx_text(out.read_bytes()) == docx_text(docx_bytes(draft(seeded_url, 2022, "黄埔区")))
     annexes = tmp_path / "huangpu.xlsx"
     assert main(["--db", seeded_url, "report", "--year", "2022", "--region", "黄埔区", "--out", str(annexes)]) == 0
-    assert openpyxl.load_workbook(annexes).sheetnames == ["表1 问题整改（按类别）", "附件1 评价结果汇总", "附件2 自评复核项目",
-                                                          "附件3 重点评价项目"]
+    assert openpyxl.load_workbook(annexes).sheetnames == ["表1 问题整改（按类别）", "附件1 评价结果汇总",
+                                                          "附件2 自评复核项目", "附件3 重点评价项目"]
     dated = tmp_path / "dated.docx"
     assert main(["--db", seeded_url, "report", "--year", "2022", "--region", "黄埔区", "--as-of", "2023-06-30",
                  "--out", str(dated)]) == 0
@@ -230,7 +241,8 @@ def test_the_cli_writes_the_draft_and_its_annexes(seeded_url: str, tmp_path: Pat
 
 
 @pytest.mark.parametrize("name", ["r.txt", "r.doc", "r"])
-def test_the_cli_refuses_another_format(seeded_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str) -> None:
+def test_the_cli_refuses_another_format(seeded_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                        name: str) -> None:
     out = tmp_path / name
     assert main(["--db", seeded_url, "report", "--year", "2022", "--region", "黄埔区", "--out", str(out)]) == 1
     assert not out.exists()

@@ -34,21 +34,24 @@ def xlsx_content(data: bytes) -> dict[str, list[tuple]]:  # type: ignore[type-ar
 
 
 @pytest.mark.parametrize("role", ["leader", "finance", "admin"])
-def test_the_page_previews_the_draft_and_its_tables(monkeypatch: pytest.MonkeyPatch, seeded_url: str, role: str) -> None:
+def test_the_page_previews_the_draft_and_its_tables(monkeypatch: pytest.MonkeyPatch, seeded_url: str,
+                                                    role: str) -> None:
     at = signed_in(monkeypatch, seeded_url, role)
     at.switch_page("../pages/report.py").run()
     assert not at.exception and not at.error
     assert [t.value for t in at.title] == ["年度报告"]
     text = "\n".join(shown(m.value) for m in at.markdown)
     assert "黄埔区、广州开发区 2022 年度区本级财政支出绩效情况的报告" in text
-    assert "总体来看，经评价绩效等级为：优：4 个，占 10.53%；良：31 个，占 81.58%；中：3 个，占 7.89%。项目优良率为 92.11%。" in text
+    assert ("总体来看，经评价绩效等级为：优：4 个，占 10.53%；良：31 个，占 81.58%；中：3 个，占 7.89%。"
+            "项目优良率为 92.11%。" in text)
     assert "【待填写：被评部门取得的成效" in text and "待填写 6 处" in text
     with Session(make_engine(seeded_url)) as session:
         report = build_report(session=session, year=2022, region="黄埔区")
     assert [d.value.to_dict("list") for d in at.dataframe] == [t.frame().to_dict("list") for t in report.tables()]
 
 
-def test_the_downloads_are_the_command_lines_files(monkeypatch: pytest.MonkeyPatch, seeded_url: str, tmp_path: Path) -> None:
+def test_the_downloads_are_the_command_lines_files(monkeypatch: pytest.MonkeyPatch, seeded_url: str,
+                                                   tmp_path: Path) -> None:
     files = capture_downloads(monkeypatch)
     at = signed_in(monkeypatch, seeded_url)
     at.switch_page("../pages/report.py").run()

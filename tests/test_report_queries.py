@@ -49,7 +49,8 @@ def test_huangpu_evaluation_groups(s: Session) -> None:
 
 
 def test_an_evaluations_own_fund_source_wins_over_its_projects(s: Session) -> None:
-    s.execute(update(Evaluation).where(col(Evaluation.subject) == "刘村新村安置房（二期）项目", col(Evaluation.year) == 2022)
+    s.execute(update(Evaluation).where(col(Evaluation.subject) == "刘村新村安置房（二期）项目",
+                                       col(Evaluation.year) == 2022)
               .values(fund_source="一般公共预算"))
     s.commit()
     g = evaluation_group(session=s, year=2022, region="黄埔区", methods=FINANCE_METHODS, subject_types=("project",))
@@ -57,8 +58,9 @@ def test_an_evaluations_own_fund_source_wins_over_its_projects(s: Session) -> No
 
 
 def test_liwan_evaluation_groups(s: Session) -> None:
-    """自评 77 departments, 3755 projects, 3406 优良 (90.71 %); review 9 departments' 25 projects, 0.26 亿, 2/18/5 (80 %);
-    key 10 departments' 10 projects, 2.67 亿, 1/9 (100 %); 86 recommendations over every finance evaluation."""
+    """自评 77 departments, 3755 projects, 3406 优良 (90.71 %); review 9 departments' 25 projects, 0.26 亿,
+    2/18/5 (80 %); key 10 departments' 10 projects, 2.67 亿, 1/9 (100 %); 86 recommendations over every finance
+    evaluation."""
 
     def group(methods: tuple[str, ...], types: tuple[str, ...] | None = ("project",)):  # type: ignore[no-untyped-def]
         return evaluation_group(session=s, year=2020, region="荔湾区", methods=methods, subject_types=types)
@@ -87,7 +89,8 @@ def test_target_review(s: Session) -> None:
 
 
 def test_department_feedback_as_of(s: Session) -> None:
-    """Every department evaluated for 2021 had sent written feedback on all its findings by the end of 2022; none by the end of 2021."""
+    """Every department evaluated for 2021 had sent written feedback on all its findings by the end of 2022;
+    none by the end of 2021."""
     departments, fed_back = department_feedback(session=s, year=2021, region="黄埔区", as_of=dt.date(2022, 12, 31))
     assert departments == fed_back >= 8
     assert department_feedback(session=s, year=2021, region="黄埔区", as_of=dt.date(2021, 12, 31)) == (departments, 0)

@@ -29,8 +29,8 @@ YI = 100_000_000  # yuan
 def cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": url}
     return subprocess.run(
-        [sys.executable, "-m", "data_access", *args], check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
+        [sys.executable, "-m", "data_access", *args], check=False, cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=120 )
 
 
 def kpis_json(url: str, *args: str) -> dict:
@@ -84,7 +84,8 @@ def test_huangpu_key_monitoring_and_target_review(any_seeded_url: str) -> None:
 
 
 def test_huangpu_2021_findings(any_seeded_url: str) -> None:
-    """Findings of the fiscal 2021 evaluations (8 + 9 + 18 subjects, 111 亿): all with written feedback, most rectified."""
+    """Findings of the fiscal 2021 evaluations (8 + 9 + 18 subjects, 111 亿): all with written feedback, most
+    rectified."""
     k = kpis_json(any_seeded_url, "--year", "2021", "--region", "黄埔区", "--as-of", "2023-06-30")
     fin = k["evaluation"]["finance"]
     by_subject = k["evaluation"]["by_subject"]
@@ -117,7 +118,8 @@ def test_liwan_2020_evaluation_details(any_seeded_url: str) -> None:
     engine = make_engine(any_seeded_url)
     with Session(engine) as session:
         review = completion_summary(session=session, year=2020, region="荔湾区", methods=("review",))
-        assert (round_rate(review.overall), review.at_100, review.from_90, review.below_90) == (Decimal("98.00"), 16, 7, 2)
+        assert ((round_rate(review.overall), review.at_100, review.from_90, review.below_90)
+                == (Decimal("98.00"), 16, 7, 2))
         key = completion_summary(session=session, year=2020, region="荔湾区", methods=("key",), subject_type="project")
         assert (round_rate(key.overall), key.at_100, key.from_90, key.below_90) == (Decimal("97.55"), 7, 2, 1)
         rid = _region_id(session, "荔湾区")
@@ -313,7 +315,8 @@ def test_most_departments_send_their_monthly_file_on_time(seeded_url: str) -> No
     with _session(seeded_url) as session:
         for region, year in (("黄埔区", 2022), ("荔湾区", 2020)):
             cells = [s for months in submission_matrix(session=session, region=region, year=year,
-                                                       today=dt.date(year + 1, 6, 30)).values() for s in months.values()]
+                                                       today=dt.date(year + 1, 6, 30)).values()
+                     for s in months.values()]
             share = cells.count("on_time") / len(cells)
             assert 0.8 < share < 0.97 and cells.count("late") > 0, (region, share)  # a few to chase, not all
 
@@ -373,7 +376,8 @@ def test_liwan_2020_department_and_key_blocks(any_seeded_url: str) -> None:
     assert k["evaluation"]["finance"]["count"] == 25 + 12
     with _session(any_seeded_url) as session:
         rows = dict(session.execute(
-            select(Evaluation.subject, Evaluation.budget_completion_centi).where(Evaluation.subject_type == "department",
+            select(Evaluation.subject,
+                   Evaluation.budget_completion_centi).where(Evaluation.subject_type == "department",
                                                                                  Evaluation.year == 2020)
         ).all())
     assert rows == {"区人力和社会保障局": 9006, "多宝街办事处": 9533}

@@ -33,7 +33,8 @@ resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 from data_access.uploads import read
 data = open(sys.argv[1], "rb").read()
 try:
-    out = {"read": [[s.name, len(s.rows)] for s in read.read_workbook(data, sys.argv[1].rsplit("/", 1)[-1], max_rows=200_000)]}
+    out = {"read": [[s.name, len(s.rows)]
+                    for s in read.read_workbook(data, sys.argv[1].rsplit("/", 1)[-1], max_rows=200_000)]}
 except read.FileRejected as exc:
     out = {"code": exc.code, "message": exc.message}
 status = open("/proc/self/status").read()
@@ -54,18 +55,26 @@ def read_in_child(tmp_path: Path, data: bytes, name: str, limit_mb: int = 1024) 
 SHEET = bombs.SHEET
 BOMBS: list[tuple[str, Callable[[], bytes], str, str, tuple[str, ...]]] = [
     # (id, builder, file name, code, what the message names)
-    ("dimension", bombs.dimension_bomb, "xfd199000.xlsx", "too_many_columns", (f"工作表“{SHEET}”", "XFD 列", "256 列的上限")),
-    ("far-row", bombs.far_row_bomb, "b1048576.xlsx", "too_many_rows", (f"工作表“{SHEET}”", "第 1,048,576 行", "200,000 行的上限")),
-    ("huge-cell", lambda: bombs.huge_cell(mb=256), "cell.xlsx", "cell_too_long", (f"工作表“{SHEET}”", "32,767 个字符的上限")),
-    ("huge-shared-cell", lambda: bombs.huge_cell(mb=256, shared=True), "sst.xlsx", "cell_too_long", ("共享字符串表", "32,767 个字符的上限")),
-    ("zip-bomb", lambda: bombs.zip_bomb(mb=512), "zip.xlsx", "unpacked_too_large", ("sheet1.xml", "256 MB", "压缩炸弹")),
-    ("zip-bomb-lying-header", lambda: bombs.zip_bomb(mb=512, lie=True), "lie.xlsx", "unpacked_too_large", ("sheet1.xml", "256 MB")),
-    ("shared-count", bombs.shared_count_bomb, "count.xlsx", "too_many_cells", ("共享字符串表声明了 4,000,000,000 个文本",)),
+    ("dimension", bombs.dimension_bomb, "xfd199000.xlsx", "too_many_columns",
+     (f"工作表“{SHEET}”", "XFD 列", "256 列的上限")),
+    ("far-row", bombs.far_row_bomb, "b1048576.xlsx", "too_many_rows",
+     (f"工作表“{SHEET}”", "第 1,048,576 行", "200,000 行的上限")),
+    ("huge-cell", lambda: bombs.huge_cell(mb=256), "cell.xlsx", "cell_too_long",
+     (f"工作表“{SHEET}”", "32,767 个字符的上限")),
+    ("huge-shared-cell", lambda: bombs.huge_cell(mb=256, shared=True), "sst.xlsx", "cell_too_long",
+     ("共享字符串表", "32,767 个字符的上限")),
+    ("zip-bomb", lambda: bombs.zip_bomb(mb=512), "zip.xlsx", "unpacked_too_large",
+     ("sheet1.xml", "256 MB", "压缩炸弹")),
+    ("zip-bomb-lying-header", lambda: bombs.zip_bomb(mb=512, lie=True), "lie.xlsx", "unpacked_too_large",
+     ("sheet1.xml", "256 MB")),
+    ("shared-count", bombs.shared_count_bomb, "count.xlsx", "too_many_cells",
+     ("共享字符串表声明了 4,000,000,000 个文本",)),
     ("shared-text", bombs.shared_text_bomb, "text.xlsx", "too_much_text", (f"工作表“{SHEET}”", "10,000,000 个字符")),
     ("repeated-cells", bombs.repeated_cells_bomb, "rep.xlsx", "too_many_cells", (f"工作表“{SHEET}”", "1,000,000 个")),
     ("xls-dimensions", bombs.xls_dimensions_bomb, "dims.xls", "too_many_cells", ("工作表“6月”", "4,294,967,295 行")),
     ("xls-far-column", bombs.xls_far_cell_bomb, "far.xls", "too_many_columns", ("工作表“6月”", "第 65,536 列")),
-    ("xls-iv65536", lambda: bombs.xls_far_cell_bomb(col=255), "iv.xls", "too_many_cells", ("工作表“6月”", "65,536 行 × 256 列")),
+    ("xls-iv65536", lambda: bombs.xls_far_cell_bomb(col=255), "iv.xls", "too_many_cells",
+     ("工作表“6月”", "65,536 行 × 256 列")),
     ("ods-repeat", bombs.ods_repeat_bomb, "rep.ods", "too_many_cells", (f"工作表“{SHEET}”", "1,000,000 个")),
     # 19 MB of commas on one line: csv would build one row of 20 million cells before any check (619 MB)
     ("csv-commas", lambda: b"," * (19 << 20), "commas.csv", "too_many_columns", ("第1行", "256 列的上限")),
@@ -74,8 +83,8 @@ BOMBS: list[tuple[str, Callable[[], bytes], str, str, tuple[str, ...]]] = [
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("builder", "name", "code", "texts"), [b[1:] for b in BOMBS], ids=[b[0] for b in BOMBS])
-def test_each_bomb_is_refused_by_name_in_bounded_memory(tmp_path: Path, builder: Callable[[], bytes], name: str, code: str,
-                                                        texts: tuple[str, ...]) -> None:
+def test_each_bomb_is_refused_by_name_in_bounded_memory(tmp_path: Path, builder: Callable[[], bytes], name: str,
+                                                        code: str, texts: tuple[str, ...]) -> None:
     data = builder()
     assert len(data) < (3 if not name.endswith(".csv") else 20) << 20, "every bomb is a small file (a CSV: under 20 MB)"
     out = read_in_child(tmp_path, data, name)
@@ -117,19 +126,23 @@ LAYOUTS = {
     "explicit": W('<row r="1"><c r="A1"><v>1</v></c><c r="C1" t="inlineStr"><is><t>abc</t></is></c></row>'
                   '<row r="7"><c r="B7" t="s"><v>0</v></c></row>'),
     "no-positions": W('<row><c><v>1</v></c><c><v>2</v></c><c t="inlineStr"><is><t>x</t></is></c></row><row/>'
-                      '<row><c><v>3</v></c></row><row r="9"><c><v>4</v></c><c r="E9"><v>5</v></c><c><v>6</v></c></row>'),
-    "prefixed": f'<?xml version="1.0"?><x:worksheet xmlns:x="{bombs.MAIN}"><x:sheetData><x:row r="2"><x:c r="D2"><x:v>1</x:v></x:c>'
+                      '<row><c><v>3</v></c></row>'
+                      '<row r="9"><c><v>4</v></c><c r="E9"><v>5</v></c><c><v>6</v></c></row>'),
+    "prefixed": f'<?xml version="1.0"?><x:worksheet xmlns:x="{bombs.MAIN}"><x:sheetData><x:row r="2"><x:c '
+                'r="D2"><x:v>1</x:v></x:c>'
                 "<x:c><x:v>2</x:v></x:c></x:row></x:sheetData></x:worksheet>",
     "formatting-far-away": W('<row r="1"><c r="A1"><v>1</v></c><c r="XFD1" s="1"/><c r="Z1" s="1"></c></row>'
                              '<row r="1048576"><c r="A1048576" s="1"/></row>'),
     "attribute-order": W('<row r="1"><c s="0" r="B3" t="inlineStr"><is><t>x</t></is></c><c\tr="F2"><v>1</v></c></row>'),
 }
-SST = f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{bombs.MAIN}" count="1" uniqueCount="1"><si><t>项目</t></si></sst>'
+SST = (f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{bombs.MAIN}" count="1" uniqueCount="1">'
+       '<si><t>项目</t></si></sst>')
 
 
 @pytest.mark.parametrize("layout", list(LAYOUTS))
 def test_measured_extent_is_where_calamine_puts_the_cells(layout: str) -> None:
-    """Each layout exercises one path (fast regular expressions, or the exact expat scan) against calamine's own placement."""
+    """Each layout exercises one path (fast regular expressions, or the exact expat scan) against calamine's own
+    placement."""
     data = bombs.xlsx({"xl/worksheets/sheet1.xml": LAYOUTS[layout], "xl/sharedStrings.xml": SST})
     assert [(s.max_row, s.max_col) for s in measure_xlsx(data, "x.xlsx", Limits())] == _calamine_extent(data)
 
@@ -140,7 +153,8 @@ def test_formatting_far_away_is_not_refused() -> None:
     assert [len(s.rows) for s in P.read_workbook(data, "x.xlsx", max_rows=10)] == [1]
 
 
-@pytest.mark.parametrize("path", sorted(p.name for p in (ROOT / "sample_data").iterdir() if p.suffix in (".xlsx", ".xls")))
+@pytest.mark.parametrize("path", sorted(p.name for p in (ROOT / "sample_data").iterdir()
+                                        if p.suffix in (".xlsx", ".xls")))
 def test_sample_files_measure_as_calamine_reads_them(path: str) -> None:
     data = (ROOT / "sample_data" / path).read_bytes()
     measure = measure_xls if path.endswith(".xls") else measure_xlsx
@@ -187,9 +201,11 @@ def test_bounds_are_the_limits_given(limits: Limits, code: str, text: str) -> No
 
 def test_ods_trailing_repeats_of_empty_cells_are_not_data() -> None:
     """LibreOffice writes empty cells and rows repeated to the sheet's end: they hold nothing."""
-    data = bombs.ods(bombs.ODS_HEADER + '<table:table-row><table:table-cell office:value-type="float" office:value="1"/>'
+    data = bombs.ods(bombs.ODS_HEADER + '<table:table-row><table:table-cell '
+                                        'office:value-type="float" office:value="1"/>'
                      '<table:table-cell table:number-columns-repeated="1023"/></table:table-row>'
-                     '<table:table-row table:number-rows-repeated="1048574"><table:table-cell table:number-columns-repeated="1024"/>'
+                     '<table:table-row table:number-rows-repeated="1048574"><table:table-cell '
+                     'table:number-columns-repeated="1024"/>'
                      "</table:table-row>")
     assert [(s.max_row, s.max_col) for s in measure_ods(data, "x.ods", Limits())] == [(1, 0)] == _calamine_extent(data)
 
@@ -234,7 +250,8 @@ def test_import_json_on_a_missing_database_is_still_one_json_object(tmp_path: Pa
     """A script parsing `import --json` gets a report naming the fault, not an empty stdout."""
     path = tmp_path / "月报.csv"
     path.write_text("项目编码,预算年度,月份,累计支出\nHP1,2022,6,1\n", encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "data_access", "--db", f"sqlite:///{tmp_path / 'missing.db'}", "import",
+    done = subprocess.run([sys.executable, "-m", "data_access", "--db", f"sqlite:///{tmp_path / 'missing.db'}",
+                           "import",
                            "monitoring", str(path), "--json"], cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 1
     report = json.loads(done.stdout)

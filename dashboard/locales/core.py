@@ -14,7 +14,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "auth.password": ("密码", "Password"),
     "auth.submit": ("登录", "Sign in"),
     "auth.wrong": ("用户名或密码错误", "Wrong username or password"),
-    "auth.locked": ("登录失败次数过多，账号已锁定，请于 {until} 后再试", "Too many failed attempts; the account is locked until {until}"),
+    "auth.locked": ("登录失败次数过多，账号已锁定，请于 {until} 后再试",
+                    "Too many failed attempts; the account is locked until {until}"),
     "auth.inactive": ("该账号已停用，请联系管理员", "This account is deactivated; ask an administrator"),
     "auth.expired": ("登录已超时，请重新登录", "Your session expired; please sign in again"),
     "auth.forbidden": ("您的账号无权查看此页面", "Your account may not open this page"),
@@ -29,7 +30,8 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 STRINGS.update({
-    "ui.no_data": ("数据库中还没有数据。请先导入项目预算或加载示例数据。", "The database holds no data yet: import projects or load the sample data."),
+    "ui.no_data": ("数据库中还没有数据。请先导入项目预算或加载示例数据。",
+                   "The database holds no data yet: import projects or load the sample data."),
     "ui.region": ("行政区", "District"),
     "ui.year": ("预算年度", "Fiscal year"),
     "ui.as_of_month": ("截至月份", "As of month"),
@@ -42,11 +44,14 @@ STRINGS.update({
     "status.green": ("正常", "normal"),
     "status.yellow": ("关注", "watch"),
     "status.red": ("预警", "warning"),
-    "status.rule.gap": ("状态按进度差判定：进度差（序时进度减执行率）超过 {yellow} 个百分点为关注，超过 {red} 个百分点为预警。",
-                        "Status by the gap rule: more than {yellow} points behind time progress is watch, more than {red} "
+    "status.rule.gap": ("状态按进度差判定："
+                        "进度差（序时进度减执行率）超过 {yellow} 个百分点为关注，超过 {red} 个百分点为预警。",
+                        "Status by the gap rule: more than {yellow} points "
+                        "behind time progress is watch, more than {red} "
                         "points is warning."),
     "status.rule.ratio": ("状态按执行比率判定：执行率除以序时进度乘以 100 低于 {yellow} 为关注，低于 {red} 为预警。",
-                          "Status by the ratio rule: execution rate divided by time progress times 100 below {yellow} is "
+                          "Status by the ratio rule: execution rate divided "
+                          "by time progress times 100 below {yellow} is "
                           "watch, below {red} is warning."),
     "grade.excellent": ("优", "excellent"),
     "grade.good": ("良", "good"),

@@ -6,7 +6,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "portal.home.title": ("信息公开", "Public disclosure"),
     "portal.home.caption": ("{region} {year} 年度预算绩效信息公开。本页所有数字只根据已公开的记录计算。",
                             "{region}, fiscal {year}: every figure here is computed from published records only."),
-    "portal.home.nothing": ("{region} {year} 年度暂无已公开的绩效信息。", "Nothing has been published for {region} {year} yet."),
+    "portal.home.nothing": ("{region} {year} 年度暂无已公开的绩效信息。",
+                            "Nothing has been published for {region} {year} yet."),
     "portal.nothing_published": ("尚无已公开的预算绩效信息。", "Nothing has been published yet."),
     "portal.home.evaluated": ("已公开的财政评价", "Published finance evaluations"),
     "portal.home.evaluated_help": ("涉及资金 {funds}", "Funds involved: {funds}"),
@@ -16,14 +17,20 @@ STRINGS: dict[str, tuple[str, str]] = {
     "portal.home.cut_help": ("评估 {n} 个项目，申报 {req}，建议核减 {cut}", "{n} projects, {req} requested, {cut} cut"),
     "portal.home.findings": ("已公开的评价发现问题", "Published findings"),
     "portal.home.completion": ("整改完成率", "Rectified"),
-    "portal.home.completion_help": ("已整改 {done}、整改中 {doing}、未整改 {todo}", "{done} rectified, {doing} in progress, {todo} not started"),
+    "portal.home.completion_help": ("已整改 {done}、整改中 {doing}、未整改 {todo}",
+                                    "{done} rectified, {doing} in progress, {todo} not started"),
     "portal.home.feedback": ("已书面反馈整改情况", "Written feedback received"),
-    "portal.home.note": ("优良率 = 评为“优”和“良”的个数 ÷ 评价总数；核减率 = 建议核减金额 ÷ 予以支持和部分支持项目的申报金额；"
-                         "整改完成率 = 已整改问题 ÷ 全部问题。", "Rated excellent or good = (excellent + good) ÷ all evaluations; cut rate = amount cut ÷ "
-                         "amount requested by supported and partly supported projects; rectified = rectified ÷ all findings."),
+    "portal.home.note": ("优良率 = 评为“优”和“良”的个数 ÷ 评价总数；"
+                         "核减率 = 建议核减金额 ÷ 予以支持和部分支持项目的申报金额；"
+                         "整改完成率 = 已整改问题 ÷ 全部问题。",
+                         "Rated excellent or good = (excellent + good) ÷ all evaluations; cut rate = amount cut ÷ "
+                         "amount requested by supported and partly supported projects; "
+                         "rectified = rectified ÷ all findings."),
     "portal.evaluations.title": ("评价结果", "Evaluation results"),
-    "portal.evaluations.caption": ("附件1 为财政评价结果汇总，附件2 为自评复核项目情况，附件3 为财政重点评价（第三方独立评价）报告。",
-                                   "Annex 1 summarises finance evaluations, annex 2 the reviewed self-evaluations, annex 3 the key-evaluation reports."),
+    "portal.evaluations.caption": ("附件1 为财政评价结果汇总，附件2 为自评复核项目情况，"
+                                   "附件3 为财政重点评价（第三方独立评价）报告。",
+                                   "Annex 1 summarises finance evaluations, annex 2 the reviewed "
+                                   "self-evaluations, annex 3 the key-evaluation reports."),
     "portal.annex": ("公开内容", "Annex"),
     "portal.annex1": ("附件1 评价结果汇总", "Annex 1: results summary"),
     "portal.annex2": ("附件2 自评复核项目情况表", "Annex 2: reviewed self-evaluations"),
@@ -32,26 +39,32 @@ STRINGS: dict[str, tuple[str, str]] = {
     "portal.search": ("搜索（名称或单位）", "Search (name or department)"),
     "portal.report_meta": ("评价机构：{evaluator}；评价方式：{method}", "Evaluator: {evaluator}; method: {method}"),
     "portal.no_summary": ("报告摘要尚未公开。", "The report summary is not published."),
-    "portal.open_data": ("下载开放数据包（CSV + datapackage.json）", "Download the open-data package (CSV + datapackage.json)"),
+    "portal.open_data": ("下载开放数据包（CSV + datapackage.json）",
+                         "Download the open-data package (CSV + datapackage.json)"),
     "portal.filter.conclusion": ("评估结论", "Conclusion"),
     "portal.print_hint": ("打印视图：已隐藏筛选和下载按钮，用浏览器的“打印”即可打印本页。",
-                          "Print view: filters and download buttons are hidden; use the browser's Print to print this page."),
+                          "Print view: filters and download buttons are "
+                          "hidden; use the browser's Print to print this page."),
     "portal.print_exit": ("退出打印视图", "Leave the print view"),
     "portal.print": ("打印视图", "Print view"),
     "portal.findings.title": ("整改情况", "Rectification"),
-    "portal.findings.caption": ("{year} 年度评价发现问题的整改情况（已公开部分）。", "Rectification of the findings of fiscal {year} (published)."),
+    "portal.findings.caption": ("{year} 年度评价发现问题的整改情况（已公开部分）。",
+                                "Rectification of the findings of fiscal {year} (published)."),
     "portal.findings.shown": ("问题数", "Findings"),
     "portal.findings.rate": ("其中已整改 {done} 个，占 {rate}", "{done} rectified, {rate}"),
     "portal.exante.title": ("事前评估结果", "Ex-ante assessments"),
-    "portal.exante.summary": ("对 {d} 个单位的 {n} 个项目开展事前绩效评估，申报 {req}，建议核减 {cut}，核减率 {rate}；不予支持 {rejected} 个。",
-                              "{n} projects of {d} departments assessed, {req} requested, {cut} cut ({rate}); {rejected} not supported."),
+    "portal.exante.summary": ("对 {d} 个单位的 {n} 个项目开展事前绩效评估，申报 {req}，"
+                              "建议核减 {cut}，核减率 {rate}；不予支持 {rejected} 个。",
+                              "{n} projects of {d} departments assessed, {req} "
+                              "requested, {cut} cut ({rate}); {rejected} not supported."),
     "portal.changes.title": ("更新动态", "What changed"),
     "portal.changes.since": ("自此日期以来", "Since"),
-    "portal.changes.caption": ("自所选日期以来公开页面上的变化：新公开的评价结果、问题和事前评估结果，整改完成的问题和调整了整改期限的问题，按日期从新到旧排列。"
+    "portal.changes.caption": ("自所选日期以来公开页面上的变化：新公开的评价结果、问题和事前评估结果，"
+                               "整改完成的问题和调整了整改期限的问题，按日期从新到旧排列。"
                                "默认从上一次公开之前开始。",
-                               "What changed on these pages since the chosen date: newly published results, findings and ex-ante "
-                               "results, findings rectified "
-                               "and deadlines moved, newest first. By default it starts just before the latest publication."),
+                               "What changed on these pages since the chosen date: newly published results, "
+                               "findings and ex-ante results, findings rectified and deadlines moved, newest first. "
+                               "By default it starts just before the latest publication."),
     "portal.changes.last": ("最近一次公开：{date}", "Latest publication: {date}"),
     "portal.changes.date": ("日期", "Date"),
     "portal.changes.kind": ("变化", "Change"),
@@ -63,7 +76,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "portal.changes.deadline_moved": ("整改期限调整", "Deadline moved"),
     "publishing.title": ("公开管理", "Publishing"),
     "publishing.caption": ("选择记录后点击“公开”或“撤回公开”，公众页面立即更新。每次公开或撤回都会记录操作人和时间。",
-                           "Pick records and press Publish or Withdraw: the public portal changes at once. Every change records who and when."),
+                           "Pick records and press Publish or Withdraw: the public "
+                           "portal changes at once. Every change records who and when."),
     "publishing.kind": ("记录类型", "Records"),
     "publishing.evaluation": ("评价结果", "Evaluations"),
     "publishing.finding": ("问题整改", "Findings"),
@@ -85,7 +99,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "users.role": ("角色", "Role"),
     "users.scope": ("负责单位", "Departments"),
     "users.all_departments": ("全部单位", "all departments"),
-    "users.scope_help": ("仅用于财务人员：选了单位，该用户只能上传和公开这些单位的数据；不选则不限单位。管理员和领导不能限定单位。",
+    "users.scope_help": ("仅用于财务人员：选了单位，该用户只能上传和公开这些单位的数据；"
+                         "不选则不限单位。管理员和领导不能限定单位。",
                          "Finance staff only: with departments chosen, the user uploads and publishes for those alone; "
                          "none means every department. Admins and leaders cannot be limited."),
     "users.active": ("启用", "Active"),

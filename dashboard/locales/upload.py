@@ -6,7 +6,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     # 数据填报
     "upload.title": ("数据填报", "Data upload"),
     "upload.intro": (
-        "选择数据类型，下载模板填写（或直接上传现有表格），先预览校验结果，确认无误后提交。任何一行有错误，整个文件都不会写入。",
+        "选择数据类型，下载模板填写（或直接上传现有表格），先预览校验结果，"
+        "确认无误后提交。任何一行有错误，整个文件都不会写入。",
         "Choose what to upload, fill in the template (or upload your own sheet), check the preview, then confirm. "
         "If any row has an error, nothing in the file is written.",
     ),
@@ -18,16 +19,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "upload.kind.ex-ante": ("事前绩效评估", "Ex-ante assessments"),
     "upload.kind.indicators": ("绩效指标", "Indicators"),
     "upload.template": ("下载模板", "Download the template"),
-    "upload.template_help": ("模板含填写说明、示例行和下拉选项", "With instructions, an example row and drop-down lists"),
+    "upload.template_help": ("模板含填写说明、示例行和下拉选项",
+                             "With instructions, an example row and drop-down lists"),
     "upload.file": ("上传文件（.xlsx、.xls、.ods、.csv，或 Excel 另存的“Unicode 文本” .txt）",
                     "File (.xlsx, .xls, .ods, .csv, or Excel's \"Unicode text\" .txt)"),
     "upload.hint": ("请上传文件。表头可以在标题行之下，列的顺序不限，金额可以是“元”或“万元”。",
-                    "Upload a file. The header may sit below title lines, columns in any order, amounts in yuan or in units of 10,000 yuan (万元, as the sheet says)."),
+                    "Upload a file. The header may sit below title lines, columns in any order, "
+                    "amounts in yuan or in units of 10,000 yuan (万元, as the sheet says)."),
     "upload.scope": ("您只能上传本人负责的 {n} 个单位的数据；其他单位的行会被拒绝。",
                      "You may upload rows of your {n} departments only; rows of other departments are rejected."),
     "upload.checking": ("正在校验……", "Checking…"),
     "upload.same_file": ("同一文件此前已上传过（批次 {batches}）。再次提交只会更新已有记录，不会重复计算。",
-                         "This exact file was uploaded before (batch {batches}). Committing again only updates the same records."),
+                         "This exact file was uploaded before (batch {batches}). "
+                         "Committing again only updates the same records."),
     "upload.rows_total": ("数据行", "Rows"),
     "upload.rows_valid": ("有效行", "Valid rows"),
     "upload.rows_rejected": ("有错误的行", "Rows with errors"),
@@ -49,8 +53,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "upload.download_report": ("下载校验报告（Excel）", "Download the validation report (Excel)"),
     "upload.confirm": ("确认提交", "Commit"),
     "upload.committing": ("正在写入……", "Writing…"),
-    "upload.committed": ("已提交（批次 #{batch}）：新增 {inserted} 条，更新 {updated} 条，未变 {unchanged} 条。各页面的数据已刷新。",
-                         "Committed (batch #{batch}): {inserted} added, {updated} updated, {unchanged} unchanged. The pages now show the new figures."),
+    "upload.committed": ("已提交（批次 #{batch}）：新增 {inserted} 条，"
+                         "更新 {updated} 条，未变 {unchanged} 条。各页面的数据已刷新。",
+                         "Committed (batch #{batch}): {inserted} added, {updated} updated, "
+                         "{unchanged} unchanged. The pages now show the new figures."),
     "upload.commit_failed": ("提交失败，未写入任何数据。", "Commit failed; nothing was written."),
     "upload.col.sheet": ("工作表", "Sheet"),
     "upload.col.row": ("行", "Row"),
@@ -59,7 +65,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "upload.col.message": ("说明", "Message"),
     "upload.col.in_yuan": ("{column}（折合元）", "{column} (read as yuan)"),
     "upload.units": ("金额按以下单位读取，预览中“折合元”一列是换算后的金额，请核对：{units}。",
-                     "Amounts are read in these units (the \"read as yuan\" columns show each amount converted; please check): {units}."),
+                     "Amounts are read in these units (the \"read as yuan\" "
+                     "columns show each amount converted; please check): {units}."),
     # 上传记录
     "history.title": ("上传记录", "Upload history"),
     "history.empty": ("还没有上传记录。", "No uploads yet."),
@@ -84,8 +91,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "history.sha": ("文件指纹（SHA-256）：{sha}", "File fingerprint (SHA-256): {sha}"),
     # 报送情况
     "submissions.title": ("月报报送情况", "Monthly submissions"),
-    "submissions.rule": ("截止时间：次月 {day} 日（设置项 monitoring_due_day）；按最后一个项目的报送时间（北京时间）判断。统计日期：{today}。",
-                         "Due by day {day} of the following month (setting monitoring_due_day), judged by the last project's "
+    "submissions.rule": ("截止时间：次月 {day} 日（设置项 monitoring_due_day）；"
+                         "按最后一个项目的报送时间（北京时间）判断。统计日期：{today}。",
+                         "Due by day {day} of the following month (setting "
+                         "monitoring_due_day), judged by the last project's "
                          "submission (China time). As of {today}."),
     "submissions.empty": ("该行政区该年度没有项目。", "No projects for this district and year."),
     "submissions.department": ("预算单位", "Department"),
@@ -95,5 +104,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "submissions.failed": ("■ 校验未通过", "■ failed validation"),
     "submissions.missing": ("○ 未报送", "○ missing"),
     "submissions.not_due": ("· 未到期", "· not due"),
-    "submissions.chase": ("需要催报的单位（未报送或校验未通过）{n} 个：{names}", "Departments to chase (missing or failed), {n}: {names}"),
+    "submissions.chase": ("需要催报的单位（未报送或校验未通过）{n} 个：{names}",
+                          "Departments to chase (missing or failed), {n}: {names}"),
 }

@@ -35,15 +35,20 @@ STRINGS: dict[str, tuple[str, str]] = {
     "workflow.revisions": ("调整次数", "Moves"),
     "workflow.days_original": ("超原定期限（天）", "Days past original"),
     "workflow.days_current": ("超当前期限（天）", "Days past current"),
-    "workflow.deadline_line": ("当前期限 {now}；原定期限 {original}；已调整 {n} 次。", "Deadline {now}; originally {original}; moved {n} times."),
+    "workflow.deadline_line": ("当前期限 {now}；原定期限 {original}；已调整 {n} 次。",
+                               "Deadline {now}; originally {original}; moved {n} times."),
     "workflow.overdue_line": ("截至今天（{today}）已超过原定期限 {original} 天、超过当前期限 {current} 天。",
-                              "As of today ({today}): {original} days past the original deadline, {current} past the current one."),
+                              "As of today ({today}): {original} days past the "
+                              "original deadline, {current} past the current one."),
     "workflow.deferred_line": ("截至今天（{today}）已超过原定期限 {original} 天；期限已调整，按当前期限尚未逾期。",
-                               "As of today ({today}): {original} days past the original deadline; moved, not yet past the current one."),
+                               "As of today ({today}): {original} days past the original "
+                               "deadline; moved, not yet past the current one."),
     "workflow.sent_back_reason": ("财政局退回理由：{reason}", "Sent back by the bureau: {reason}"),
     "workflow.verified_line": ("{who} 于 {when} 核验销号。", "Verified and closed by {who} on {when}."),
-    "workflow.evaluation_feedback": ("所属评价“{subject}”的书面反馈（{date}）：{text}", "Written feedback on “{subject}” ({date}): {text}"),
-    "workflow.evaluation_no_feedback": ("所属评价“{subject}”尚未记录书面反馈。", "No written feedback recorded yet on “{subject}”."),
+    "workflow.evaluation_feedback": ("所属评价“{subject}”的书面反馈（{date}）：{text}",
+                                     "Written feedback on “{subject}” ({date}): {text}"),
+    "workflow.evaluation_no_feedback": ("所属评价“{subject}”尚未记录书面反馈。",
+                                        "No written feedback recorded yet on “{subject}”."),
     "workflow.read_only": ("领导账号只能查看整改情况。", "Leaders see the rectification; they do not act on it."),
     "workflow.no_step": ("您对该问题当前没有可办理的事项：{why}", "Nothing for you to do on this finding now: {why}"),
     "workflow.why.closed": ("已核验销号。", "it is verified and closed."),
@@ -69,12 +74,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "workflow.reason_back": ("退回理由", "Reason for sending back"),
     "workflow.new_deadline": ("新的整改期限", "New deadline"),
     "workflow.reason_deadline": ("调整理由", "Reason for the move"),
-    "workflow.four_eyes": ("核验须由标记已整改之外的财政局人员办理。", "Someone of the bureau other than whoever marked it rectified verifies it."),
+    "workflow.four_eyes": ("核验须由标记已整改之外的财政局人员办理。",
+                           "Someone of the bureau other than whoever marked it rectified verifies it."),
     # the department's task list
     "workflow.tasks.caption": ("{departments}：截至今天（{today}）的未完成整改事项，各年度合计。",
                                "{departments}: what is still owed as of today ({today}), all years."),
     "workflow.tasks.bureau_caption": ("全区各单位：截至今天（{today}）的未完成整改事项和待核验事项，各年度合计。",
-                                      "Every department of the district: open and awaiting verification as of today ({today}), all years."),
+                                      "Every department of the district: open and awaiting "
+                                      "verification as of today ({today}), all years."),
     "workflow.tasks.open": ("未完成整改", "Open"),
     "workflow.tasks.due_soon": ("{n} 日内到期", "Due within {n} days"),
     "workflow.tasks.overdue": ("已逾期", "Overdue"),
@@ -84,15 +91,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "workflow.tasks.due_in": ("剩余天数", "Days left"),
     "workflow.tasks.year": ("年度", "Year"),
     "workflow.tasks.rectified_on": ("完成日期", "Completed on"),
-    "workflow.tasks.handle_hint": ("在“逐项办理”中选择问题编号即可办理。", "Pick a finding under “Handle a finding” to act on it."),
+    "workflow.tasks.handle_hint": ("在“逐项办理”中选择问题编号即可办理。",
+                                   "Pick a finding under “Handle a finding” to act on it."),
     # overview additions
-    "workflow.overdue_caption": ("逾期按当前整改期限计（与驾驶舱和 kpis 一致）；已调整期限、按原定期限已超期的问题也列在下表，超当前期限天数为空。",
-                                 "Overdue counts against the current deadline (as the cockpit and kpis do); findings whose deadline was moved but are past the original one are listed too, with no days past the current one."),
+    "workflow.overdue_caption": ("逾期按当前整改期限计（与驾驶舱和 kpis 一致）；已调整期限、"
+                                 "按原定期限已超期的问题也列在下表，超当前期限天数为空。",
+                                 "Overdue counts against the current deadline (as the cockpit and "
+                                 "kpis do); findings whose deadline was moved but are past the "
+                                 "original one are listed too, with no days past the current one."),
     "workflow.closure_line": ("已整改 {done} 个中，财政局已核验销号 {verified} 个、待核验 {awaiting} 个。",
-                              "Of {done} rectified, the bureau has verified {verified}; {awaiting} await verification."),
+                              "Of {done} rectified, the bureau has verified {verified}; "
+                              "{awaiting} await verification."),
     "workflow.col.verified": ("核验", "Verified"),
     # written feedback
-    "workflow.feedback.caption": ("{year} 年度财政评价（复核和重点评价）及被评单位的书面反馈。", "Fiscal {year}'s finance evaluations and each department's written feedback."),
+    "workflow.feedback.caption": ("{year} 年度财政评价（复核和重点评价）及被评单位的书面反馈。",
+                                  "Fiscal {year}'s finance evaluations and each department's written feedback."),
     "workflow.feedback.findings": ("发现问题", "Findings"),
     "workflow.feedback.date": ("反馈日期", "Received on"),
     "workflow.feedback.text": ("反馈内容", "Feedback"),
@@ -101,12 +114,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "workflow.feedback.record": ("记录书面反馈", "Record written feedback"),
     "workflow.feedback.saved": ("已记录“{subject}”的书面反馈；{n} 个问题同时记为已书面反馈。",
                                 "Written feedback on “{subject}” recorded; {n} findings now count it."),
-    "workflow.feedback.none_in_scope": ("您负责的单位在该年度没有财政评价。", "Your departments have no finance evaluations this year."),
+    "workflow.feedback.none_in_scope": ("您负责的单位在该年度没有财政评价。",
+                                        "Your departments have no finance evaluations this year."),
     "workflow.feedback.note": ("记录后，该评价下尚无书面反馈日期的问题一并记为已反馈（已有日期的不变）。",
-                               "Recording it also dates the evaluation's findings that have no written-feedback date (dates already there stay)."),
+                               "Recording it also dates the evaluation's findings that "
+                               "have no written-feedback date (dates already there stay)."),
     # notices
-    "workflow.notices.caption": ("预算执行截至 {year} 年 {month} 月（{rule}）；逾期问题截至今天（{today}）；回复期限 {days} 个工作日。",
-                                 "Execution as of {month}/{year} ({rule}); overdue findings as of today ({today}); reply within {days} working days."),
+    "workflow.notices.caption": ("预算执行截至 {year} 年 {month} 月（{rule}）；"
+                                 "逾期问题截至今天（{today}）；回复期限 {days} 个工作日。",
+                                 "Execution as of {month}/{year} ({rule}); overdue findings "
+                                 "as of today ({today}); reply within {days} working days."),
     "workflow.notices.none": ("没有需要发送预警函或督办单的单位。", "No department needs a notice."),
     "workflow.notices.department": ("单位", "Department"),
     "workflow.notices.red": ("预警项目", "Projects in red"),
@@ -121,8 +138,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "workflow.notices.reply_by": ("回复期限：{date}", "Reply by {date}"),
     # 用户管理: which department is the finance bureau
     "users.bureau": ("财政局（整改核验单位）", "Finance bureau (verifies rectification)"),
-    "users.bureau_help": ("各区的财政局单位：其财务人员可核验整改、退回和调整整改期限（管理员和不限单位的财务人员也可以）。",
-                          "Each district's finance bureau: its finance users verify rectification, send it back and move deadlines (as admins and finance users without a department scope may)."),
+    "users.bureau_help": ("各区的财政局单位：其财务人员可核验整改、"
+                          "退回和调整整改期限（管理员和不限单位的财务人员也可以）。",
+                          "Each district's finance bureau: its finance users verify rectification, send it back "
+                          "and move deadlines (as admins and finance users without a department scope may)."),
     "users.bureau_department": ("财政局单位", "Bureau department"),
     "users.bureau_none": ("未指定", "not set"),
     "users.bureau_set": ("设为财政局", "Set as the finance bureau"),

@@ -99,7 +99,8 @@ def lifecycle_expr(settings: Settings = SETTINGS):  # type: ignore[no-untyped-de
     return and_(
         col(Project.is_new).is_(True),
         or_(
-            and_(col(Project.kind) == "recurring", col(Project.budget_adjusted_fen) >= settings.lifecycle_recurring_fen),
+            and_(col(Project.kind) == "recurring",
+                 col(Project.budget_adjusted_fen) >= settings.lifecycle_recurring_fen),
             and_(col(Project.kind) == "one_off", col(Project.budget_adjusted_fen) >= settings.lifecycle_one_off_fen),
         ),
     )

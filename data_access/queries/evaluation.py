@@ -21,10 +21,12 @@ from data_access.settings import SETTINGS, Settings
 def evaluation_rows(
     *, session: Session, year: int, region: str, methods: tuple[str, ...], subject_type: str | None = None
 ) -> pd.DataFrame:
-    """Evaluated subjects with score, grade (by the region's boundaries), funds, completion, evaluator and report summary."""
+    """Evaluated subjects with score, grade (by the region's boundaries), funds, completion, evaluator and
+    report summary."""
     stmt: Select = (
-        select(col(Evaluation.subject), col(Evaluation.subject_type), col(Department.name).label("department"), col(Evaluation.method),
-               col(Evaluation.score_centi), grade_expr().label("grade"), col(Evaluation.funds_fen),
+        select(col(Evaluation.subject), col(Evaluation.subject_type), col(Department.name).label("department"),
+               col(Evaluation.method), col(Evaluation.score_centi), grade_expr().label("grade"),
+               col(Evaluation.funds_fen),
                col(Evaluation.budget_completion_centi), col(Evaluation.evaluator), col(Evaluation.report_summary))
         .join(Region, col(Region.id) == col(Evaluation.region_id))
         .join(Department, col(Department.id) == col(Evaluation.department_id))
@@ -56,7 +58,8 @@ def _self_and_finance(year: int, region: str):  # type: ignore[no-untyped-def]
     stmt: Select = (
         select()
         .select_from(own)
-        .join(fin, and_(col(fin.region_id) == col(own.region_id), col(fin.year) == col(own.year), col(fin.department_id) == col(own.department_id),
+        .join(fin, and_(col(fin.region_id) == col(own.region_id), col(fin.year) == col(own.year),
+                        col(fin.department_id) == col(own.department_id),
                         col(fin.subject) == col(own.subject), col(fin.method).in_(FINANCE_METHODS)))
         .join(Region, col(Region.id) == col(own.region_id))
         .join(Department, col(Department.id) == col(own.department_id))
@@ -112,7 +115,8 @@ def results_application(*, session: Session, year: int, region: str) -> pd.DataF
         # The same budget line next year: same code, or (codes often carry the year) same department and name.
         .outerjoin(nxt, and_(col(nxt.region_id) == col(this.region_id), col(nxt.year) == col(this.year) + 1,
                              or_(col(nxt.code) == col(this.code),
-                                 and_(col(nxt.department_id) == col(this.department_id), col(nxt.name) == col(this.name)))))
+                                 and_(col(nxt.department_id) == col(this.department_id),
+                                      col(nxt.name) == col(this.name)))))
         .where(col(Region.name) == region, col(Evaluation.year) == year, col(Evaluation.method).in_(("review", "key")))
         .order_by(col(Evaluation.score_centi).desc())
     )

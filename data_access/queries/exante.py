@@ -15,8 +15,10 @@ def by_department(*, session: Session, year: int, region: str) -> pd.DataFrame:
     not_rejected = col(ExAnte.conclusion) != "rejected"
     stmt = (
         select(col(Department.name).label("department"), func.count().label("projects"),
-               sum_int(ExAnte.requested_fen).label("requested_fen"), sum_int(ExAnte.recommended_fen).label("recommended_fen"),
-               sum_int(case((not_rejected, col(ExAnte.requested_fen) - col(ExAnte.recommended_fen)), else_=0)).label("cut_fen"))
+               sum_int(ExAnte.requested_fen).label("requested_fen"),
+               sum_int(ExAnte.recommended_fen).label("recommended_fen"),
+               sum_int(case((not_rejected, col(ExAnte.requested_fen) - col(ExAnte.recommended_fen)),
+                            else_=0)).label("cut_fen"))
         .join(Region, col(Region.id) == col(ExAnte.region_id))
         .join(Department, col(Department.id) == col(ExAnte.department_id))
         .where(col(Region.name) == region, col(ExAnte.year) == year)
@@ -29,8 +31,9 @@ def by_department(*, session: Session, year: int, region: str) -> pd.DataFrame:
 def assessments(*, session: Session, year: int, region: str) -> pd.DataFrame:
     """Every assessed project with its amounts, conclusion and the five dimension scores."""
     stmt: Select = (
-        select(col(ExAnte.name), col(Department.name).label("department"), col(ExAnte.requested_fen), col(ExAnte.recommended_fen),
-               col(ExAnte.conclusion), col(ExAnte.score_necessity), col(ExAnte.score_economy), col(ExAnte.score_targets),
+        select(col(ExAnte.name), col(Department.name).label("department"), col(ExAnte.requested_fen),
+               col(ExAnte.recommended_fen), col(ExAnte.conclusion), col(ExAnte.score_necessity),
+               col(ExAnte.score_economy), col(ExAnte.score_targets),
                col(ExAnte.score_feasibility), col(ExAnte.score_compliance), col(ExAnte.published))
         .join(Region, col(Region.id) == col(ExAnte.region_id))
         .join(Department, col(Department.id) == col(ExAnte.department_id))

@@ -48,7 +48,8 @@ def project_rows(
     *, session: Session, year: int, region: str, month: int, department: str | None = None,
     fund_source: str | None = None, key_only: bool = False, settings: Settings = SETTINGS,
 ) -> pd.DataFrame:
-    """Every project at month M with effective budget, spending, rate, gap, key flag and status; furthest behind first."""
+    """Every project at month M with effective budget, spending, rate, gap, key flag and status; furthest
+    behind first."""
     pe = project_execution(year=year, region=region, month=month, fund_source=fund_source, settings=settings).subquery()
     stmt = select(pe).order_by(pe.c.code)
     if department:
@@ -98,8 +99,8 @@ def key_summary(
 def lifecycle_projects(*, session: Session, year: int, region: str, settings: Settings = SETTINGS) -> pd.DataFrame:
     """全生命周期跟踪问效: new recurring ≥ 500 万 and new one-off ≥ 1000 万 projects."""
     stmt: Select = (
-        select(col(Project.id), col(Project.code), col(Project.name), col(Department.name).label("department"), col(Project.kind),
-               col(Project.budget_adjusted_fen))
+        select(col(Project.id), col(Project.code), col(Project.name), col(Department.name).label("department"),
+               col(Project.kind), col(Project.budget_adjusted_fen))
         .join(Region, col(Region.id) == col(Project.region_id))
         .join(Department, col(Department.id) == col(Project.department_id))
         .where(col(Region.name) == region, col(Project.year) == year, lifecycle_expr(settings))
@@ -153,20 +154,23 @@ def project_curve(*, session: Session, project_id: int) -> pd.DataFrame:
 
 def project_detail(*, session: Session, project_id: int) -> dict[str, pd.DataFrame]:
     """One project: its curve (`project_curve`), targets with mid-year progress, evaluations and findings."""
-    targets = frame(session, select(col(Indicator.name), col(Indicator.level1), col(Indicator.level2), col(Indicator.operator),
-                                     col(Indicator.target_value), col(Indicator.unit), col(Indicator.value_to_date),
-                                     col(Indicator.expected_year_end), col(Indicator.will_meet), col(Indicator.deviation_category),
+    targets = frame(session, select(col(Indicator.name), col(Indicator.level1), col(Indicator.level2),
+                                     col(Indicator.operator), col(Indicator.target_value), col(Indicator.unit),
+                                     col(Indicator.value_to_date), col(Indicator.expected_year_end),
+                                     col(Indicator.will_meet), col(Indicator.deviation_category),
                                      col(Indicator.deviation_note), col(Indicator.corrective_measure))
                      .where(col(Indicator.project_id) == project_id))
-    evaluations = frame(session, select(col(Evaluation.id), col(Evaluation.year), col(Evaluation.method), col(Evaluation.score_centi),
-                                         col(Evaluation.evaluator)).where(col(Evaluation.project_id) == project_id)
+    evaluations = frame(session, select(col(Evaluation.id), col(Evaluation.year), col(Evaluation.method),
+                                         col(Evaluation.score_centi), col(Evaluation.evaluator))
+                         .where(col(Evaluation.project_id) == project_id)
                          .order_by(col(Evaluation.year), col(Evaluation.method)))
     ids = [int(i) for i in evaluations["id"]] if len(evaluations) else []
     project = session.get(Project, project_id)
     same_subject = and_(col(Finding.department_id) == project.department_id, col(Finding.subject) == project.name) \
         if project else false()
-    findings = frame(session, select(col(Finding.year), col(Finding.finding_code), col(Finding.category), col(Finding.description),
-                                      col(Finding.deadline), col(Finding.status))
-                     .where(or_(col(Finding.evaluation_id).in_(ids or [-1]), same_subject)).order_by(col(Finding.deadline)))
+    findings = frame(session, select(col(Finding.year), col(Finding.finding_code), col(Finding.category),
+                                      col(Finding.description), col(Finding.deadline), col(Finding.status))
+                     .where(or_(col(Finding.evaluation_id).in_(ids or [-1]), same_subject))
+                     .order_by(col(Finding.deadline)))
     return {"curve": project_curve(session=session, project_id=project_id), "targets": targets,
             "evaluations": evaluations, "findings": findings}

@@ -17,7 +17,8 @@ def counts(*, session: Session, region: str) -> pd.DataFrame:
     stmt = (
         select(col(Indicator.level1), col(Indicator.level2), func.count().label("total"),
                count_if(col(Indicator.scope) == "general").label("general"),
-               count_if(col(Indicator.scope) == "specific").label("specific"), count_if(Indicator.is_core).label("core"))
+               count_if(col(Indicator.scope) == "specific").label("specific"),
+               count_if(Indicator.is_core).label("core"))
         .join(Region, col(Region.id) == col(Indicator.region_id))
         .where(col(Region.name) == region, col(Indicator.project_id).is_(None))
         .group_by(Indicator.level1, Indicator.level2)
@@ -40,8 +41,10 @@ def search(
         where.append(col(Indicator.scope) == scope)
     if core_only:
         where.append(col(Indicator.is_core).is_(True))
-    base: Select = (select(col(Indicator.name), col(Indicator.level1), col(Indicator.level2), col(Indicator.scope), col(Department.name).label("department"),
-                           col(Indicator.unit), col(Indicator.operator), col(Indicator.target_value), col(Indicator.is_core))
+    base: Select = (select(col(Indicator.name), col(Indicator.level1), col(Indicator.level2), col(Indicator.scope),
+                           col(Department.name).label("department"),
+                           col(Indicator.unit), col(Indicator.operator), col(Indicator.target_value),
+                           col(Indicator.is_core))
                     .join(Region, col(Region.id) == col(Indicator.region_id))
                     .outerjoin(Department, col(Department.id) == col(Indicator.department_id))
                     .where(*where))
@@ -53,7 +56,8 @@ def search(
 def projects_using(*, session: Session, region: str, name: str) -> pd.DataFrame:
     """Projects whose targets (三级指标) carry an indicator of this name."""
     stmt: Select = (
-        select(col(Project.year), col(Project.code), col(Project.name).label("project"), col(Department.name).label("department"),
+        select(col(Project.year), col(Project.code), col(Project.name).label("project"),
+               col(Department.name).label("department"),
                col(Indicator.operator), col(Indicator.target_value), col(Indicator.unit))
         .join(Project, col(Project.id) == col(Indicator.project_id))
         .join(Region, col(Region.id) == col(Indicator.region_id))

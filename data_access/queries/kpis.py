@@ -337,7 +337,8 @@ def completion_summary(
     stmt = (
         select(
             func.count(c),
-            sum_int(case((col(Evaluation.funds_fen).is_not(None) & c.is_not(None), col(Evaluation.funds_fen) * c), else_=0)),
+            sum_int(case((col(Evaluation.funds_fen).is_not(None) & c.is_not(None), col(Evaluation.funds_fen) * c),
+                         else_=0)),
             sum_int(case((c.is_not(None), col(Evaluation.funds_fen)), else_=0)),
             count_if(c >= 10000),
             count_if((c >= 9000) & (c < 10000)),

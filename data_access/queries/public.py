@@ -45,10 +45,10 @@ def published_evaluations(
     grade_col = grade_expr().label("grade")
     stmt: Select = (
         select(
-            col(Evaluation.id), col(Evaluation.subject), col(Evaluation.subject_type), col(Department.name).label("department"),
-            col(Evaluation.method), col(Evaluation.score_centi), grade_col, col(Evaluation.funds_fen),
-            col(Evaluation.budget_completion_centi), col(Evaluation.evaluator), col(Evaluation.report_summary),
-            col(Evaluation.published_at),
+            col(Evaluation.id), col(Evaluation.subject), col(Evaluation.subject_type),
+            col(Department.name).label("department"), col(Evaluation.method), col(Evaluation.score_centi), grade_col,
+            col(Evaluation.funds_fen), col(Evaluation.budget_completion_centi), col(Evaluation.evaluator),
+            col(Evaluation.report_summary), col(Evaluation.published_at),
         )
         .join(Region, col(Region.id) == col(Evaluation.region_id))
         .join(Department, col(Department.id) == col(Evaluation.department_id))
@@ -72,8 +72,8 @@ def published_findings(
     stmt: Select = (
         select(
             col(Finding.id), col(Finding.finding_code), col(Finding.subject), col(Department.name).label("department"),
-            col(Finding.category), col(Finding.description), col(Finding.recommendation), col(Finding.measures), col(Finding.deadline),
-            col(Finding.status), col(Finding.feedback_date), col(Finding.rectified_date),
+            col(Finding.category), col(Finding.description), col(Finding.recommendation), col(Finding.measures),
+            col(Finding.deadline), col(Finding.status), col(Finding.feedback_date), col(Finding.rectified_date),
         )
         .join(Region, col(Region.id) == col(Finding.region_id))
         .join(Department, col(Department.id) == col(Finding.department_id))
@@ -119,12 +119,15 @@ def publication_changes(*, session: Session, region: str, since: dt.date) -> pd.
     closed = session.execute(
         select(col(FindingStatusChange.changed_at), col(Finding.subject), col(Finding.finding_code), col(Finding.year))
         .join(Finding, col(Finding.id) == col(FindingStatusChange.finding_id))
-        .where(and_(col(Finding.region_id) == rid, col(Finding.published).is_(True), col(FindingStatusChange.to_status) == "rectified",
-                    col(FindingStatusChange.from_status).is_distinct_from("rectified"),  # not the bureau's verification
+        .where(and_(col(Finding.region_id) == rid, col(Finding.published).is_(True),
+                    col(FindingStatusChange.to_status) == "rectified",
+                    # not the bureau's verification
+                    col(FindingStatusChange.from_status).is_distinct_from("rectified"),
                     col(FindingStatusChange.changed_at) >= since_dt))
     ).all()
     edits = session.execute(
-        select(col(AuditLog.at), col(AuditLog.detail_json), col(Finding.subject), col(Finding.finding_code), col(Finding.year))
+        select(col(AuditLog.at), col(AuditLog.detail_json), col(Finding.subject), col(Finding.finding_code),
+               col(Finding.year))
         .join(Finding, col(Finding.id) == col(AuditLog.entity_id))
         .where(col(AuditLog.action) == "import_update", col(AuditLog.entity) == "finding", col(AuditLog.at) >= since_dt,
                col(Finding.region_id) == rid, col(Finding.published).is_(True))
@@ -144,7 +147,8 @@ def publication_changes(*, session: Session, region: str, since: dt.date) -> pd.
         if "deadline" in change.get("before", {}):
             rows.append({"date": at.date(), "kind": "deadline_moved", "year": year, "subject": subject,
                          "detail": f"{code}: {change['before']['deadline']} → {change['after']['deadline']}"})
-    rows += [{"date": at.date(), "kind": "finding_closed", "year": y, "subject": s, "detail": c} for at, s, c, y in closed]
+    rows += [{"date": at.date(), "kind": "finding_closed", "year": y, "subject": s, "detail": c}
+             for at, s, c, y in closed]
     return pd.DataFrame(rows, columns=["date", "kind", "year", "subject", "detail"]).sort_values(
         "date", ascending=False, ignore_index=True)
 
@@ -154,6 +158,7 @@ LABELS = {"method": METHODS, "subject_type": SUBJECT_TYPES, "grade": GRADES, "st
 
 
 def rectified_share(findings: pd.DataFrame) -> tuple[int, Decimal | None]:
-    """Of the findings listed (`published_findings`, as filtered): how many are rectified, and their share (× 100, exact)."""
+    """Of the findings listed (`published_findings`, as filtered): how many are rectified, and their share
+    (× 100, exact)."""
     done = int((findings["status"] == "rectified").sum())
     return done, rate(done, len(findings))

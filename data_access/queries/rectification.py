@@ -59,8 +59,8 @@ def _last_step() -> Any:
     """Each finding's latest status-history row (a subquery: finding_id, action, comment)."""
     last = (select(func.max(col(FindingStatusChange.id)).label("id"))
             .group_by(col(FindingStatusChange.finding_id)).subquery())
-    return (select(col(FindingStatusChange.finding_id).label("finding_id"), col(FindingStatusChange.action).label("action"),
-                   col(FindingStatusChange.comment).label("comment"))
+    return (select(col(FindingStatusChange.finding_id).label("finding_id"),
+                   col(FindingStatusChange.action).label("action"), col(FindingStatusChange.comment).label("comment"))
             .join(last, last.c.id == col(FindingStatusChange.id)).subquery())
 
 
@@ -149,7 +149,8 @@ def owed(*, session: Session, region: str, today: dt.date, department_ids: froze
 def finding_detail(*, session: Session, finding_id: int) -> dict[str, Any] | None:
     """One finding with its department, region and evaluation's written feedback; None if it does not exist."""
     ev = _findings().subquery()
-    stmt = (select(ev, col(Region.name).label("region"), col(Finding.region_id), col(Evaluation.subject).label("evaluation"),
+    stmt = (select(ev, col(Region.name).label("region"), col(Finding.region_id),
+                   col(Evaluation.subject).label("evaluation"),
                    col(Evaluation.feedback_date).label("evaluation_feedback_date"),
                    col(Evaluation.feedback_text).label("evaluation_feedback_text"))
             .join(Finding, col(Finding.id) == ev.c.id)
@@ -163,8 +164,9 @@ def finding_detail(*, session: Session, finding_id: int) -> dict[str, Any] | Non
 def history(*, session: Session, finding_id: int) -> pd.DataFrame:
     """A finding's status history, oldest first (append-only): each step's action, measures, evidence, date, reason."""
     stmt = (
-        select(col(FindingStatusChange.changed_at), col(FindingStatusChange.changed_by), col(FindingStatusChange.action),
-               col(FindingStatusChange.from_status), col(FindingStatusChange.to_status), col(FindingStatusChange.step_date),
+        select(col(FindingStatusChange.changed_at), col(FindingStatusChange.changed_by),
+               col(FindingStatusChange.action), col(FindingStatusChange.from_status),
+               col(FindingStatusChange.to_status), col(FindingStatusChange.step_date),
                col(FindingStatusChange.measures), col(FindingStatusChange.evidence), col(FindingStatusChange.comment))
         .where(col(FindingStatusChange.finding_id) == finding_id)
         .order_by(col(FindingStatusChange.changed_at), col(FindingStatusChange.id))
@@ -199,12 +201,14 @@ def feedback_rows(*, session: Session, year: int, region: str) -> pd.DataFrame:
     findings = (select(col(Finding.evaluation_id).label("evaluation_id"), func.count().label("findings"))
                 .group_by(col(Finding.evaluation_id)).subquery())
     stmt: Select = (select(col(Evaluation.id), col(Evaluation.subject), col(Department.name).label("department"),
-                   col(Evaluation.department_id), col(Evaluation.method), func.coalesce(findings.c.findings, 0).label("findings"),
+                   col(Evaluation.department_id), col(Evaluation.method),
+                   func.coalesce(findings.c.findings, 0).label("findings"),
                    col(Evaluation.feedback_date), col(Evaluation.feedback_text), col(Evaluation.feedback_by))
             .join(Region, col(Region.id) == col(Evaluation.region_id))
             .join(Department, col(Department.id) == col(Evaluation.department_id))
             .outerjoin(findings, findings.c.evaluation_id == col(Evaluation.id))
-            .where(col(Region.name) == region, col(Evaluation.year) == year, col(Evaluation.method).in_(FINANCE_METHODS))
+            .where(col(Region.name) == region, col(Evaluation.year) == year,
+                   col(Evaluation.method).in_(FINANCE_METHODS))
             .order_by(func.coalesce(findings.c.findings, 0).desc(), col(Department.name), col(Evaluation.subject)))
     return frame(session, stmt)
 

@@ -27,7 +27,8 @@ __all__ = ["SEED_ACTOR", "SYNTHETIC_YEAR", "SeedConflict", "sample_loaded", "see
 
 def sample_loaded(session: Session) -> bool:
     """True when the sample has been loaded into this database."""
-    return session.execute(select(col(AuditLog.id)).where(col(AuditLog.action) == "seed_sample").limit(1)).first() is not None
+    return session.execute(select(col(AuditLog.id)).where(col(AuditLog.action) == "seed_sample")
+                           .limit(1)).first() is not None
 
 
 def seed_sample(engine: Engine) -> bool:
@@ -39,7 +40,8 @@ def seed_sample(engine: Engine) -> bool:
     with Session(engine) as session:
         if sample_loaded(session):
             return False
-        existing = session.execute(select(col(Region.name)).where(col(Region.name).in_((N.HUANGPU, N.LIWAN)))).scalars().all()
+        existing = session.execute(select(col(Region.name))
+                                   .where(col(Region.name).in_((N.HUANGPU, N.LIWAN)))).scalars().all()
         if existing:
             raise SeedConflict("、".join(existing))
         b = Builder(session=session, rng=random.Random(20221231))

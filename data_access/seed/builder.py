@@ -38,7 +38,8 @@ class SeedConflict(Exception):
     """The sample regions already hold data that the sample did not load."""
 
 
-def split_total(total: int, n: int, rng: random.Random, low: float = 0.5, high: float = 1.5, unit: int = 1) -> list[int]:
+def split_total(total: int, n: int, rng: random.Random, low: float = 0.5, high: float = 1.5,
+                unit: int = 1) -> list[int]:
     """n positive parts (multiples of `unit`) summing exactly to total."""
     weights = [rng.uniform(low, high) for _ in range(n)]
     scale = total / sum(weights)
@@ -116,7 +117,8 @@ class Builder:
         self.session.execute(insert(Project), payload)
         ids = dict(
             self.session.execute(
-                select(col(Project.code), col(Project.id)).where(col(Project.region_id) == rid, col(Project.year) == year)
+                select(col(Project.code), col(Project.id)).where(col(Project.region_id) == rid,
+                                                                 col(Project.year) == year)
             ).all()
         )
         submitted = {d: submission_times(region, d, year) for d in {r["department"] for r in rows}}
@@ -261,14 +263,16 @@ def add_findings(b: Builder, region: str, year: int, subjects: Sequence[dict], *
             # Filed when the evaluation reports come back (March), before the earliest written feedback
             # (mid-April at the soonest), so every history runs forward in time.
             filed = dt.datetime(year + 1, 3, 20, 10, tzinfo=UTC)
-            steps: list[tuple[str | None, str, dt.datetime, str]] = [(None, "not_started", filed, "评价报告反馈，问题立项")]
+            steps: list[tuple[str | None, str, dt.datetime, str]] = [(None, "not_started", filed,
+                                                                      "评价报告反馈，问题立项")]
             if status in ("in_progress", "rectified"):
                 steps.append(("not_started", "in_progress", filed + dt.timedelta(days=15), "单位已制定整改方案"))
             if status == "rectified":
                 done_at = dt.datetime.combine(rectified or deadline, dt.time(16), tzinfo=UTC)
                 steps.append(("in_progress", "rectified", done_at, "书面反馈整改完成"))
             for frm, to, at, comment in steps:
-                b.session.add(FindingStatusChange(finding_id=cast(int, finding.id), changed_at=at, changed_by=SEED_ACTOR,
+                b.session.add(FindingStatusChange(finding_id=cast(int, finding.id), changed_at=at,
+                                                  changed_by=SEED_ACTOR,
                                                   from_status=frm, to_status=to, comment=comment))
 
 
@@ -312,7 +316,8 @@ _MEASURES = {
 }
 
 
-def add_library(b: Builder, region: str, general: int, specific: dict[str, int], core_all: bool, core_specific: bool) -> None:
+def add_library(b: Builder, region: str, general: int, specific: dict[str, int], core_all: bool,
+                core_specific: bool) -> None:
     """Library indicators (no project): `general` shared ones and per-department specific ones."""
     rid = b.region_id(region)
     units = {"数量指标": "个", "质量指标": "%", "时效指标": "%", "成本指标": "%", "社会效益指标": "人次",

@@ -37,7 +37,8 @@ def load(b: Builder) -> None:
     key_budgets = split_total(int(Decimal("177.6") * YI), 40, rng, 0.2, 1.8, unit=10_000 * 100)
     for year, scale in ((2021, Decimal("0.9")), (2022, Decimal(1))):
         rows: list[dict] = []
-        for i, ((dept, name, fund, kind, is_new), budget) in enumerate(zip(N.HUANGPU_KEY_PROJECTS, key_budgets, strict=True)):
+        for i, ((dept, name, fund, kind, is_new), budget) in enumerate(
+                zip(N.HUANGPU_KEY_PROJECTS, key_budgets, strict=True)):
             adjusted = int(Decimal(budget) * scale) // (100 * 100) * 100 * 100
             initial = adjusted if i % 6 else adjusted + adjusted // 10 // 10000 * 10000  # every 6th cut mid-year
             behind = i in (3, 11, 19, 29, 35)  # a handful genuinely behind schedule
@@ -115,7 +116,8 @@ def _project_targets(b: Builder, region: str, year: int, names: list[str]) -> No
                     "value_to_date": str(round(float(target) * rng.uniform(0.35, 0.75), 1)),
                     "expected_year_end": target if will_meet != "impossible" else str(round(float(target) * 0.8, 1)),
                     "will_meet": will_meet,
-                    "deviation_category": None if will_meet == "certain" else rng.choice(("经费保障", "制度保障", "人员保障", "硬件条件保障", "其他")),
+                    "deviation_category": None if will_meet == "certain"
+                    else rng.choice(("经费保障", "制度保障", "人员保障", "硬件条件保障", "其他")),
                     "deviation_note": None if will_meet == "certain" else "受征地拆迁及施工进度影响，部分工作滞后",
                     "corrective_measure": None if will_meet == "certain" else "倒排工期，加快推进，按月跟踪",
                 }
@@ -125,7 +127,8 @@ def _project_targets(b: Builder, region: str, year: int, names: list[str]) -> No
 
 def _department_and_policy_subjects(departments: Sequence[str], policies: Sequence[tuple[str, str]]) -> list[dict]:
     """Key evaluations of whole departments and of policies (department, policy): never linked to a project."""
-    return [{"department": d, "subject": d, "subject_type": "department", "method": "key", "link": False} for d in departments] + [
+    return [{"department": d, "subject": d, "subject_type": "department", "method": "key",
+             "link": False} for d in departments] + [
         {"department": d, "subject": p, "subject_type": "policy", "method": "key", "link": False} for d, p in policies]
 
 
@@ -135,7 +138,8 @@ def _evaluations_2022(b: Builder) -> None:
     region, year = N.HUANGPU, 2022
     subjects = _department_and_policy_subjects(N.HUANGPU_DEPARTMENT_EVALUATIONS_2022, N.HUANGPU_POLICY_EVALUATIONS_2022)
     for dept, project, method, linked in N.HUANGPU_PROJECT_EVALUATIONS_2022:
-        subjects.append({"department": dept, "subject": project, "subject_type": "project", "method": method, "link": linked})
+        subjects.append({"department": dept, "subject": project, "subject_type": "project", "method": method,
+                         "link": linked})
     # Fixed grades so the seed's shares come out exactly: 优 4, 良 31, 中 3.
     grades = ["good"] * 38
     for i in (0, 12, 19, 25):
@@ -145,7 +149,8 @@ def _evaluations_2022(b: Builder) -> None:
     rows = []
     for s, grade in zip(subjects, grades, strict=True):
         funds = rng.randint(3_000, 90_000) * WAN
-        firm = rng.choice(("广东省财政科学研究所（第三方）", "广州某会计师事务所有限公司（第三方）", "某管理咨询有限公司（第三方）"))
+        firm = rng.choice(("广东省财政科学研究所（第三方）", "广州某会计师事务所有限公司（第三方）",
+                           "某管理咨询有限公司（第三方）"))
         rows.append(
             {
                 **s,
@@ -236,7 +241,8 @@ def _ex_ante(b: Builder) -> None:
 def _indicators(b: Builder) -> None:
     """769 key indicators from the review of 6 departments' overall targets, plus a general library."""
     per_dept = split_total(769, 6, b.rng, 0.7, 1.3)
-    add_library(b, N.HUANGPU, 120, dict(zip(N.HUANGPU_KEY_DEPARTMENTS, per_dept, strict=True)), core_all=False, core_specific=True)
+    add_library(b, N.HUANGPU, 120, dict(zip(N.HUANGPU_KEY_DEPARTMENTS, per_dept, strict=True)), core_all=False,
+                core_specific=True)
 
 
 def _report_facts(b: Builder) -> None:

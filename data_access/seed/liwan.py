@@ -84,7 +84,8 @@ def load(b: Builder) -> None:
 
     # Key: 10 projects of 10 departments, 2.67 亿; 优 1, 良 9; completion 97.55 % (7 / 2 / 1).
     key_depts = depts[9:19]
-    key_picked = [next(r for r in rows if r["department"] == d and r["name"] not in {p["name"] for p in picked}) for d in key_depts]
+    key_picked = [next(r for r in rows if r["department"] == d and r["name"] not in {p["name"] for p in picked})
+                  for d in key_depts]
     funds = split_total(int(Decimal("2.67") * YI), 10, rng, 0.5, 1.5, unit=100 * 100)
     completion = _weighted_completions(funds, 7, 2, 1, 9755, rng)
     grades = shuffled_grades({"excellent": 1, "good": 9}, rng)
@@ -101,7 +102,8 @@ def load(b: Builder) -> None:
         {"department": "区人力和社会保障局", "subject": "区人力和社会保障局", "subject_type": "department",
          "method": "key", "score": 9034, "funds": int(Decimal("3.15") * YI), "completion": 9006, "link": False,
          "evaluator": "第三方评价机构（整体委托）", "recommendations": 6,
-         "summary": "部门整体支出绩效评价综合得分90.34分，预算完成率90.06%。就业创业扶持资金发放及时，惠及18.24万人次。"},
+         "summary": ("部门整体支出绩效评价综合得分90.34分，预算完成率90.06%。"
+                     "就业创业扶持资金发放及时，惠及18.24万人次。")},
         {"department": "多宝街办事处", "subject": "多宝街办事处", "subject_type": "department",
          "method": "key", "score": 8582, "funds": int(Decimal("1.58") * YI), "completion": 9533, "link": False,
          "evaluator": "第三方评价机构（整体委托）", "recommendations": 4,

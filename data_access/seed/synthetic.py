@@ -49,8 +49,9 @@ def seed_synthetic(engine: Engine, *, projects: int, regions: int = 1) -> int:
                                         "method": "key" if i % 40 else "review", "score": b.rng.randint(5500, 9900),
                                         "funds": r["adjusted"], "completion": b.rng.randint(8000, 10000)})
             b.add_evaluations(name, SYNTHETIC_YEAR, evaluations)
-            add_findings(b, name, SYNTHETIC_YEAR, [{"department": r["department"], "subject": r["name"]} for r in rows[::20]],
-                      mostly_rectified=False)
+            add_findings(b, name, SYNTHETIC_YEAR,
+                         [{"department": r["department"], "subject": r["name"]} for r in rows[::20]],
+                         mostly_rectified=False)
             session.commit()
             added += count
     return added

@@ -26,7 +26,8 @@ def load(b: Builder) -> None:
                                                col(Department.name) == "区财政局").values(is_finance_bureau=True))
     for region, year in ((N.HUANGPU, 2021), (N.LIWAN, 2020)):
         rectified = b.session.execute(select(Finding).where(
-            col(Finding.region_id) == b.region_id(region), col(Finding.year) == year, col(Finding.status) == "rectified",
+            col(Finding.region_id) == b.region_id(region), col(Finding.year) == year,
+            col(Finding.status) == "rectified",
         ).order_by(col(Finding.id))).scalars().all()
         for finding in rectified:
             day = cast(dt.date, finding.rectified_date) + dt.timedelta(days=14)

@@ -125,7 +125,11 @@ RUN_COUNTER = """
   const finishedStatus = (buffer) => {  // the top-level fields of one ForwardMsg
     const b = new Uint8Array(buffer);
     let i = 0;
-    const varint = () => { let v = 0, m = 1, x; do { x = b[i++]; v += (x & 0x7f) * m; m *= 128; } while (x & 0x80); return v; };
+    const varint = () => {
+      let v = 0, m = 1, x;
+      do { x = b[i++]; v += (x & 0x7f) * m; m *= 128; } while (x & 0x80);
+      return v;
+    };
     while (i < b.length) {
       const key = varint(), field = Math.floor(key / 8), wire = key % 8;
       if (wire === 0) { const v = varint(); if (field === FINISHED_FIELD) return v; }
@@ -140,7 +144,8 @@ RUN_COUNTER = """
     constructor(...args) {
       super(...args);
       this.addEventListener("message", (event) => {
-        if (event.data instanceof ArrayBuffer && FINISHED_RUNS.includes(finishedStatus(event.data))) window.__streamlitRuns += 1;
+        if (event.data instanceof ArrayBuffer && FINISHED_RUNS.includes(finishedStatus(event.data)))
+          window.__streamlitRuns += 1;
       });
     }
   };

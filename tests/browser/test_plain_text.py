@@ -31,7 +31,8 @@ def test_annex_three_shows_an_imported_summary_as_text(page, payload_server: App
     page.on("request", lambda request: requested.append(request.url))
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     # The print view opens every report, so the summaries are on screen.
-    goto(page, f"{payload_server.url}/portal_evaluations?region={quote(P.REGION, safe='')}&year={P.YEAR}&annex=3&print=1")
+    goto(page, f"{payload_server.url}/portal_evaluations"
+               f"?region={quote(P.REGION, safe='')}&year={P.YEAR}&annex=3&print=1")
     no_error_box(page)
     screenshot(page, "public-portal_evaluations-payloads")
     main = page.locator('[data-testid="stMain"]')
@@ -46,7 +47,8 @@ def test_annex_three_shows_an_imported_summary_as_text(page, payload_server: App
     assert [url for url in requested if (urlsplit(url).hostname or "").endswith("evil.example")] == []
     assert dialogs == []  # no alert() ran
     # Character for character (word joiners aside, which keep Streamlit from rewriting a URL or :code:).
-    texts = [text.replace("\u2060", "") for text in main.locator('[data-testid="stMarkdownContainer"]').all_inner_texts()]
+    texts = [text.replace("\u2060",
+                          "") for text in main.locator('[data-testid="stMarkdownContainer"]').all_inner_texts()]
     assert any(P.SUMMARY in text for text in texts)
     assert any(P.EVALUATOR in text for text in texts)
     assert P.KEY_SUBJECT in main.locator('[data-testid="stExpander"] summary').first.inner_text().replace("\u2060", "")
