@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 STRINGS: dict[str, tuple[str, str]] = {
-    "entry.title": ("数据录入", "Data entry"),
+    "entry.title": ("数据录入", "Enter a record"),
     "entry.intro": ("在两次上传之间录入单条记录：项目当月累计支出、绩效目标年中进展、评价的书面反馈。"
                     "校验规则与上传表格相同，每次保存都记入上传记录和审计日志。",
                     "Enter one record between uploads: a project's spending to date, a target's mid-year "

@@ -13,7 +13,7 @@ from tests.browser.conftest import goto, no_error_box, screenshot, script_run, s
 
 PUBLIC = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes"]
 INTERNAL = ["overview", "execution", "evaluation", "rectification", "exante", "indicators", "report",
-            "upload", "upload_history", "submissions", "publishing", "users", "audit"]
+            "upload", "entry", "upload_history", "submissions", "publishing", "users", "audit"]
 
 
 @pytest.fixture(scope="module")
