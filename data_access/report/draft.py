@@ -1,42 +1,12 @@
-"""The annual report (财政支出绩效情况的报告) drafted from the database, in the seeds' own sentences.
-
-`build_report` reads the figures (every one from `data_access.queries`) into a `Report`: sections
-of paragraphs, each paragraph a run of sentences that are either written from the data or a
-`FillIn` — a marked place for what only people can write (成效, 问题 analysis, next steps) — and
-tables (the annexes). Two renderers draw the same structure: the staff page's preview
-(`pages/report.py`) and `docx_bytes` (python-docx); `annex_xlsx` writes its tables as one
-workbook. The command line `report` writes the same files.
-
-One structure holds every figure sentence of both seeds (黄埔区 2022 and 荔湾区 2020):
-
-    一、Y 年度预算绩效管理工作开展情况
-       （一）事前绩效评估和绩效目标管理  ex-ante, the expert review of targets, the indicator library
-       （二）绩效运行监控                 key monitoring, execution, whole-life tracking
-       （三）绩效评价                     the year's self-evaluation, review and key evaluation counts,
-                                           recommendations; the evaluations carried out in Y (of Y-1)
-       （四）评价结果应用                 published results; the rest to fill in
-    二、Y-1 年度被评价部门绩效问题整改落实情况  （一）落实情况 （二）整改成效
-    三、Y 年度区级财政支出绩效评价情况
-       （一）基本情况  overall, grades; 1. 自评复核 2. 重点项目 3. 政策 4. 部门整体
-       （二）被评部门取得的成效  （三）存在的问题
-    四、下一步预算绩效管理工作要点
-    附件 1–3
-
-A section whose figures the database lacks is a `FillIn` saying so, never a guess.
-"""
+"""`build_report`: the draft's every section and annex, from the queries, in the seeds' sentences."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import functools
-import io
-import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
 
 import pandas as pd
 from sqlmodel import Session
@@ -51,113 +21,18 @@ from data_access.queries.execution import key_summary, lifecycle_projects
 from data_access.queries.indicators import target_review
 from data_access.queries.kpis import completion_summary, grade_shares, kpis, region_full_name, region_names
 from data_access.queries.rectification import counts_by, department_feedback
+from data_access.report.structure import (
+    Block,
+    Column,
+    FillIn,
+    Paragraph,
+    Report,
+    Section,
+    Sentence,
+    Table,
+    UnknownRegion,
+)
 from data_access.settings import SETTINGS, Settings
-
-FORMATS = (".docx", ".xlsx")
-
-
-class UnknownRegion(ValueError):
-    """The region asked for holds no data."""
-
-
-class UnsupportedFormat(ValueError):
-    """An output file named with an extension the report is not written in."""
-
-
-def output_format(out: str) -> str:
-    """'.docx' (the draft) or '.xlsx' (its tables) from the file name; anything else is refused, not guessed."""
-    suffix = Path(out).suffix.lower()
-    if suffix not in FORMATS:
-        raise UnsupportedFormat(f"无法写入“{Path(out).name}”：报告草稿写成 .docx（Word 文档），其附件表格写成 .xlsx，"
-                                "请用这两种扩展名之一。")
-    return suffix
-
-
-# ---- the structure ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class FillIn:
-    """A place only people can write; `prompt` says what belongs there."""
-
-    prompt: str
-
-    def __str__(self) -> str:
-        return f"【待填写：{self.prompt}】"
-
-
-Sentence: TypeAlias = str | FillIn
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    sentences: tuple[Sentence, ...]
-
-    @property
-    def text(self) -> str:
-        return "".join(str(s) for s in self.sentences)
-
-
-@dataclass(frozen=True)
-class Column(export.Column):
-    """A table column: its exact values for the workbook and the text the page and the .docx show."""
-
-    shown: Sequence[str] = ()
-
-
-@dataclass(frozen=True)
-class Table:
-    title: str
-    sheet: str  # the workbook's sheet name (Excel allows 31 characters)
-    columns: tuple[Column, ...]
-    caption: bool = True  # an annex's table goes without: the annex heading names it
-
-    @property
-    def header(self) -> list[str]:
-        return [c.header for c in self.columns]
-
-    def rows(self) -> list[list[str]]:
-        return [list(r) for r in zip(*(c.shown for c in self.columns), strict=True)]
-
-    def frame(self) -> pd.DataFrame:
-        """What the page shows."""
-        return pd.DataFrame({c.header: list(c.shown) for c in self.columns})
-
-
-@dataclass(frozen=True)
-class Section:
-    heading: str
-    level: int  # 1 一、 2 （一） 3 1.
-    blocks: tuple[Block, ...]
-    page_break: bool = False  # an annex starts a new page
-
-
-Block: TypeAlias = Paragraph | Table | Section
-
-
-@dataclass(frozen=True)
-class Report:
-    region: str
-    year: int
-    as_of: dt.date
-    title: str
-    subtitle: str
-    blocks: tuple[Block, ...]
-
-    def walk(self) -> Iterator[Block]:
-        """Every block, depth first, in reading order."""
-
-        def visit(blocks: Iterable[Block]) -> Iterator[Block]:
-            for b in blocks:
-                yield b
-                if isinstance(b, Section):
-                    yield from visit(b.blocks)
-
-        return visit(self.blocks)
-
-    def tables(self) -> list[Table]:
-        return [b for b in self.walk() if isinstance(b, Table)]
-
-    def fill_ins(self) -> list[FillIn]:
-        return [s for b in self.walk() if isinstance(b, Paragraph) for s in b.sentences if isinstance(s, FillIn)]
 
 
 # ---- figures as the seeds write them --------------------------------------------------------------
@@ -525,152 +400,3 @@ def _annexes(ctx: _Context, titles: tuple[str, str, str]) -> list[Section]:
         Section(f"附件 2  {titles[1]}", 1, (_annex_table(titles[1], "附件2 自评复核项目", rows(("review",))),), True),
         Section(f"附件 3  {titles[2]}", 1, tuple(annex3), True),
     ]
-
-
-# ---- renderers ---------------------------------------------------------------------------------------
-def text(report: Report) -> str:
-    """The draft as plain text, one line per paragraph or table row (for review and tests)."""
-    lines = [report.title, report.subtitle]
-    for b in report.walk():
-        if isinstance(b, Section):
-            lines.append(b.heading)
-        elif isinstance(b, Paragraph):
-            lines.append(b.text)
-        else:
-            lines += ["\t".join(b.header), *("\t".join(r) for r in b.rows())]
-    return "\n".join(lines)
-
-
-def annex_xlsx(report: Report) -> bytes:
-    """Every table of the draft, one sheet each, numbers in the unit the header names."""
-    return export.xlsx_bytes({t.sheet: list(t.columns) for t in report.tables()})
-
-
-BODY_FONT, HEADING_FONT, LATIN_FONT = "SimSun", "SimHei", "Times New Roman"
-
-
-def docx_bytes(report: Report) -> bytes:
-    """The draft as a Word document: title, headings, paragraphs (fill-ins highlighted), tables."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-    from docx.shared import Pt
-
-    doc = Document()
-    _docx_styles(doc)
-    for text_, style in ((report.title, "Title"), (report.subtitle, "Subtitle")):
-        paragraph = doc.add_paragraph(style=style)
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _run(paragraph, text_, HEADING_FONT if style == "Title" else BODY_FONT)
-
-    def render(blocks: Iterable[Block]) -> None:
-        for b in blocks:
-            if isinstance(b, Section):
-                if b.page_break:
-                    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-                _run(doc.add_paragraph(style=f"Heading {b.level}"), b.heading, HEADING_FONT)
-                render(b.blocks)
-            elif isinstance(b, Paragraph):
-                paragraph = doc.add_paragraph()
-                paragraph.paragraph_format.first_line_indent = Pt(24)  # two characters
-                for s in b.sentences:
-                    _run(paragraph, str(s), BODY_FONT, fill_in=isinstance(s, FillIn))
-            else:
-                _docx_table(doc, b)
-
-    render(report.blocks)
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return buffer.getvalue()
-
-
-def _fonts(element: Any, east_asian: str) -> None:
-    """Latin and East Asian font on a run's or a style's rPr; theme fonts (which win over names) dropped."""
-    from docx.oxml.ns import qn
-
-    fonts = element.get_or_add_rPr().get_or_add_rFonts()
-    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        fonts.attrib.pop(qn(theme), None)
-    fonts.set(qn("w:ascii"), LATIN_FONT)
-    fonts.set(qn("w:hAnsi"), LATIN_FONT)
-    fonts.set(qn("w:eastAsia"), east_asian)
-
-
-@functools.cache
-def _rfonts(east_asian: str) -> Any:
-    """A w:rFonts element naming the Latin and the East Asian font."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    fonts = OxmlElement("w:rFonts")
-    for attr, name in (("w:ascii", LATIN_FONT), ("w:hAnsi", LATIN_FONT), ("w:eastAsia", east_asian)):
-        fonts.set(qn(attr), name)
-    return fonts
-
-
-def _docx_styles(doc: Any) -> None:
-    """A4, black text, 宋体 body and 黑体 headings; the template's blue rule under the title and italic subtitle go."""
-    from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt, RGBColor
-
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    sizes = {"Normal": 12, "Title": 20, "Subtitle": 12, "Heading 1": 16, "Heading 2": 14, "Heading 3": 12}
-    for name, size in sizes.items():
-        style = doc.styles[name]
-        style.font.size = Pt(size)
-        style.font.color.rgb = RGBColor(0, 0, 0)
-        style.font.italic = False
-        _fonts(style.element, BODY_FONT if name in ("Normal", "Subtitle") else HEADING_FONT)
-        border = style.element.pPr.find(qn("w:pBdr")) if style.element.pPr is not None else None
-        if border is not None:
-            style.element.pPr.remove(border)
-
-
-def _run(paragraph: Any, value: str, east_asian: str, *, fill_in: bool = False, bold: bool = False,
-         size: float | None = None) -> None:
-    from docx.enum.text import WD_COLOR_INDEX
-    from docx.shared import Pt
-
-    run = paragraph.add_run(value)
-    # python-docx has no East Asian font property: a copy of the fonts element, made once per font.
-    run._element.get_or_add_rPr().insert(0, copy.deepcopy(_rfonts(east_asian)))  # noqa: SLF001
-    if fill_in:
-        run.font.highlight_color = WD_COLOR_INDEX.YELLOW
-    if bold:
-        run.bold = True
-    if size:
-        run.font.size = Pt(size)
-
-
-def _docx_table(doc: Any, table: Table) -> None:
-    if table.caption:
-        _run(doc.add_paragraph(), table.title, HEADING_FONT)
-    rows = table.rows()
-    grid = doc.add_table(rows=1 + len(rows), cols=len(table.columns))
-    grid.style = "Table Grid"
-    cells = grid._cells  # noqa: SLF001 - every cell in one pass; row by row is quadratic in python-docx
-    width = len(table.columns)
-    for i, value in enumerate(table.header + [v for row in rows for v in row]):
-        header = i < width
-        _run(cells[i].paragraphs[0], value, HEADING_FONT if header else BODY_FONT, bold=header, size=10.5)
-
-
-# ---- the command line -----------------------------------------------------------------------------
-def write_report(*, session: Session, year: int, region: str, out: str, as_of: dt.date | None = None) -> int:
-    """Write the draft (.docx) or its tables (.xlsx) to `out`; 0 on success, 1 on an unknown region or format."""
-    try:
-        suffix = output_format(out)
-    except UnsupportedFormat as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    try:
-        report = build_report(session=session, year=year, region=region, as_of=as_of)
-    except UnknownRegion:
-        print(f"未找到行政区“{region}”；现有：{'、'.join(region_names(session=session)) or '无'}", file=sys.stderr)
-        return 1
-    Path(out).write_bytes(docx_bytes(report) if suffix == ".docx" else annex_xlsx(report))
-    if suffix == ".docx":
-        print(f"报告草稿已写入 {out}（数据截至 {report.as_of}，待填写 {len(report.fill_ins())} 处）", file=sys.stderr)
-    else:
-        print(f"报告的表格（{len(report.tables())} 张）已写入 {out}（数据截至 {report.as_of}）", file=sys.stderr)
-    return 0
