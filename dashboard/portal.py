@@ -45,6 +45,21 @@ def ex_ante(url: str, version: tuple[int, int], region: str, year: int) -> pd.Da
 
 
 @st.cache_data(ttl=600, show_spinner=False)
+def not_yet_published(url: str, version: tuple[int, int], region: str, year: int) -> dict[str, int]:
+    with Session(get_engine()) as session:
+        return public.not_yet_published(session=session, region=region, year=year)
+
+
+def unpublished_note(filters: Filters, kind: str, methods: tuple[str, ...] = ("review", "key")) -> None:
+    """One line saying how many records of a kind ('evaluation', 'finding', 'ex_ante') the page's figures
+    leave out because they are not yet published; nothing when none are. Never which ones."""
+    counts = not_yet_published(*key(), filters.region, filters.year)
+    n = sum(counts[m] for m in methods) if kind == "evaluation" else counts[kind]
+    if n:
+        st.caption(t(f"portal.unpublished.{kind}", n=n))
+
+
+@st.cache_data(ttl=600, show_spinner=False)
 def changes(url: str, version: tuple[int, int], region: str, since: dt.date) -> pd.DataFrame:
     with Session(get_engine()) as session:
         return public.publication_changes(session=session, region=region, since=since)

@@ -30,6 +30,7 @@ if department:
     df = df[df["department"] == department]
 
 st.subheader(t(f"portal.annex{annex}") + f"（{plain(filters.region)} {filters.year}）")
+portal.unpublished_note(filters, "evaluation", methods)
 if df.empty:
     empty_state()
     st.stop()

@@ -21,6 +21,7 @@ if df.empty:
 k = portal.headline(*portal.key(), filters.region, filters.year, filters.as_of)["ex_ante"]
 st.caption(t("portal.exante.summary", n=k["projects"], d=k["departments"], req=money(yuan_to_fen(k["requested_total"])),
              cut=money(yuan_to_fen(k["cut_total"])), rate=pct(k["cut_rate"]), rejected=k["not_supported"]))
+portal.unpublished_note(filters, "ex_ante")
 c1, c2 = st.columns(2)
 with c1:
     department = portal.query_choice("dept", t("col.department"), sorted(df["department"].unique()), str,

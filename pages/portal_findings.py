@@ -14,6 +14,7 @@ if filters is None:
 portal.print_toggle()
 st.title(t("portal.findings.title"))
 st.caption(t("portal.findings.caption", year=filters.year))
+portal.unpublished_note(filters, "finding")
 c1, c2, c3 = st.columns(3)
 with c1:
     status = portal.query_choice("status", t("col.status"), list(FINDING_STATUSES),

@@ -15,7 +15,7 @@ from dashboard.app import PAGES
 from data_access.auth import create_user
 from data_access.db import make_engine
 from data_access.models import Department, Evaluation, Finding, Region, UserSession
-from tests.apptest import app, open_url, sign_in, signed_in
+from tests.apptest import app, open_url, sign_in, signed_in, withdraw_sample_result
 
 ROOT = Path(__file__).resolve().parent.parent
 INTERNAL = [(Path(path).stem, roles) for path, _s, roles, _t, _i in PAGES if roles is not None]
@@ -76,8 +76,7 @@ def test_publishing_in_the_app_shows_on_the_portal_and_in_the_audit_log(
 ) -> None:
     with Session(make_engine(seeded_url)) as s:
         create_user(s, "fin1", "finance", "finance-password")
-        hidden = s.execute(select(Evaluation.id).where(Evaluation.subject == "区老人院运营",
-                                                       Evaluation.method == "review")).scalar_one()
+    hidden = withdraw_sample_result(seeded_url)
     visitor = app(monkeypatch, seeded_url)
     visitor.query_params.update({"region": "黄埔区", "year": "2022", "annex": "2"})
     visitor.run().switch_page("../pages/portal_evaluations.py").run()

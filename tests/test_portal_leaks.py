@@ -22,7 +22,7 @@ from data_access.db import make_engine
 from data_access.enums import CONCLUSIONS, FINDING_STATUSES, GRADES
 from data_access.models import Department, Evaluation, ExAnte, Finding, FindingStatusChange, Region
 from data_access.queries.kpis import kpis
-from tests.apptest import nodes
+from tests.apptest import WITHDRAWN, nodes, withdraw_sample_result
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
@@ -30,7 +30,7 @@ SECRET = "机密未公开项目XYZ"
 SECRET_DEPT = "机密未公开局XYZ"  # a department holding unpublished records only
 SECRET_REGION = "机密未公开区XYZ"  # a region holding unpublished records only
 SECRET_YEAR = 2019  # a year of 黄埔区 holding unpublished records only
-MARKERS = (SECRET, SECRET_DEPT, SECRET_REGION, "区老人院运营")  # the last: a sample record left unpublished
+MARKERS = (SECRET, SECRET_DEPT, SECRET_REGION, WITHDRAWN)  # the last: a sample record withdrawn
 
 
 def add_secrets(url: str) -> None:
@@ -64,6 +64,7 @@ def add_secrets(url: str) -> None:
                    detail={"before": {"deadline": "2023-06-30"}, "after": {"deadline": "2024-06-30"}})
             s.add(ExAnte(**common, name=SECRET, requested_fen=10**11, recommended_fen=0, conclusion="rejected"))
         s.commit()
+    withdraw_sample_result(url)
 
 
 @pytest.fixture

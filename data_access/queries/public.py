@@ -31,6 +31,21 @@ def published_years(*, session: Session) -> dict[str, list[int]]:
     return {region: sorted(found[region], reverse=True) for region in sorted(found)}
 
 
+def not_yet_published(*, session: Session, region: str, year: int) -> dict[str, int]:
+    """How many records of a region and year are not published, never which: finance evaluations by
+    method ('review', 'key'), 'finding' and 'ex_ante'. The portal says so where its figures leave them out."""
+    rid = select(col(Region.id)).where(col(Region.name) == region).scalar_subquery()
+    counts = dict.fromkeys(("review", "key", "finding", "ex_ante"), 0)
+    hidden = (col(Evaluation.region_id) == rid, col(Evaluation.year) == year, col(Evaluation.published).is_(False))
+    for method, n in session.execute(select(col(Evaluation.method), func.count()).where(
+            *hidden, col(Evaluation.method).in_(("review", "key"))).group_by(col(Evaluation.method))):
+        counts[method] = int(n)
+    for name, model in (("finding", Finding), ("ex_ante", ExAnte)):
+        counts[name] = int(session.execute(select(func.count()).select_from(model).where(
+            col(model.region_id) == rid, col(model.year) == year, col(model.published).is_(False))).scalar_one())
+    return counts
+
+
 def published_evaluations(
     *,
     session: Session,
