@@ -4,15 +4,17 @@ import streamlit as st
 
 from dashboard import portal, tables
 from dashboard.i18n import t
-from dashboard.ui import download_table, empty_state, glossary, money, pct, show_table
+from dashboard.ui import download_table, empty_state, glossary, money, pct
 from data_access.enums import CONCLUSIONS
 from data_access.money import yuan_to_fen
 
 filters = portal.sidebar_filters()
 if filters is None:
     st.stop()
-portal.print_toggle()
+printing = portal.print_toggle()
 st.title(t("portal.exante.title"))
+if printing:
+    portal.print_heading(filters)
 glossary("ex_ante", "cut_rate")
 df = portal.ex_ante(*portal.key(), filters.region, filters.year)
 if df.empty:
@@ -37,5 +39,5 @@ if df.empty:
     empty_state()
     st.stop()
 table = tables.ex_ante(df)
-show_table(table)
+portal.show_table(table, printing)
 download_table(table, f"{filters.region}{filters.year}-ex-ante", "portal_exante_dl")

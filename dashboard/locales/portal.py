@@ -43,6 +43,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                                    "{n} finding(s) not yet published, not counted here."),
     "portal.unpublished.ex_ante": ("另有 {n} 个事前评估结果尚未公开，未计入本页数字。",
                                    "{n} ex-ante result(s) not yet published, not counted here."),
+    "portal.printed": ("{region} {year} 年度 · 打印日期 {date}", "{region} {year} · printed {date}"),
     "portal.print": ("打印视图", "Print view"),
     "portal.findings.title": ("整改情况", "Rectification"),
     "portal.findings.caption": ("{year} 年度评价发现问题的整改情况（已公开部分）。", "Rectification of the findings of fiscal {year} (published)."),
