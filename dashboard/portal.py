@@ -15,7 +15,7 @@ from dashboard.tables import Table
 from dashboard.ui import Filters, plain
 from data_access.opendata import open_data_zip
 from data_access.queries import public
-from data_access.queries.core import as_of_for
+from data_access.queries.core import as_of_for, month_of
 from data_access.queries.kpis import kpis
 
 
@@ -59,6 +59,13 @@ def unpublished_note(filters: Filters, kind: str, methods: tuple[str, ...] = ("r
     n = sum(counts[m] for m in methods) if kind == "evaluation" else counts[kind]
     if n:
         st.caption(t(f"portal.unpublished.{kind}", n=n))
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def execution(url: str, version: tuple[int, int], region: str, year: int, as_of: dt.date) -> pd.DataFrame | None:
+    """Budget execution by department as of a date, if the region published the year's; else None."""
+    with Session(get_engine()) as session:
+        return public.published_execution(session=session, region=region, year=year, month=month_of(year, as_of))
 
 
 @st.cache_data(ttl=600, show_spinner=False)
@@ -208,22 +215,39 @@ def print_toggle() -> bool:
     return on
 
 
+def open_page(title_key: str, *, heading: bool = True) -> tuple[Filters, bool]:
+    """A portal page's top: region and year (stopping when nothing is published), the print view's
+    switch, the title and, printing, the district, year and date (`heading=False`: the page prints
+    them itself). Returns the filters and whether the print view is on."""
+    filters = sidebar_filters()
+    if filters is None:
+        st.stop()
+    printing = print_toggle()
+    st.title(t(title_key))
+    if printing and heading:
+        print_heading(filters)
+    return filters, printing  # type: ignore[return-value]
+
+
 def print_heading(filters: Filters) -> None:
     """On a printed page: the district, the year and the day it was printed."""
     st.caption(t("portal.printed", region=plain(filters.region), year=filters.year, date=dt.date.today().isoformat()))
 
 
-def show_table(table: Table | pd.DataFrame, printing: bool) -> None:
-    """A portal table: on screen the interactive grid; in the print view an HTML table of every row
-    (the grid is a virtualised canvas, so paper would get only the rows in view)."""
+def show_table(table: Table | pd.DataFrame, printing: bool, keys: tuple[str, ...] = ()) -> None:
+    """A portal table: on screen the interactive grid, its key columns (headers) pinned to the left
+    edge so they stay in view when the reader scrolls sideways; in the print view an HTML table of
+    every row (the grid is a virtualised canvas, so paper would get only the rows in view)."""
     shown = table.shown() if isinstance(table, Table) else table
     if printing:
         # st.table renders each cell as markdown: stored text goes through plain(), shown as typed.
         st.table(shown.map(lambda v: plain(v) if isinstance(v, str) else v), hide_index=True)
-    elif isinstance(table, Table):
-        ui.show_table(table)
+        return
+    pinned = {k: st.column_config.Column(pinned=True) for k in keys}
+    if isinstance(table, Table):
+        ui.show_table(table, column_config=pinned)
     else:
-        st.dataframe(shown, hide_index=True, width="stretch")
+        st.dataframe(shown, hide_index=True, width="stretch", column_config=pinned)
 
 
 def _leave_print() -> None:

@@ -9,11 +9,7 @@ from dashboard.i18n import t
 from dashboard.ui import download_table, empty_state, plain
 from data_access.enums import GRADES, METHODS
 
-filters = portal.sidebar_filters()
-if filters is None:
-    st.stop()
-printing = portal.print_toggle()
-st.title(t("portal.evaluations.title"))
+filters, printing = portal.open_page("portal.evaluations.title", heading=False)  # each annex prints its own
 st.caption(t("portal.evaluations.caption"))
 
 annex = portal.query_choice("annex", t("portal.annex"), ["1", "2", "3"], lambda a: t(f"portal.annex{a}"),
@@ -36,7 +32,7 @@ for shown in (["1", "2", "3"] if printing else [annex]):
     if department:
         df = df[df["department"] == department]
     with st.container(key=f"portal_annex_{shown}"):
-        st.subheader(t(f"portal.annex{shown}") + f"（{plain(filters.region)} {filters.year}）")
+        st.header(t(f"portal.annex{shown}") + f"（{plain(filters.region)} {filters.year}）")
         if printing:
             portal.print_heading(filters)
         portal.unpublished_note(filters, "evaluation", methods)
@@ -44,7 +40,7 @@ for shown in (["1", "2", "3"] if printing else [annex]):
             empty_state()
             continue
         table = tables.evaluations(df)
-        portal.show_table(table, printing)
+        portal.show_table(table, printing, (t("col.no"), t("col.subject")))
         if not printing:
             download_table(table, f"{filters.region}{filters.year}-{t('portal.annex' + shown)}", "portal_eval_dl")
         if shown == "3":

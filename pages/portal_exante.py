@@ -8,13 +8,7 @@ from dashboard.ui import download_table, empty_state, glossary, money, pct
 from data_access.enums import CONCLUSIONS
 from data_access.money import yuan_to_fen
 
-filters = portal.sidebar_filters()
-if filters is None:
-    st.stop()
-printing = portal.print_toggle()
-st.title(t("portal.exante.title"))
-if printing:
-    portal.print_heading(filters)
+filters, printing = portal.open_page("portal.exante.title")
 glossary("ex_ante", "cut_rate")
 df = portal.ex_ante(*portal.key(), filters.region, filters.year)
 if df.empty:
@@ -39,5 +33,5 @@ if df.empty:
     empty_state()
     st.stop()
 table = tables.ex_ante(df)
-portal.show_table(table, printing)
+portal.show_table(table, printing, (t("col.project"),))
 download_table(table, f"{filters.region}{filters.year}-ex-ante", "portal_exante_dl")

@@ -9,16 +9,9 @@ from dashboard.i18n import t
 from dashboard.ui import glossary, money, page_link, pct, plain
 from data_access.money import yuan_to_fen
 
-filters = portal.sidebar_filters()
-if filters is None:
-    st.stop()
-printing = portal.print_toggle()
+filters, printing = portal.open_page("portal.home.title")
 # Rectification is reported as of today: the departments' written feedback arrives the year after.
 k = portal.headline(*portal.key(), filters.region, filters.year, dt.date.today())
-
-st.title(t("portal.home.title"))
-if printing:
-    portal.print_heading(filters)
 st.caption(t("portal.home.caption", region=plain(filters.region), year=filters.year))
 glossary("key", "review", "grades", "excellent_good_rate", "cut_rate", "rectification")
 fin, ea, rc = k["evaluation"]["finance"], k["ex_ante"], k["rectification"]

@@ -31,13 +31,14 @@ def test_every_internal_url_shows_the_login_form_and_no_data(monkeypatch: pytest
     assert {p.stem for p in (ROOT / "pages").glob("*.py") if not p.stem.startswith("portal_")} == {s for s, _ in INTERNAL}
     for stem, _roles in INTERNAL:
         open_url(at, stem)
-        assert [s.value for s in at.subheader] == ["工作人员登录"], stem
+        assert [s.value for s in at.header] == ["工作人员登录"], stem
         assert shows_no_data(at), stem
     # No internal page script is registered for an anonymous session at all: each of their URLs
     # leads to a script-less login stand-in (hidden from the navigation).
     scripts = {Path(info["script_path"]).stem for info in at._registered_pages.values()  # noqa: SLF001
                if info.get("script_path")}
-    assert scripts == {"portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes"}
+    assert scripts == {"portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes",
+                       "portal_execution"}
 
 
 @pytest.mark.parametrize("role", ["leader", "finance"])
@@ -58,7 +59,7 @@ def test_logout_and_session_expiry(monkeypatch: pytest.MonkeyPatch, seeded_url: 
     assert at.dataframe and not at.error
     at.sidebar.button(key="logout_button").click().run()
     open_url(at, "audit")
-    assert [s.value for s in at.subheader] == ["工作人员登录"] and shows_no_data(at)
+    assert [s.value for s in at.header] == ["工作人员登录"] and shows_no_data(at)
 
     sign_in(at, "leader-test", "test-password")
     open_url(at, "audit")
@@ -67,7 +68,7 @@ def test_logout_and_session_expiry(monkeypatch: pytest.MonkeyPatch, seeded_url: 
         s.execute(update(UserSession).values(last_seen_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=9)))
         s.commit()
     open_url(at, "audit")
-    assert [s.value for s in at.subheader] == ["工作人员登录"] and shows_no_data(at)
+    assert [s.value for s in at.header] == ["工作人员登录"] and shows_no_data(at)
     assert [i.value for i in at.info] == ["登录已超时，请重新登录"]
 
 
@@ -129,12 +130,12 @@ def test_a_returning_browser_is_signed_in_by_its_cookie_until_logout(
     at = app(monkeypatch, seeded_url)
     at.run()
     open_url(at, "audit")
-    assert not at.exception and at.dataframe and not at.subheader  # straight in, no login form
+    assert not at.exception and at.dataframe and not at.header  # straight in, no login form
     at.sidebar.button(key="logout_button").click().run()
     fresh = app(monkeypatch, seeded_url)  # the same cookie, a new tab: the token no longer signs in
     fresh.run()
     open_url(fresh, "audit")
-    assert [s.value for s in fresh.subheader] == ["工作人员登录"] and shows_no_data(fresh)
+    assert [s.value for s in fresh.header] == ["工作人员登录"] and shows_no_data(fresh)
 
 
 def test_publishing_tells_apart_findings_of_one_subject(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:

@@ -22,7 +22,7 @@ from tests.apptest import app, withdraw_sample_result
 from tests.test_portal_leaks import downloads  # noqa: F401 - a fixture
 
 SECRET = "未公开测试项目XYZ"
-PORTAL = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes"]
+PORTAL = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes", "portal_execution"]
 
 
 @pytest.fixture
@@ -165,7 +165,7 @@ def test_annex_choice_offers_the_three_annexes_and_no_all(monkeypatch: pytest.Mo
     annex = at.selectbox(key="portal_annex")
     assert annex.options == ["Annex 1: results summary", "Annex 2: reviewed self-evaluations",
                              "Annex 3: key-evaluation reports"]
-    assert annex.value == "2" and at.subheader[0].value.startswith("Annex 2")
+    assert annex.value == "2" and at.header[0].value.startswith("Annex 2")
     at.session_state["portal_grade"] = "good"  # a rerun in English keeps English labels
     at.run()
     assert not at.exception and at.selectbox(key="portal_grade").options[0] == "All"

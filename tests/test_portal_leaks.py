@@ -123,7 +123,7 @@ RAW_OPTIONS = {"portal_annex": ["1", "2", "3"], "portal_grade": list(GRADES), "p
 def visit_everything(at: AppTest, years_and_regions: list[list[str]]) -> list[str]:
     """Open each public page and walk every option of every portal filter."""
     texts = []
-    pages = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes"]
+    pages = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes", "portal_execution"]
     for page in pages:
         at.switch_page(f"../pages/{page}.py").run()
         assert not at.exception, page

@@ -15,7 +15,17 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlmodel import Session, col
 
 from data_access.enums import CONCLUSIONS, FINDING_STATUSES, GRADES, METHODS, SUBJECT_TYPES
-from data_access.models import AuditLog, Department, Evaluation, ExAnte, Finding, FindingStatusChange, Region
+from data_access.models import (
+    AuditLog,
+    Department,
+    Evaluation,
+    ExAnte,
+    ExecutionPublication,
+    Finding,
+    FindingStatusChange,
+    Region,
+)
+from data_access.queries import execution
 from data_access.queries.core import frame, grade_expr, rate
 from data_access.queries.exante import with_cut
 
@@ -44,6 +54,19 @@ def not_yet_published(*, session: Session, region: str, year: int) -> dict[str, 
         counts[name] = int(session.execute(select(func.count()).select_from(model).where(
             col(model.region_id) == rid, col(model.year) == year, col(model.published).is_(False))).scalar_one())
     return counts
+
+
+def published_execution(*, session: Session, region: str, year: int, month: int) -> pd.DataFrame | None:
+    """Budget execution by department at a month (budget, spending, rate, time progress, gap, status of its
+    sums), only where the region published the year's (`publishing.set_execution_published`), else None.
+    Nothing below department level: no project is named."""
+    published = session.execute(select(func.count()).select_from(ExecutionPublication)
+                                .join(Region, col(Region.id) == col(ExecutionPublication.region_id))
+                                .where(col(Region.name) == region, col(ExecutionPublication.year) == year)).scalar_one()
+    if not published:
+        return None
+    df = execution.by_department(session=session, year=year, region=region, month=month)
+    return df[["department", "projects", "budget_fen", "spent_fen", "rate", "gap", "status"]]
 
 
 def published_evaluations(
