@@ -53,6 +53,15 @@ def set_published(entity: str, ids: list[int], published: bool, *, actor: str,
     return changed
 
 
+def set_execution_published(region: str, year: int, published: bool, *, actor: str,
+                            department_ids: frozenset[int] | None) -> bool:
+    """Publish or withdraw a region's budget execution by department for a year; True if it changed."""
+    with Session(get_engine()) as s:
+        changed = publishing.set_execution_published(s, region, year, published, actor, department_ids)
+    bump_data_version()
+    return changed
+
+
 STEPS: dict[str, Callable[..., None]] = {workflow.START: workflow.start, workflow.RECTIFY: workflow.rectify,
          workflow.VERIFY: workflow.verify,
          workflow.SEND_BACK: workflow.send_back, workflow.REVISE_DEADLINE: workflow.revise_deadline}

@@ -27,6 +27,7 @@ PAGES: list[tuple[str, str, tuple[str, ...] | None, str, str]] = [
     ("pages/portal_evaluations.py", "nav.public", PUBLIC, "portal.evaluations.title", ":material/fact_check:"),
     ("pages/portal_findings.py", "nav.public", PUBLIC, "portal.findings.title", ":material/task_alt:"),
     ("pages/portal_exante.py", "nav.public", PUBLIC, "portal.exante.title", ":material/gavel:"),
+    ("pages/portal_execution.py", "nav.public", PUBLIC, "portal.execution.title", ":material/speed:"),
     ("pages/portal_changes.py", "nav.public", PUBLIC, "portal.changes.title", ":material/update:"),
     ("pages/overview.py", "nav.internal", STAFF, "overview.title", ":material/dashboard:"),
     ("pages/execution.py", "nav.internal", STAFF, "execution.title", ":material/monitoring:"),

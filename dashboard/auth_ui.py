@@ -88,7 +88,7 @@ def sign_in(username: str, password: str) -> str | None:
 
 def render_login() -> None:
     """The login form; on success the app reruns with the user's navigation."""
-    st.subheader(t("auth.title"))
+    st.header(t("auth.title"))  # under the app title (h1): an h2, so headings go down one level at a time
     notice = st.session_state.pop("auth_notice", None)
     if notice:
         st.info(t(notice))

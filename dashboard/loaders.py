@@ -209,6 +209,14 @@ def notices_zip(url: str, version: Version, region: str, year: int, department_i
 
 
 @st.cache_data(ttl=600, show_spinner=False)
+def execution_publication(url: str, version: Version, region: str, year: int) -> tuple[str, dt.datetime] | None:
+    """公开管理: who published the region's budget execution by department for the year, and when; None if not."""
+    with Session(get_engine()) as s:
+        row = publishing.execution_publication(session=s, region=region, year=year)
+        return (row.published_by, row.published_at) if row else None
+
+
+@st.cache_data(ttl=600, show_spinner=False)
 def publishable(url: str, version: Version, entity: str, region: str, year: int,
                 department_ids: frozenset[int] | None) -> pd.DataFrame:
     """公开管理: the records a user may publish or withdraw, with who published them when."""

@@ -8,12 +8,14 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
+from dashboard import ui
 from dashboard.i18n import t
 from dashboard.resources import data_version, database_url, get_engine
-from dashboard.ui import Filters
+from dashboard.tables import Table
+from dashboard.ui import Filters, plain
 from data_access.opendata import open_data_zip
 from data_access.queries import public
-from data_access.queries.core import as_of_for
+from data_access.queries.core import as_of_for, month_of
 from data_access.queries.kpis import kpis
 
 
@@ -42,6 +44,28 @@ def findings(url: str, version: tuple[int, int], region: str, year: int, status:
 def ex_ante(url: str, version: tuple[int, int], region: str, year: int) -> pd.DataFrame:
     with Session(get_engine()) as session:
         return public.published_ex_ante(session=session, region=region, year=year)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def not_yet_published(url: str, version: tuple[int, int], region: str, year: int) -> dict[str, int]:
+    with Session(get_engine()) as session:
+        return public.not_yet_published(session=session, region=region, year=year)
+
+
+def unpublished_note(filters: Filters, kind: str, methods: tuple[str, ...] = ("review", "key")) -> None:
+    """One line saying how many records of a kind ('evaluation', 'finding', 'ex_ante') the page's figures
+    leave out because they are not yet published; nothing when none are. Never which ones."""
+    counts = not_yet_published(*key(), filters.region, filters.year)
+    n = sum(counts[m] for m in methods) if kind == "evaluation" else counts[kind]
+    if n:
+        st.caption(t(f"portal.unpublished.{kind}", n=n))
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def execution(url: str, version: tuple[int, int], region: str, year: int, as_of: dt.date) -> pd.DataFrame | None:
+    """Budget execution by department as of a date, if the region published the year's; else None."""
+    with Session(get_engine()) as session:
+        return public.published_execution(session=session, region=region, year=year, month=month_of(year, as_of))
 
 
 @st.cache_data(ttl=600, show_spinner=False)
@@ -155,8 +179,26 @@ _CONTROLS = ("[data-testid='stSidebar'],[data-testid='stHeader'],[data-testid='s
              "[data-testid='stButton'],[data-testid='stPageLink-NavLink']{display:none !important}")
 
 
+# On paper: landscape A4 for the wide annex tables, each annex of 评价结果 on a page of its own
+# (containers keyed portal_annex_N), and the print view's own hint and exit button left off.
+_PAPER = ("@page{size:A4 landscape;margin:12mm}"
+          ".st-key-portal_annex_2,.st-key-portal_annex_3{break-before:page}"
+          ".st-key-portal_print_hint{display:none !important}"
+          # Streamlit keeps an element's on-screen width in print (stPrintFixedWidth), which cuts a table
+          # wider than the paper: let tables take the paper's width and wrap their cells instead.
+          ".stElementContainer:has([data-testid='stTable']),[data-testid='stTable']"
+          "{width:100% !important;max-width:100% !important;overflow:visible !important}"
+          "[data-testid='stTable'] table{width:100% !important;font-size:9pt}"
+          "[data-testid='stTable'] tr>:first-child{white-space:nowrap}"
+          # …and kept whole it would start on a fresh page and still overflow: break between rows.
+          ".stVerticalBlock:has([data-testid='stTable']),.stElementContainer:has([data-testid='stTable'])"
+          "{break-inside:auto !important}[data-testid='stTable']>div{overflow:visible !important}"
+          "[data-testid='stTable'] table{display:table !important}[data-testid='stTable'] tr{break-inside:avoid}")
+
+
 def print_toggle() -> bool:
-    """A print-friendly view (?print=1 in the URL): controls hidden on screen too, reports opened.
+    """A print-friendly view (?print=1 in the URL): controls hidden on screen too, reports opened,
+    tables drawn as HTML tables with every row (`show_table`), so the browser's print gives them all.
 
     Printing any portal page hides the controls anyway; the view shows on screen what will print.
     """
@@ -165,11 +207,47 @@ def print_toggle() -> bool:
         st.query_params["print"] = "1"
     elif "print" in st.query_params:
         del st.query_params["print"]
-    st.html(f"<style>{_CONTROLS if on else ''}@media print{{{_CONTROLS}}}</style>")
+    st.html(f"<style>{_CONTROLS if on else ''}@media print{{{_CONTROLS}{_PAPER}}}</style>")
     if on:
-        st.caption(t("portal.print_hint"))
-        st.button(t("portal.print_exit"), key="portal_print_exit", icon=":material/close:", on_click=_leave_print)
+        with st.container(key="portal_print_hint"):
+            st.caption(t("portal.print_hint"))
+            st.button(t("portal.print_exit"), key="portal_print_exit", icon=":material/close:", on_click=_leave_print)
     return on
+
+
+def open_page(title_key: str, *, heading: bool = True) -> tuple[Filters, bool]:
+    """A portal page's top: region and year (stopping when nothing is published), the print view's
+    switch, the title and, printing, the district, year and date (`heading=False`: the page prints
+    them itself). Returns the filters and whether the print view is on."""
+    filters = sidebar_filters()
+    if filters is None:
+        st.stop()
+    printing = print_toggle()
+    st.title(t(title_key))
+    if printing and heading:
+        print_heading(filters)
+    return filters, printing  # type: ignore[return-value]
+
+
+def print_heading(filters: Filters) -> None:
+    """On a printed page: the district, the year and the day it was printed."""
+    st.caption(t("portal.printed", region=plain(filters.region), year=filters.year, date=dt.date.today().isoformat()))
+
+
+def show_table(table: Table | pd.DataFrame, printing: bool, keys: tuple[str, ...] = ()) -> None:
+    """A portal table: on screen the interactive grid, its key columns (headers) pinned to the left
+    edge so they stay in view when the reader scrolls sideways; in the print view an HTML table of
+    every row (the grid is a virtualised canvas, so paper would get only the rows in view)."""
+    shown = table.shown() if isinstance(table, Table) else table
+    if printing:
+        # st.table renders each cell as markdown: stored text goes through plain(), shown as typed.
+        st.table(shown.map(lambda v: plain(v) if isinstance(v, str) else v), hide_index=True)
+        return
+    pinned = {k: st.column_config.Column(pinned=True) for k in keys}
+    if isinstance(table, Table):
+        ui.show_table(table, column_config=pinned)
+    else:
+        st.dataframe(shown, hide_index=True, width="stretch", column_config=pinned)
 
 
 def _leave_print() -> None:

@@ -289,6 +289,19 @@ class ExAnte(SQLModel, table=True):
     published_by: str | None = Field(default=None, max_length=50)
 
 
+class ExecutionPublication(SQLModel, table=True):
+    """A region's decision to publish a year's department-level budget execution on the portal: the row
+    is the switch (present = published; withdrawing deletes it, both recorded in the audit log)."""
+
+    __tablename__ = "execution_publication"
+    __table_args__ = (UniqueConstraint("region_id", "year", name="uq_execution_publication"),)
+    id: int | None = Field(default=None, primary_key=True)
+    region_id: int = Field(foreign_key="region.id")
+    year: int
+    published_at: dt.datetime = Field(default_factory=utcnow)
+    published_by: str = Field(max_length=50)
+
+
 class UploadBatch(SQLModel, table=True):
     """One import attempt, committed or rejected, with its error report."""
 

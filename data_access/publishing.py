@@ -12,7 +12,7 @@ from sqlmodel import Session, col
 
 from data_access.audit import record
 from data_access.enums import FINANCE_METHODS
-from data_access.models import Department, Evaluation, ExAnte, Finding, Region
+from data_access.models import Department, Evaluation, ExAnte, ExecutionPublication, Finding, Region
 from data_access.queries.core import frame
 
 ENTITIES: dict[str, type[Evaluation] | type[Finding] | type[ExAnte]] = {"evaluation": Evaluation, "finding": Finding,
@@ -80,3 +80,34 @@ def set_published(
     session.commit()
     return changed
 
+
+def execution_publication(*, session: Session, region: str, year: int) -> ExecutionPublication | None:
+    """The region's decision to publish the year's department-level budget execution, if it made one."""
+    return session.execute(select(ExecutionPublication).join(Region,
+                                                             col(Region.id) == col(ExecutionPublication.region_id))
+                           .where(col(Region.name) == region,
+                                  col(ExecutionPublication.year) == year)).scalar_one_or_none()
+
+
+def set_execution_published(
+    session: Session, region: str, year: int, published: bool, actor: str,
+    allowed_department_ids: frozenset[int] | None = None,
+) -> bool:
+    """Publish or withdraw a region's budget execution by department for a year, with an audit row;
+    True when it changed. A whole-region switch: a user limited to departments may not throw it."""
+    if allowed_department_ids is not None:
+        raise PublishingError("预算执行情况按全区公开或撤回，限定了填报单位的账号无权操作，未作任何改动")
+    rid = session.execute(select(col(Region.id)).where(col(Region.name) == region)).scalar_one_or_none()
+    if rid is None:
+        raise PublishingError(f"行政区“{region}”不存在，未作任何改动")
+    row = execution_publication(session=session, region=region, year=year)
+    if (row is not None) == published:
+        return False
+    if published:
+        session.add(ExecutionPublication(region_id=rid, year=year, published_by=actor))
+    else:
+        session.delete(row)
+    record(session, actor, "publish_execution" if published else "unpublish_execution", entity="execution",
+           entity_id=rid, detail={"region": region, "year": year})
+    session.commit()
+    return True

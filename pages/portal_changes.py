@@ -9,11 +9,7 @@ from dashboard.i18n import t
 from dashboard.ui import download_table, empty_state
 from data_access.enums import CONCLUSIONS, METHODS
 
-filters = portal.sidebar_filters()
-if filters is None:
-    st.stop()
-portal.print_toggle()
-st.title(t("portal.changes.title"))
+filters, printing = portal.open_page("portal.changes.title")
 st.caption(t("portal.changes.caption"))
 latest = portal.latest_publication(*portal.key(), filters.region)
 if latest is not None:
@@ -30,5 +26,5 @@ detail = [tables.label(d, codes[k]) if k in codes else d for k, d in zip(df["kin
 shown = df.assign(kind=[t(f"portal.changes.{k}") for k in df["kind"]], detail=detail).rename(columns={
     "date": t("portal.changes.date"), "kind": t("portal.changes.kind"), "year": t("ui.year"),
     "subject": t("col.subject"), "detail": t("portal.changes.detail")})
-st.dataframe(shown, hide_index=True, width="stretch")
+portal.show_table(shown, printing, (t("col.subject"),))
 download_table(shown, f"{filters.region}-changes-{since.isoformat()}", "portal_changes_dl")

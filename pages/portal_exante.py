@@ -4,15 +4,11 @@ import streamlit as st
 
 from dashboard import portal, tables
 from dashboard.i18n import t
-from dashboard.ui import download_table, empty_state, glossary, money, pct, show_table
+from dashboard.ui import download_table, empty_state, glossary, money, pct
 from data_access.enums import CONCLUSIONS
 from data_access.money import yuan_to_fen
 
-filters = portal.sidebar_filters()
-if filters is None:
-    st.stop()
-portal.print_toggle()
-st.title(t("portal.exante.title"))
+filters, printing = portal.open_page("portal.exante.title")
 glossary("ex_ante", "cut_rate")
 df = portal.ex_ante(*portal.key(), filters.region, filters.year)
 if df.empty:
@@ -21,6 +17,7 @@ if df.empty:
 k = portal.headline(*portal.key(), filters.region, filters.year, filters.as_of)["ex_ante"]
 st.caption(t("portal.exante.summary", n=k["projects"], d=k["departments"], req=money(yuan_to_fen(k["requested_total"])),
              cut=money(yuan_to_fen(k["cut_total"])), rate=pct(k["cut_rate"]), rejected=k["not_supported"]))
+portal.unpublished_note(filters, "ex_ante")
 c1, c2 = st.columns(2)
 with c1:
     department = portal.query_choice("dept", t("col.department"), sorted(df["department"].unique()), str,
@@ -36,5 +33,5 @@ if df.empty:
     empty_state()
     st.stop()
 table = tables.ex_ante(df)
-show_table(table)
+portal.show_table(table, printing, (t("col.project"),))
 download_table(table, f"{filters.region}{filters.year}-ex-ante", "portal_exante_dl")

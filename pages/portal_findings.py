@@ -4,16 +4,13 @@ import streamlit as st
 
 from dashboard import portal, tables
 from dashboard.i18n import t
-from dashboard.ui import download_table, empty_state, pct, show_table
+from dashboard.ui import download_table, empty_state, pct
 from data_access.enums import FINDING_STATUSES
 from data_access.queries.public import rectified_share
 
-filters = portal.sidebar_filters()
-if filters is None:
-    st.stop()
-portal.print_toggle()
-st.title(t("portal.findings.title"))
+filters, printing = portal.open_page("portal.findings.title")
 st.caption(t("portal.findings.caption", year=filters.year))
+portal.unpublished_note(filters, "finding")
 c1, c2, c3 = st.columns(3)
 with c1:
     status = portal.query_choice("status", t("col.status"), list(FINDING_STATUSES),
@@ -34,5 +31,5 @@ done, share = rectified_share(df)
 st.metric(t("portal.findings.shown"), len(df))
 st.caption(t("portal.findings.rate", done=done, rate=pct(share)))
 table = tables.findings(df)
-show_table(table)
+portal.show_table(table, printing, (t("col.finding_code"),))
 download_table(table, f"{filters.region}{filters.year}-findings", "portal_findings_dl")

@@ -9,14 +9,9 @@ from dashboard.i18n import t
 from dashboard.ui import glossary, money, page_link, pct, plain
 from data_access.money import yuan_to_fen
 
-filters = portal.sidebar_filters()
-if filters is None:
-    st.stop()
-portal.print_toggle()
+filters, printing = portal.open_page("portal.home.title")
 # Rectification is reported as of today: the departments' written feedback arrives the year after.
 k = portal.headline(*portal.key(), filters.region, filters.year, dt.date.today())
-
-st.title(t("portal.home.title"))
 st.caption(t("portal.home.caption", region=plain(filters.region), year=filters.year))
 glossary("key", "review", "grades", "excellent_good_rate", "cut_rate", "rectification")
 fin, ea, rc = k["evaluation"]["finance"], k["ex_ante"], k["rectification"]
@@ -32,11 +27,14 @@ c2.caption(t("portal.home.grades", e=fin["excellent"], g=fin["good"], f=fin["fai
 c3.metric(t("portal.home.cut_rate"), pct(ea["cut_rate"]), border=True)
 c3.caption(t("portal.home.cut_help", n=ea["projects"], req=money(yuan_to_fen(ea["requested_total"])),
              cut=money(yuan_to_fen(ea["cut_total"]))))
+portal.unpublished_note(filters, "evaluation")
+portal.unpublished_note(filters, "ex_ante")
 c1, c2, c3 = st.columns(3)
 c1.metric(t("portal.home.findings"), rc["findings"], border=True)
 c2.metric(t("portal.home.completion"), pct(rc["completion_rate"]), border=True)
 c2.caption(t("portal.home.completion_help", done=rc["rectified"], doing=rc["in_progress"], todo=rc["not_started"]))
 c3.metric(t("portal.home.feedback"), rc["feedback_submitted"], border=True)
+portal.unpublished_note(filters, "finding")
 st.caption(t("portal.home.note"))
 page_link("pages/portal_evaluations.py", t("portal.evaluations.title"))
 page_link("pages/portal_findings.py", t("portal.findings.title"))

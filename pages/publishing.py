@@ -16,6 +16,38 @@ if filters is None:
     st.stop()
 st.title(t("publishing.title"))
 st.caption(t("publishing.caption"))
+notice = st.session_state.pop("publishing_notice", None)
+if notice:
+    st.success(notice)
+
+
+def switch_execution(published: bool) -> None:
+    try:
+        actions.set_execution_published(filters.region, filters.year, published, actor=user.username,
+                                        department_ids=user.department_ids)
+    except PublishingError as exc:
+        st.error(plain(exc))
+        return
+    done = "publishing.execution.published" if published else "publishing.execution.withdrawn"
+    st.session_state["publishing_notice"] = t(done, region=filters.region, year=filters.year)
+    st.rerun()
+
+
+# The region-year switch for the portal's budget execution by department (spending against time progress).
+st.subheader(t("publishing.execution.title"))
+execution = loaders.execution_publication(*loaders.key(), filters.region, filters.year)
+if execution is None:
+    st.caption(t("publishing.execution.off", region=plain(filters.region), year=filters.year))
+    if st.button(t("publishing.execution.publish"), key="publishing_execution_publish",
+                 disabled=user.department_ids is not None):
+        switch_execution(True)
+else:
+    st.caption(t("publishing.execution.on", region=plain(filters.region), year=filters.year, by=plain(execution[0]),
+                 at=str(execution[1])[:16]))
+    if st.button(t("publishing.execution.withdraw"), key="publishing_execution_withdraw",
+                 disabled=user.department_ids is not None):
+        switch_execution(False)
+st.divider()
 entity = st.segmented_control(t("publishing.kind"), ["evaluation", "finding", "ex_ante"], default="evaluation",
                               format_func=lambda e: t(f"publishing.{e}"), key="publishing_kind") or "evaluation"
 rows = loaders.publishable(*loaders.key(), entity, filters.region, filters.year, user.department_ids)
@@ -59,6 +91,3 @@ with right:
                               key=f"publishing_remove_{entity}", placeholder=t("publishing.pick"))
     if st.button(t("publishing.withdraw"), disabled=not withdraw, key="publishing_withdraw"):
         apply(withdraw, False)
-notice = st.session_state.pop("publishing_notice", None)
-if notice:
-    st.success(notice)

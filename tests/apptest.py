@@ -85,3 +85,21 @@ def download(at: AppTest, files: Files, key: str) -> tuple[str, bytes]:
     """The file name and bytes behind the download button of that key, as a visitor would get them."""
     button = next(b for b in at.get("download_button") if b.proto.id.endswith(f"-{key}"))
     return files[button.proto.url]
+
+
+WITHDRAWN = "区老人院运营"  # a 2022 review result of the sample, published like every reported record
+
+
+def withdraw_sample_result(url: str) -> int:
+    """Withdraw WITHDRAWN from the portal (as finance would, with an audit row) and return its id:
+    the sample publishes everything its reports cover, so a test that publishes needs one held back."""
+    from sqlalchemy import select
+
+    from data_access.models import Evaluation
+    from data_access.publishing import set_published
+
+    with Session(make_engine(url)) as s:
+        evaluation_id = s.execute(select(Evaluation.id).where(Evaluation.subject == WITHDRAWN,
+                                                              Evaluation.method == "review")).scalar_one()
+        set_published(s, "evaluation", [evaluation_id], False, "test-setup")
+    return evaluation_id

@@ -52,7 +52,7 @@ def test_internal_page_url_shows_login_form_and_no_data(monkeypatch: pytest.Monk
     for url_path in ("overview", "execution", "upload", "users"):
         open_url(at, url_path)
         assert not at.exception
-        assert [s.value for s in at.subheader] == ["工作人员登录"], url_path
+        assert [s.value for s in at.header] == ["工作人员登录"], url_path
         assert len(at.dataframe) == 0 and len(at.metric) == 0
 
 
@@ -74,10 +74,10 @@ def test_wrong_password_then_login_and_role_refusal(monkeypatch: pytest.MonkeyPa
 def test_english_switch_changes_the_shell(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
     at = _app(monkeypatch, seeded_url).run()
     open_url(at, "upload")
-    assert [s.value for s in at.subheader] == ["工作人员登录"]
+    assert [s.value for s in at.header] == ["工作人员登录"]
     at.session_state["lang"] = "en"
     at.run()
-    assert [s.value for s in at.subheader] == ["Staff sign-in"]
+    assert [s.value for s in at.header] == ["Staff sign-in"]
     assert at.text_input(key="login_username").label == "Username"
 
 
@@ -90,7 +90,7 @@ def test_a_staff_page_run_without_the_entrypoint_still_asks_for_a_login(
     monkeypatch.setenv("DATABASE_URL", seeded_url)
     at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=60).run()
     assert not at.exception
-    assert [s.value for s in at.subheader] == ["工作人员登录"]
+    assert [s.value for s in at.header] == ["工作人员登录"]
     assert not at.metric and not at.dataframe and not at.get("vega_lite_chart")
 
 

@@ -15,7 +15,7 @@ from dashboard.app import PAGES
 from data_access.auth import create_user
 from data_access.db import make_engine
 from data_access.models import Department, Evaluation, Finding, Region, UserSession
-from tests.apptest import app, open_url, sign_in, signed_in
+from tests.apptest import app, open_url, sign_in, signed_in, withdraw_sample_result
 
 ROOT = Path(__file__).resolve().parent.parent
 INTERNAL = [(Path(path).stem, roles) for path, _s, roles, _t, _i in PAGES if roles is not None]
@@ -32,13 +32,14 @@ def test_every_internal_url_shows_the_login_form_and_no_data(monkeypatch: pytest
             == {s for s, _ in INTERNAL})
     for stem, _roles in INTERNAL:
         open_url(at, stem)
-        assert [s.value for s in at.subheader] == ["工作人员登录"], stem
+        assert [s.value for s in at.header] == ["工作人员登录"], stem
         assert shows_no_data(at), stem
     # No internal page script is registered for an anonymous session at all: each of their URLs
     # leads to a script-less login stand-in (hidden from the navigation).
     scripts = {Path(info["script_path"]).stem for info in at._registered_pages.values()  # noqa: SLF001
                if info.get("script_path")}
-    assert scripts == {"portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes"}
+    assert scripts == {"portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes",
+                       "portal_execution"}
 
 
 @pytest.mark.parametrize("role", ["leader", "finance"])
@@ -59,7 +60,7 @@ def test_logout_and_session_expiry(monkeypatch: pytest.MonkeyPatch, seeded_url: 
     assert at.dataframe and not at.error
     at.sidebar.button(key="logout_button").click().run()
     open_url(at, "audit")
-    assert [s.value for s in at.subheader] == ["工作人员登录"] and shows_no_data(at)
+    assert [s.value for s in at.header] == ["工作人员登录"] and shows_no_data(at)
 
     sign_in(at, "leader-test", "test-password")
     open_url(at, "audit")
@@ -68,7 +69,7 @@ def test_logout_and_session_expiry(monkeypatch: pytest.MonkeyPatch, seeded_url: 
         s.execute(update(UserSession).values(last_seen_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=9)))
         s.commit()
     open_url(at, "audit")
-    assert [s.value for s in at.subheader] == ["工作人员登录"] and shows_no_data(at)
+    assert [s.value for s in at.header] == ["工作人员登录"] and shows_no_data(at)
     assert [i.value for i in at.info] == ["登录已超时，请重新登录"]
 
 
@@ -77,8 +78,7 @@ def test_publishing_in_the_app_shows_on_the_portal_and_in_the_audit_log(
 ) -> None:
     with Session(make_engine(seeded_url)) as s:
         create_user(s, "fin1", "finance", "finance-password")
-        hidden = s.execute(select(Evaluation.id).where(Evaluation.subject == "区老人院运营",
-                                                       Evaluation.method == "review")).scalar_one()
+    hidden = withdraw_sample_result(seeded_url)
     visitor = app(monkeypatch, seeded_url)
     visitor.query_params.update({"region": "黄埔区", "year": "2022", "annex": "2"})
     visitor.run().switch_page("../pages/portal_evaluations.py").run()
@@ -133,12 +133,12 @@ def test_a_returning_browser_is_signed_in_by_its_cookie_until_logout(
     at = app(monkeypatch, seeded_url)
     at.run()
     open_url(at, "audit")
-    assert not at.exception and at.dataframe and not at.subheader  # straight in, no login form
+    assert not at.exception and at.dataframe and not at.header  # straight in, no login form
     at.sidebar.button(key="logout_button").click().run()
     fresh = app(monkeypatch, seeded_url)  # the same cookie, a new tab: the token no longer signs in
     fresh.run()
     open_url(fresh, "audit")
-    assert [s.value for s in fresh.subheader] == ["工作人员登录"] and shows_no_data(fresh)
+    assert [s.value for s in fresh.header] == ["工作人员登录"] and shows_no_data(fresh)
 
 
 def test_publishing_tells_apart_findings_of_one_subject(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:

@@ -30,8 +30,9 @@ from tests.apptest import app, nodes, sign_in
 
 PASSWORD = "payload-admin-password"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PUBLIC = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes"]
-STAFF = ["overview", "execution", "evaluation", "rectification", "exante", "indicators", "report", "upload",
+PUBLIC = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes",
+          "portal_execution"]
+STAFF = ["overview", "execution", "evaluation", "rectification", "exante", "indicators", "report", "upload", "entry",
          "upload_history", "submissions", "publishing", "users", "audit"]
 # (protobuf message, field): strings the browser shows as they are, never through markdown.
 PLAIN_FIELDS = {

@@ -22,7 +22,7 @@ from data_access.db import make_engine
 from data_access.enums import CONCLUSIONS, FINDING_STATUSES, GRADES
 from data_access.models import Department, Evaluation, ExAnte, Finding, FindingStatusChange, Region
 from data_access.queries.kpis import kpis
-from tests.apptest import nodes
+from tests.apptest import WITHDRAWN, nodes, withdraw_sample_result
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
@@ -30,7 +30,7 @@ SECRET = "机密未公开项目XYZ"
 SECRET_DEPT = "机密未公开局XYZ"  # a department holding unpublished records only
 SECRET_REGION = "机密未公开区XYZ"  # a region holding unpublished records only
 SECRET_YEAR = 2019  # a year of 黄埔区 holding unpublished records only
-MARKERS = (SECRET, SECRET_DEPT, SECRET_REGION, "区老人院运营")  # the last: a sample record left unpublished
+MARKERS = (SECRET, SECRET_DEPT, SECRET_REGION, WITHDRAWN)  # the last: a sample record withdrawn
 
 
 def add_secrets(url: str) -> None:
@@ -65,6 +65,7 @@ def add_secrets(url: str) -> None:
                    detail={"before": {"deadline": "2023-06-30"}, "after": {"deadline": "2024-06-30"}})
             s.add(ExAnte(**common, name=SECRET, requested_fen=10**11, recommended_fen=0, conclusion="rejected"))
         s.commit()
+    withdraw_sample_result(url)
 
 
 @pytest.fixture
@@ -124,7 +125,8 @@ RAW_OPTIONS = {"portal_annex": ["1", "2", "3"], "portal_grade": list(GRADES), "p
 def visit_everything(at: AppTest, years_and_regions: list[list[str]]) -> list[str]:
     """Open each public page and walk every option of every portal filter."""
     texts = []
-    pages = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes"]
+    pages = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes",
+             "portal_execution"]
     for page in pages:
         at.switch_page(f"../pages/{page}.py").run()
         assert not at.exception, page

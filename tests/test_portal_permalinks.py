@@ -27,7 +27,8 @@ def open_link(monkeypatch: pytest.MonkeyPatch, url: str, page: str, params: dict
 
 
 def _table(at: AppTest) -> pd.DataFrame:
-    return at.dataframe[0].value
+    """The page's table: the grid on screen, the HTML table of every row in the print view."""
+    return at.dataframe[0].value if at.dataframe else at.table[0].value
 
 
 VIEWS: list[tuple[str, dict[str, str], Callable[[AppTest], None]]] = [

@@ -10,9 +10,9 @@ from data_access.auth import create_user
 from data_access.db import make_engine
 from data_access.models import AuditLog, Evaluation
 from data_access.publishing import PublishingError, set_published
-from tests.apptest import app, sign_in
+from tests.apptest import WITHDRAWN, app, sign_in, withdraw_sample_result
 
-HIDDEN = "区老人院运营"  # a 2022 review result the sample leaves unpublished
+HIDDEN = WITHDRAWN  # a 2022 review result, withdrawn for the test
 
 
 def _portal_subjects(at) -> set[str]:  # type: ignore[no-untyped-def]
@@ -24,8 +24,7 @@ def test_finance_publishes_and_portal_shows_it(monkeypatch: pytest.MonkeyPatch, 
     engine = make_engine(seeded_url)
     with Session(engine) as s:
         create_user(s, "fin1", "finance", "finance-password")
-        hidden_id = s.execute(select(Evaluation.id).where(Evaluation.subject == HIDDEN,
-                                                          Evaluation.method == "review")).scalar_one()
+    hidden_id = withdraw_sample_result(seeded_url)
     visitor = app(monkeypatch, seeded_url).run()
     assert HIDDEN not in _portal_subjects(visitor)
     staff = sign_in(app(monkeypatch, seeded_url), "fin1", "finance-password")
@@ -42,6 +41,7 @@ def test_finance_publishes_and_portal_shows_it(monkeypatch: pytest.MonkeyPatch, 
 
 
 def test_finance_scope_limits_publishing(seeded_url: str) -> None:
+    withdraw_sample_result(seeded_url)
     with Session(make_engine(seeded_url)) as s:
         row = s.execute(select(Evaluation).where(Evaluation.subject == HIDDEN,
                                                  Evaluation.method == "review")).scalar_one()

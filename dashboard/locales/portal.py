@@ -46,6 +46,45 @@ STRINGS: dict[str, tuple[str, str]] = {
                           "Print view: filters and download buttons are "
                           "hidden; use the browser's Print to print this page."),
     "portal.print_exit": ("退出打印视图", "Leave the print view"),
+    "portal.unpublished.evaluation": ("另有 {n} 个财政评价结果尚未公开，未计入本页数字。",
+                                      "{n} finance evaluation(s) not yet published, not counted here."),
+    "portal.unpublished.finding": ("另有 {n} 个评价发现问题尚未公开，未计入本页数字。",
+                                   "{n} finding(s) not yet published, not counted here."),
+    "portal.unpublished.ex_ante": ("另有 {n} 个事前评估结果尚未公开，未计入本页数字。",
+                                   "{n} ex-ante result(s) not yet published, not counted here."),
+    "portal.printed": ("{region} {year} 年度 · 打印日期 {date}", "{region} {year} · printed {date}"),
+    "portal.execution.title": ("预算执行", "Budget execution"),
+    "portal.execution.unpublished": ("{region} {year} 年度的预算执行情况尚未公开。",
+                                     "Budget execution for {region} {year} has not been published."),
+    "portal.execution.caption": ("{region} {year} 年度各部门预算执行情况，截至 {month} "
+                                 "月，序时进度 {tp}。只列部门汇总，不列具体项目。",
+                                 "Budget execution of each department, {region} "
+                                 "{year}, to month {month}; time progress {tp}. "
+                                 "Department totals only, no single project."),
+    "portal.execution.budget": ("调整后预算数", "Adjusted budget"),
+    "portal.execution.spent": ("累计支出", "Spent to date"),
+    "portal.execution.rate": ("预算执行率", "Execution rate"),
+    "portal.execution.time_progress": ("序时进度", "Time progress"),
+    "publishing.execution.title": ("部门预算执行情况公开", "Public budget execution by department"),
+    "publishing.execution.on": ("{region} {year} 年度的部门预算执行情况已公开（{by}，{at}）。"
+                                "公众页面“预算执行”显示各部门的预算、支出、执行率和序时进度，不显示具体项目。",
+                                "Budget execution by department for {region} "
+                                "{year} is published ({by}, {at}). The portal's "
+                                "Budget execution page shows each department's budget, "
+                                "spending, rate and time progress, no single project."),
+    "publishing.execution.off": ("{region} {year} 年度的部门预算执行情况未公开。公开后，"
+                                 "公众页面“预算执行”显示各部门的预算、支出、执行率和序时进度，不显示具体项目。",
+                                 "Budget execution by department for {region} {year} "
+                                 "is not published. Once published, the portal's "
+                                 "Budget execution page shows each department's budget, "
+                                 "spending, rate and time progress, no single project."),
+    "publishing.execution.publish": ("公开本年度部门预算执行情况",
+                                     "Publish this year's budget execution by department"),
+    "publishing.execution.withdraw": ("撤回公开", "Withdraw"),
+    "publishing.execution.published": ("已公开 {region} {year} 年度的部门预算执行情况",
+                                       "Published budget execution by department for {region} {year}"),
+    "publishing.execution.withdrawn": ("已撤回 {region} {year} 年度的部门预算执行情况",
+                                       "Withdrew budget execution by department for {region} {year}"),
     "portal.print": ("打印视图", "Print view"),
     "portal.findings.title": ("整改情况", "Rectification"),
     "portal.findings.caption": ("{year} 年度评价发现问题的整改情况（已公开部分）。",

@@ -15,7 +15,17 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlmodel import Session, col
 
 from data_access.enums import CONCLUSIONS, FINDING_STATUSES, GRADES, METHODS, SUBJECT_TYPES
-from data_access.models import AuditLog, Department, Evaluation, ExAnte, Finding, FindingStatusChange, Region
+from data_access.models import (
+    AuditLog,
+    Department,
+    Evaluation,
+    ExAnte,
+    ExecutionPublication,
+    Finding,
+    FindingStatusChange,
+    Region,
+)
+from data_access.queries import execution
 from data_access.queries.core import frame, grade_expr, rate
 from data_access.queries.exante import with_cut
 
@@ -29,6 +39,34 @@ def published_years(*, session: Session) -> dict[str, list[int]]:
         for region, year in session.execute(stmt):
             found.setdefault(region, set()).add(int(year))
     return {region: sorted(found[region], reverse=True) for region in sorted(found)}
+
+
+def not_yet_published(*, session: Session, region: str, year: int) -> dict[str, int]:
+    """How many records of a region and year are not published, never which: finance evaluations by
+    method ('review', 'key'), 'finding' and 'ex_ante'. The portal says so where its figures leave them out."""
+    rid = select(col(Region.id)).where(col(Region.name) == region).scalar_subquery()
+    counts = dict.fromkeys(("review", "key", "finding", "ex_ante"), 0)
+    hidden = (col(Evaluation.region_id) == rid, col(Evaluation.year) == year, col(Evaluation.published).is_(False))
+    for method, n in session.execute(select(col(Evaluation.method), func.count()).where(
+            *hidden, col(Evaluation.method).in_(("review", "key"))).group_by(col(Evaluation.method))):
+        counts[method] = int(n)
+    for name, model in (("finding", Finding), ("ex_ante", ExAnte)):
+        counts[name] = int(session.execute(select(func.count()).select_from(model).where(
+            col(model.region_id) == rid, col(model.year) == year, col(model.published).is_(False))).scalar_one())
+    return counts
+
+
+def published_execution(*, session: Session, region: str, year: int, month: int) -> pd.DataFrame | None:
+    """Budget execution by department at a month (budget, spending, rate, time progress, gap, status of its
+    sums), only where the region published the year's (`publishing.set_execution_published`), else None.
+    Nothing below department level: no project is named."""
+    published = session.execute(select(func.count()).select_from(ExecutionPublication)
+                                .join(Region, col(Region.id) == col(ExecutionPublication.region_id))
+                                .where(col(Region.name) == region, col(ExecutionPublication.year) == year)).scalar_one()
+    if not published:
+        return None
+    df = execution.by_department(session=session, year=year, region=region, month=month)
+    return df[["department", "projects", "budget_fen", "spent_fen", "rate", "gap", "status"]]
 
 
 def published_evaluations(

@@ -253,9 +253,10 @@ def add_findings(b: Builder, region: str, year: int, subjects: Sequence[dict], *
                 status=status,
                 feedback_date=feedback,
                 rectified_date=rectified,
-                published=n % 11 != 0,
-                published_at=dt.datetime(year + 1, 10, 15, tzinfo=UTC) if n % 11 else None,
-                published_by=SEED_ACTOR if n % 11 else None,
+                # Every finding of a reported year is published, as the bureau does with its report.
+                published=True,
+                published_at=dt.datetime(year + 1, 10, 15, tzinfo=UTC),
+                published_by=SEED_ACTOR,
             )
             b.session.add(finding)
             b.session.flush()
@@ -277,10 +278,13 @@ def add_findings(b: Builder, region: str, year: int, subjects: Sequence[dict], *
 
 
 
-def add_ex_ante(b: Builder, region: str, year: int, rows: Sequence[tuple[str, str, int, int, str]]) -> None:
-    rng = b.rng
+def add_ex_ante(b: Builder, region: str, year: int, rows: Sequence[tuple[str, str, int, int, str]], *,
+                published: bool = True, rng: random.Random | None = None) -> None:
+    """Ex-ante assessments, published with the year's budget in January unless `published` is False
+    (drafts awaiting publication); `rng` for a draw stream of their own."""
+    rng = rng or b.rng
     rid = b.region_id(region)
-    for i, (dept, name, req, rec, conclusion) in enumerate(rows):
+    for dept, name, req, rec, conclusion in rows:
         scores = [rng.randint(1200, 2000) for _ in range(5)]  # five dimensions out of 20 each
         b.session.add(
             ExAnte(
@@ -288,9 +292,9 @@ def add_ex_ante(b: Builder, region: str, year: int, rows: Sequence[tuple[str, st
                 requested_fen=req, recommended_fen=rec, conclusion=conclusion,
                 score_necessity=scores[0], score_economy=scores[1], score_targets=scores[2],
                 score_feasibility=scores[3], score_compliance=scores[4],
-                published=i != 7,
-                published_at=dt.datetime(year, 1, 20, tzinfo=UTC) if i != 7 else None,
-                published_by=SEED_ACTOR if i != 7 else None,
+                published=published,
+                published_at=dt.datetime(year, 1, 20, tzinfo=UTC) if published else None,
+                published_by=SEED_ACTOR if published else None,
             )
         )
 

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from data_access.auth import create_user
 from data_access.db import make_engine
+from tests.apptest import WITHDRAWN, withdraw_sample_result
 from tests.browser.conftest import goto, no_error_box, screenshot, script_run, sign_in
 
 PUBLIC = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes"]
@@ -70,7 +71,8 @@ def test_permalink_and_download(page, app_server) -> None:  # type: ignore[no-un
 def test_finance_publishes_and_the_portal_shows_it(page, app_server) -> None:  # type: ignore[no-untyped-def]
     with Session(make_engine(app_server.db_url)) as session:
         create_user(session, "browser-finance", "finance", "finance-password")
-    hidden = "区老人院运营"
+    hidden = WITHDRAWN
+    withdraw_sample_result(app_server.db_url)
     goto(page, f"{app_server.url}/portal_evaluations?region=黄埔区&year=2022&annex=2")
     assert page.get_by_text("便民服务车线路运营补贴").count() > 0  # the annex table is drawn, without the hidden record
     assert page.get_by_text(hidden).count() == 0
