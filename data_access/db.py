@@ -278,3 +278,7 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+# Every session that commits a change of data moves the data version on (the listeners register on import).
+from data_access import version as _version  # noqa: E402,F401
