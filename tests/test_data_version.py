@@ -22,18 +22,14 @@ from data_access.models import Monitoring, Project
 from data_access.uploads import import_path
 from data_access.version import data_version
 from tests.browser.test_upload import _file
-from tests.conftest import PG_URL, _pg_create, _pg_drop
+from tests.conftest import pg_seeded_copy
 
 PASSWORD = "version-leader-password"
 
 
 @pytest.fixture
 def pg_seeded_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    if not PG_URL:
-        pytest.skip("TEST_POSTGRES_URL is not set (scripts/test.sh starts a PostgreSQL server)")
-    url = _pg_create(request.getfixturevalue("_pg_seeded_template"))
-    yield url
-    _pg_drop(url)
+    yield from pg_seeded_copy(request)
 
 
 def _spent(session: Session) -> int:

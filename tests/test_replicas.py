@@ -35,7 +35,7 @@ from data_access.queries.kpis import kpis
 from tests.browser.conftest import RUN_COUNTER, script_run, serve_url, sign_in
 from tests.browser.conftest import browser as browser  # the session's chromium, as a fixture here too
 from tests.browser.test_upload import _cockpit_spent, _file
-from tests.conftest import PG_URL, _pg_create, _pg_drop
+from tests.conftest import pg_seeded_copy
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -51,11 +51,7 @@ def _nginx() -> str | None:
 
 @pytest.fixture(scope="module")
 def pg_seeded(request: pytest.FixtureRequest) -> Iterator[str]:
-    if not PG_URL:
-        pytest.skip("TEST_POSTGRES_URL is not set (scripts/test.sh starts a PostgreSQL server)")
-    url = _pg_create(request.getfixturevalue("_pg_seeded_template"))
-    yield url
-    _pg_drop(url)
+    yield from pg_seeded_copy(request)
 
 
 @dataclass(frozen=True)
