@@ -5,7 +5,8 @@ temporary files in tmp_path. The test shows, in Debian's chromium:
 - the nginx cookie keeps a browser on one replica (every request of its page load, websocket included);
 - a user signed in on one replica stays signed in when the route moves to the other one;
 - two clerks importing at the same moment through different replicas lose no row;
-- an upload committed through one replica shows on the other at once.
+- an upload committed through one replica shows on the other at once;
+- when a replica stops, its users go on, signed in, on the other.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +60,7 @@ class Proxy:
     url: str
     replicas: tuple[str, str]  # host:port of each replica, as nginx names them
     access_log: Path
+    stop_replica: Callable[[int], None]
 
 
 def _free_port() -> int:
@@ -141,7 +143,8 @@ def proxy(pg_seeded: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         _wait_listening(proc, listen, tmp)
-        yield Proxy(f"http://127.0.0.1:{listen}", (upstreams[0], upstreams[1]), tmp / "access.log")
+        yield Proxy(f"http://127.0.0.1:{listen}", (upstreams[0], upstreams[1]), tmp / "access.log",
+                    lambda i: servers[i].close())
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=10)
@@ -270,4 +273,16 @@ def test_two_replicas_behind_nginx(proxy: Proxy, pg_seeded: str, browser, tmp_pa
         spent = kpis(session=s, year=2022, region="黄埔区", as_of=dt.date(2022, 12, 31))["execution"]["spent_total"]
     shown_after = _cockpit_spent(b, proxy.url)
     assert shown_after == money(yuan_to_fen(spent)) != shown_before
+
+    # Replica 1 stops (an upgrade restarts the replicas one at a time): nginx sends its users to
+    # replica 2, where they are still signed in.
+    proxy.stop_replica(0)
+    with script_run(a):
+        a.goto(f"{proxy.url}/upload")
+    a.get_by_role("heading", name="数据填报").wait_for()
+    assert a.get_by_text("已登录：replica_clerk_1").count() == 1
+    port = int(proxy.url.rsplit(":", 1)[1])
+    assert b"200 OK" in _get(port, "/_stcore/health?after=stop", f"perf_route={route_1}")
+    line = next(x for x in reversed(proxy.access_log.read_text().splitlines()) if "after=stop" in x)
+    assert line.split()[1].endswith(proxy.replicas[1])  # tried replica 1 first ("a, b"), served by replica 2
     engine.dispose()

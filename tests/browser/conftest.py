@@ -95,12 +95,14 @@ def serve_url(db_url: str, log_path: Path) -> Iterator[AppServer]:
     if not healthy:
         os.killpg(proc.pid, signal.SIGKILL)
         raise RuntimeError(f"streamlit did not start: {log_path.read_text()[-2000:]}")
-    yield AppServer(base, db_url)
-    os.killpg(proc.pid, signal.SIGTERM)
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        yield AppServer(base, db_url)
+    finally:  # on close() too, which is how a test stops one server early
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="session")
