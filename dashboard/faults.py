@@ -21,7 +21,7 @@ from data_access.db import DatabaseFault, DatabaseOutdated, classify, location
 log = logging.getLogger(__name__)
 
 # Faults found before any page ran: the whole page is about them.
-_SETUP = {"uninitialised", "outdated", "deleted", "replaced", "corrupt"}
+_SETUP = {"uninitialised", "outdated", "newer", "deleted", "replaced", "corrupt"}
 # Faults an administrator mends at the server: the page points to the server log, which names the
 # database's location (a path or server address is nothing to show an anonymous visitor). The
 # others (busy, unreachable) pass by themselves.

@@ -34,7 +34,7 @@ from data_access.queries.kpis import (
 from data_access.report import Report, annex_xlsx, build_report, docx_bytes
 from data_access.settings import Settings
 
-Version = tuple[int, int]
+Version = int
 
 
 def key() -> tuple[str, Version]:

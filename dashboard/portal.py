@@ -20,13 +20,13 @@ from data_access.queries.kpis import kpis
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def headline(url: str, version: tuple[int, int], region: str, year: int, as_of: dt.date) -> dict:
+def headline(url: str, version: int, region: str, year: int, as_of: dt.date) -> dict:
     with Session(get_engine()) as session:
         return kpis(session=session, year=year, region=region, as_of=as_of, published_only=True)
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def evaluations(url: str, version: tuple[int, int], region: str, year: int, methods: tuple[str, ...],
+def evaluations(url: str, version: int, region: str, year: int, methods: tuple[str, ...],
                 grade: str | None, department: str | None, search: str | None) -> pd.DataFrame:
     with Session(get_engine()) as session:
         return public.published_evaluations(session=session, region=region, year=year, methods=methods,
@@ -34,20 +34,20 @@ def evaluations(url: str, version: tuple[int, int], region: str, year: int, meth
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def findings(url: str, version: tuple[int, int], region: str, year: int, status: str | None,
+def findings(url: str, version: int, region: str, year: int, status: str | None,
              search: str | None) -> pd.DataFrame:
     with Session(get_engine()) as session:
         return public.published_findings(session=session, region=region, year=year, status=status, search=search)
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def ex_ante(url: str, version: tuple[int, int], region: str, year: int) -> pd.DataFrame:
+def ex_ante(url: str, version: int, region: str, year: int) -> pd.DataFrame:
     with Session(get_engine()) as session:
         return public.published_ex_ante(session=session, region=region, year=year)
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def not_yet_published(url: str, version: tuple[int, int], region: str, year: int) -> dict[str, int]:
+def not_yet_published(url: str, version: int, region: str, year: int) -> dict[str, int]:
     with Session(get_engine()) as session:
         return public.not_yet_published(session=session, region=region, year=year)
 
@@ -62,32 +62,32 @@ def unpublished_note(filters: Filters, kind: str, methods: tuple[str, ...] = ("r
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def execution(url: str, version: tuple[int, int], region: str, year: int, as_of: dt.date) -> pd.DataFrame | None:
+def execution(url: str, version: int, region: str, year: int, as_of: dt.date) -> pd.DataFrame | None:
     """Budget execution by department as of a date, if the region published the year's; else None."""
     with Session(get_engine()) as session:
         return public.published_execution(session=session, region=region, year=year, month=month_of(year, as_of))
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def changes(url: str, version: tuple[int, int], region: str, since: dt.date) -> pd.DataFrame:
+def changes(url: str, version: int, region: str, since: dt.date) -> pd.DataFrame:
     with Session(get_engine()) as session:
         return public.publication_changes(session=session, region=region, since=since)
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def latest_publication(url: str, version: tuple[int, int], region: str) -> dt.date | None:
+def latest_publication(url: str, version: int, region: str) -> dt.date | None:
     with Session(get_engine()) as session:
         return public.latest_publication(session=session, region=region)
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def open_data(url: str, version: tuple[int, int], region: str, year: int) -> bytes:
+def open_data(url: str, version: int, region: str, year: int) -> bytes:
     with Session(get_engine()) as session:
         return open_data_zip(session=session, region=region, year=year)
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def published_years(url: str, version: tuple[int, int]) -> dict[str, list[int]]:
+def published_years(url: str, version: int) -> dict[str, list[int]]:
     with Session(get_engine()) as session:
         return public.published_years(session=session)
 
@@ -120,7 +120,7 @@ def sidebar_filters() -> Filters | None:
     return Filters(region, int(year), as_of)
 
 
-def key() -> tuple[str, tuple[int, int]]:
+def key() -> tuple[str, int]:
     """The cache key every portal loader starts with."""
     return database_url(), data_version()
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 
 import streamlit as st
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 from sqlmodel import Session
 
+from data_access import version
 from data_access.db import APP_WAIT_SECONDS, WRITE_WAIT_SECONDS, default_url, make_engine
 from data_access.migrate import check_schema
-from data_access.models import AuditLog, UploadBatch
 
 
 def database_url() -> str:
@@ -70,16 +70,14 @@ def forget_connections() -> None:
         engine.dispose()
 
 
-def data_version() -> tuple[int, int]:
-    """Changes whenever data changes: the newest upload batch and audit entry.
+def data_version() -> int:
+    """Changes whenever data changes, from whichever app process or command it was committed.
 
-    Every import writes a batch and every publish/status change an audit entry, so cached
-    loaders keyed on this refresh at once without a timer.
+    Every import, publish and status change moves the counter on as it commits
+    (data_access/version.py), so cached loaders keyed on it refresh at once without a timer.
     """
     with Session(get_engine()) as session:
-        batch = session.execute(select(func.max(UploadBatch.id))).scalar() or 0
-        audit = session.execute(select(func.max(AuditLog.id))).scalar() or 0
-    return int(batch), int(audit)
+        return version.data_version(session)
 
 
 def bump_data_version() -> None:

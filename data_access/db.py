@@ -73,6 +73,13 @@ class DatabaseOutdated(DatabaseFault):
         super().__init__(location, f"数据库为 {current}，程序需要 {head}")
 
 
+class DatabaseNewer(DatabaseOutdated):
+    """The schema is at a revision this program does not know: a newer version's `init` ran."""
+
+    code = "newer"
+    text = "数据库结构已由新版本程序升级，本程序版本较旧：请用新版本重启应用"
+
+
 class DatabaseDeleted(DatabaseFault):
     """The SQLite file this process opened is gone."""
 
@@ -278,3 +285,7 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+# Every session that commits a change of data moves the data version on (the listeners register on import).
+from data_access import version as _version  # noqa: E402,F401

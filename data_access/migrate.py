@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from data_access.db import DatabaseOutdated, DatabaseUninitialised, location
+from data_access.db import DatabaseNewer, DatabaseOutdated, DatabaseUninitialised, location
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -30,6 +30,12 @@ def head_revisions() -> frozenset[str]:
     return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
+@cache
+def known_revisions() -> frozenset[str]:
+    """Every revision of this program's migrations."""
+    return frozenset(r.revision for r in ScriptDirectory.from_config(alembic_config()).walk_revisions())
+
+
 def current_revisions(engine: Engine) -> frozenset[str]:
     """The revisions the database is at; empty for a database without the schema."""
     with engine.connect() as connection:
@@ -37,10 +43,12 @@ def current_revisions(engine: Engine) -> frozenset[str]:
 
 
 def check_schema(engine: Engine) -> None:
-    """Raise DatabaseUninitialised or DatabaseOutdated unless the schema is this program's."""
+    """Raise DatabaseUninitialised, DatabaseOutdated or DatabaseNewer unless the schema is this program's."""
     current = current_revisions(engine)
     if not current:
         raise DatabaseUninitialised(location(engine.url))
+    if current - known_revisions():  # a later version of the program upgraded it (docs/deployment.md, Upgrades)
+        raise DatabaseNewer(location(engine.url), "、".join(sorted(current)), "、".join(sorted(head_revisions())))
     if current != head_revisions():
         raise DatabaseOutdated(location(engine.url), "、".join(sorted(current)), "、".join(sorted(head_revisions())))
 

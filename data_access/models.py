@@ -302,6 +302,15 @@ class ExecutionPublication(SQLModel, table=True):
     published_by: str = Field(max_length=50)
 
 
+class DataVersion(SQLModel, table=True):
+    """One row counting the commits that changed data (data_access/version.py): every app process
+    keys its cached figures on it, and it only moves forward in commit order."""
+
+    __tablename__ = "data_version"
+    id: int = Field(primary_key=True)
+    version: int = Field(default=0, sa_type=BigInteger)
+
+
 class UploadBatch(SQLModel, table=True):
     """One import attempt, committed or rejected, with its error report."""
 

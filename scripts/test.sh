@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Set up and run the whole test suite on a fresh Debian machine: installs PostgreSQL, Chromium
-# and CJK fonts with apt-get when missing, the Python packages into .venv, starts a throwaway
+# Set up and run the whole test suite on a fresh Debian machine: installs PostgreSQL, Chromium,
+# nginx and CJK fonts with apt-get when missing, the Python packages into .venv, starts a throwaway
 # PostgreSQL server on 127.0.0.1 for the run, then lints (ruff, mypy) and runs pytest (browser tests too).
 # Extra arguments go to pytest: `bash scripts/test.sh -m "not slow"` is the quick loop (README, Tests).
 set -euo pipefail
@@ -11,6 +11,7 @@ missing=()
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)  # tests/test_replicas.py
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing with apt-get: ${missing[*]}" >&2
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -112,6 +112,15 @@ def _pg_template(seeded: bool) -> Iterator[str]:
     _pg_drop(url)
 
 
+def pg_seeded_copy(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A PostgreSQL database holding the sample data (skips without TEST_POSTGRES_URL), dropped afterwards."""
+    if not PG_URL:
+        pytest.skip("TEST_POSTGRES_URL is not set (scripts/test.sh starts a PostgreSQL server)")
+    url = _pg_create(request.getfixturevalue("_pg_seeded_template"))
+    yield url
+    _pg_drop(url)
+
+
 @pytest.fixture(scope="session")
 def _pg_empty_template() -> Iterator[str]:
     yield from _pg_template(seeded=False)

@@ -1,4 +1,4 @@
-"""The README documents every command of the CLI, every setting and every upload column (Datasette's test_docs)."""
+"""The README and docs/cli.md document every command, setting and upload column (Datasette's test_docs)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from data_access.settings import Settings, from_env
 from data_access.uploads import SPECS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+CLI = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text(encoding="utf-8")
 
 
 def _commands() -> list[str]:
@@ -21,7 +22,9 @@ def _commands() -> list[str]:
 
 @pytest.mark.parametrize("command", _commands())
 def test_every_command_is_documented(command: str) -> None:
-    assert f"`{command}" in README
+    """docs/cli.md has a row for each command; the README names each and points there."""
+    assert f"| `{command}" in CLI
+    assert f"`{command}`" in README[README.index("## Command line"):]
 
 
 @pytest.mark.parametrize("name", [f.name for f in dataclasses.fields(Settings)])
@@ -72,3 +75,10 @@ def test_every_upload_column_is_documented(kind: str) -> None:
 
 def test_the_command_lines_kinds_are_the_specs() -> None:
     assert KINDS == tuple(SPECS)
+
+
+def test_the_deployment_guide_shows_the_nginx_config_the_replica_test_runs() -> None:
+    root = Path(__file__).resolve().parent.parent
+    conf = (root / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    guide = (root / "docs" / "deployment.md").read_text(encoding="utf-8")
+    assert f"```nginx\n{conf}```" in guide

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
@@ -94,6 +95,22 @@ def test_app_on_an_older_schema_asks_for_init(monkeypatch: pytest.MonkeyPatch, t
     assert not at.exception
     [error] = _errors(at)
     assert error.startswith("数据库结构需要升级：请运行 python -m data_access init") and "0001" in error
+
+
+def test_a_replica_left_on_the_old_version_after_an_upgrade_asks_for_a_restart(monkeypatch: pytest.MonkeyPatch,
+                                                                                 db_url: str) -> None:
+    """A newer program's `init` ran (docs/deployment.md, Upgrades): the old one must not ask for init."""
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_newer'"))
+    engine.dispose()
+    at = app(monkeypatch, db_url).run()
+    assert not at.exception
+    assert _errors(at) == ["数据库结构已由新版本程序升级（9999_newer），本程序版本较旧：请用新版本重启应用"]
+    at.session_state["lang"] = "en"
+    at.run()
+    assert _errors(at) == ["The database was upgraded by a newer version of the program (9999_newer): "
+                           "restart the app on that version"]
 
 
 def test_file_deleted_while_the_app_runs_is_noticed_and_not_recreated(monkeypatch: pytest.MonkeyPatch,

@@ -10,6 +10,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fault.outdated": ("数据库结构需要升级：请运行 python -m data_access init（数据库为 {current}，本程序需要 {head}）",
                        "The database schema needs an upgrade: run python -m data_access init "
                        "(the database is at {current}, this program needs {head})"),
+    "fault.newer": ("数据库结构已由新版本程序升级（{current}），本程序版本较旧：请用新版本重启应用",
+                    "The database was upgraded by a newer version of the program ({current}): "
+                    "restart the app on that version"),
     "fault.deleted": ("数据库文件在应用运行期间被删除。"
                       "请恢复数据库文件（或运行 python -m data_access init 重建），然后重启应用。",
                       "The database file was deleted while the app was running. Restore it (or rebuild it with "

@@ -61,10 +61,13 @@ def app_server(_seeded_template: Path, tmp_path_factory: pytest.TempPathFactory)
 
 def serve(db: Path) -> Iterator[AppServer]:
     """`streamlit run dashboard/app.py` on the SQLite file db until the generator is closed."""
-    db_url = f"sqlite:///{db}"
+    yield from serve_url(f"sqlite:///{db}", db.parent / "streamlit.log")
+
+
+def serve_url(db_url: str, log_path: Path) -> Iterator[AppServer]:
+    """`streamlit run dashboard/app.py` on the database at db_url, its output in log_path, until closed."""
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": db_url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    log_path = db.parent / "streamlit.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
@@ -92,12 +95,14 @@ def serve(db: Path) -> Iterator[AppServer]:
     if not healthy:
         os.killpg(proc.pid, signal.SIGKILL)
         raise RuntimeError(f"streamlit did not start: {log_path.read_text()[-2000:]}")
-    yield AppServer(base, db_url)
-    os.killpg(proc.pid, signal.SIGTERM)
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        yield AppServer(base, db_url)
+    finally:  # on close() too, which is how a test stops one server early
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="session")
