@@ -115,7 +115,7 @@ if sv.empty:
 else:
     if comparison.flagged:
         st.warning(t("evaluation.self_high", threshold=comparison.threshold,
-                     depts="、".join(plain(d) for d in comparison.flagged)))
+                     depts=t("ui.list_sep").join(plain(d) for d in comparison.flagged)))
     sv_table = tables.Table.of(
         tables.text(t("col.department"), sv["department"]), tables.text(t("col.subject"), sv["subject"]),
         tables.score(t("evaluation.self_score"), sv["self_centi"]),

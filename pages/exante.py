@@ -59,4 +59,4 @@ table = tables.ex_ante(rows).with_columns(*(
 show_table(table)
 download_table(table, f"{filters.region}{filters.year}-ex-ante", "exante_dl")
 download_page({t("exante.projects"): table}, f"ex-ante-{filters.region}-{filters.year}", "exante_page_dl")
-st.caption(t("exante.note", labels="、".join(tables.label(c, CONCLUSIONS) for c in CONCLUSIONS), at=dt.date.today()))
+st.caption(t("exante.note", labels=t("ui.list_sep").join(tables.label(c, CONCLUSIONS) for c in CONCLUSIONS), at=dt.date.today()))

@@ -31,7 +31,7 @@ for col, status in zip(st.columns(len(SUBMISSION_STATUSES)), SUBMISSION_STATUSES
     col.metric(t(f"submissions.{status}"), counts[status])
 chase = [name for name, cells in matrix.items() if any(v in ("missing", "failed") for v in cells.values())]
 if chase:
-    st.warning(t("submissions.chase", n=len(chase), names="、".join(plain(name) for name in chase)))
+    st.warning(t("submissions.chase", n=len(chase), names=t("ui.list_sep").join(plain(name) for name in chase)))
 frame = pd.DataFrame(
     [{t("submissions.department"): name, **{t("submissions.month", month=m): t(f"submissions.{v}") for m, v in cells.items()}}
      for name, cells in matrix.items()]

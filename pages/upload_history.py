@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import loaders
+from dashboard import issues, loaders
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from data_access.uploads import KINDS
@@ -44,15 +44,13 @@ chosen = st.selectbox(t("history.open"), [b.id for b in batches], key="history_b
 batch = next(b for b in batches if b.id == chosen)
 report = reports[batch.id]
 st.caption(t("history.sha", sha=batch.sha256))
-issue_columns = {"sheet": t("upload.col.sheet"), "row": t("upload.col.row"), "column": t("upload.col.column"),
-                 "code": t("upload.col.code"), "message": t("upload.col.message")}
 if report is not None:
     if report.errors:
         st.subheader(t("upload.errors_title"))
-        st.dataframe(pd.DataFrame([e.to_dict() for e in report.errors]).rename(columns=issue_columns), hide_index=True)
+        st.dataframe(issues.frame(report.errors), hide_index=True)
     if report.warnings:
         st.subheader(t("upload.warnings_title"))
-        st.dataframe(pd.DataFrame([w.to_dict() for w in report.warnings]).rename(columns=issue_columns), hide_index=True)
+        st.dataframe(issues.frame(report.warnings), hide_index=True)
     st.download_button(t("upload.download_report"), data=error_report_xlsx(report), file_name=f"batch-{batch.id}-report.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="history_report")
 st.subheader(t("history.rows"))

@@ -89,8 +89,8 @@ def test_error_report_workbook(base: Engine) -> None:
     report = run(base, "monitoring", [MON + ["备注"], ["HP002", 2023, 6, "abc", ""], ["HP002", 2023, 7, 5, ""]])
     wb = openpyxl.load_workbook(io.BytesIO(error_report_xlsx(report)))
     assert wb.sheetnames == ["错误", "警告", "数据"]
-    assert [c.value for c in wb["错误"][2]] == ["Sheet1", 2, "累计支出", "not_a_number", "工作表“Sheet1”第2行「累计支出」的值“abc”不是数字。"]
-    assert wb["警告"]["D2"].value == "unknown_column"
+    assert [c.value for c in wb["错误"][2]] == ["Sheet1", 2, "累计支出", "不是数字", "工作表“Sheet1”第2行「累计支出」的值“abc”不是数字。"]
+    assert wb["警告"]["D2"].value == "未知列"
     data = [[c.value for c in r] for r in wb["数据"].iter_rows()]
     assert data[0] == ["行", "项目编码", "预算年度", "月份", "累计支出", "累计支出（折合元）", "问题"]
     assert data[1][:6] == [2, "HP002", "2023", "6", "abc", None] and data[1][6].startswith("错误：工作表“Sheet1”第2行")

@@ -93,7 +93,7 @@ def test_preview_then_confirm_updates_the_figure(app_db: str) -> None:
     assert [m.value for m in at.metric] == ["2", "2", "0", "2"]
     assert at.success[0].value == "校验通过：2 行数据可以提交。"
     warnings = table(at, "说明")
-    assert list(warnings["代码"]) == ["spent_decreased", "spent_decreased"]
+    assert list(warnings["问题类型"]) == ["累计支出减少", "累计支出减少"]
     assert warnings["说明"][0].startswith("工作表“Sheet”第4行「累计支出」的值“12,345.67”（123,456,700.00 元）低于第11月的累计支出")
     preview = table(at, "状态")
     assert list(preview["行"]) == [4, 5] and set(preview["状态"]) == {"▲ 警告"}
@@ -126,7 +126,7 @@ def test_scoped_clerk_may_upload_only_their_departments_rows(app_db: str) -> Non
     at.selectbox(key="upload_kind").select("monitoring").run()
     at.get("file_uploader")[0].upload("x.xlsx", monthly_file([["HP2022K001", "x", 2022, 12, 1]]), XLSX).run()  # type: ignore[attr-defined]
     errors = table(at, "说明")
-    assert list(errors["代码"]) == ["out_of_scope"]
+    assert list(errors["问题类型"]) == ["超出可填报单位"]
 
 
 def test_the_same_file_twice_is_flagged(app_db: str) -> None:
@@ -193,4 +193,10 @@ def test_the_page_in_english(app_db: str) -> None:
     at.selectbox(key="upload_kind").select("monitoring").run()
     at.get("file_uploader")[0].upload("x.xlsx", monthly_file([["HP2022K001", "x", 2022, 12, "abc"]]), XLSX).run()  # type: ignore[attr-defined]
     assert at.error[0].value.startswith("1 errors: the file cannot be committed")
-    assert list(table(at, "Message")["Code"]) == ["not_a_number"]
+    errors = table(at, "Message")
+    assert list(errors["Problem"]) == ["not a number"]
+    assert list(errors["Message"]) == ["Sheet “Sheet”, row 4, column “累计支出”: “abc” is not a number."]
+    at.switch_page("../pages/upload_history.py").run()  # the stored batch reads in English too
+    assert not at.exception, at.exception
+    stored = table(at, "Message")
+    assert list(stored["Message"]) == ["Sheet “Sheet”, row 4, column “累计支出”: “abc” is not a number."]

@@ -94,7 +94,7 @@ def test_pages_in_english(at: AppTest, page: str) -> None:
     at.switch_page(f"../pages/{page}.py").run()
     assert not at.exception
     title = at.title[0].value
-    assert title.isascii() and title in {"Evaluation results", "Rectification", "Ex-ante assessment", "Indicator library"}
+    assert title.isascii() and title in {"Evaluations", "Rectification tracking", "Ex-ante review", "Indicator library"}
 
 
 def test_results_application_beside_next_years_budget(at: AppTest) -> None:

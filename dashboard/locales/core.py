@@ -34,6 +34,8 @@ STRINGS.update({
     "ui.year": ("预算年度", "Fiscal year"),
     "ui.as_of_month": ("截至月份", "As of month"),
     "ui.month_n": ("{m}月", "month {m}"),
+    "ui.list_sep": ("、", ", "),
+    "ui.clause_sep": ("；", "; "),
     "ui.glossary": ("名词解释", "Glossary"),
     "ui.empty_filter": ("没有符合当前筛选条件的数据，请放宽筛选条件。", "Nothing matches these filters; widen them."),
     "ui.download_csv": ("CSV", "CSV"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 STRINGS: dict[str, tuple[str, str]] = {
-    "evaluation.title": ("绩效评价", "Evaluation results"),
+    "evaluation.title": ("绩效评价", "Evaluations"),
     "evaluation.finance": ("财政评价（复核+重点）", "Finance (review + key)"),
     "evaluation.none": ("所选年度和评价方式没有评价结果。", "No evaluations for this year and method."),
     "evaluation.share_sep": ("；", "; "),
@@ -41,7 +41,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "evaluation.change": ("变化", "Change"),
     "evaluation.applied_rule": ("通常做法：优——优先保障；良——正常安排；中——按比例压减或不新增；差——调整用途或取消；未整改——压减或暂缓安排。",
                                 "Usual rule: excellent, priority funding; good, normal funding; fair, cut in proportion or no new money; poor, redirected or cancelled; unrectified findings, budget reduced or held."),
-    "rectification.title": ("问题整改", "Rectification"),
+    "rectification.title": ("问题整改", "Rectification tracking"),
     "rectification.as_of": ("统计截至日期", "As of"),
     "rectification.caption": ("{year} 年度评价发现问题的整改情况，截至 {as_of}。", "Findings of fiscal {year}'s evaluations, as of {as_of}."),
     "rectification.none": ("该年度评价没有记录发现问题。", "No findings were recorded for this year."),
@@ -58,7 +58,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rectification.who": ("操作人", "Who"),
     "rectification.from": ("原状态", "From"),
     "rectification.to": ("新状态", "To"),
-    "exante.title": ("事前评估", "Ex-ante assessment"),
+    "exante.title": ("事前评估", "Ex-ante review"),
     "exante.none": ("该年度没有事前绩效评估记录。", "No ex-ante assessments this year."),
     "exante.requested": ("申报金额", "Requested"),
     "exante.recommended": ("建议金额", "Recommended"),

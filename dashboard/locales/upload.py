@@ -54,7 +54,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "upload.col.sheet": ("工作表", "Sheet"),
     "upload.col.row": ("行", "Row"),
     "upload.col.column": ("列", "Column"),
-    "upload.col.code": ("代码", "Code"),
     "upload.col.message": ("说明", "Message"),
     "upload.col.in_yuan": ("{column}（折合元）", "{column} (read as yuan)"),
     "upload.units": ("金额按以下单位读取，预览中“折合元”一列是换算后的金额，请核对：{units}。",
