@@ -59,12 +59,13 @@ shares = t("evaluation.share_sep").join(t("evaluation.share", grade=grade_label(
 st.markdown(t("evaluation.sentence", n=block["count"], shares=shares, rate=pct(block["excellent_good_rate"])))
 c1, c2, c3 = st.columns(3)
 c1.metric(t("evaluation.count"), block["count"], border=True)
-c2.metric(t("overview.eg_rate"), pct(block["excellent_good_rate"]), border=True)
+c2.metric(t(f"evaluation.eg_rate.{method_choice}"), pct(block["excellent_good_rate"]), border=True)
 c3.metric(t("evaluation.funds"), money(yuan_to_fen(block["funds_total"])) if block["funds_total"] else "—", border=True)
 comp = data["completion"]
-if comp.count:
-    st.caption(t("evaluation.completion", overall=pct(comp.overall), a=comp.at_100, b=comp.from_90,
-                 c=comp.below_90))
+if comp.count:  # no funds reported (self-evaluations): the bands, and why there is no weighted rate
+    st.caption(t("evaluation.completion", overall=pct(comp.overall), a=comp.at_100, b=comp.from_90, c=comp.below_90)
+               if comp.overall is not None else
+               t("evaluation.completion_unweighted", n=comp.count, a=comp.at_100, b=comp.from_90, c=comp.below_90))
 
 grade_names = {g: grade_label(g) for g in GRADE_KEYS}
 left, right = st.columns(2)

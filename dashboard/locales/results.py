@@ -14,6 +14,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "evaluation.funds": ("涉及资金", "Funds involved"),
     "evaluation.completion": ("总体预算完成率 {overall}（按涉及资金加权），其中预算完成率为 100% 的 {a} 个，90% 以上的 {b} 个，90% 以下的 {c} 个。",
                               "Budget completion {overall} (weighted by funds): {a} at 100 %, {b} at 90–100 %, {c} below 90 %."),
+    "evaluation.completion_unweighted": (
+        "{n} 个对象填报了预算完成率：100% 的 {a} 个，90%（含）至 100% 的 {b} 个，90% 以下的 {c} 个。"
+        "未填报涉及资金，不能按资金加权计算总体预算完成率。",
+        "{n} subjects report a budget completion rate: {a} at 100 %, {b} at 90–100 %, {c} below 90 %. "
+        "No funds are reported, so there is no funds-weighted overall rate."),
+    "evaluation.eg_rate.finance": ("财政评价优良率", "Finance evaluations rated excellent or good"),
+    "evaluation.eg_rate.self": ("单位自评优良率", "Self-evaluations rated excellent or good"),
+    "evaluation.eg_rate.review": ("自评复核优良率", "Reviews rated excellent or good"),
+    "evaluation.eg_rate.key": ("重点评价优良率", "Key evaluations rated excellent or good"),
     "evaluation.by_method": ("按评价方式的等级分布", "Grades by method"),
     "evaluation.by_subject": ("财政评价按对象类型的等级分布", "Finance evaluations by subject type"),
     "evaluation.histogram": ("得分分布（虚线为等级分界）", "Score distribution (dashed: grade boundaries)"),
