@@ -38,6 +38,23 @@ def message(issue: Issue) -> str:
     return f"{where[:1].upper()}{where[1:]}: {sentence}" if where else sentence[:1].upper() + sentence[1:]
 
 
+def period(periods: Iterable[tuple[int, int]]) -> str:
+    """The months or years a file covers: 2022年12月, 2022年10–11月, 2022年1、3月, 2022年度."""
+    by_year: dict[int, list[int]] = {}
+    for year, month in sorted(set(periods)):
+        by_year.setdefault(year, []).append(month)
+    parts = []
+    for year, months in by_year.items():
+        months = [m for m in months if m]
+        if not months:
+            parts.append(t("history.period.year", year=year))
+        elif months == list(range(months[0], months[-1] + 1)) and len(months) > 1:
+            parts.append(t("history.period.months", year=year, months=f"{months[0]}–{months[-1]}"))
+        else:
+            parts.append(t("history.period.months", year=year, months=t("ui.list_sep").join(map(str, months))))
+    return t("ui.list_sep").join(parts)
+
+
 def frame(issues: Iterable[Issue]) -> pd.DataFrame:
     """The issues as a page table: sheet, row, column, problem in words, message."""
     headers = [t(f"upload.col.{c}") for c in ("sheet", "row", "column", "kind", "message")]

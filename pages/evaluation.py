@@ -73,22 +73,34 @@ by_method = pd.DataFrame([{"category": tables.label(m, METHODS), "grade": g, "co
                           for m, b in data["kpis"]["by_method"].items() for g in GRADE_KEYS if b[g]])
 by_subject = pd.DataFrame([{"category": tables.label(s, SUBJECT_TYPES), "grade": g, "count": b[g]}
                            for s, b in data["kpis"]["by_subject"].items() for g in GRADE_KEYS if b[g]])
+
+
+def _stack(frame: pd.DataFrame, category_title: str) -> None:
+    """Grade shares per category, each bar named with its total (单位自评（204 个）): 204 and 8 side by side."""
+    totals = frame.groupby("category", sort=False)["count"].sum()
+    st.altair_chart(charts.grade_stack(frame, category_title=category_title, share_title=t("evaluation.share_axis"),
+                                       count_title=t("evaluation.count"), grade_title=t("col.grade"),
+                                       grade_labels=grade_names,
+                                       category_labels={c: t("evaluation.category_n", category=c, n=n)
+                                                        for c, n in totals.items()}), width="stretch")
+
+
 with left:
     st.subheader(t("evaluation.by_method"))
     if not by_method.empty:
-        st.altair_chart(charts.grade_stack(by_method, category_title=t("col.method"), count_title=t("evaluation.count"),
-                                           grade_title=t("col.grade"), grade_labels=grade_names), width="stretch")
+        _stack(by_method, t("col.method"))
 with right:
     st.subheader(t("evaluation.by_subject"))
     if not by_subject.empty:
-        st.altair_chart(charts.grade_stack(by_subject, category_title=t("col.subject_type"),
-                                           count_title=t("evaluation.count"), grade_title=t("col.grade"),
-                                           grade_labels=grade_names), width="stretch")
+        _stack(by_subject, t("col.subject_type"))
 
 rows = data["rows"]
 st.subheader(t("evaluation.histogram"))
 st.altair_chart(charts.score_histogram(pd.DataFrame({"score": rows["score_centi"] / 100}), score_title=t("col.score"),
-                                       count_title=t("evaluation.count"), bounds=data["bounds"]), width="stretch")
+                                       count_title=t("evaluation.count"), bounds=data["bounds"],
+                                       bound_labels=[t("evaluation.bound", grade=grade_label(g), n=b)
+                                                     for g, b in zip(("fair", "good", "excellent"), data["bounds"],
+                                                                     strict=True)]), width="stretch")
 
 st.subheader(t("evaluation.subjects"))
 subjects = tables.evaluations(rows)

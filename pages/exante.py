@@ -46,7 +46,8 @@ long = pd.concat([
 chart = alt.Chart(long).mark_bar().encode(
     y=alt.Y("department:N", title=t("col.department"), sort="-x"), x=alt.X("wan:Q", title=t("exante.wan")),
     yOffset="series:N", color=alt.Color("series:N", title="", scale=alt.Scale(range=["#999999", "#0072B2"])),
-    tooltip=["department:N", "series:N", alt.Tooltip("wan:Q", format=",.2f")],
+    tooltip=[alt.Tooltip("department:N", title=t("col.department")), alt.Tooltip("series:N", title=t("exante.series")),
+             alt.Tooltip("wan:Q", title=t("exante.wan"), format=",.2f")],
 ).properties(height=max(220, 36 * len(depts)))
 st.altair_chart(chart, width="stretch")
 

@@ -107,6 +107,10 @@ else:
                                "execution": [float(round_rate(r) or 0) for r in quad["rate"]],
                                "achievement": [float(round_rate(a) or 0) for a in quad["achievement"]]})
     st.altair_chart(charts.quadrant(quad_chart, x_title=t("execution.rate_axis"), y_title=achievement.header,
+                                    dept_title=t("col.department"), group_title=t("execution.quadrant_group"),
+                                    group_labels=(t("execution.quadrant_behind"), t("execution.quadrant_other")),
+                                    rule_labels=(t("execution.quadrant_tp", tp=pct(round_rate(tp))),
+                                                 t("execution.quadrant_target", target="80%")),
                                     time_progress=float(tp)), width="stretch")
     st.caption(t("execution.quadrant_help"))
     with st.expander(t("execution.quadrant_table")):

@@ -6,6 +6,7 @@ import streamlit as st
 from dashboard import issues, loaders
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
+from dashboard.ui import beijing
 from data_access.uploads import KINDS
 from data_access.uploads.templates import error_report_xlsx
 
@@ -26,21 +27,36 @@ def _result(b) -> str:  # type: ignore[no-untyped-def]  # b: queries.uploads.Bat
 
 
 reports = {b.id: b.report for b in batches}
-table = pd.DataFrame([{
-    t("history.col.id"): b.id,
-    t("history.col.at"): b.uploaded_at,
-    t("history.col.kind"): t(f"upload.kind.{b.kind}"),
-    t("history.col.file"): b.file_name,
-    t("history.col.user"): b.uploaded_by,
-    t("history.col.result"): _result(b),
-    t("history.col.rows"): b.rows_total,
-    t("history.col.errors"): len(reports[b.id].errors) if reports[b.id] else 0,
-    t("history.col.warnings"): len(reports[b.id].warnings) if reports[b.id] else 0,
-} for b in batches])
-st.dataframe(table, hide_index=True, key="history_table")
+kind_names = {k: t(f"upload.kind.{k}") for k in KINDS}
 
+
+def _table(group: list) -> pd.DataFrame:  # type: ignore[type-arg]
+    return pd.DataFrame([{
+        t("history.col.id"): b.id,
+        t("history.col.at"): beijing(b.uploaded_at),
+        t("history.col.kind"): kind_names.get(b.kind, b.kind),
+        t("history.col.period"): issues.period(reports[b.id].periods) if reports[b.id] else "",
+        t("history.col.file"): b.file_name,
+        t("history.col.user"): b.uploaded_by,
+        t("history.col.result"): _result(b),
+        t("history.col.rows"): b.rows_total,
+        t("history.col.errors"): len(reports[b.id].errors) if reports[b.id] else 0,
+        t("history.col.warnings"): len(reports[b.id].warnings) if reports[b.id] else 0,
+    } for b in group])
+
+
+# Commits (written or refused) first; previews only checked a file and wrote nothing, so they stand apart.
+for title, group, key in ((t("history.commits"), [b for b in batches if not b.dry_run], "history_table"),
+                          (t("history.previews"), [b for b in batches if b.dry_run], "history_previews")):
+    st.subheader(title)
+    if group:
+        st.dataframe(_table(group), hide_index=True, key=key)
+    else:
+        st.caption(t("history.none_of"))
+
+names = {b.id: f"{b.file_name} · {_result(b)}" for b in batches}  # resolved now: format_func must not depend on state
 chosen = st.selectbox(t("history.open"), [b.id for b in batches], key="history_batch",
-                      format_func=lambda i: f"#{i} {next(b.file_name for b in batches if b.id == i)}")
+                      format_func=lambda i: f"#{i} {names[i]}")
 batch = next(b for b in batches if b.id == chosen)
 report = reports[batch.id]
 st.caption(t("history.sha", sha=batch.sha256))

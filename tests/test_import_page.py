@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -200,3 +201,49 @@ def test_the_page_in_english(app_db: str) -> None:
     assert not at.exception, at.exception
     stored = table(at, "Message")
     assert list(stored["Message"]) == ["Sheet “Sheet”, row 4, column “累计支出”: “abc” is not a number."]
+
+
+def _element(at: AppTest, column: str):  # type: ignore[no-untyped-def]
+    return next(d for d in at.dataframe if column in d.value.columns)
+
+
+def test_submissions_put_the_departments_to_chase_first_coloured_and_all_in_view(app_db: str) -> None:
+    at = login("clerk")
+    at.switch_page("../pages/submissions.py").run()
+    assert not at.exception, at.exception
+    matrix = table(at, "预算单位")
+    cells = matrix.drop(columns="预算单位")
+    behind = [sum(v in ("○ 未报送", "■ 校验未通过") for v in row) for row in cells.to_numpy()]
+    late = [sum(v == "▲ 逾期" for v in row) for row in cells.to_numpy()]
+    assert behind[0] > 0 or late[0] > 0  # the first row is one to chase
+    assert list(zip(behind, late, strict=True)) == sorted(zip(behind, late, strict=True), key=lambda bl: (-bl[0], -bl[1]))
+    element = _element(at, "预算单位")
+    # (every department on screen, no 10-row box: tests/browser/test_pages.py measures the grid)
+    styles = element.proto.arrow_data.styler.styles  # each status its own colour, beside its symbol
+    assert "background-color: #e3f1e6" in styles and "background-color: #fff1c2" in styles  # on time, late
+
+
+def test_history_in_beijing_time_with_the_period_and_previews_apart(app_db: str) -> None:
+    at = login("clerk")
+    at.selectbox(key="upload_kind").select("monitoring").run()
+    at.get("file_uploader")[0].upload("dec.xlsx", monthly_file([["HP2022K001", "x", 2022, 12, 1]]), XLSX).run()  # type: ignore[attr-defined]
+    at.button(key="upload_confirm").click().run()
+    at.get("file_uploader")[0].upload("nov.xlsx", monthly_file([["HP2022K001", "x", 2022, 11, 1],  # type: ignore[attr-defined]
+                                                                 ["HP2022K002", "x", 2022, 10, 1]]), XLSX).run()
+    at.switch_page("../pages/upload_history.py").run()
+    assert not at.exception, at.exception
+    commits = table(at, "上传时间（北京时间）", 0)
+    previews = table(at, "上传时间（北京时间）", 1)
+    assert "dec.xlsx" in list(commits["文件"]) and "nov.xlsx" not in list(commits["文件"])
+    assert list(previews["文件"])[:2] == ["nov.xlsx", "dec.xlsx"]  # dec.xlsx was previewed before it was committed
+    assert set(commits["结果"]) <= {"已提交", "已拒绝"} and set(previews["结果"]) == {"预览"}
+    eng = make_engine(app_db)
+    with Session(eng) as s:
+        stored = s.execute(select(UploadBatch.uploaded_at).where(UploadBatch.file_name == "dec.xlsx",
+                                                                 UploadBatch.committed.is_(True))).scalar_one()  # type: ignore[union-attr]
+    eng.dispose()
+    row = commits[commits["文件"] == "dec.xlsx"].iloc[0]
+    assert row["上传时间（北京时间）"] == (stored.replace(tzinfo=None) + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
+    assert row["数据期间"] == "2022年12月"
+    assert previews[previews["文件"] == "nov.xlsx"].iloc[0]["数据期间"] == "2022年10–11月"
+    assert not any("+00:00" in str(v) for v in [*commits.to_numpy().ravel(), *previews.to_numpy().ravel()])

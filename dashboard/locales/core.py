@@ -36,10 +36,13 @@ STRINGS.update({
     "ui.month_n": ("{m}月", "month {m}"),
     "ui.list_sep": ("、", ", "),
     "ui.clause_sep": ("；", "; "),
+    "ui.comma_sep": ("，", ", "),
+    "ui.colon": ("：", ": "),
     "ui.glossary": ("名词解释", "Glossary"),
     "ui.empty_filter": ("没有符合当前筛选条件的数据，请放宽筛选条件。", "Nothing matches these filters; widen them."),
     "ui.download_csv": ("CSV", "CSV"),
     "ui.download_xlsx": ("Excel", "Excel"),
+    "ui.sheet": ("数据", "Data"),  # the sheet of a one-table workbook (its file name says what it holds)
     "ui.download_page": ("下载本页全部表格（Excel）", "Download this page (Excel)"),
     "status.green": ("正常", "normal"),
     "status.yellow": ("关注", "watch"),

@@ -79,6 +79,8 @@ class ImportReport:
     units: dict[str, str] = field(default_factory=dict, repr=False)
     # (department id, year, month) of the monitoring rows the file covered, for the submission matrix.
     coverage: set[tuple[int, int, int]] = field(default_factory=set, repr=False)
+    # (year, month or 0) of every row read with a year: the period the file covers, for the upload history.
+    periods: set[tuple[int, int]] = field(default_factory=set, repr=False)
 
     CONTRACT_FIELDS = ("kind", "file", "sha256", "dry_run", "rows_total", "rows_valid", "rows_rejected",
                        "committed", "errors", "warnings")
@@ -98,7 +100,8 @@ class ImportReport:
         for key, issues in (("errors", self.errors), ("warnings", self.warnings)):
             d[key] = [{**i.to_dict(), "value": i.value} for i in issues]
         d.update(inserted=self.inserted, updated=self.updated, unchanged=self.unchanged,
-                 previous_batches=self.previous_batches, coverage=sorted(self.coverage))
+                 previous_batches=self.previous_batches, coverage=sorted(self.coverage),
+                 periods=sorted(self.periods))
         return json.dumps(d, ensure_ascii=False)
 
     @classmethod
@@ -111,6 +114,7 @@ class ImportReport:
         for extra in ("inserted", "updated", "unchanged", "previous_batches"):
             setattr(report, extra, d.get(extra, getattr(report, extra)))
         report.coverage = {tuple(c) for c in d.get("coverage", [])}  # type: ignore[misc]
+        report.periods = {(int(y), int(m)) for y, m in d.get("periods", [])}
         return report
 
     @property
