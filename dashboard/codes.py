@@ -10,6 +10,7 @@ from functools import cache
 from typing import Any
 
 from dashboard.i18n import catalogue, lang, t
+from data_access import formatting
 from data_access.enums import FINDING_STATUSES
 from data_access.uploads.kinds import SPECS
 
@@ -48,6 +49,8 @@ def _value(key: str, value: Any) -> str:
         return t("ui.list_sep").join(_value(key, v) for v in value)
     if value is None:
         return "—"
+    if key.endswith("_fen") and isinstance(value, int):  # amounts are stored in fen: show them in yuan
+        return f"{formatting.yuan(value)} {t('unit.yuan')}"
     text = str(value)
     if key in ("from", "to", "status") and text in FINDING_STATUSES:
         return t(f"workflow.state.{text}")

@@ -67,7 +67,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "history.col.at": ("上传时间（北京时间）", "Uploaded (Beijing time)"),
     "history.col.period": ("数据期间", "Period"),
     "history.period.year": ("{year}年度", "FY{year}"),
-    "history.period.months": ("{year}年{months}月", "{year} month {months}"),
+    "history.period.months": ("{year}年{months}月", "{year} M{months}"),
     "history.commits": ("提交记录（已提交或被拒绝）", "Commits (written or refused)"),
     "history.previews": ("预览记录（仅校验，未写入）", "Previews (checked only, nothing written)"),
     "history.none_of": ("没有。", "None."),
