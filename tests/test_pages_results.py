@@ -30,7 +30,7 @@ def test_evaluation_page_writes_grades_as_the_seed(at: AppTest) -> None:
     at.segmented_control(key="evaluation_method").set_value("self").run()
     assert _metrics(at)["评价个数"] == "204"
     at.selectbox(key="filter_region").select("荔湾区").run()
-    assert _metrics(at)["评价个数"] == "3755" and _metrics(at)["财政评价优良率"] == "90.71%"
+    assert _metrics(at)["评价个数"] == "3755" and _metrics(at)["单位自评优良率"] == "90.71%"
     at.segmented_control(key="evaluation_method").set_value("review").run()
     assert "总体预算完成率 98.00%" in " ".join(c.value for c in at.caption)
 
