@@ -8,6 +8,11 @@ import pandas as pd
 from dashboard.ui import GRADE_COLOURS, STATUS_COLOUR
 
 
+def _y_title(text: str) -> alt.TitleParams:
+    """The y axis's name, level above the plot's top-left corner: Chinese read across, never turned on its side."""
+    return alt.TitleParams(text, anchor="start", fontSize=12, fontWeight="normal", color="#555")
+
+
 def execution_curve(df: pd.DataFrame, *, month_title: str, rate_title: str, series_title: str) -> alt.Chart:
     """Cumulative execution rate by month against the time-progress line (df: month, series, rate).
 
@@ -16,7 +21,7 @@ def execution_curve(df: pd.DataFrame, *, month_title: str, rate_title: str, seri
     order = list(dict.fromkeys(df["series"]))  # execution first (solid blue), time progress second (dashed grey)
     base = alt.Chart(df).encode(
         x=alt.X("month:O", title=month_title, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("rate:Q", title=rate_title, scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("rate:Q", title=None, scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("series:N", title=series_title, scale=alt.Scale(domain=order, range=["#0072B2", "#999999"])),
         strokeDash=alt.StrokeDash("series:N", title=series_title, scale=alt.Scale(domain=order, range=[[1, 0], [6, 4]])),
         tooltip=[alt.Tooltip("month:O", title=month_title), alt.Tooltip("series:N", title=series_title),
@@ -28,7 +33,7 @@ def execution_curve(df: pd.DataFrame, *, month_title: str, rate_title: str, seri
                            "above": (ahead[order[0]] >= ahead[order[-1]]).to_numpy()})
     text = [alt.Chart(labels[labels["above"] == above]).mark_text(fontSize=10, color="#0072B2", dy=-10 if above else 12)
             .encode(x=alt.X("month:O"), y=alt.Y("rate:Q"), text=alt.Text("rate:Q", format=".1f")) for above in (True, False)]
-    return alt.layer(base.mark_line(point=True), *text).properties(height=320).configure_legend(
+    return alt.layer(base.mark_line(point=True), *text).properties(height=440, title=_y_title(rate_title)).configure_legend(
         orient="top", symbolType="stroke", symbolStrokeWidth=2, symbolSize=400)
 
 
@@ -40,7 +45,7 @@ def gap_bars(df: pd.DataFrame, *, gap_title: str, dept_title: str, status_title:
     domain = [status_labels[s] for s in ("green", "yellow", "red")]
     order = list(df["department"])  # a layered chart ignores sort="-x"; the query ranked them on exact gaps
     base = alt.Chart(df).encode(
-        y=alt.Y("department:N", sort=order, title=dept_title, axis=alt.Axis(labelLimit=220)),
+        y=alt.Y("department:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
         x=alt.X("gap:Q", title=gap_title),
         tooltip=[alt.Tooltip("department:N", title=dept_title), alt.Tooltip("gap:Q", title=gap_title, format=".2f"),
                  alt.Tooltip("status_label:N", title=status_title)],
@@ -51,20 +56,27 @@ def gap_bars(df: pd.DataFrame, *, gap_title: str, dept_title: str, status_title:
         height=max(200, 22 * len(df)))
 
 
-QUADRANT_HEIGHT = 380
+QUADRANT_PLOT = 320  # px of the plot itself; Streamlit fits title, legend and axes inside the chart's height
+QUADRANT_HEIGHT = QUADRANT_PLOT + 150
 _ASSUMED_WIDTH = 700  # px of the plot at 1440 px with the sidebar open; wider only spreads the labels more
 _CHAR_PX, _LINE_PX = 11, 14  # one CJK character at fontSize 11, one line of text
 
 
 def place_labels(points: pd.DataFrame, *, x_domain: tuple[float, float], y_domain: tuple[float, float],
-                 width: float = _ASSUMED_WIDTH, height: float = QUADRANT_HEIGHT) -> pd.DataFrame:
-    """Label positions (label_x, label_y in data units) that do not overlap, in the order given (the first keeps
-    its place beside its point; a later one moves down or up a line at a time until it is clear)."""
+                 obstacles: pd.DataFrame | None = None, width: float = _ASSUMED_WIDTH,
+                 height: float = QUADRANT_PLOT) -> pd.DataFrame:
+    """Label positions (label_x, label_y in data units) that overlap neither each other nor a point (of
+    `obstacles`), in the order given: a label starts just above its point's right and moves down or up a
+    line at a time until it is clear."""
     def px(x: float, y: float) -> tuple[float, float]:
         return ((x - x_domain[0]) / (x_domain[1] - x_domain[0]) * width,
                 (y_domain[1] - y) / (y_domain[1] - y_domain[0]) * height)
 
     placed: list[tuple[float, float, float, float]] = []
+    for x, y in zip(*(((obstacles if obstacles is not None else points)[c]) for c in ("execution", "achievement")),
+                    strict=True):
+        cx, cy = px(x, y)
+        placed.append((cx - 6, cy - 6, cx + 6, cy + 6))  # a marker of size 90 is about 11 px across
     out_x, out_y = [], []
     for x, y, name in zip(points["execution"], points["achievement"], points["department"], strict=True):
         left, top = px(x, y)
@@ -95,7 +107,7 @@ def quadrant(df: pd.DataFrame, *, x_title: str, y_title: str, dept_title: str, g
     lagging = (df["execution"] < time_progress) & (df["achievement"] < target_line)
     df = df.assign(group=[group_labels[0] if lag else group_labels[1] for lag in lagging])
     x = alt.X("execution:Q", title=x_title, scale=alt.Scale(domain=[low, 100]))
-    y = alt.Y("achievement:Q", title=y_title, scale=alt.Scale(domain=[0, 105]))
+    y = alt.Y("achievement:Q", title=None, scale=alt.Scale(domain=[0, 105]))
     points = alt.Chart(df).mark_point(size=90, filled=True, opacity=0.8).encode(
         x=x, y=y,
         shape=alt.Shape("group:N", title=group_title, scale=alt.Scale(domain=list(group_labels),
@@ -106,18 +118,21 @@ def quadrant(df: pd.DataFrame, *, x_title: str, y_title: str, dept_title: str, g
                  alt.Tooltip("achievement:Q", title=y_title, format=".2f")],
     )
     worst = df[lagging].assign(depth=df["execution"] + df["achievement"]).nsmallest(max_labels, "depth")
-    shown = place_labels(df if len(df) <= max_labels else worst, x_domain=(low, 100), y_domain=(0, 105))
+    shown = place_labels(df if len(df) <= max_labels else worst, x_domain=(low, 100), y_domain=(0, 105), obstacles=df)
     labels = alt.Chart(shown).mark_text(align="left", baseline="middle", dx=7, fontSize=11).encode(
         x=alt.X("label_x:Q", scale=alt.Scale(domain=[low, 100])), y=alt.Y("label_y:Q", scale=alt.Scale(domain=[0, 105])),
         text="department:N")
     rules = pd.DataFrame({"x": [time_progress, None], "y": [None, target_line], "label": list(rule_labels)})
     vline = alt.Chart(rules.head(1)).mark_rule(strokeDash=[4, 4], color="#555").encode(x="x:Q")
     hline = alt.Chart(rules.tail(1)).mark_rule(strokeDash=[4, 4], color="#555").encode(y="y:Q")
-    vtext = alt.Chart(rules.head(1)).mark_text(align="left", baseline="top", dx=4, color="#555", fontSize=11).encode(
+    right_half = time_progress > (low + 100) / 2  # the label on the side of the line with room, never past the edge
+    vtext = alt.Chart(rules.head(1)).mark_text(align="right" if right_half else "left", baseline="top",
+                                               dx=-4 if right_half else 4, color="#555", fontSize=11).encode(
         x="x:Q", y=alt.value(2), text="label:N")
     htext = alt.Chart(rules.tail(1)).mark_text(align="right", baseline="bottom", dy=-3, color="#555", fontSize=11).encode(
         x=alt.datum(100), y="y:Q", text="label:N")
-    return alt.layer(points, labels, vline, hline, vtext, htext).properties(height=QUADRANT_HEIGHT).configure_legend(
+    return alt.layer(points, labels, vline, hline, vtext, htext).properties(
+        height=QUADRANT_HEIGHT, title=_y_title(y_title)).configure_legend(
         orient="top")
 
 
@@ -130,7 +145,7 @@ def grade_stack(df: pd.DataFrame, *, category_title: str, share_title: str, grad
                    category_label=[category_labels[c] for c in df["category"]])
     order = [grade_labels[g] for g in GRADE_COLOURS]
     base = alt.Chart(df).encode(
-        y=alt.Y("category_label:N", title=category_title, sort=list(dict.fromkeys(df["category_label"])),
+        y=alt.Y("category_label:N", title=None, sort=list(dict.fromkeys(df["category_label"])),
                 axis=alt.Axis(labelAngle=0, labelLimit=240)),
         x=alt.X("count:Q", title=share_title, stack="normalize", axis=alt.Axis(format="%")),
         color=alt.Color("grade_label:N", title=grade_title,
@@ -139,9 +154,10 @@ def grade_stack(df: pd.DataFrame, *, category_title: str, share_title: str, grad
         tooltip=[alt.Tooltip("category_label:N", title=category_title), alt.Tooltip("grade_label:N", title=grade_title),
                  alt.Tooltip("count:Q", title=count_title)],
     ).transform_calculate(grade_order=f"indexof({order!r}, datum.grade_label)")
-    text = base.mark_text(align="right", dx=-4, color="white", fontSize=11).encode(
-        text=alt.Text("count:Q"), x=alt.X("count:Q", stack="normalize", bandPosition=1))
-    return (base.mark_bar() + text).properties(height=max(120, 48 * df["category"].nunique())).configure_legend(
+    light = f"indexof({order[1:3]!r}, datum.grade_label) >= 0"  # 良 and 中 are pale: dark figures on them
+    text = base.mark_text(align="right", dx=-4, fontSize=11).encode(
+        text=alt.Text("count:Q"), color=alt.condition(light, alt.value("#222222"), alt.value("white")))
+    return (base.mark_bar() + text).properties(height=150 + 44 * df["category"].nunique()).configure_legend(
         orient="top")
 
 
@@ -149,9 +165,11 @@ def score_histogram(scores: pd.DataFrame, *, score_title: str, count_title: str,
                     bound_labels: list[str]) -> alt.Chart:
     """Score distribution with the grade boundaries drawn as dashed rules, each labelled inside the plot
     at its top (bound_labels: 优 ≥ 90 …), so no label is cut off."""
+    tallest = int(((scores["score"].clip(40, 100) - 40) // 2.5).value_counts().max()) if len(scores) else 1
+    headroom = max(1, round(tallest * 1.2 + 0.5))  # room above the tallest bar for the boundary labels
     hist = alt.Chart(scores).mark_bar(color="#56B4E9").encode(
         x=alt.X("score:Q", bin=alt.Bin(step=2.5, extent=[40, 100]), title=score_title),
-        y=alt.Y("count():Q", title=count_title),
+        y=alt.Y("count():Q", title=None, scale=alt.Scale(domain=[0, headroom])),
         tooltip=[alt.Tooltip("score:Q", bin=alt.Bin(step=2.5, extent=[40, 100]), title=score_title),
                  alt.Tooltip("count():Q", title=count_title)],
     )
@@ -159,4 +177,4 @@ def score_histogram(scores: pd.DataFrame, *, score_title: str, count_title: str,
     rules = alt.Chart(marks).mark_rule(color="#D55E00", strokeDash=[5, 3]).encode(x="bound:Q")
     text = alt.Chart(marks).mark_text(baseline="top", align="left", dx=3, color="#D55E00", fontSize=11).encode(
         x="bound:Q", y=alt.value(4), text="label:N")
-    return (hist + rules + text).properties(height=300)
+    return (hist + rules + text).properties(height=360, title=_y_title(count_title))

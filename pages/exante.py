@@ -44,7 +44,7 @@ long = pd.concat([
                   "wan": [float(fen_to_wan(v)) for v in depts["recommended_fen"]]}),
 ])
 chart = alt.Chart(long).mark_bar().encode(
-    y=alt.Y("department:N", title=t("col.department"), sort="-x"), x=alt.X("wan:Q", title=t("exante.wan")),
+    y=alt.Y("department:N", title=None, sort="-x"), x=alt.X("wan:Q", title=t("exante.wan")),
     yOffset="series:N", color=alt.Color("series:N", title="", scale=alt.Scale(range=["#999999", "#0072B2"])),
     tooltip=[alt.Tooltip("department:N", title=t("col.department")), alt.Tooltip("series:N", title=t("exante.series")),
              alt.Tooltip("wan:Q", title=t("exante.wan"), format=",.2f")],

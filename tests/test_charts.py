@@ -70,10 +70,13 @@ def test_quadrant_names_do_not_overlap_and_every_marker_is_in_the_legend() -> No
     boxes = []
     for row in placed.itertuples():
         left = (row.execution - 35) / 65 * 700 + 7
-        top = (105 - row.label_y) / 105 * charts.QUADRANT_HEIGHT - 7
+        top = (105 - row.label_y) / 105 * charts.QUADRANT_PLOT - 7
         boxes.append((left, top, left + 11 * len(row.department), top + 14))
     for a, b in itertools.combinations(boxes, 2):
         assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] - 0.01 and b[1] < a[3] - 0.01), (a, b)
+    for row in df.itertuples():  # and no name covers a marker
+        cx, cy = (row.execution - 35) / 65 * 700, (105 - row.achievement) / 105 * charts.QUADRANT_PLOT
+        assert not any(b[0] < cx + 6 and cx - 6 < b[2] and b[1] < cy + 6 and cy - 6 < b[3] for b in boxes), row
     spec = charts.quadrant(df, x_title="执行率", y_title="目标", dept_title="部门", group_title="部门",
                            group_labels=("落后", "其他"), rule_labels=("序时进度 91.67%", "目标线 80%"),
                            time_progress=91.67).to_dict()
@@ -102,3 +105,5 @@ def test_no_rotated_axis_labels(spec: Any) -> None:
             e = enc.get(channel)
             if isinstance(e, dict) and e.get("type") in ("nominal", "ordinal") and "axis" in e:
                 assert e["axis"].get("labelAngle") == 0
+        if isinstance(enc.get("y"), dict) and "field" in enc["y"]:
+            assert enc["y"].get("title") is None  # a y title turns 90°: it stands above the plot instead
