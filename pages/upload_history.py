@@ -72,6 +72,9 @@ if report is not None:
 st.subheader(t("history.rows"))
 rows = loaders.batch_rows(*loaders.key(), batch.id, user.department_ids) if batch.committed else []
 if rows:
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="history_rows")
+    changes = {"新增": t("history.change.insert"), "更新": t("history.change.update")}  # as batch_rows writes them
+    frame = pd.DataFrame(rows).rename(columns={"变更": t("history.col.change"), "原值": t("history.col.before")})
+    frame[t("history.col.change")] = [changes.get(c, c) for c in frame[t("history.col.change")]]
+    st.dataframe(frame, hide_index=True, key="history_rows")
 else:
     st.info(t("history.no_rows"))

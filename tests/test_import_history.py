@@ -33,7 +33,7 @@ def test_batch_history_lists_every_attempt_and_opens_its_rows(base: Engine) -> N
         rows = batch_rows(session=s, batch_id=batches[0].id)
     assert sorted((r["变更"], r["月份"], r["累计支出（元）"], r["原值"]) for r in rows) == [
         ("新增", 7, "700,000.00", ""),
-        ("更新", 6, "650,000.00", "spent_cumulative_fen: 50000000"),
+        ("更新", 6, "650,000.00", "累计支出（元） 500,000.00"),
     ]
 
 

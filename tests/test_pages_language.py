@@ -123,7 +123,9 @@ def _execution(at: AppTest) -> Iterator[None]:
 
 
 def _history(at: AppTest) -> Iterator[None]:
-    yield  # the rejected batch is open: its errors, in words
+    yield  # the committed update is open: its rows and their earlier values
+    at.selectbox(key="history_batch").select_index(1).run()
+    yield  # the refused file: its errors, in words
 
 
 STAFF_PAGES: dict[str, Callable[[AppTest], Iterator[None]]] = {
@@ -137,28 +139,29 @@ STAFF_PAGES: dict[str, Callable[[AppTest], Iterator[None]]] = {
 Seen = tuple[list[str], list[str], list[str]]
 
 
-def _rejected_upload(url: str) -> None:
-    """A monthly file with a cell that is not a number, committed and refused: a stored batch with an error."""
+def _uploads(url: str) -> None:
+    """Two stored batches: a monthly file refused (a cell that is not a number) and one that updates a month."""
     from openpyxl import Workbook
 
     from data_access.db import make_engine
     from data_access.uploads import import_file
 
-    wb = Workbook()
-    ws = wb.active
-    for row in (["单位：万元"], ["项目编码", "预算年度", "月份", "累计支出"], ["HP2022K001", 2022, 12, "abc"]):
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
     engine = make_engine(url)
-    report = import_file(engine, "monitoring", buf.getvalue(), "bad.xlsx", user="admin-test", dry_run=False)
+    for name, spent in (("bad.xlsx", "abc"), ("good.xlsx", 1)):
+        wb = Workbook()
+        ws = wb.active
+        for row in (["单位：万元"], ["项目编码", "预算年度", "月份", "累计支出"], ["HP2022K001", 2022, 12, spent]):
+            ws.append(row)
+        buf = io.BytesIO()
+        wb.save(buf)
+        report = import_file(engine, "monitoring", buf.getvalue(), name, user="admin-test", dry_run=False)
+        assert [e.code for e in report.errors] == (["not_a_number"] if spent == "abc" else [])
     engine.dispose()
-    assert [e.code for e in report.errors] == ["not_a_number"]
 
 
 def walk(monkeypatch: pytest.MonkeyPatch, url: str, page: str, lang: str) -> Iterator[Seen]:
     if page in ("upload_history", "submissions"):
-        _rejected_upload(url)
+        _uploads(url)
     files = capture_downloads(monkeypatch)
     at = signed_in(monkeypatch, url, "admin")
     at.session_state["lang"] = lang
