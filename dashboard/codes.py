@@ -29,8 +29,8 @@ def action(code: str) -> str:
     return _known(f"audit.act.{code}", code)
 
 
-def entity(code: str | None) -> str:
-    return "" if not code else _known(f"audit.entity.{code}", code)
+def entity(code: object) -> str:
+    return _known(f"audit.entity.{code}", code) if isinstance(code, str) and code else ""  # NULL reads back as NaN
 
 
 def field(name: str) -> str:
@@ -46,7 +46,7 @@ def _value(key: str, value: Any) -> str:
     if isinstance(value, dict):
         return t("ui.comma_sep").join(f"{field(k)} {_value(k, v)}" for k, v in value.items())
     if isinstance(value, list):
-        return t("ui.list_sep").join(_value(key, v) for v in value)
+        return t("ui.list_sep").join(_value(key, v) for v in value) or "—"
     if value is None:
         return "—"
     if key.endswith("_fen") and isinstance(value, int):  # amounts are stored in fen: show them in yuan
@@ -54,6 +54,8 @@ def _value(key: str, value: Any) -> str:
     text = str(value)
     if key in ("from", "to", "status") and text in FINDING_STATUSES:
         return t(f"workflow.state.{text}")
+    if key == "role":
+        return _known(f"role.{text}", text)
     if key == "reason":
         return _known(f"audit.reason.{text}", text)
     if key == "action":

@@ -44,9 +44,10 @@ chase = [name for name in order if _behind(matrix[name])[0]]
 if chase:
     st.warning(t("submissions.chase", n=len(chase), names=t("ui.list_sep").join(
         t("submissions.chase_one", name=plain(name), n=_behind(matrix[name])[0]) for name in chase)))
-labels = {t(f"submissions.{s}"): s for s in SUBMISSION_STATUSES}
+labels = {t(f"submissions.cell.{s}"): s for s in SUBMISSION_STATUSES}  # short, so twelve months fit across
 frame = pd.DataFrame(
-    [{t("submissions.department"): name, **{t("submissions.month", month=m): t(f"submissions.{v}") for m, v in matrix[name].items()}}
+    [{t("submissions.department"): name,
+      **{t("submissions.month", month=m): t(f"submissions.cell.{v}") for m, v in matrix[name].items()}}
      for name in order]
 )
 styled = frame.style.map(lambda v: f"background-color: {FILL[labels[v]]}" if v in labels else "")

@@ -20,6 +20,8 @@ def language(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     ('{"regions": ["黄埔区", "荔湾区"]}', "行政区：黄埔区、荔湾区", "districts: 黄埔区, 荔湾区"),
     ('{"finding_code": "HP-1", "from": "not_started", "to": "in_progress"}',
      "问题编号：HP-1；原状态：未整改；新状态：整改中", "finding code: HP-1; from: not started; to: in progress"),
+    ('{"username": "a", "role": "admin", "departments": []}', "用户名：a；角色：管理员；单位：—",
+     "username: a; role: administrator; departments: —"),
     ('{"reason": "wrong_password", "password_ok": false}', "原因：密码错误；密码正确：否",
      "reason: wrong password; password right: no"),
     ('{"before": {"spent_cumulative_fen": 123456700}, "after": {"spent_cumulative_fen": 100}}',
@@ -34,6 +36,7 @@ def test_actions_and_kinds_read_as_words(language: str) -> None:
     assert codes.action("seed_sample") == ("加载示例数据" if language == "zh" else "sample data loaded")
     assert codes.entity("ex_ante") == ("事前评估" if language == "zh" else "ex-ante assessment")
     assert codes.action("a_new_action") == "a_new_action"  # added later, not yet worded: shown as stored
+    assert codes.entity(float("nan")) == ""  # no record (the sample data's load): blank, not "nan"
 
 
 def test_an_issue_reads_in_the_readers_language(language: str) -> None:
