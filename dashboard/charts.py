@@ -8,21 +8,37 @@ import pandas as pd
 from dashboard.ui import GRADE_COLOURS, STATUS_COLOUR
 
 
+def _y_title(text: str) -> alt.TitleParams:
+    """The y axis's name, level above the plot's top-left corner: Chinese read across, never turned on its side."""
+    return alt.TitleParams(text, anchor="start", fontSize=12, fontWeight="normal", color="#555")
+
+
 def execution_curve(df: pd.DataFrame, *, month_title: str, rate_title: str, series_title: str) -> alt.Chart:
-    """Cumulative execution rate by month against the time-progress line (df: month, series, rate)."""
+    """Cumulative execution rate by month against the time-progress line (df: month, series, rate).
+
+    Only the execution rate carries value labels: the time-progress line is the known 1/12 a month,
+    and labelling both put two numbers on top of each other where the lines meet (months 1–2)."""
     order = list(dict.fromkeys(df["series"]))  # execution first (solid blue), time progress second (dashed grey)
     base = alt.Chart(df).encode(
         x=alt.X("month:O", title=month_title, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("rate:Q", title=rate_title, scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("rate:Q", title=None, scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("series:N", title=series_title, scale=alt.Scale(domain=order, range=["#0072B2", "#999999"])),
-        strokeDash=alt.StrokeDash("series:N", title=series_title,
-                                  scale=alt.Scale(domain=order, range=[[1, 0], [6, 4]])),
-        tooltip=["month:O", "series:N", alt.Tooltip("rate:Q", format=".2f")],
+        strokeDash=alt.StrokeDash("series:N", title=series_title, scale=alt.Scale(domain=order,
+                                                                                  range=[[1, 0], [6, 4]])),
+        tooltip=[alt.Tooltip("month:O", title=month_title), alt.Tooltip("series:N", title=series_title),
+                 alt.Tooltip("rate:Q", title=rate_title, format=".2f")],
     )
-    return (base.mark_line(point=True)
-            + base.mark_text(dy=-10, fontSize=10).encode(text=alt.Text("rate:Q", format=".1f"))
-            ).properties(height=320).configure_legend(orient="top", symbolType="stroke", symbolStrokeWidth=2,
-                                                      symbolSize=400)
+    # Above the point when execution is ahead of time progress, below when behind: never on the other line.
+    ahead = df.pivot_table(index="month", columns="series", values="rate").reindex(columns=order)
+    labels = pd.DataFrame({"month": ahead.index, "rate": ahead[order[0]].to_numpy(),
+                           "above": (ahead[order[0]] >= ahead[order[-1]]).to_numpy()})
+    text = [alt.Chart(labels[labels["above"] == above])
+            .mark_text(fontSize=10, color="#0072B2", dy=-10 if above else 12)
+            .encode(x=alt.X("month:O"), y=alt.Y("rate:Q"), text=alt.Text("rate:Q", format=".1f"))
+            for above in (True, False)]
+    return alt.layer(base.mark_line(point=True), *text).properties(height=440,
+                                                                   title=_y_title(rate_title)).configure_legend(
+        orient="top", symbolType="stroke", symbolStrokeWidth=2, symbolSize=400)
 
 
 def gap_bars(df: pd.DataFrame, *, gap_title: str, dept_title: str, status_title: str,
@@ -33,9 +49,10 @@ def gap_bars(df: pd.DataFrame, *, gap_title: str, dept_title: str, status_title:
     domain = [status_labels[s] for s in ("green", "yellow", "red")]
     order = list(df["department"])  # a layered chart ignores sort="-x"; the query ranked them on exact gaps
     base = alt.Chart(df).encode(
-        y=alt.Y("department:N", sort=order, title=dept_title, axis=alt.Axis(labelLimit=220)),
+        y=alt.Y("department:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
         x=alt.X("gap:Q", title=gap_title),
-        tooltip=["department:N", alt.Tooltip("gap:Q", format=".2f"), "status_label:N"],
+        tooltip=[alt.Tooltip("department:N", title=dept_title), alt.Tooltip("gap:Q", title=gap_title, format=".2f"),
+                 alt.Tooltip("status_label:N", title=status_title)],
     )
     bars = base.mark_bar().encode(color=alt.Color("status_label:N", title=status_title, scale=alt.Scale(
         domain=domain, range=[STATUS_COLOUR[s] for s in ("green", "yellow", "red")])))
@@ -43,55 +60,127 @@ def gap_bars(df: pd.DataFrame, *, gap_title: str, dept_title: str, status_title:
         height=max(200, 22 * len(df)))
 
 
-def quadrant(df: pd.DataFrame, *, x_title: str, y_title: str, time_progress: float, target_line: float = 80.0,
-             max_labels: int = 8) -> alt.Chart:
+QUADRANT_PLOT = 320  # px of the plot itself; Streamlit fits title, legend and axes inside the chart's height
+QUADRANT_HEIGHT = QUADRANT_PLOT + 150
+_ASSUMED_WIDTH = 700  # px of the plot at 1440 px with the sidebar open; wider only spreads the labels more
+_CHAR_PX, _LINE_PX = 11, 14  # one CJK character at fontSize 11, one line of text
+
+
+def place_labels(points: pd.DataFrame, *, x_domain: tuple[float, float], y_domain: tuple[float, float],
+                 obstacles: pd.DataFrame | None = None, width: float = _ASSUMED_WIDTH,
+                 height: float = QUADRANT_PLOT) -> pd.DataFrame:
+    """Label positions (label_x, label_y in data units) that overlap neither each other nor a point (of
+    `obstacles`), in the order given: a label starts just above its point's right and moves down or up a
+    line at a time until it is clear."""
+    def px(x: float, y: float) -> tuple[float, float]:
+        return ((x - x_domain[0]) / (x_domain[1] - x_domain[0]) * width,
+                (y_domain[1] - y) / (y_domain[1] - y_domain[0]) * height)
+
+    placed: list[tuple[float, float, float, float]] = []
+    for x, y in zip(*(((obstacles if obstacles is not None else points)[c]) for c in ("execution", "achievement")),
+                    strict=True):
+        cx, cy = px(x, y)
+        placed.append((cx - 6, cy - 6, cx + 6, cy + 6))  # a marker of size 90 is about 11 px across
+    out_x, out_y = [], []
+    for x, y, name in zip(points["execution"], points["achievement"], points["department"], strict=True):
+        left, top = px(x, y)
+        left += 7
+        box = (left, top, left + _CHAR_PX * len(str(name)), top + _LINE_PX)
+        for shift in sorted(range(-25, 25), key=lambda k: abs(k + 0.5)):  # lines: just above the point first
+            trial = (box[0], top + shift * _LINE_PX, box[2], top + (shift + 1) * _LINE_PX)
+            if 0 <= trial[1] and trial[3] <= height and not any(
+                    trial[0] < b[2] and b[0] < trial[2] and trial[1] < b[3] and b[1] < trial[3] for b in placed):
+                box = trial
+                break
+        placed.append(box)
+        out_x.append(x)
+        out_y.append(y_domain[1] - (box[1] + _LINE_PX / 2) / height * (y_domain[1] - y_domain[0]))
+    return points.assign(label_x=out_x, label_y=out_y)
+
+
+def quadrant(df: pd.DataFrame, *, x_title: str, y_title: str, dept_title: str, group_title: str,
+             group_labels: tuple[str, str], rule_labels: tuple[str, str], time_progress: float,
+             target_line: float = 80.0, max_labels: int = 8) -> alt.Chart:
     """Spending progress (x) against target achievement (y) per department, with reference rules.
 
     The x axis starts a little below the lowest execution rate so the departments do not crowd into
-    one corner; departments behind on both tracks are drawn as orange diamonds and the worst
-    `max_labels` of them are named (every department when few), so the names stay legible."""
-    low = max(0.0, min(float(df["execution"].min()), time_progress) - 5)
-    df = df.assign(lagging=(df["execution"] < time_progress) & (df["achievement"] < target_line))
-    x = alt.X("execution:Q", title=x_title, scale=alt.Scale(domain=[low // 5 * 5, 100]))
-    y = alt.Y("achievement:Q", title=y_title, scale=alt.Scale(domain=[0, 105]))
+    one corner; departments behind on both tracks are drawn as orange diamonds (the legend says so)
+    and the worst `max_labels` of them are named (every department when few), placed so that no two
+    names overlap. The dashed rules are labelled: time progress and the target line."""
+    low = max(0.0, min(float(df["execution"].min()), time_progress) - 5) // 5 * 5
+    lagging = (df["execution"] < time_progress) & (df["achievement"] < target_line)
+    df = df.assign(group=[group_labels[0] if lag else group_labels[1] for lag in lagging])
+    x = alt.X("execution:Q", title=x_title, scale=alt.Scale(domain=[low, 100]))
+    y = alt.Y("achievement:Q", title=None, scale=alt.Scale(domain=[0, 105]))
     points = alt.Chart(df).mark_point(size=90, filled=True, opacity=0.8).encode(
         x=x, y=y,
-        shape=alt.Shape("lagging:N", legend=None, scale=alt.Scale(domain=[False, True], range=["circle", "diamond"])),
-        color=alt.Color("lagging:N", legend=None, scale=alt.Scale(domain=[False, True], range=["#0072B2", "#D55E00"])),
-        tooltip=["department:N", alt.Tooltip("execution:Q", format=".2f"), alt.Tooltip("achievement:Q", format=".2f")],
+        shape=alt.Shape("group:N", title=group_title, scale=alt.Scale(domain=list(group_labels),
+                                                                      range=["diamond", "circle"])),
+        color=alt.Color("group:N", title=group_title, scale=alt.Scale(domain=list(group_labels),
+                                                                      range=["#D55E00", "#0072B2"])),
+        tooltip=[alt.Tooltip("department:N", title=dept_title), alt.Tooltip("execution:Q", title=x_title, format=".2f"),
+                 alt.Tooltip("achievement:Q", title=y_title, format=".2f")],
     )
-    worst = df[df["lagging"]].assign(depth=df["execution"] + df["achievement"]).nsmallest(max_labels, "depth")
-    shown = df if len(df) <= max_labels else worst
-    labels = alt.Chart(shown).mark_text(align="left", dx=7, dy=-6, fontSize=11).encode(x=x, y=y, text="department:N")
-    vline = alt.Chart(pd.DataFrame({"x": [time_progress]})).mark_rule(strokeDash=[4, 4], color="#555").encode(x="x:Q")
-    hline = alt.Chart(pd.DataFrame({"y": [target_line]})).mark_rule(strokeDash=[4, 4], color="#555").encode(y="y:Q")
-    return (points + labels + vline + hline).properties(height=380)
+    worst = df[lagging].assign(depth=df["execution"] + df["achievement"]).nsmallest(max_labels, "depth")
+    shown = place_labels(df if len(df) <= max_labels else worst, x_domain=(low, 100), y_domain=(0, 105), obstacles=df)
+    labels = alt.Chart(shown).mark_text(align="left", baseline="middle", dx=7, fontSize=11).encode(
+        x=alt.X("label_x:Q", scale=alt.Scale(domain=[low, 100])), y=alt.Y("label_y:Q",
+                                                                          scale=alt.Scale(domain=[0, 105])),
+        text="department:N")
+    rules = pd.DataFrame({"x": [time_progress, None], "y": [None, target_line], "label": list(rule_labels)})
+    vline = alt.Chart(rules.head(1)).mark_rule(strokeDash=[4, 4], color="#555").encode(x="x:Q")
+    hline = alt.Chart(rules.tail(1)).mark_rule(strokeDash=[4, 4], color="#555").encode(y="y:Q")
+    right_half = time_progress > (low + 100) / 2  # the label on the side of the line with room, never past the edge
+    vtext = alt.Chart(rules.head(1)).mark_text(align="right" if right_half else "left", baseline="top",
+                                               dx=-4 if right_half else 4, color="#555", fontSize=11).encode(
+        x="x:Q", y=alt.value(2), text="label:N")
+    htext = alt.Chart(rules.tail(1)).mark_text(align="right", baseline="bottom", dy=-3, color="#555",
+                                               fontSize=11).encode(
+        x=alt.datum(100), y="y:Q", text="label:N")
+    return alt.layer(points, labels, vline, hline, vtext, htext).properties(
+        height=QUADRANT_HEIGHT, title=_y_title(y_title)).configure_legend(
+        orient="top")
 
 
-def grade_stack(df: pd.DataFrame, *, category_title: str, count_title: str, grade_title: str,
-                grade_labels: dict[str, str]) -> alt.Chart:
-    """Stacked grade counts per category (df: category, grade, count)."""
-    df = df.assign(grade_label=[grade_labels[g] for g in df["grade"]])
+def grade_stack(df: pd.DataFrame, *, category_title: str, share_title: str, grade_title: str, count_title: str,
+                grade_labels: dict[str, str], category_labels: dict[str, str]) -> alt.Chart:
+    """Grade shares per category as horizontal 100 % bars (df: category, grade, count), each segment labelled
+    with its count: 204 self-evaluations and 8 reviews read side by side, and the Chinese category names
+    stand level on the y axis (category_labels adds each one's total: 单位自评（204 个）)."""
+    df = df.assign(grade_label=[grade_labels[g] for g in df["grade"]],
+                   category_label=[category_labels[c] for c in df["category"]])
     order = [grade_labels[g] for g in GRADE_COLOURS]
     base = alt.Chart(df).encode(
-        x=alt.X("category:N", title=category_title),
-        y=alt.Y("count:Q", title=count_title, stack="zero"),
+        y=alt.Y("category_label:N", title=None, sort=list(dict.fromkeys(df["category_label"])),
+                axis=alt.Axis(labelAngle=0, labelLimit=240)),
+        x=alt.X("count:Q", title=share_title, stack="normalize", axis=alt.Axis(format="%")),
         color=alt.Color("grade_label:N", title=grade_title,
                         scale=alt.Scale(domain=order, range=list(GRADE_COLOURS.values())), sort=order),
         order=alt.Order("grade_order:Q"),
-        tooltip=["category:N", "grade_label:N", "count:Q"],
+        tooltip=[alt.Tooltip("category_label:N", title=category_title), alt.Tooltip("grade_label:N", title=grade_title),
+                 alt.Tooltip("count:Q", title=count_title)],
     ).transform_calculate(grade_order=f"indexof({order!r}, datum.grade_label)")
-    return (base.mark_bar() + base.mark_text(dy=12, color="white", fontSize=11).encode(
-        text=alt.Text("count:Q"))).properties(height=300)
+    light = f"indexof({order[1:3]!r}, datum.grade_label) >= 0"  # 良 and 中 are pale: dark figures on them
+    text = base.mark_text(align="right", dx=-4, fontSize=11).encode(
+        text=alt.Text("count:Q"), color=alt.condition(light, alt.value("#222222"), alt.value("white")))
+    return (base.mark_bar() + text).properties(height=150 + 44 * df["category"].nunique()).configure_legend(
+        orient="top")
 
 
-def score_histogram(scores: pd.DataFrame, *, score_title: str, count_title: str, bounds: list[int]) -> alt.Chart:
-    """Score distribution with the grade boundaries drawn as rules (scores: score)."""
+def score_histogram(scores: pd.DataFrame, *, score_title: str, count_title: str, bounds: list[int],
+                    bound_labels: list[str]) -> alt.Chart:
+    """Score distribution with the grade boundaries drawn as dashed rules, each labelled inside the plot
+    at its top (bound_labels: 优 ≥ 90 …), so no label is cut off."""
+    tallest = int(((scores["score"].clip(40, 100) - 40) // 2.5).value_counts().max()) if len(scores) else 1
+    headroom = max(1, round(tallest * 1.2 + 0.5))  # room above the tallest bar for the boundary labels
     hist = alt.Chart(scores).mark_bar(color="#56B4E9").encode(
         x=alt.X("score:Q", bin=alt.Bin(step=2.5, extent=[40, 100]), title=score_title),
-        y=alt.Y("count():Q", title=count_title),
+        y=alt.Y("count():Q", title=None, scale=alt.Scale(domain=[0, headroom])),
+        tooltip=[alt.Tooltip("score:Q", bin=alt.Bin(step=2.5, extent=[40, 100]), title=score_title),
+                 alt.Tooltip("count():Q", title=count_title)],
     )
-    rules = alt.Chart(pd.DataFrame({"bound": bounds})).mark_rule(color="#D55E00", strokeDash=[5, 3]).encode(x="bound:Q")
-    text = alt.Chart(pd.DataFrame({"bound": bounds})).mark_text(dy=-140, dx=4, align="left", color="#D55E00").encode(
-        x="bound:Q", text="bound:Q")
-    return (hist + rules + text).properties(height=300)
+    marks = pd.DataFrame({"bound": bounds, "label": bound_labels})
+    rules = alt.Chart(marks).mark_rule(color="#D55E00", strokeDash=[5, 3]).encode(x="bound:Q")
+    text = alt.Chart(marks).mark_text(baseline="top", align="left", dx=3, color="#D55E00", fontSize=11).encode(
+        x="bound:Q", y=alt.value(4), text="label:N")
+    return (hist + rules + text).properties(height=360, title=_y_title(count_title))

@@ -30,6 +30,53 @@ _EN = {
 }
 
 
+# Enumerations stored as their Chinese words (问题类别, 资金来源, 指标层级, 偏差原因类别, 定性), in English.
+_EN_TERMS = {
+    # finding categories
+    "绩效目标设置": "performance targets", "预算编制": "budget preparation",
+    "绩效监控与自评": "monitoring and self-evaluation", "项目管理": "project management",
+    "资产管理": "asset management", "采购管理": "procurement", "内部控制": "internal control",
+    "政策制定与实施": "policy design and implementation",
+    # fund sources
+    "一般公共预算": "general public budget", "政府性基金预算": "government fund budget",
+    "国有资本经营预算": "state capital budget", "社会保险基金预算": "social insurance fund budget",
+    "专项债券": "special bonds", "中央直达资金": "central direct funds", "涉农资金": "agricultural funds",
+    # indicator levels
+    "产出指标": "output", "效益指标": "benefit", "满意度指标": "satisfaction", "成本指标": "cost",
+    "数量指标": "quantity", "质量指标": "quality", "时效指标": "timeliness",
+    "经济效益指标": "economic benefit", "社会效益指标": "social benefit", "生态效益指标": "ecological benefit",
+    "可持续影响指标": "sustainable impact", "服务对象满意度指标": "beneficiary satisfaction",
+    "经济成本指标": "economic cost", "社会成本指标": "social cost", "生态环境成本指标": "environmental cost",
+    # deviation categories and the qualitative operator
+    "经费保障": "funding", "制度保障": "rules and procedures", "人员保障": "staffing",
+    "硬件条件保障": "equipment and facilities", "其他": "other", "定性": "qualitative",
+}
+
+
+def term(value: object) -> str:
+    """A value stored in Chinese (a finding category, fund source, indicator level, deviation category)
+    in the reader's language; a value outside the lists (a region's own fund source) as stored."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[call-overload]
+        return ""
+    return str(value) if lang() == "zh" else _EN_TERMS.get(str(value), str(value))
+
+
+def terms(values: Iterable[Any]) -> list[str]:
+    return [term(v) for v in values]
+
+
+def targets(df: pd.DataFrame) -> list[str]:
+    """An indicator's target as written (≥95%; 定性 and its wording, in the reader's language)."""
+    def part(v: object) -> str:
+        return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)  # type: ignore[call-overload]
+
+    shown = []
+    for operator, value, unit in zip(df["operator"], df["target_value"], df["unit"], strict=True):
+        op, rest = term(operator), part(value) + part(unit)
+        shown.append(f"{op} {rest}".strip() if op.isascii() and op.isalpha() else op + rest)  # "qualitative 较好"
+    return shown
+
+
 def label(code: str | None, table: dict[str, str]) -> str:
     """A stored code as the reader's language writes it."""
     if code is None or (not isinstance(code, str) and pd.isna(code)):  # NULL reads back as None or NaN
@@ -171,7 +218,7 @@ def findings(df: pd.DataFrame) -> Table:
         text(t("col.finding_code"), df["finding_code"]),
         text(t("col.subject"), df["subject"]),
         text(t("col.department"), df["department"]),
-        text(t("col.category"), df["category"]),
+        text(t("col.category"), terms(df["category"])),
         text(t("col.description"), df["description"]),
         text(t("col.deadline"), df["deadline"].astype(str)),
         text(t("col.status"), [label(v, FINDING_STATUSES) for v in df["status"]]),

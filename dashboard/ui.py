@@ -29,6 +29,17 @@ STATUS_COLOUR = {"green": "#1a7f37", "yellow": "#b08800", "red": "#cf222e"}
 GRADE_COLOURS = {"excellent": "#0072B2", "good": "#56B4E9", "fair": "#E69F00", "poor": "#D55E00"}
 
 
+BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+
+def beijing(at: dt.datetime | None) -> str:
+    """A stored time (UTC; SQLite gives it back naive) as Beijing time, to the second."""
+    if at is None or pd.isna(at):
+        return ""
+    aware = at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at
+    return aware.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+
+
 # ---- figures ----------------------------------------------------------------------------------
 def money(fen: int | None) -> str:
     """亿元 / 万元 as the seeds write them (16.6 亿元, 4,878.53 万元)."""
@@ -198,7 +209,7 @@ def download_table(table: Downloadable, name: str, key: str) -> None:
     c1, c2, _ = st.columns([1, 1, 6])
     c1.download_button(t("ui.download_csv"), to_csv_bytes(table), f"{name}.csv", "text/csv", key=f"{key}_csv",
                        icon=":material/download:")
-    c2.download_button(t("ui.download_xlsx"), to_xlsx_bytes({name: table}), f"{name}.xlsx",
+    c2.download_button(t("ui.download_xlsx"), to_xlsx_bytes({t("ui.sheet"): table}), f"{name}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
                        icon=":material/download:")
 

@@ -59,12 +59,13 @@ shares = t("evaluation.share_sep").join(t("evaluation.share", grade=grade_label(
 st.markdown(t("evaluation.sentence", n=block["count"], shares=shares, rate=pct(block["excellent_good_rate"])))
 c1, c2, c3 = st.columns(3)
 c1.metric(t("evaluation.count"), block["count"], border=True)
-c2.metric(t("overview.eg_rate"), pct(block["excellent_good_rate"]), border=True)
+c2.metric(t(f"evaluation.eg_rate.{method_choice}"), pct(block["excellent_good_rate"]), border=True)
 c3.metric(t("evaluation.funds"), money(yuan_to_fen(block["funds_total"])) if block["funds_total"] else "—", border=True)
 comp = data["completion"]
-if comp.count:
-    st.caption(t("evaluation.completion", overall=pct(comp.overall), a=comp.at_100, b=comp.from_90,
-                 c=comp.below_90))
+if comp.count:  # no funds reported (self-evaluations): the bands, and why there is no weighted rate
+    st.caption(t("evaluation.completion", overall=pct(comp.overall), a=comp.at_100, b=comp.from_90, c=comp.below_90)
+               if comp.overall is not None else
+               t("evaluation.completion_unweighted", n=comp.count, a=comp.at_100, b=comp.from_90, c=comp.below_90))
 
 grade_names = {g: grade_label(g) for g in GRADE_KEYS}
 left, right = st.columns(2)
@@ -72,22 +73,34 @@ by_method = pd.DataFrame([{"category": tables.label(m, METHODS), "grade": g, "co
                           for m, b in data["kpis"]["by_method"].items() for g in GRADE_KEYS if b[g]])
 by_subject = pd.DataFrame([{"category": tables.label(s, SUBJECT_TYPES), "grade": g, "count": b[g]}
                            for s, b in data["kpis"]["by_subject"].items() for g in GRADE_KEYS if b[g]])
+
+
+def _stack(frame: pd.DataFrame, category_title: str) -> None:
+    """Grade shares per category, each bar named with its total (单位自评（204 个）): 204 and 8 side by side."""
+    totals = frame.groupby("category", sort=False)["count"].sum()
+    st.altair_chart(charts.grade_stack(frame, category_title=category_title, share_title=t("evaluation.share_axis"),
+                                       count_title=t("evaluation.count"), grade_title=t("col.grade"),
+                                       grade_labels=grade_names,
+                                       category_labels={c: t("evaluation.category_n", category=c, n=n)
+                                                        for c, n in totals.items()}), width="stretch")
+
+
 with left:
     st.subheader(t("evaluation.by_method"))
     if not by_method.empty:
-        st.altair_chart(charts.grade_stack(by_method, category_title=t("col.method"), count_title=t("evaluation.count"),
-                                           grade_title=t("col.grade"), grade_labels=grade_names), width="stretch")
+        _stack(by_method, t("col.method"))
 with right:
     st.subheader(t("evaluation.by_subject"))
     if not by_subject.empty:
-        st.altair_chart(charts.grade_stack(by_subject, category_title=t("col.subject_type"),
-                                           count_title=t("evaluation.count"), grade_title=t("col.grade"),
-                                           grade_labels=grade_names), width="stretch")
+        _stack(by_subject, t("col.subject_type"))
 
 rows = data["rows"]
 st.subheader(t("evaluation.histogram"))
 st.altair_chart(charts.score_histogram(pd.DataFrame({"score": rows["score_centi"] / 100}), score_title=t("col.score"),
-                                       count_title=t("evaluation.count"), bounds=data["bounds"]), width="stretch")
+                                       count_title=t("evaluation.count"), bounds=data["bounds"],
+                                       bound_labels=[t("evaluation.bound", grade=grade_label(g), n=b)
+                                                     for g, b in zip(("fair", "good", "excellent"), data["bounds"],
+                                                                     strict=True)]), width="stretch")
 
 st.subheader(t("evaluation.subjects"))
 subjects = tables.evaluations(rows)
@@ -115,7 +128,7 @@ if sv.empty:
 else:
     if comparison.flagged:
         st.warning(t("evaluation.self_high", threshold=comparison.threshold,
-                     depts="、".join(plain(d) for d in comparison.flagged)))
+                     depts=t("ui.list_sep").join(plain(d) for d in comparison.flagged)))
     sv_table = tables.Table.of(
         tables.text(t("col.department"), sv["department"]), tables.text(t("col.subject"), sv["subject"]),
         tables.score(t("evaluation.self_score"), sv["self_centi"]),

@@ -45,9 +45,10 @@ long = pd.concat([
                   "wan": [float(fen_to_wan(v)) for v in depts["recommended_fen"]]}),
 ])
 chart = alt.Chart(long).mark_bar().encode(
-    y=alt.Y("department:N", title=t("col.department"), sort="-x"), x=alt.X("wan:Q", title=t("exante.wan")),
+    y=alt.Y("department:N", title=None, sort="-x"), x=alt.X("wan:Q", title=t("exante.wan")),
     yOffset="series:N", color=alt.Color("series:N", title="", scale=alt.Scale(range=["#999999", "#0072B2"])),
-    tooltip=["department:N", "series:N", alt.Tooltip("wan:Q", format=",.2f")],
+    tooltip=[alt.Tooltip("department:N", title=t("col.department")), alt.Tooltip("series:N", title=t("exante.series")),
+             alt.Tooltip("wan:Q", title=t("exante.wan"), format=",.2f")],
 ).properties(height=max(220, 36 * len(depts)))
 st.altair_chart(chart, width="stretch")
 
@@ -60,4 +61,5 @@ table = tables.ex_ante(rows).with_columns(*(
 show_table(table)
 download_table(table, f"{filters.region}{filters.year}-ex-ante", "exante_dl")
 download_page({t("exante.projects"): table}, f"ex-ante-{filters.region}-{filters.year}", "exante_page_dl")
-st.caption(t("exante.note", labels="、".join(tables.label(c, CONCLUSIONS) for c in CONCLUSIONS), at=dt.date.today()))
+st.caption(t("exante.note", labels=t("ui.list_sep").join(tables.label(c, CONCLUSIONS) for c in CONCLUSIONS),
+             at=dt.date.today()))

@@ -41,10 +41,11 @@ glossary("dual", "time_progress", "execution_rate", "gap", "key_monitoring", "li
 all_data = loaders.execution_view(*loaders.key(), filters.region, filters.year, month, None, None, False, SETTINGS)
 departments = sorted(all_data["depts"]["department"]) if len(all_data["depts"]) else []
 c1, c2, c3 = st.columns([2, 2, 1])
+everything = t("portal.all")  # resolved now: format_func must not depend on state
 department = c1.selectbox(t("execution.department"), ["", *departments], key="execution_dept",
-                          format_func=lambda d: d or t("portal.all"))
-fund = c2.selectbox(t("execution.fund"), ["", *SETTINGS.fund_sources], key="execution_fund",
-                    format_func=lambda f: f or t("portal.all"))
+                          format_func=lambda d: d or everything)
+fund_labels = {"": everything, **{f: tables.term(f) for f in SETTINGS.fund_sources}}
+fund = c2.selectbox(t("execution.fund"), list(fund_labels), key="execution_fund", format_func=fund_labels.__getitem__)
 key_only = c3.toggle(t("execution.key_only"), key="execution_key_only")
 data = loaders.execution_view(*loaders.key(), filters.region, filters.year, month, department or None, fund or None,
                               key_only, SETTINGS)
@@ -109,6 +110,10 @@ else:
                                "execution": [float(round_rate(r) or 0) for r in quad["rate"]],
                                "achievement": [float(round_rate(a) or 0) for a in quad["achievement"]]})
     st.altair_chart(charts.quadrant(quad_chart, x_title=t("execution.rate_axis"), y_title=achievement.header,
+                                    dept_title=t("col.department"), group_title=t("execution.quadrant_group"),
+                                    group_labels=(t("execution.quadrant_behind"), t("execution.quadrant_other")),
+                                    rule_labels=(t("execution.quadrant_tp", tp=pct(round_rate(tp))),
+                                                 t("execution.quadrant_target", target="80%")),
                                     time_progress=float(tp)), width="stretch")
     st.caption(t("execution.quadrant_help"))
     with st.expander(t("execution.quadrant_table")):
@@ -121,7 +126,8 @@ project_rate = tables.percent(t("execution.rate"), [r or 0 for r in projects["ra
 project_gap = tables.points(t("execution.gap"), projects["gap"], on_screen="number")
 project_table = tables.Table.of(
     tables.text(t("execution.code"), projects["code"]), tables.text(t("col.project"), projects["name"]),
-    tables.text(t("col.department"), projects["department"]), tables.text(t("execution.fund"), projects["fund_source"]),
+    tables.text(t("col.department"), projects["department"]), tables.text(t("execution.fund"),
+                                                                          tables.terms(projects["fund_source"])),
     tables.wan(t("execution.budget"), projects["budget_fen"]), tables.wan(t("execution.spent"), projects["spent_fen"]),
     project_rate, project_gap,
     tables.text(t("execution.status"), [status_label(s) for s in projects["status"]]),
@@ -175,11 +181,12 @@ tg = detail["targets"]
 if not tg.empty:
     st.markdown(t("execution.targets", date=SETTINGS.midyear_date(filters.year).isoformat()))
     targets_table = pd.DataFrame({
-        t("indicators.name"): tg["name"], t("indicators.level2"): tg["level2"],
-        t("indicators.target"): tg["operator"].fillna("") + tg["target_value"].fillna("") + tg["unit"].fillna(""),
+        t("indicators.name"): tg["name"], t("indicators.level2"): tables.terms(tg["level2"]),
+        t("indicators.target"): tables.targets(tg),
         t("execution.to_date"): tg["value_to_date"], t("execution.expected"): tg["expected_year_end"],
         t("execution.will_meet"): [label(v, WILL_MEET) for v in tg["will_meet"]],
-        t("execution.deviation"): tg["deviation_category"].fillna("") + " " + tg["deviation_note"].fillna(""),
+        t("execution.deviation"): [f"{tables.term(c)} {'' if pd.isna(n) else n}".strip()
+                                   for c, n in zip(tg["deviation_category"], tg["deviation_note"], strict=True)],
         t("execution.measure"): tg["corrective_measure"].fillna(""),
     })
     st.dataframe(targets_table, hide_index=True, width="stretch")
@@ -196,7 +203,7 @@ fd = detail["findings"]
 if not fd.empty:
     st.markdown(t("execution.findings"))
     findings_table = pd.DataFrame({t("ui.year"): fd["year"], t("execution.finding_code"): fd["finding_code"],
-                                   t("execution.finding_category"): fd["category"],
+                                   t("execution.finding_category"): tables.terms(fd["category"]),
                                    t("execution.finding_text"): fd["description"],
                                    t("execution.deadline"): [str(d) for d in fd["deadline"]],
                                    t("execution.status"): [label(v, FINDING_STATUSES) for v in fd["status"]]})

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import loaders
+from dashboard import loaders, tables
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.ui import download_table, empty_state, glossary, sidebar_filters
@@ -17,10 +17,12 @@ st.title(t("indicators.title"))
 glossary("indicators")
 c1, c2, c3, c4 = st.columns([3, 2, 2, 1])
 text = c1.text_input(t("indicators.search"), key="indicators_text")
-level1 = c2.selectbox(t("indicators.level1"), ["", *LEVEL1], format_func=lambda v: v or t("portal.all"),
+level1_labels = {"": t("portal.all"), **{v: tables.term(v) for v in LEVEL1}}  # resolved now, not in format_func
+level1 = c2.selectbox(t("indicators.level1"), list(level1_labels), format_func=level1_labels.__getitem__,
                       key="indicators_level1")
-scope = c3.selectbox(t("indicators.scope"), ["", *SCOPES], key="indicators_scope",
-                     format_func=lambda v: t(f"indicators.scope.{v}") if v else t("portal.all"))
+scope_labels = {"": t("portal.all"), **{v: t(f"indicators.scope.{v}") for v in SCOPES}}
+scope = c3.selectbox(t("indicators.scope"), list(scope_labels), key="indicators_scope",
+                     format_func=scope_labels.__getitem__)
 core = c4.toggle(t("indicators.core_only"), key="indicators_core")
 data = loaders.indicator_view(*loaders.key(), filters.region, text.strip(), level1, scope, core)
 k = data["kpis"]
@@ -34,7 +36,8 @@ if k["total"] == 0:
     st.stop()
 
 st.subheader(t("indicators.by_level"))
-counts = data["counts"].rename(columns={"level1": t("indicators.level1"), "level2": t("indicators.level2"),
+counts = data["counts"].assign(level1=lambda f: tables.terms(f["level1"]), level2=lambda f: tables.terms(f["level2"]))
+counts = counts.rename(columns={"level1": t("indicators.level1"), "level2": t("indicators.level2"),
                                         "total": t("indicators.total"), "general": t("indicators.scope.general"),
                                         "specific": t("indicators.scope.specific"), "core": t("indicators.core")})
 st.dataframe(counts, hide_index=True, width="stretch")
@@ -47,11 +50,11 @@ if found.empty:
     empty_state()
     st.stop()
 table = pd.DataFrame({
-    t("indicators.name"): found["name"], t("indicators.level1"): found["level1"],
-    t("indicators.level2"): found["level2"],
+    t("indicators.name"): found["name"], t("indicators.level1"): tables.terms(found["level1"]),
+    t("indicators.level2"): tables.terms(found["level2"]),
     t("indicators.scope"): [t(f"indicators.scope.{s}") for s in found["scope"]],
     t("col.department"): found["department"].fillna(t("indicators.shared")),
-    t("indicators.target"): found["operator"].fillna("") + found["target_value"].fillna("") + found["unit"].fillna(""),
+    t("indicators.target"): tables.targets(found),
     t("indicators.core"): ["★" if c else "" for c in found["is_core"]],
     t("indicators.used_by"): [data["used"].get(n, 0) for n in found["name"]],
 })
@@ -61,8 +64,8 @@ download_table(table, f"{filters.region}-indicators", "indicators_dl")
 st.subheader(t("indicators.usage"))
 # The most used first, so the list opens on an indicator that projects actually set as a target.
 names = sorted(set(found["name"].head(SHOWN)), key=lambda n: (-data["used"].get(n, 0), n))
-name = st.selectbox(t("indicators.pick"), names, key="indicators_pick",
-                    format_func=lambda n: t("indicators.pick_option", name=n, n=data["used"].get(n, 0)))
+pick_labels = {n: t("indicators.pick_option", name=n, n=data["used"].get(n, 0)) for n in names}
+name = st.selectbox(t("indicators.pick"), names, key="indicators_pick", format_func=pick_labels.__getitem__)
 usage = loaders.indicator_usage(*loaders.key(), filters.region, name)
 if usage.empty:
     st.caption(t("indicators.unused"))
@@ -70,8 +73,7 @@ else:
     usage_table = pd.DataFrame({
         t("ui.year"): usage["year"], t("execution.code"): usage["code"], t("col.project"): usage["project"],
         t("col.department"): usage["department"],
-        t("indicators.target"): (usage["operator"].fillna("") + usage["target_value"].fillna("")
-                                 + usage["unit"].fillna("")),
+        t("indicators.target"): tables.targets(usage),
     })
     st.dataframe(usage_table, hide_index=True, width="stretch")
     download_table(usage_table, f"{filters.region}-{name}-projects", "indicators_usage_dl")

@@ -78,7 +78,8 @@ def overview() -> None:
     left, right = st.columns(2)
     with left:
         st.subheader(t("rectification.by_category"))
-        by_cat = data["by_category"].rename(columns={"category": t("col.category"), **headers})
+        by_cat = (data["by_category"].assign(category=lambda f: tables.terms(f["category"]))
+                  .rename(columns={"category": t("col.category"), **headers}))
         st.dataframe(by_cat, hide_index=True, width="stretch")
         download_table(by_cat, f"{filters.region}{filters.year}-findings-by-category", "rectification_cat_dl")
     with right:
@@ -116,7 +117,8 @@ def tasks() -> None:
     else:
         labels = loaders.department_labels(*loaders.key())
         names = sorted(labels[i].split(" · ", 1)[-1] for i in user.department_ids or () if i in labels)
-        st.caption(t("workflow.tasks.caption", departments=plain("、".join(names)), today=today.isoformat()))
+        st.caption(t("workflow.tasks.caption", departments=plain(t("ui.list_sep").join(names)),
+                     today=today.isoformat()))
     lists = [("awaiting", owed.awaiting)] if bureau else []
     lists += [("overdue", owed.overdue), ("due_soon", owed.due_soon), ("sent_back", owed.sent_back),
               ("open", owed.open)]
@@ -221,7 +223,7 @@ def handle() -> None:
     open_ = d["status"] != RECTIFIED
     c4.metric(t("workflow.days_original"), max((today - d["original_deadline"]).days, 0) if open_ else "—", border=True)
     st.markdown(f"**{t('workflow.department')}**{sep}{plain(d['department'])}　"
-                f"**{t('col.category')}**{sep}{plain(d['category'])}")
+                f"**{t('col.category')}**{sep}{plain(tables.term(d['category']))}")
     st.markdown(f"**{t('col.description')}**{sep}{plain(d['description'])}")
     if d["recommendation"]:
         st.markdown(f"**{t('workflow.recommendation')}**{sep}{plain(d['recommendation'])}")

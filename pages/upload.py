@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from dashboard import issues
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.resources import bump_data_version, get_import_engine
@@ -42,35 +43,31 @@ if st.session_state.get("upload_preview_key") != preview_key:
 report: ImportReport = st.session_state["upload_preview"]
 
 if report.previous_batches:
-    st.warning(t("upload.same_file", batches="、".join(f"#{b}" for b in report.previous_batches)))
+    st.warning(t("upload.same_file", batches=t("ui.list_sep").join(f"#{b}" for b in report.previous_batches)))
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(t("upload.rows_total"), report.rows_total)
 c2.metric(t("upload.rows_valid"), report.rows_valid)
 c3.metric(t("upload.rows_rejected"), report.rows_rejected)
 c4.metric(t("upload.warnings"), len(report.warnings))
 
-issue_columns = {"sheet": t("upload.col.sheet"), "row": t("upload.col.row"), "column": t("upload.col.column"),
-                 "code": t("upload.col.code"), "message": t("upload.col.message")}
 if report.errors:
     st.error(t("upload.invalid", errors=len(report.errors)))
     st.subheader(t("upload.errors_title"))
-    st.dataframe(pd.DataFrame([e.to_dict() for e in report.errors]).rename(columns=issue_columns), hide_index=True,
-                 key="upload_errors")
+    st.dataframe(issues.frame(report.errors), hide_index=True, key="upload_errors")
 else:
     st.success(t("upload.valid", rows=report.rows_valid))
 if report.warnings:
     st.subheader(t("upload.warnings_title"))
-    st.dataframe(pd.DataFrame([w.to_dict() for w in report.warnings]).rename(columns=issue_columns), hide_index=True,
-                 key="upload_warnings")
+    st.dataframe(issues.frame(report.warnings), hide_index=True, key="upload_warnings")
 
 if report.preview:
     st.subheader(t("upload.preview"))
     problems: dict[int, list[str]] = {}
     status: dict[int, str] = {}
-    for level, issues in (("warning", report.warnings), ("error", report.errors)):
-        for i in issues:
+    for level, found in (("warning", report.warnings), ("error", report.errors)):
+        for i in found:
             if i.row is not None:
-                problems.setdefault(i.row, []).append(i.message)
+                problems.setdefault(i.row, []).append(issues.message(i))
                 status[i.row] = level
     frame = pd.DataFrame(report.preview[:PREVIEW_ROWS])
     # An error of the whole file (a unit line the headers contradict, a missing column: no row, or a row
@@ -78,11 +75,12 @@ if report.preview:
     first = min(frame["行"], default=0)
     unset = "refused" if any(e.row is None or e.row < first for e in report.errors) else "ok"
     frame.insert(1, t("upload.status"), [t(f"upload.status.{status.get(r, unset)}") for r in frame["行"]])
-    frame.insert(2, t("upload.problems"), ["；".join(problems.get(r, [])) for r in frame["行"]])
+    frame.insert(2, t("upload.problems"), [t("ui.clause_sep").join(problems.get(r, [])) for r in frame["行"]])
     in_yuan = {c: t("upload.col.in_yuan", column=c.removesuffix(IN_YUAN)) for c in frame.columns if c.endswith(IN_YUAN)}
     frame = frame.rename(columns={"行": t("upload.col.row"), **in_yuan})
     if report.units:
-        st.caption(t("upload.units", units="；".join(f"{column} {unit}" for column, unit in report.units.items())))
+        st.caption(t("upload.units",
+                     units=t("ui.clause_sep").join(f"{column} {unit}" for column, unit in report.units.items())))
     st.dataframe(frame, hide_index=True, key="upload_preview_table")
     if len(report.preview) > PREVIEW_ROWS:
         st.caption(t("upload.preview_cut", shown=PREVIEW_ROWS, total=len(report.preview)))
@@ -108,4 +106,4 @@ if result is not None:
                      unchanged=result.unchanged))
     else:
         st.error(t("upload.commit_failed"))
-        st.dataframe(pd.DataFrame([e.to_dict() for e in result.errors]).rename(columns=issue_columns), hide_index=True)
+        st.dataframe(issues.frame(result.errors), hide_index=True)

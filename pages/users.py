@@ -15,8 +15,8 @@ st.title(t("users.title"))
 accounts, dept_label = loaders.accounts(*loaders.key())
 st.dataframe(pd.DataFrame({
     t("auth.username"): [a.username for a in accounts], t("users.role"): [t(f"role.{a.role}") for a in accounts],
-    t("users.scope"): ["、".join(dept_label.get(i, str(i)) for i in sorted(a.department_ids)) if a.department_ids
-                       else t("users.all_departments") for a in accounts],
+    t("users.scope"): [t("ui.list_sep").join(dept_label.get(i, str(i)) for i in sorted(a.department_ids))
+                       if a.department_ids else t("users.all_departments") for a in accounts],
     t("users.active"): ["✓" if a.is_active else "✗" for a in accounts],
     t("users.locked_until"): [str(a.locked_until)[:16] if a.locked_until else "" for a in accounts],
 }), hide_index=True, width="stretch")

@@ -97,7 +97,8 @@ def test_publishing_in_the_app_shows_on_the_portal_and_in_the_audit_log(
     log = admin.dataframe[0].value
     mine = log[log["操作人"] == "fin1"]
     assert {"登录失败", "登录成功", "公开"} <= set(mine["操作"])
-    assert all(dt.date.fromisoformat(w[:10]) == dt.datetime.now(dt.UTC).date() for w in mine["时间（UTC）"])
+    beijing_today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
+    assert all(dt.date.fromisoformat(w[:10]) == beijing_today for w in mine["时间（北京时间）"])
     assert "finance-password" not in log.to_csv() and "wrong-password" not in log.to_csv()
 
 

@@ -35,7 +35,7 @@ def test_batch_history_lists_every_attempt_and_opens_its_rows(base: Engine) -> N
         rows = batch_rows(session=s, batch_id=batches[0].id)
     assert sorted((r["变更"], r["月份"], r["累计支出（元）"], r["原值"]) for r in rows) == [
         ("新增", 7, "700,000.00", ""),
-        ("更新", 6, "650,000.00", "spent_cumulative_fen: 50000000"),
+        ("更新", 6, "650,000.00", "累计支出（元） 500,000.00"),
     ]
 
 
@@ -95,9 +95,9 @@ def test_error_report_workbook(base: Engine) -> None:
     report = run(base, "monitoring", [MON + ["备注"], ["HP002", 2023, 6, "abc", ""], ["HP002", 2023, 7, 5, ""]])
     wb = openpyxl.load_workbook(io.BytesIO(error_report_xlsx(report)))
     assert wb.sheetnames == ["错误", "警告", "数据"]
-    assert [c.value for c in wb["错误"][2]] == ["Sheet1", 2, "累计支出", "not_a_number",
+    assert [c.value for c in wb["错误"][2]] == ["Sheet1", 2, "累计支出", "不是数字",
                                                 "工作表“Sheet1”第2行「累计支出」的值“abc”不是数字。"]
-    assert wb["警告"]["D2"].value == "unknown_column"
+    assert wb["警告"]["D2"].value == "未知列"
     data = [[c.value for c in r] for r in wb["数据"].iter_rows()]
     assert data[0] == ["行", "项目编码", "预算年度", "月份", "累计支出", "累计支出（折合元）", "问题"]
     assert data[1][:6] == [2, "HP002", "2023", "6", "abc", None] and data[1][6].startswith("错误：工作表“Sheet1”第2行")

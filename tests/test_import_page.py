@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -95,9 +96,9 @@ def test_preview_then_confirm_updates_the_figure(app_db: str) -> None:
     assert [m.value for m in at.metric] == ["2", "2", "0", "2"]
     assert at.success[0].value == "校验通过：2 行数据可以提交。"
     warnings = table(at, "说明")
-    assert list(warnings["代码"]) == ["spent_decreased", "spent_decreased"]
-    assert warnings["说明"][0].startswith("工作表“Sheet”第4行「累计支出」的值“12,345.67”"
-                                          "（123,456,700.00 元）低于第11月的累计支出")
+    assert list(warnings["问题类型"]) == ["累计支出减少", "累计支出减少"]
+    assert warnings["说明"][0].startswith("工作表“Sheet”第4行「累计支出」的"
+                                          "值“12,345.67”（123,456,700.00 元）低于第11月的累计支出")
     preview = table(at, "状态")
     assert list(preview["行"]) == [4, 5] and set(preview["状态"]) == {"▲ 警告"}
     assert spent(app_db, "HP2022K001", 12) != 12_345_670_000  # nothing written by the preview
@@ -129,7 +130,7 @@ def test_scoped_clerk_may_upload_only_their_departments_rows(app_db: str) -> Non
     at.selectbox(key="upload_kind").select("monitoring").run()
     at.get("file_uploader")[0].upload("x.xlsx", monthly_file([["HP2022K001", "x", 2022, 12, 1]]), XLSX).run()  # type: ignore[attr-defined]
     errors = table(at, "说明")
-    assert list(errors["代码"]) == ["out_of_scope"]
+    assert list(errors["问题类型"]) == ["超出可填报单位"]
 
 
 def test_the_same_file_twice_is_flagged(app_db: str) -> None:
@@ -197,7 +198,61 @@ def test_the_page_in_english(app_db: str) -> None:
     at.selectbox(key="upload_kind").select("monitoring").run()
     at.get("file_uploader")[0].upload("x.xlsx", monthly_file([["HP2022K001", "x", 2022, 12, "abc"]]), XLSX).run()  # type: ignore[attr-defined]
     assert at.error[0].value.startswith("1 errors: the file cannot be committed")
-    assert list(table(at, "Message")["Code"]) == ["not_a_number"]
+    errors = table(at, "Message")
+    assert list(errors["Problem"]) == ["not a number"]
+    assert list(errors["Message"]) == ["Sheet “Sheet”, row 4, column “累计支出”: “abc” is not a number."]
+    at.switch_page("../pages/upload_history.py").run()  # the stored batch reads in English too
+    assert not at.exception, at.exception
+    stored = table(at, "Message")
+    assert list(stored["Message"]) == ["Sheet “Sheet”, row 4, column “累计支出”: “abc” is not a number."]
+
+
+def _element(at: AppTest, column: str):  # type: ignore[no-untyped-def]
+    return next(d for d in at.dataframe if column in d.value.columns)
+
+
+def test_submissions_put_the_departments_to_chase_first_coloured_and_all_in_view(app_db: str) -> None:
+    at = login("clerk")
+    at.switch_page("../pages/submissions.py").run()
+    assert not at.exception, at.exception
+    matrix = table(at, "预算单位")
+    cells = matrix.drop(columns="预算单位")
+    behind = [sum(v in ("○ 未报送", "■ 校验未通过") for v in row) for row in cells.to_numpy()]
+    late = [sum(v == "▲ 逾期" for v in row) for row in cells.to_numpy()]
+    assert behind[0] > 0 or late[0] > 0  # the first row is one to chase
+    assert list(zip(behind, late, strict=True)) == sorted(zip(behind, late, strict=True),
+                                                          key=lambda bl: (-bl[0], -bl[1]))
+    element = _element(at, "预算单位")
+    # (every department on screen, no 10-row box: tests/browser/test_pages.py measures the grid)
+    styles = element.proto.arrow_data.styler.styles  # each status its own colour, beside its symbol
+    assert "background-color: #e3f1e6" in styles and "background-color: #fff1c2" in styles  # on time, late
+
+
+def test_history_in_beijing_time_with_the_period_and_previews_apart(app_db: str) -> None:
+    at = login("clerk")
+    at.selectbox(key="upload_kind").select("monitoring").run()
+    at.get("file_uploader")[0].upload("dec.xlsx", monthly_file([["HP2022K001", "x", 2022, 12, 1]]), XLSX).run()  # type: ignore[attr-defined]
+    at.button(key="upload_confirm").click().run()
+    at.get("file_uploader")[0].upload("nov.xlsx", monthly_file([["HP2022K001", "x", 2022, 11, 1],  # type: ignore[attr-defined]
+                                                                 ["HP2022K002", "x", 2022, 10, 1]]), XLSX).run()
+    at.switch_page("../pages/upload_history.py").run()
+    assert not at.exception, at.exception
+    commits = table(at, "上传时间（北京时间）", 0)
+    previews = table(at, "上传时间（北京时间）", 1)
+    assert "dec.xlsx" in list(commits["文件"]) and "nov.xlsx" not in list(commits["文件"])
+    assert list(previews["文件"])[:2] == ["nov.xlsx", "dec.xlsx"]  # dec.xlsx was previewed before it was committed
+    assert set(commits["结果"]) <= {"已提交", "已拒绝"} and set(previews["结果"]) == {"预览"}
+    eng = make_engine(app_db)
+    with Session(eng) as s:
+        stored = s.execute(select(UploadBatch.uploaded_at).where(UploadBatch.file_name == "dec.xlsx",
+                                                                 UploadBatch.committed.is_(True))).scalar_one()  # type: ignore[union-attr]
+    eng.dispose()
+    row = commits[commits["文件"] == "dec.xlsx"].iloc[0]
+    assert row["上传时间（北京时间）"] == (stored.replace(tzinfo=None) + dt.timedelta(hours=8)).strftime("%Y-%m-%d "
+                                                                                                         "%H:%M:%S")
+    assert row["数据期间"] == "2022年12月"
+    assert previews[previews["文件"] == "nov.xlsx"].iloc[0]["数据期间"] == "2022年10–11月"
+    assert not any("+00:00" in str(v) for v in [*commits.to_numpy().ravel(), *previews.to_numpy().ravel()])
 
 
 def test_a_file_refused_as_a_whole_marks_no_row_as_passed(app_db: str) -> None:
@@ -213,6 +268,6 @@ def test_a_file_refused_as_a_whole_marks_no_row_as_passed(app_db: str) -> None:
     wb.save(buf)
     at.get("file_uploader")[0].upload("conflict.xlsx", buf.getvalue(), XLSX).run()  # type: ignore[attr-defined]
     assert at.error[0].value.startswith("发现 1 个错误")
-    assert list(table(at, "说明")["代码"]) == ["unit_conflict"]
+    assert list(table(at, "说明")["问题类型"]) == ["单位前后不一致"]
     assert list(table(at, "状态")["状态"]) == ["○ 文件被拒绝"]
     assert at.button(key="upload_confirm").disabled

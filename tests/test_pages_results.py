@@ -30,7 +30,7 @@ def test_evaluation_page_writes_grades_as_the_seed(at: AppTest) -> None:
     at.segmented_control(key="evaluation_method").set_value("self").run()
     assert _metrics(at)["评价个数"] == "204"
     at.selectbox(key="filter_region").select("荔湾区").run()
-    assert _metrics(at)["评价个数"] == "3755" and _metrics(at)["财政评价优良率"] == "90.71%"
+    assert _metrics(at)["评价个数"] == "3755" and _metrics(at)["单位自评优良率"] == "90.71%"
     at.segmented_control(key="evaluation_method").set_value("review").run()
     assert "总体预算完成率 98.00%" in " ".join(c.value for c in at.caption)
 
@@ -95,8 +95,7 @@ def test_pages_in_english(at: AppTest, page: str) -> None:
     at.switch_page(f"../pages/{page}.py").run()
     assert not at.exception
     title = at.title[0].value
-    assert title.isascii() and title in {"Evaluation results", "Rectification", "Ex-ante assessment",
-                                         "Indicator library"}
+    assert title.isascii() and title in {"Evaluations", "Rectification tracking", "Ex-ante review", "Indicator library"}
 
 
 def test_results_application_beside_next_years_budget(at: AppTest) -> None:
@@ -165,3 +164,27 @@ def test_the_indicator_download_holds_every_match_not_only_the_rows_drawn(
     assert len(rows) - 1 == 7104
     _, xlsx_data = download(at, files, "indicators_dl_xlsx")
     assert load_workbook(io.BytesIO(xlsx_data), read_only=True).active.max_row - 1 == 7104
+
+
+@pytest.mark.parametrize(("method", "card"), [("finance", "财政评价优良率"), ("self", "单位自评优良率"),
+                                              ("review", "自评复核优良率"), ("key", "重点评价优良率")])
+def test_evaluation_card_names_the_method_shown(at: AppTest, method: str, card: str) -> None:
+    at.switch_page("../pages/evaluation.py").run()
+    at.selectbox(key="filter_region").select("荔湾区").run()
+    at.segmented_control(key="evaluation_method").set_value(method).run()
+    assert not at.exception
+    rates = [m.label for m in at.metric if m.label.endswith("优良率")]
+    assert rates == [card]
+
+
+def test_self_evaluation_completion_line_without_funds_does_not_contradict_itself(at: AppTest) -> None:
+    """荔湾区 2020's 3,755 self-evaluations report a completion rate but no funds: no weighted rate, and it says why."""
+    at.switch_page("../pages/evaluation.py").run()
+    at.selectbox(key="filter_region").select("荔湾区").run()
+    at.segmented_control(key="evaluation_method").set_value("self").run()
+    [line] = [c.value for c in at.caption if "预算完成率" in c.value]
+    assert line == ("3755 个对象填报了预算完成率：100% 的 1 个，90%（含）至 100% 的 1852 个，90% 以下的 1902 个。"
+                    "未填报涉及资金，不能按资金加权计算总体预算完成率。")
+    at.segmented_control(key="evaluation_method").set_value("review").run()
+    [line] = [c.value for c in at.caption if "预算完成率" in c.value]
+    assert line.startswith("总体预算完成率 98.00%（按涉及资金加权），其中预算完成率为 100% 的 16 个")

@@ -69,6 +69,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "execution.red_count": ("预警项目", "Projects in warning"),
     "execution.quadrant": ("双监控：支出进度与目标实现", "Dual monitoring: spending against targets"),
     "execution.achievement": ("预计能完成的绩效目标占比", "Targets expected to be met"),
+    "execution.quadrant_group": ("部门", "Departments"),
+    "execution.quadrant_behind": ("执行和目标都落后", "behind on spending and targets"),
+    "execution.quadrant_other": ("其他", "others"),
+    "execution.quadrant_tp": ("序时进度 {tp}", "time progress {tp}"),
+    "execution.quadrant_target": ("目标线 {target}", "target line {target}"),
     "execution.quadrant_help": ("横轴为预算执行率，纵轴为年中监控中“确定能”完成的目标占比；虚线为序时进度和 80%。"
                                 "左下角（橙色菱形，标出落后最多的 8 个）的部门钱和事都落后；鼠标悬停可看部门名称。",
                                 "Across: execution rate; up: share of targets marked certain to be met at mid-year; "

@@ -163,7 +163,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "audit.act.import_update": ("导入更新", "imported (updated)"),
     "audit.action": ("操作", "Action"),
     "audit.actor": ("操作人", "Who"),
-    "audit.at": ("时间（UTC）", "When (UTC)"),
+    "audit.at": ("时间（北京时间）", "When (Beijing time)"),
     "audit.entity": ("对象", "Record"),
     "audit.detail": ("详情", "Detail"),
     "audit.caption": ("最近 {n} 条记录（最多显示 1000 条）", "The latest {n} entries (1000 at most)"),

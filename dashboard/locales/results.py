@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 STRINGS: dict[str, tuple[str, str]] = {
-    "evaluation.title": ("绩效评价", "Evaluation results"),
+    "evaluation.title": ("绩效评价", "Evaluations"),
     "evaluation.finance": ("财政评价（复核+重点）", "Finance (review + key)"),
     "evaluation.none": ("所选年度和评价方式没有评价结果。", "No evaluations for this year and method."),
     "evaluation.share_sep": ("；", "; "),
@@ -12,10 +12,22 @@ STRINGS: dict[str, tuple[str, str]] = {
                             "{n} evaluated, graded: {shares}. Rated excellent or good: {rate}."),
     "evaluation.count": ("评价个数", "Evaluations"),
     "evaluation.funds": ("涉及资金", "Funds involved"),
-    "evaluation.completion": ("总体预算完成率 {overall}（按涉及资金加权），"
-                              "其中预算完成率为 100% 的 {a} 个，90% 以上的 {b} 个，90% 以下的 {c} 个。",
+    "evaluation.completion": ("总体预算完成率 {overall}（按涉及资金加权），其中预算完成率为 "
+                              "100% 的 {a} 个，90% 以上的 {b} 个，90% 以下的 {c} 个。",
                               "Budget completion {overall} (weighted by funds): "
                               "{a} at 100 %, {b} at 90–100 %, {c} below 90 %."),
+    "evaluation.completion_unweighted": (
+        "{n} 个对象填报了预算完成率：100% 的 {a} 个，90%（含）至 100% 的 {b} 个，90% 以下的 {c} 个。"
+        "未填报涉及资金，不能按资金加权计算总体预算完成率。",
+        "{n} subjects report a budget completion rate: {a} at 100 %, {b} at 90–100 %, {c} below 90 %. "
+        "No funds are reported, so there is no funds-weighted overall rate."),
+    "evaluation.eg_rate.finance": ("财政评价优良率", "Finance evaluations rated excellent or good"),
+    "evaluation.eg_rate.self": ("单位自评优良率", "Self-evaluations rated excellent or good"),
+    "evaluation.eg_rate.review": ("自评复核优良率", "Reviews rated excellent or good"),
+    "evaluation.eg_rate.key": ("重点评价优良率", "Key evaluations rated excellent or good"),
+    "evaluation.share_axis": ("占比", "Share"),
+    "evaluation.category_n": ("{category}（{n} 个）", "{category} ({n})"),
+    "evaluation.bound": ("{grade} ≥ {n}", "{grade} ≥ {n}"),
     "evaluation.by_method": ("按评价方式的等级分布", "Grades by method"),
     "evaluation.by_subject": ("财政评价按对象类型的等级分布", "Finance evaluations by subject type"),
     "evaluation.histogram": ("得分分布（虚线为等级分界）", "Score distribution (dashed: grade boundaries)"),
@@ -51,7 +63,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                                 "Usual rule: excellent, priority funding; good, normal funding; "
                                 "fair, cut in proportion or no new money; poor, redirected or "
                                 "cancelled; unrectified findings, budget reduced or held."),
-    "rectification.title": ("问题整改", "Rectification"),
+    "rectification.title": ("问题整改", "Rectification tracking"),
     "rectification.as_of": ("统计截至日期", "As of"),
     "rectification.caption": ("{year} 年度评价发现问题的整改情况，截至 {as_of}。",
                               "Findings of fiscal {year}'s evaluations, as of {as_of}."),
@@ -70,7 +82,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rectification.who": ("操作人", "Who"),
     "rectification.from": ("原状态", "From"),
     "rectification.to": ("新状态", "To"),
-    "exante.title": ("事前评估", "Ex-ante assessment"),
+    "exante.title": ("事前评估", "Ex-ante review"),
     "exante.none": ("该年度没有事前绩效评估记录。", "No ex-ante assessments this year."),
     "exante.requested": ("申报金额", "Requested"),
     "exante.recommended": ("建议金额", "Recommended"),
@@ -82,6 +94,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                            "{s} supported, {p} partly, {r} not supported; the cut rate covers supported "
                            "and partly supported projects, rejected requests are shown apart."),
     "exante.by_department": ("各单位申报与建议金额", "Requested and recommended by department"),
+    "exante.series": ("金额", "Amount"),
     "exante.wan": ("金额（万元）", "Amount (10k yuan)"),
     "exante.projects": ("评估项目", "Assessed projects"),
     "exante.d1": ("立项必要性", "Necessity"),

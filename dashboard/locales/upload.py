@@ -61,7 +61,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "upload.col.sheet": ("工作表", "Sheet"),
     "upload.col.row": ("行", "Row"),
     "upload.col.column": ("列", "Column"),
-    "upload.col.code": ("代码", "Code"),
     "upload.col.message": ("说明", "Message"),
     "upload.col.in_yuan": ("{column}（折合元）", "{column} (read as yuan)"),
     "upload.units": ("金额按以下单位读取，预览中“折合元”一列是换算后的金额，请核对：{units}。",
@@ -73,7 +72,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "history.kind_filter": ("数据类型", "Kind"),
     "history.all": ("全部", "All"),
     "history.col.id": ("批次", "Batch"),
-    "history.col.at": ("上传时间", "Uploaded at"),
+    "history.col.at": ("上传时间（北京时间）", "Uploaded (Beijing time)"),
+    "history.col.change": ("变更", "Change"),
+    "history.col.before": ("原值", "Before"),
+    "history.change.insert": ("新增", "new"),
+    "history.change.update": ("更新", "updated"),
+    "history.col.period": ("数据期间", "Period"),
+    "history.period.year": ("{year}年度", "FY{year}"),
+    "history.period.months": ("{year}年{months}月", "{year} M{months}"),
+    "history.commits": ("提交记录（已提交或被拒绝）", "Commits (written or refused)"),
+    "history.previews": ("预览记录（仅校验，未写入）", "Previews (checked only, nothing written)"),
+    "history.none_of": ("没有。", "None."),
     "history.col.kind": ("数据类型", "Kind"),
     "history.col.file": ("文件", "File"),
     "history.col.user": ("上传人", "By"),
@@ -91,7 +100,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "history.sha": ("文件指纹（SHA-256）：{sha}", "File fingerprint (SHA-256): {sha}"),
     # 报送情况
     "submissions.title": ("月报报送情况", "Monthly submissions"),
-    "submissions.rule": ("截止时间：次月 {day} 日（设置项 monitoring_due_day）；"
+    "submissions.rule": ("截止时间：次月 {day} 日（可在设置中调整）；"
                          "按最后一个项目的报送时间（北京时间）判断。统计日期：{today}。",
                          "Due by day {day} of the following month (setting "
                          "monitoring_due_day), judged by the last project's "
@@ -104,6 +113,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "submissions.failed": ("■ 校验未通过", "■ failed validation"),
     "submissions.missing": ("○ 未报送", "○ missing"),
     "submissions.not_due": ("· 未到期", "· not due"),
-    "submissions.chase": ("需要催报的单位（未报送或校验未通过）{n} 个：{names}",
-                          "Departments to chase (missing or failed), {n}: {names}"),
+    "submissions.chase": ("需要催报的单位（未报送或校验未通过）{n} 个，缺报月份多的在前：{names}",
+                          "Departments to chase (missing or failed), {n}, most months behind first: {names}"),
+    "submissions.cell.on_time": ("● 按时", "● ok"),
+    "submissions.cell.late": ("▲ 逾期", "▲ late"),
+    "submissions.cell.failed": ("■ 校验未通过", "■ failed"),
+    "submissions.cell.missing": ("○ 未报送", "○ none"),
+    "submissions.cell.not_due": ("· 未到期", "· later"),
+    "submissions.chase_one": ("{name}（{n} 个月）", "{name} ({n} months)"),
+    "submissions.order": ("未报送或校验未通过的月份多的单位排在前面，其次是逾期月份多的。",
+                          "Departments with the most months missing or failed come first, then those most often late."),
 }

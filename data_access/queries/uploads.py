@@ -56,9 +56,9 @@ def _batch(b: UploadBatch) -> Batch:
                  b.rows_total, ImportReport.from_record(b.report_json) if b.report_json else None)
 
 
-def _changes(session: Session, batch_ids: Iterable[int]) -> dict[int, dict[int, tuple[str, str]]]:
-    """Per batch, from its audit rows: record id -> (变更 新增/更新, the earlier values of an update)."""
-    out: dict[int, dict[int, tuple[str, str]]] = {}
+def _changes(session: Session, batch_ids: Iterable[int]) -> dict[int, dict[int, tuple[str, dict[str, Any]]]]:
+    """Per batch, from its audit rows: record id -> (变更 新增/更新, the earlier values of an update by field)."""
+    out: dict[int, dict[int, tuple[str, dict[str, Any]]]] = {}
     ids = list(batch_ids)
     for start in range(0, len(ids), _CHUNK):
         logs = session.execute(select(AuditLog).where(col(AuditLog.batch_id).in_(ids[start:start + _CHUNK]),
@@ -68,10 +68,9 @@ def _changes(session: Session, batch_ids: Iterable[int]) -> dict[int, dict[int, 
             records = out.setdefault(int(log.batch_id or 0), {})
             detail = json.loads(log.detail_json or "{}")
             if log.action == "import_insert":
-                records.update(dict.fromkeys(detail.get("ids", []), ("新增", "")))
+                records.update(dict.fromkeys(detail.get("ids", []), ("新增", {})))
             elif log.entity_id is not None:
-                before = "；".join(f"{k}: {v}" for k, v in detail.get("before", {}).items())
-                records[log.entity_id] = ("更新", before)
+                records[log.entity_id] = ("更新", detail.get("before", {}))
     return out
 
 
@@ -128,7 +127,9 @@ def batch_rows(*, session: Session, batch_id: int,
             row: dict[str, Any] = {"ID": rec.id, "变更": change[rec.id][0]}
             for fld, label in fields:
                 row[label] = _shown(kind, fld, getattr(rec, fld))
-            row["原值"] = change[rec.id][1]
+            # the earlier values as the columns read: 累计支出（元） 500,000.00, not spent_cumulative_fen: 50000000
+            row["原值"] = "；".join(f"{SPECS[kind].column_label(f)} {display(_shown(kind, f, v))}"
+                                  for f, v in change[rec.id][1].items())
             out.append(row)
     return out
 

@@ -69,14 +69,17 @@ class Ctx:
         c = self.spec.by_field.get(fld)
         return c.zh if c else fld
 
+    def _issue(self, row: Row | None, fld: str | None, code: str, message: str) -> Issue:
+        value = display(row.raw.get(fld)) if row is not None and fld else None
+        return Issue(self.sheet, row.number if row else None, self.col(fld) if fld else None, code,
+                     on_sheet(self.sheet, message), value)
+
     def error(self, row: Row, fld: str | None, code: str, message: str) -> None:
         row.ok = False
-        self.report.errors.append(
-            Issue(self.sheet, row.number, self.col(fld) if fld else None, code, on_sheet(self.sheet, message)))
+        self.report.errors.append(self._issue(row, fld, code, message))
 
     def warn(self, row: Row | None, fld: str | None, code: str, message: str) -> None:
-        self.report.warnings.append(Issue(self.sheet, row.number if row else None, self.col(fld) if fld else None,
-                                          code, on_sheet(self.sheet, message)))
+        self.report.warnings.append(self._issue(row, fld, code, message))
 
     def cell(self, row: Row, fld: str) -> str:
         """第12行「column」的值“raw”: the prefix of a message about one cell."""

@@ -9,6 +9,25 @@ from typing import Any
 UNREADABLE = {"file_not_found", "not_a_spreadsheet", "corrupt_file", "encrypted_file"}
 IN_YUAN = "（折合元）"  # suffix of the preview column holding an amount as understood, in 元
 
+# Each issue code in words, for Chinese readers (the codes are for `import --json` and scripts).
+ISSUE_NAMES = {
+    "not_a_number": "不是数字", "invalid_date": "日期无效", "invalid_year": "年度无效",
+    "month_out_of_range": "月份超出范围", "score_out_of_range": "得分超出范围", "negative_amount": "金额为负数",
+    "required": "必填项为空", "unknown_value": "不在可选值中", "example_row": "模板示例行", "duplicate_row": "重复行",
+    "duplicate_key_conflict": "同一记录内容冲突", "grade_mismatch": "等级与得分不符",
+    "recommended_exceeds_requested": "建议金额大于申报金额", "rejected_with_amount": "不予支持却有建议金额",
+    "status_date_mismatch": "状态与完成日期不符", "unknown_region": "行政区不存在",
+    "unknown_department": "预算单位不符", "unknown_project": "项目不存在", "region_required": "需要填写行政区",
+    "unknown_evaluation": "评价不存在",
+    "out_of_scope": "超出可填报单位", "spent_decreased": "累计支出减少", "spent_exceeds_budget": "支出超过预算",
+    "missing_column": "缺少列", "unknown_unit": "单位无法识别", "unit_conflict": "单位前后不一致",
+    "unknown_column": "未知列", "empty_file": "没有数据", "file_too_large": "文件过大", "file_not_found": "文件不存在",
+    "not_a_spreadsheet": "不是电子表格", "corrupt_file": "文件已损坏", "encrypted_file": "文件已加密",
+    "too_many_rows": "行数过多", "too_many_columns": "列数过多", "too_many_cells": "单元格过多",
+    "cell_too_long": "单元格文字过长", "too_much_text": "文字总量过大", "unpacked_too_large": "解压后过大",
+    "database_unavailable": "数据库不可用", "user_not_allowed": "账号无权导入",
+}
+
 
 @dataclass
 class Issue:
@@ -19,6 +38,7 @@ class Issue:
     column: str | None
     code: str
     message: str
+    value: str | None = None  # the cell as typed, when the issue is about one cell (kept in the batch record)
 
     def to_dict(self) -> dict[str, Any]:
         return {"sheet": self.sheet, "row": self.row, "column": self.column, "code": self.code,
@@ -59,6 +79,8 @@ class ImportReport:
     units: dict[str, str] = field(default_factory=dict, repr=False)
     # (department id, year, month) of the monitoring rows the file covered, for the submission matrix.
     coverage: set[tuple[int, int, int]] = field(default_factory=set, repr=False)
+    # (year, month or 0) of every row read with a year: the period the file covers, for the upload history.
+    periods: set[tuple[int, int]] = field(default_factory=set, repr=False)
 
     CONTRACT_FIELDS = ("kind", "file", "sha256", "dry_run", "rows_total", "rows_valid", "rows_rejected",
                        "committed", "errors", "warnings")
@@ -75,8 +97,11 @@ class ImportReport:
     def to_record(self) -> str:
         """The batch's stored report: the contract object plus the write counts."""
         d = self.to_dict()
+        for key, issues in (("errors", self.errors), ("warnings", self.warnings)):
+            d[key] = [{**i.to_dict(), "value": i.value} for i in issues]
         d.update(inserted=self.inserted, updated=self.updated, unchanged=self.unchanged,
-                 previous_batches=self.previous_batches, coverage=sorted(self.coverage))
+                 previous_batches=self.previous_batches, coverage=sorted(self.coverage),
+                 periods=sorted(self.periods))
         return json.dumps(d, ensure_ascii=False)
 
     @classmethod
@@ -89,6 +114,7 @@ class ImportReport:
         for extra in ("inserted", "updated", "unchanged", "previous_batches"):
             setattr(report, extra, d.get(extra, getattr(report, extra)))
         report.coverage = {tuple(c) for c in d.get("coverage", [])}  # type: ignore[misc]
+        report.periods = {(int(y), int(m)) for y, m in d.get("periods", [])}
         return report
 
     @property

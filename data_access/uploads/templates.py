@@ -25,7 +25,7 @@ from data_access.export import neutralise
 from data_access.settings import SETTINGS
 from data_access.uploads.cells import EXAMPLE_MARK, EXAMPLE_SHEET
 from data_access.uploads.kinds import KINDS, SPECS
-from data_access.uploads.report import ImportReport
+from data_access.uploads.report import ISSUE_NAMES, ImportReport
 from data_access.uploads.spec import Column
 
 TYPE_HELP = {
@@ -173,14 +173,14 @@ def error_report_xlsx(report: ImportReport) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "错误"
-    header = ["工作表", "行", "列", "代码", "说明"]
+    header = ["工作表", "行", "列", "问题类型", "说明"]
     for title, issues in (("错误", report.errors), ("警告", report.warnings)):
         sheet = ws if title == "错误" else wb.create_sheet(title)
         sheet.append(header)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for i in issues:
-            sheet.append([_text(i.sheet), i.row, _text(i.column), i.code, _text(i.message)])
+            sheet.append([_text(i.sheet), i.row, _text(i.column), ISSUE_NAMES.get(i.code, i.code), _text(i.message)])
         for letter, width in zip("ABCDE", (12, 6, 16, 26, 100), strict=True):
             sheet.column_dimensions[letter].width = width
     if report.preview:

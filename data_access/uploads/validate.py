@@ -181,6 +181,8 @@ def validate(ctx: Ctx, rows: list[Row], dry_run: bool) -> tuple[list[Row], dict[
         for check in spec.checks:
             if check(ctx, row) is False:
                 break
+    ctx.report.periods.update((r.values["year"], r.values.get("month") or 0) for r in rows
+                              if isinstance(r.values.get("year"), int))
     unique = check_duplicates(ctx, rows)
     scoped = ctx.allowed_department_ids is not None
     existing: dict[tuple, Any] = {}

@@ -107,3 +107,19 @@ def test_a_reload_keeps_staff_signed_in_until_they_sign_out(page, app_server) ->
         page.reload()
     page.get_by_text("工作人员登录").wait_for(state="visible")
     assert page.get_by_role("button", name="退出登录").count() == 0
+
+
+def test_submissions_show_every_department_without_scrolling(page, app_server, admin) -> None:  # type: ignore[no-untyped-def]
+    from data_access.queries.uploads import submission_matrix
+
+    with Session(make_engine(app_server.db_url)) as session:
+        departments = len(submission_matrix(session=session, region="黄埔区", year=2022))
+    assert departments > 10  # more than the ten rows st.dataframe shows by default
+    sign_in(page, app_server.url, *admin)
+    goto(page, f"{app_server.url}/submissions?region=黄埔区&year=2022")
+    no_error_box(page)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for(state="visible")
+    box = grid.bounding_box()
+    assert box is not None and box["height"] >= (departments + 1) * 35  # every row drawn, header included
+    screenshot(page, "internal-submissions-all-rows")
