@@ -26,6 +26,7 @@ _EN_NAMES = {
     "too_many_columns": "too many columns", "too_many_cells": "too many cells", "cell_too_long": "cell too long",
     "too_much_text": "too much text", "unpacked_too_large": "too large unpacked",
     "database_unavailable": "database unavailable", "user_not_allowed": "account may not import",
+    "unknown_user": "uploader is no account", "deviation_unexplained": "deviation not explained",
 }
 
 _EN_MESSAGES = {
@@ -51,6 +52,9 @@ _EN_MESSAGES = {
     "unknown_evaluation": "there is no evaluation “{value}” in this district and year; import the evaluations first.",
     "out_of_scope": "“{value}” is outside the departments you may submit for.",
     "spent_decreased": "cumulative spending “{value}” is lower than an earlier month's; please check.",
+    "deviation_unexplained": "a target that may not be met needs its deviation category and corrective measure.",
+    "unknown_user": "the uploader named is no account of the app: recorded as the uploader, imported without "
+                    "any user's department scope.",
     "spent_exceeds_budget": "cumulative spending “{value}” exceeds the budget; please check.",
     "missing_column": "a required column is missing; use the downloaded template.",
     "unknown_unit": "the unit in the header cannot be read (yuan, ten thousand yuan or hundred million yuan).",

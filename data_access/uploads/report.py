@@ -26,6 +26,7 @@ ISSUE_NAMES = {
     "too_many_rows": "行数过多", "too_many_columns": "列数过多", "too_many_cells": "单元格过多",
     "cell_too_long": "单元格文字过长", "too_much_text": "文字总量过大", "unpacked_too_large": "解压后过大",
     "database_unavailable": "数据库不可用", "user_not_allowed": "账号无权导入",
+    "unknown_user": "上传人不是系统用户", "deviation_unexplained": "缺少偏差原因或纠偏措施",
 }
 
 
