@@ -56,3 +56,21 @@ def test_an_issue_reads_in_the_readers_language(language: str) -> None:
 ])
 def test_the_period_an_upload_covers(language: str, periods: list[tuple[int, int]], zh: str, en: str) -> None:
     assert issues.period(periods) == (zh if language == "zh" else en)
+
+
+def test_every_issue_code_the_importer_writes_has_a_name_in_both_languages() -> None:
+    """A code the importer or the command line writes (ctx.error/ctx.warn, Issue(...), FileRejected) is
+    named in words in Chinese (ISSUE_NAMES) and in English (dashboard/locales/issues.py)."""
+    import re
+    from pathlib import Path
+
+    from dashboard.locales.issues import _EN_NAMES
+    from data_access.uploads.report import ISSUE_NAMES
+
+    root = Path(__file__).resolve().parent.parent / "data_access" / "uploads"
+    source = "\n".join(p.read_text(encoding="utf-8") for p in root.rglob("*.py"))
+    written = set(re.findall(r'(?:error|warn)\([^,]+, [^,]+, "([a-z_]+)"', source))
+    written |= set(re.findall(r'Issue\([^)]*?"([a-z_]+)",', source))
+    written |= set(re.findall(r'FileRejected\(\s*"([a-z_]+)"', source))
+    assert {"unknown_user", "deviation_unexplained", "unit_conflict", "too_many_columns"} <= written
+    assert sorted(written - set(ISSUE_NAMES)) == [] and sorted(written - set(_EN_NAMES)) == []
