@@ -193,18 +193,22 @@ def to_xlsx_bytes(sheets: Mapping[str, Downloadable]) -> bytes:
     return export.xlsx_bytes({name: file_columns(table) for name, table in sheets.items()})
 
 
+# The files are written when the reader clicks (Streamlit's deferred download), not on every run: a
+# district's 25,000-project workbook took seconds on each rerun. The tables are plain data by then
+# (labels and units resolved), so the callables touch no session state.
 def download_table(table: Downloadable, name: str, key: str) -> None:
     """CSV and XLSX buttons for one table, as shown (filtered), its numbers in the units its headers name."""
     c1, c2, _ = st.columns([1, 1, 6])
-    c1.download_button(t("ui.download_csv"), to_csv_bytes(table), f"{name}.csv", "text/csv", key=f"{key}_csv",
-                       icon=":material/download:")
-    c2.download_button(t("ui.download_xlsx"), to_xlsx_bytes({name: table}), f"{name}.xlsx",
+    c1.download_button(t("ui.download_csv"), lambda: to_csv_bytes(table), f"{name}.csv", "text/csv",
+                       key=f"{key}_csv", icon=":material/download:", on_click="ignore")
+    c2.download_button(t("ui.download_xlsx"), lambda: to_xlsx_bytes({name: table}), f"{name}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
-                       icon=":material/download:")
+                       icon=":material/download:", on_click="ignore")
 
 
 def download_page(sheets: Mapping[str, Downloadable], name: str, key: str) -> None:
     """The whole page as one XLSX, a sheet per chart or table, as filtered."""
-    st.download_button(t("ui.download_page"), to_xlsx_bytes(sheets), f"{name}.xlsx",
+    sheets = dict(sheets)
+    st.download_button(t("ui.download_page"), lambda: to_xlsx_bytes(sheets), f"{name}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=key,
-                       icon=":material/file_download:", type="secondary")
+                       icon=":material/file_download:", type="secondary", on_click="ignore")
