@@ -27,8 +27,6 @@ from data_access.enums import FINDING_STATUSES, METHODS, WILL_MEET
 from data_access.queries.core import month_of, round_rate, time_progress
 from data_access.settings import SETTINGS
 
-PAGE_ROWS = 200  # projects on screen at a time; the downloads hold every one
-
 require_role("admin", "finance", "leader")  # the entrypoint gates too; this page never trusts only that
 filters = sidebar_filters()
 if filters is None:
@@ -122,7 +120,8 @@ found = projects
 if search:
     found = projects[projects["code"].str.contains(search, regex=False)
                      | projects["name"].str.contains(search, regex=False)].reset_index(drop=True)
-pages_n = max(1, -(-len(found) // PAGE_ROWS))  # a district's thousands of projects, a page at a time
+PAGE_ROWS = max(1, SETTINGS.project_page_rows)  # projects on screen at a time; the downloads hold every one
+pages_n = max(1, -(-len(found) // PAGE_ROWS))  # a city's tens of thousands of projects, a page at a time
 if st.session_state.get("execution_page", 1) > pages_n:
     st.session_state["execution_page"] = 1
 page_no = int(s2.number_input(t("execution.page", n=pages_n), min_value=1, max_value=pages_n, step=1,

@@ -131,10 +131,11 @@ def city_url(tmp_path) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_a_large_district_shows_its_projects_a_page_at_a_time(monkeypatch: pytest.MonkeyPatch, city_url: str) -> None:
-    """450 projects: 200 on screen, the rest on pages 2 and 3, a search finds one; the download holds all 450."""
+    """450 projects, 200 a page: the rest on pages 2 and 3, a search finds one; the download holds all 450."""
     from tests.apptest import capture_downloads, download
     from tests.test_downloads import csv_table
 
+    monkeypatch.setattr("data_access.settings.SETTINGS", Settings(project_page_rows=200))
     files = capture_downloads(monkeypatch)
     at = signed_in(monkeypatch, city_url)
     at.query_params.update({"region": "合成区01", "year": "2024"})
