@@ -206,10 +206,10 @@ def download_table(table: Lazy, name: str, key: str) -> None:
     """CSV and XLSX buttons for one table, as shown (filtered), its numbers in the units its headers name."""
     c1, c2, _ = st.columns([1, 1, 6])
     c1.download_button(t("ui.download_csv"), lambda: to_csv_bytes(table), f"{name}.csv", "text/csv",
-                       key=f"{key}_csv", icon=":material/download:", on_click="ignore")
+                       key=f"{key}_csv", icon=":material/download:")
     c2.download_button(t("ui.download_xlsx"), lambda: to_xlsx_bytes({name: table}), f"{name}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
-                       icon=":material/download:", on_click="ignore")
+                       icon=":material/download:")
 
 
 def download_page(sheets: Mapping[str, Lazy], name: str, key: str) -> None:
@@ -217,4 +217,4 @@ def download_page(sheets: Mapping[str, Lazy], name: str, key: str) -> None:
     sheets = dict(sheets)
     st.download_button(t("ui.download_page"), lambda: to_xlsx_bytes(sheets), f"{name}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=key,
-                       icon=":material/file_download:", type="secondary", on_click="ignore")
+                       icon=":material/file_download:", type="secondary")

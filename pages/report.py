@@ -49,9 +49,9 @@ name = f"{filters.region}{filters.year}年度财政支出绩效情况的报告�
 c1, c2, c3 = st.columns([2, 2, 3])
 # Written on click (python-docx alone takes about half a second), from the draft shown.
 c1.download_button(t("report.download_docx"), lambda: docx_bytes(draft), f"{name}.docx", DOCX, key="report_docx",
-                   icon=":material/description:", type="primary", on_click="ignore")
+                   icon=":material/description:", type="primary")
 c2.download_button(t("report.download_xlsx"), lambda: annex_xlsx(draft), f"{name}附件表格.xlsx", XLSX,
-                   key="report_xlsx", icon=":material/table:", on_click="ignore")
+                   key="report_xlsx", icon=":material/table:")
 c3.markdown(f":orange-background[{plain(t('report.fill_ins', n=len(draft.fill_ins())))}]")
 
 with st.container(border=True):
