@@ -31,7 +31,7 @@ from data_access.queries.kpis import (
     region_names,
     years,
 )
-from data_access.report import Report, annex_xlsx, build_report, docx_bytes
+from data_access.report import Report, build_report
 from data_access.settings import Settings
 
 Version = int
@@ -289,14 +289,6 @@ def report_draft(url: str, version: Version, region: str, year: int, as_of: dt.d
     """年度报告: the drafted report of a region and year, as of a date."""
     with Session(get_engine()) as s:
         return build_report(session=s, year=year, region=region, as_of=as_of, settings=settings)
-
-
-@st.cache_data(ttl=600, show_spinner=False)
-def report_files(url: str, version: Version, region: str, year: int, as_of: dt.date,
-                 settings: Settings) -> tuple[bytes, bytes]:
-    """The same draft as a .docx and its tables as an .xlsx (python-docx takes about half a second)."""
-    draft = report_draft(url, version, region, year, as_of, settings)
-    return docx_bytes(draft), annex_xlsx(draft)
 
 
 @st.cache_data(ttl=600, show_spinner=False)

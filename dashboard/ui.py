@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeAlias
@@ -186,6 +186,12 @@ def empty_state(key: str = "ui.empty_filter") -> None:
 
 # ---- tables and downloads --------------------------------------------------------------------
 Downloadable: TypeAlias = Table | pd.DataFrame
+# A table, or a function that builds it when the file is asked for (a district's every project).
+Lazy: TypeAlias = Downloadable | Callable[[], Downloadable]
+
+
+def _built(table: Lazy) -> Downloadable:
+    return table() if callable(table) else table
 
 
 def show_table(table: Table, *, column_config: Mapping[str, Any] | None = None) -> None:
@@ -194,28 +200,33 @@ def show_table(table: Table, *, column_config: Mapping[str, Any] | None = None) 
                  column_config={**table.column_config(), **(column_config or {})})
 
 
-def to_csv_bytes(table: Downloadable) -> bytes:
+def to_csv_bytes(table: Lazy) -> bytes:
     """UTF-8 with BOM so Excel opens Chinese text correctly; numbers as numbers, text neutralised."""
-    return export.csv_bytes(file_columns(table))
+    return export.csv_bytes(file_columns(_built(table)))
 
 
-def to_xlsx_bytes(sheets: Mapping[str, Downloadable]) -> bytes:
+def to_xlsx_bytes(sheets: Mapping[str, Lazy]) -> bytes:
     """One workbook, a sheet per table (names cut to Excel's 31 characters), numbers formatted."""
-    return export.xlsx_bytes({name: file_columns(table) for name, table in sheets.items()})
+    return export.xlsx_bytes({name: file_columns(_built(table)) for name, table in sheets.items()})
 
 
-def download_table(table: Downloadable, name: str, key: str) -> None:
+# The files are written when the reader clicks (Streamlit's deferred download), not on every run: a
+# district's 25,000-project workbook took seconds on each rerun. The tables are plain data by then
+# (labels and units resolved), so the callables touch no session state.
+def download_table(table: Lazy, name: str, key: str) -> None:
     """CSV and XLSX buttons for one table, as shown (filtered), its numbers in the units its headers name."""
     c1, c2, _ = st.columns([1, 1, 6])
-    c1.download_button(t("ui.download_csv"), to_csv_bytes(table), f"{name}.csv", "text/csv", key=f"{key}_csv",
-                       icon=":material/download:")
-    c2.download_button(t("ui.download_xlsx"), to_xlsx_bytes({t("ui.sheet"): table}), f"{name}.xlsx",
+    sheet = t("ui.sheet")
+    c1.download_button(t("ui.download_csv"), lambda: to_csv_bytes(table), f"{name}.csv", "text/csv",
+                       key=f"{key}_csv", icon=":material/download:")
+    c2.download_button(t("ui.download_xlsx"), lambda: to_xlsx_bytes({sheet: table}), f"{name}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
                        icon=":material/download:")
 
 
-def download_page(sheets: Mapping[str, Downloadable], name: str, key: str) -> None:
+def download_page(sheets: Mapping[str, Lazy], name: str, key: str) -> None:
     """The whole page as one XLSX, a sheet per chart or table, as filtered."""
-    st.download_button(t("ui.download_page"), to_xlsx_bytes(sheets), f"{name}.xlsx",
+    sheets = dict(sheets)
+    st.download_button(t("ui.download_page"), lambda: to_xlsx_bytes(sheets), f"{name}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=key,
                        icon=":material/file_download:", type="secondary")

@@ -216,8 +216,11 @@ def make_engine(url: str | None = None, *, create: bool = False, wait_seconds: f
     if parsed.get_backend_name() == "postgresql":
         connect_args["connect_timeout"] = parsed.query.get("connect_timeout") or max(2, round(wait_seconds))
         options = parsed.query.get("options")
+        # jit=off: the carry-forward's correlated lookups look costly to the planner, which then spent
+        # more time compiling them (166 ms of 1 s for 8,000 projects) than the lookups take.
         connect_args["options"] = " ".join(filter(None, [options if isinstance(options, str) else None,
-                                                         f"-c lock_timeout={round(wait_seconds * 1000)}"]))
+                                                         f"-c lock_timeout={round(wait_seconds * 1000)}",
+                                                         "-c jit=off"]))
     return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, Text, UniqueConstraint, false
+from sqlalchemy import BigInteger, CheckConstraint, Index, Text, UniqueConstraint, false, text
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlmodel import Field, SQLModel
 
@@ -86,6 +86,11 @@ class Monitoring(SQLModel, table=True):
         CheckConstraint("month BETWEEN 1 AND 12", name="month_range"),
         CheckConstraint("spent_cumulative_fen >= 0", name="spent_nonneg"),
         CheckConstraint("budget_fen IS NULL OR budget_fen >= 0", name="budget_nonneg"),
+        # The carry-forward (core.project_execution) reads each project's latest spending and latest
+        # recorded budget at a month from these alone (migration 0006).
+        Index("ix_monitoring_spent", "project_id", "month", "spent_cumulative_fen"),
+        Index("ix_monitoring_budget", "project_id", "month", "budget_fen",
+              sqlite_where=text("budget_fen IS NOT NULL"), postgresql_where=text("budget_fen IS NOT NULL")),
     )
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id")

@@ -122,22 +122,42 @@ else:
 
 st.subheader(t("execution.projects_title"))
 st.caption(t("execution.projects_order"))
-project_rate = tables.percent(t("execution.rate"), [r or 0 for r in projects["rate"]], on_screen="number")
-project_gap = tables.points(t("execution.gap"), projects["gap"], on_screen="number")
-project_table = tables.Table.of(
-    tables.text(t("execution.code"), projects["code"]), tables.text(t("col.project"), projects["name"]),
-    tables.text(t("col.department"), projects["department"]), tables.text(t("execution.fund"),
-                                                                          tables.terms(projects["fund_source"])),
-    tables.wan(t("execution.budget"), projects["budget_fen"]), tables.wan(t("execution.spent"), projects["spent_fen"]),
-    project_rate, project_gap,
-    tables.text(t("execution.status"), [status_label(s) for s in projects["status"]]),
-    tables.text(t("execution.key"), ["★" if k else "" for k in projects["is_key"]]),
-)
-show_table(project_table, column_config={
-    project_rate.header: st.column_config.ProgressColumn(project_rate.header, format="%.2f%%", min_value=0,
-                                                         max_value=100),
-    project_gap.header: st.column_config.NumberColumn(format="%.2f")})
-download_table(project_table, f"{filters.region}{filters.year}-projects", "execution_projects_dl")
+s1, s2 = st.columns([3, 1])
+search = s1.text_input(t("execution.search"), key="execution_search", placeholder=t("execution.search_hint")).strip()
+found = projects
+if search:
+    found = projects[projects["code"].str.contains(search, regex=False)
+                     | projects["name"].str.contains(search, regex=False)].reset_index(drop=True)
+PAGE_ROWS = max(1, SETTINGS.project_page_rows)  # projects on screen at a time; the downloads hold every one
+pages_n = max(1, -(-len(found) // PAGE_ROWS))  # a city's tens of thousands of projects, a page at a time
+if st.session_state.get("execution_page", 1) > pages_n:
+    st.session_state["execution_page"] = 1
+page_no = int(s2.number_input(t("execution.page", n=pages_n), min_value=1, max_value=pages_n, step=1,
+                              key="execution_page")) if pages_n > 1 else 1
+page_rows = found.iloc[(page_no - 1) * PAGE_ROWS : page_no * PAGE_ROWS]
+st.caption(t("execution.page_rows", first=min(len(found), (page_no - 1) * PAGE_ROWS + 1),
+             last=(page_no - 1) * PAGE_ROWS + len(page_rows), n=len(found)))
+
+
+def project_table(rows: pd.DataFrame) -> tables.Table:
+    return tables.Table.of(
+        tables.text(t("execution.code"), rows["code"]), tables.text(t("col.project"), rows["name"]),
+        tables.text(t("col.department"), rows["department"]), tables.text(t("execution.fund"),
+                                                                          tables.terms(rows["fund_source"])),
+        tables.wan(t("execution.budget"), rows["budget_fen"]), tables.wan(t("execution.spent"), rows["spent_fen"]),
+        tables.percent(t("execution.rate"), [r or 0 for r in rows["rate"]], on_screen="number"),
+        tables.points(t("execution.gap"), rows["gap"], on_screen="number"),
+        tables.text(t("execution.status"), [status_label(s) for s in rows["status"]]),
+        tables.text(t("execution.key"), ["★" if k else "" for k in rows["is_key"]]),
+    )
+
+
+rate_header = tables.percent(t("execution.rate"), []).header
+gap_header = tables.points(t("execution.gap"), []).header
+show_table(project_table(page_rows), column_config={
+    rate_header: st.column_config.ProgressColumn(rate_header, format="%.2f%%", min_value=0, max_value=100),
+    gap_header: st.column_config.NumberColumn(format="%.2f")})
+download_table(lambda: project_table(found), f"{filters.region}{filters.year}-projects", "execution_projects_dl")
 
 lifecycle = data["lifecycle"]
 with st.expander(t("execution.lifecycle", n=len(lifecycle))):
@@ -152,15 +172,18 @@ with st.expander(t("execution.lifecycle", n=len(lifecycle))):
     download_table(lifecycle_table, f"{filters.region}{filters.year}-lifecycle", "execution_lifecycle_dl")
 
 st.subheader(t("execution.detail"))
-options = dict(zip(projects["code"] + " " + projects["name"], projects["project_id"], strict=True))
-labels = list(options)
 wanted = st.query_params.get("project")  # a link to one project's detail
+pickable = page_rows  # the projects on screen; a link's project too when the page opens on it
+if "execution_project" not in st.session_state and wanted and wanted not in set(page_rows["code"]):
+    pickable = pd.concat([projects[projects["code"] == wanted], page_rows])
+options = dict(zip(pickable["code"] + " " + pickable["name"], pickable["project_id"], strict=True))
+labels = list(options)
 if st.session_state.get("execution_project") not in labels:
     st.session_state.pop("execution_project", None)
-    if wanted in set(projects["code"]):
-        st.session_state["execution_project"] = labels[list(projects["code"]).index(wanted)]
+    if wanted in set(pickable["code"]):
+        st.session_state["execution_project"] = labels[list(pickable["code"]).index(wanted)]
 chosen = st.selectbox(t("execution.pick_project"), labels, key="execution_project")  # default: the worst laggard
-chosen_code = str(projects["code"].iloc[labels.index(chosen)])
+chosen_code = str(pickable["code"].iloc[labels.index(chosen)])
 st.query_params["project"] = chosen_code
 detail = loaders.project_detail(*loaders.key(), int(options[chosen]))
 project_curve = detail["curve"]
@@ -213,7 +236,7 @@ if tg.empty and ev.empty and fd.empty:
     st.caption(t("execution.no_detail"))
 
 download_page({t("execution.curve"): curve_sheet, t("execution.by_department"): dept_table,
-               t("execution.quadrant"): quad_table, t("execution.projects_title"): project_table,
+               t("execution.quadrant"): quad_table, t("execution.projects_title"): lambda: project_table(found),
                t("execution.lifecycle", n=len(lifecycle)): lifecycle_table},
               f"execution-{filters.region}-{filters.year}", "execution_page_dl")
 st.caption(t("execution.generated", at=dt.date.today().isoformat()))

@@ -8,7 +8,7 @@ from dashboard.auth_ui import require_role
 from dashboard.i18n import t
 from dashboard.ui import plain, sidebar_filters
 from data_access.queries.core import as_of_for
-from data_access.report import FillIn, Paragraph, Section, Table
+from data_access.report import FillIn, Paragraph, Section, Table, annex_xlsx, docx_bytes
 from data_access.settings import SETTINGS
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -46,13 +46,13 @@ st.caption(t("report.intro"))
 as_of = st.date_input(t("report.as_of"), value=as_of_for(filters.year), help=t("report.as_of_help"),
                       key=f"report_as_of_{filters.year}")
 draft = loaders.report_draft(*loaders.key(), filters.region, filters.year, as_of, SETTINGS)
-docx, xlsx = loaders.report_files(*loaders.key(), filters.region, filters.year, as_of, SETTINGS)
 name = f"{filters.region}{filters.year}年度财政支出绩效情况的报告（草稿）"
 c1, c2, c3 = st.columns([2, 2, 3])
-c1.download_button(t("report.download_docx"), docx, f"{name}.docx", DOCX, key="report_docx",
+# Written on click (python-docx alone takes about half a second), from the draft shown.
+c1.download_button(t("report.download_docx"), lambda: docx_bytes(draft), f"{name}.docx", DOCX, key="report_docx",
                    icon=":material/description:", type="primary")
-c2.download_button(t("report.download_xlsx"), xlsx, f"{name}附件表格.xlsx", XLSX, key="report_xlsx",
-                   icon=":material/table:")
+c2.download_button(t("report.download_xlsx"), lambda: annex_xlsx(draft), f"{name}附件表格.xlsx", XLSX,
+                   key="report_xlsx", icon=":material/table:")
 c3.markdown(f":orange-background[{plain(t('report.fill_ins', n=len(draft.fill_ins())))}]")
 
 with st.container(border=True):

@@ -60,16 +60,27 @@ def nodes(at: AppTest) -> Iterator:  # type: ignore[type-arg]
     yield from walk(at._tree)  # noqa: SLF001
 
 
-Files = dict[str, tuple[str, bytes]]
+class Files(dict):  # type: ignore[type-arg]
+    """url or deferred file id -> (file name, bytes); a deferred file is written when first looked up,
+    as a click on its button would."""
+
+    def __getitem__(self, key: str) -> tuple[str, bytes]:
+        name, data = super().__getitem__(key)
+        if callable(data):
+            data = data()
+            data = data if isinstance(data, bytes) else data.encode()
+            self[key] = (name, data)
+        return name, data
 
 
 def capture_downloads(monkeypatch: pytest.MonkeyPatch) -> Files:
-    """Every file handed to a download button, by the URL the button carries: url -> (file name, bytes).
+    """Every file handed to a download button, by the URL (or deferred file id) the button carries.
 
-    AppTest swaps its media store for each run, so the bytes are kept as they are handed over.
+    AppTest swaps its media store for each run, so the bytes (or the callable that writes them on a
+    click) are kept as they are handed over.
     """
-    files: Files = {}
-    original = MediaFileManager.add
+    files = Files()
+    original, original_deferred = MediaFileManager.add, MediaFileManager.add_deferred
 
     def add(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):  # type: ignore[no-untyped-def]
         url = original(self, path_or_data, mimetype, coordinates, file_name, is_for_static_download)
@@ -77,14 +88,25 @@ def capture_downloads(monkeypatch: pytest.MonkeyPatch) -> Files:
             files[url] = (file_name or "", path_or_data if isinstance(path_or_data, bytes) else path_or_data.encode())
         return url
 
+    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):  # type: ignore[no-untyped-def]
+        file_id = original_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+        files[file_id] = (file_name or "", data_callable)
+        return file_id
+
     monkeypatch.setattr(MediaFileManager, "add", add)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
     return files
+
+
+def file_of(files: Files, button) -> tuple[str, bytes]:  # type: ignore[no-untyped-def]
+    """The file name and bytes a click on this download button gives."""
+    return files[button.proto.url or button.proto.deferred_file_id]
 
 
 def download(at: AppTest, files: Files, key: str) -> tuple[str, bytes]:
     """The file name and bytes behind the download button of that key, as a visitor would get them."""
     button = next(b for b in at.get("download_button") if b.proto.id.endswith(f"-{key}"))
-    return files[button.proto.url]
+    return file_of(files, button)
 
 
 WITHDRAWN = "区老人院运营"  # a 2022 review result of the sample, published like every reported record

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import Files, app, capture_downloads, download, signed_in
+from tests.apptest import Files, app, capture_downloads, download, file_of, signed_in
 
 # Text that is really a number: '5,646', '335.52 万元', '78.90%', "'+5.00" (what a reader cannot sum).
 NUMBER_AS_TEXT = re.compile(r"'?[+-]?[\d,]+(\.\d+)?\s*(%|万元|亿元|元)?")
@@ -91,7 +91,7 @@ def check_every_download(at: AppTest, files: Files) -> int:
     """Checks every CSV and workbook the page offers (each must hold rows to check); returns how many."""
     checked = 0
     for button in at.get("download_button"):
-        name, data = files[button.proto.url]
+        name, data = file_of(files, button)
         if name.endswith(".csv"):
             rows = check_csv(name, data)
         elif name.endswith(".xlsx"):

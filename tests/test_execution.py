@@ -95,3 +95,24 @@ def test_the_monthly_curve_holds_exact_rates(world) -> None:  # type: ignore[no-
     curve = q.monthly_curve(session=s, year=2023, region="测试区", upto=3)
     assert list(curve["rate"]) == [Decimal(0), Decimal(100) / 3, Decimal(100) / 3]
     assert list(curve["time_progress"]) == [Decimal(100) / 12, Decimal(100) / 6, Decimal(25)]
+
+
+def test_the_monthly_curve_equals_kpis_at_every_month(world) -> None:  # type: ignore[no-untyped-def]
+    """The curve carries spending and budgets forward in one pass; each month must still be `kpis`' figure."""
+    from data_access.queries.kpis import execution_summary
+
+    s, region, dept = world
+    budgets = (("A", 1_000_000), ("B", 300), ("C", 2_000_000))
+    a, _, c = (_project(s, region, dept, code, budget) for code, budget in budgets)
+    rows = ((a, 1, 50_000, None), (a, 3, 200_000, 800_000), (a, 6, 500_000, None), (a, 9, 600_000, 1_200_000),
+            (c, 2, 100_000, None), (c, 5, 100_000, 1_500_000), (c, 12, 1_900_000, 2_100_000))
+    for p, month, spent, budget in rows:
+        s.add(Monitoring(project_id=p.id, month=month, spent_cumulative_fen=spent * 100,
+                         budget_fen=budget * 100 if budget else None))
+    s.commit()
+    curve = q.monthly_curve(session=s, year=2023, region="测试区", upto=12)
+    for month in range(1, 13):
+        kpi = execution_summary(session=s, year=2023, region="测试区", month=month)
+        row = curve[curve["month"] == month].iloc[0]
+        assert (int(row["budget_fen"]), int(row["spent_fen"])) == (kpi.budget_fen, kpi.spent_fen), month
+        assert row["rate"] == kpi.execution_rate

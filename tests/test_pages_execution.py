@@ -115,3 +115,39 @@ def test_statuses_and_caption_follow_the_configured_rule(monkeypatch: pytest.Mon
     assert depts.loc["鱼珠街道", "状态"] == department
     assert _projects(at).set_index("项目编码").loc["HP2022K010", "状态"] == project
     assert caption in " ".join(c.value for c in at.caption)
+
+
+@pytest.fixture
+def city_url(tmp_path) -> str:  # type: ignore[no-untyped-def]
+    from data_access.migrate import upgrade
+    from data_access.seed import seed_synthetic
+
+    url = f"sqlite:///{tmp_path / 'city.db'}"
+    engine = make_engine(url, create=True)
+    upgrade(engine)
+    seed_synthetic(engine, projects=450)
+    engine.dispose()
+    return url
+
+
+def test_a_large_district_shows_its_projects_a_page_at_a_time(monkeypatch: pytest.MonkeyPatch, city_url: str) -> None:
+    """450 projects, 200 a page: the rest on pages 2 and 3, a search finds one; the download holds all 450."""
+    from tests.apptest import capture_downloads, download
+    from tests.test_downloads import csv_table
+
+    monkeypatch.setattr("data_access.settings.SETTINGS", Settings(project_page_rows=200))
+    files = capture_downloads(monkeypatch)
+    at = signed_in(monkeypatch, city_url)
+    at.query_params.update({"region": "合成区01", "year": "2024"})
+    at.switch_page("../pages/execution.py").run()
+    assert not at.exception
+    first = _projects(at)
+    assert len(first) == 200
+    assert any("共 450 项" in c.value for c in at.caption)
+    assert len(csv_table(download(at, files, "execution_projects_dl_csv")[1])[1]) == 450
+    at.number_input(key="execution_page").set_value(3).run()
+    last = _projects(at)
+    assert len(last) == 50 and not set(last["项目编码"]) & set(first["项目编码"])
+    at.text_input(key="execution_search").input("S010000123").run()
+    assert list(_projects(at)["项目编码"]) == ["S010000123"]
+    assert at.selectbox(key="execution_project").value.startswith("S010000123 ")

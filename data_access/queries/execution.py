@@ -7,6 +7,8 @@ project and for a department's sums alike.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 from sqlalchemy import Select, and_, case, distinct, false, func, or_, select
 from sqlmodel import Session, col
@@ -33,15 +35,57 @@ def _with_rate_and_gap(df: pd.DataFrame, month: int) -> pd.DataFrame:
                      gap=pd.Series([tp - (r or 0) for r in rates], index=df.index, dtype=object))
 
 
+def _carried_totals(session: Session, scope: list[Any], upto: int) -> list[tuple[int, int]]:
+    """(Σ effective budget, Σ spent) of the projects matching `scope` at each month 1..upto, carried
+    forward exactly as `core.project_execution` carries them, from one pass over their monitoring rows.
+
+    A project's spending at month m is its latest cumulative row with month ≤ m, so the sum over
+    projects is the sum of each row's increase over the project's previous row (LAG), over rows with
+    month ≤ m. Its budget is the latest recorded budget with month ≤ m, else the adjusted budget: the
+    adjusted total plus each recorded budget's change from the one before it. Integer sums, exact.
+    """
+    projects = select(col(Project.id)).join(Region, col(Region.id) == col(Project.region_id)).where(*scope)
+    adjusted = session.execute(select(sum_int(col(Project.budget_adjusted_fen)))
+                               .join(Region, col(Region.id) == col(Project.region_id)).where(*scope)).scalar_one()
+
+    def previous(column: Any) -> Any:  # the project's previous row's value (NULL on its first)
+        return func.lag(column).over(partition_by=col(Monitoring.project_id), order_by=col(Monitoring.month))
+
+    spent_rows = (
+        select(col(Monitoring.month), (col(Monitoring.spent_cumulative_fen) - func.coalesce(
+            previous(col(Monitoring.spent_cumulative_fen)), 0)).label("d"))
+        .where(col(Monitoring.project_id).in_(projects), col(Monitoring.month) <= upto)
+        .subquery()
+    )
+    budget_rows = (
+        select(col(Monitoring.month), (col(Monitoring.budget_fen) - func.coalesce(
+            previous(col(Monitoring.budget_fen)), col(Project.budget_adjusted_fen))).label("d"))
+        .join(Project, col(Project.id) == col(Monitoring.project_id))
+        .where(col(Monitoring.project_id).in_(projects), col(Monitoring.month) <= upto,
+               col(Monitoring.budget_fen).is_not(None))
+        .subquery()
+    )
+    d_spent = dict(session.execute(select(spent_rows.c.month,
+                                          sum_int(spent_rows.c.d)).group_by(spent_rows.c.month)).all())
+    d_budget = dict(session.execute(select(budget_rows.c.month, sum_int(budget_rows.c.d))
+                                    .group_by(budget_rows.c.month)).all())
+    out, budget, spent = [], int(adjusted), 0
+    for month in range(1, upto + 1):
+        budget += int(d_budget.get(month, 0))
+        spent += int(d_spent.get(month, 0))
+        out.append((budget, spent))
+    return out
+
+
+def _curve_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["month", "budget_fen", "spent_fen", "rate", "time_progress"])
+
+
 def monthly_curve(*, session: Session, year: int, region: str, upto: int) -> pd.DataFrame:
     """Σ spent, Σ budget, execution rate and time progress at each month 1..upto (the cumulative curve)."""
-    rows = []
-    for month in range(1, upto + 1):
-        pe = project_execution(year=year, region=region, month=month).subquery()
-        budget, spent = session.execute(select(sum_int(pe.c.budget_fen), sum_int(pe.c.spent_fen))).one()
-        rows.append({"month": month, "budget_fen": int(budget), "spent_fen": int(spent),
-                     "rate": rate(int(spent), int(budget)), "time_progress": time_progress(month)})
-    return pd.DataFrame(rows, columns=["month", "budget_fen", "spent_fen", "rate", "time_progress"])
+    totals = _carried_totals(session, [col(Region.name) == region, col(Project.year) == year], upto)
+    return _curve_frame([{"month": m, "budget_fen": b, "spent_fen": sp, "rate": rate(sp, b),
+                          "time_progress": time_progress(m)} for m, (b, sp) in enumerate(totals, start=1)])
 
 
 def project_rows(
@@ -140,16 +184,12 @@ def quadrant(departments: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
 def project_curve(*, session: Session, project_id: int) -> pd.DataFrame:
     """One project at each month it reported: budget and spending carried forward as `kpis` carries them,
     rate and time progress."""
-    project = session.get(Project, project_id)
     months = session.execute(select(col(Monitoring.month)).where(col(Monitoring.project_id) == project_id)
                              .order_by(col(Monitoring.month))).scalars().all()
-    rows = []
-    for month in months if project is not None else []:
-        pe = project_execution(year=project.year, region=None, month=month, project_id=project_id).subquery()  # type: ignore[union-attr]
-        budget, spent = session.execute(select(pe.c.budget_fen, pe.c.spent_fen)).one()
-        rows.append({"month": month, "budget_fen": int(budget), "spent_fen": int(spent),
-                     "rate": rate(int(spent), int(budget)), "time_progress": time_progress(month)})
-    return pd.DataFrame(rows, columns=["month", "budget_fen", "spent_fen", "rate", "time_progress"])
+    totals = _carried_totals(session, [col(Project.id) == project_id], max(months)) if months else []
+    return _curve_frame([{"month": m, "budget_fen": totals[m - 1][0], "spent_fen": totals[m - 1][1],
+                          "rate": rate(totals[m - 1][1], totals[m - 1][0]), "time_progress": time_progress(m)}
+                         for m in months])
 
 
 def project_detail(*, session: Session, project_id: int) -> dict[str, pd.DataFrame]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 
 from data_access.models import AuditLog
 
@@ -136,10 +136,20 @@ def upsert(ctx: Ctx, records: list[tuple[Written, Any, dict[str, Any] | None]]) 
             ids.extend(ctx.session.execute(stmt, chunk).scalars().all())
         for w, i in zip(inserted, ids, strict=True):
             w.id = i
-    for start in range(0, len(changes), CHUNK_ROWS):
-        ctx.session.execute(update(model), changes[start:start + CHUNK_ROWS])
+    # Core executemany, one statement per set of changed columns: the ORM's bulk update by primary
+    # key issued a statement each time consecutive rows changed different columns, and then
+    # synchronised the session's objects (10,000 monitoring rows: over a thousand statements).
+    conn, tab = ctx.session.connection(), model.__table__  # type: ignore[attr-defined]
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for change in changes:
+        by_columns.setdefault(tuple(sorted(k for k in change if k != "id")), []).append(
+            {"_id": change["id"], **{f"_{k}": v for k, v in change.items() if k != "id"}})
+    for changed_columns, params in by_columns.items():
+        upd = update(tab).where(tab.c.id == bindparam("_id")).values({c: bindparam(f"_{c}") for c in changed_columns})
+        for start in range(0, len(params), CHUNK_ROWS):
+            conn.execute(upd, params[start:start + CHUNK_ROWS])
     if audits:
-        ctx.session.execute(insert(AuditLog), audits)
+        conn.execute(insert(AuditLog.__table__), audits)  # type: ignore[attr-defined]
     if ids:
         ctx.session.add(AuditLog(actor=ctx.user, action="import_insert", entity=table, batch_id=ctx.batch_id,
                                  at=ctx.now, detail_json=json.dumps({"ids": ids})))
