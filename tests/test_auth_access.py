@@ -46,7 +46,7 @@ def test_every_internal_url_shows_the_login_form_and_no_data(monkeypatch: pytest
 def test_a_role_without_the_right_is_refused(monkeypatch: pytest.MonkeyPatch, seeded_url: str, role: str) -> None:
     at = signed_in(monkeypatch, seeded_url, role)
     refused = [stem for stem, roles in INTERNAL if role not in roles]
-    assert refused == {"leader": ["upload", "upload_history", "submissions", "publishing", "users"],
+    assert refused == {"leader": ["upload", "entry", "upload_history", "submissions", "publishing", "users"],
                        "finance": ["users", "audit"]}[role]
     for stem in refused:
         open_url(at, stem)
