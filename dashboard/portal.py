@@ -8,9 +8,12 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
-from dashboard.i18n import t
+from dashboard import charts, tables
+from dashboard.i18n import lang, t
 from dashboard.resources import data_version, database_url, get_engine
 from dashboard.ui import Filters
+from data_access.enums import METHODS, SUBJECT_TYPES
+from data_access.money import fen_to_yi, fen_to_yuan
 from data_access.opendata import open_data_zip
 from data_access.queries import public
 from data_access.queries.core import as_of_for
@@ -21,6 +24,12 @@ from data_access.queries.kpis import kpis
 def headline(url: str, version: tuple[int, int], region: str, year: int, as_of: dt.date) -> dict:
     with Session(get_engine()) as session:
         return kpis(session=session, year=year, region=region, as_of=as_of, published_only=True)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def trend(url: str, version: tuple[int, int], region: str, as_of: dt.date) -> pd.DataFrame:
+    with Session(get_engine()) as session:
+        return public.headline_trend(session=session, region=region, as_of=as_of)
 
 
 @st.cache_data(ttl=600, show_spinner=False)
@@ -175,3 +184,79 @@ def print_toggle() -> bool:
 def _leave_print() -> None:
     st.session_state["portal_print"] = False
     st.query_params.pop("print", None)
+
+
+# ---- pictures -----------------------------------------------------------------------------------
+GRADES_IN_ORDER = ("excellent", "good", "fair", "poor")
+
+
+def grade_distribution(block: dict) -> None:  # type: ignore[type-arg]
+    """The year's grades as bars (a kpis grade block: excellent, good, fair, poor)."""
+    df = pd.DataFrame({"grade": GRADES_IN_ORDER, "label": [t(f"grade.{g}") for g in GRADES_IN_ORDER],
+                       "count": [int(block[g]) for g in GRADES_IN_ORDER]})
+    st.altair_chart(charts.grade_bars(df, grade_title=t("col.grade"), count_title=t("evaluation.count")),
+                    width="stretch")
+
+
+def _chart_amount(fen: int) -> float:
+    """An amount for a chart axis (display only): 亿元 in Chinese, millions of yuan in English."""
+    return float(fen_to_yi(fen) if lang() == "zh" else fen_to_yuan(fen) / 1_000_000)
+
+
+_TREND_RATES = ("excellent_good_rate", "cut_rate", "completion_rate")
+
+
+def _rate_names() -> dict[str, str]:
+    return {"excellent_good_rate": t("portal.home.eg_rate"), "cut_rate": t("portal.home.cut_rate"),
+            "completion_rate": t("portal.home.completion")}
+
+
+def rates_chart(df: pd.DataFrame) -> None:
+    """The headline rates by year, one line each (df: headline_trend); a year without a figure has no point."""
+    names = _rate_names()
+    rates = pd.DataFrame([{"year": int(row["year"]), "series": names[code], "rate": float(row[code])}
+                          for _, row in df.iterrows() for code in _TREND_RATES if row[code] is not None],
+                         columns=["year", "series", "rate"])
+    if not rates.empty:
+        st.altair_chart(charts.rate_trend(rates, year_title=t("ui.year"), rate_title=t("portal.chart.rate"),
+                                          series_title=t("portal.chart.figure")), width="stretch")
+
+
+def funds_chart(df: pd.DataFrame) -> None:
+    """The funds under finance evaluation by year (df: headline_trend)."""
+    funds = pd.DataFrame({"year": df["year"].astype(int), "amount": [_chart_amount(int(f)) for f in df["funds_fen"]],
+                          "series": t("portal.chart.funds_series")})
+    st.altair_chart(charts.amount_trend(funds, year_title=t("ui.year"), amount_title=t("portal.chart.funds_unit"),
+                                        legend_title=t("portal.chart.figure")), width="stretch")
+
+
+def trend_table(df: pd.DataFrame) -> tables.Table:
+    """The trend's figures as a table (what the charts draw, exactly)."""
+    names = _rate_names()
+    return tables.Table.of(
+        tables.text(t("ui.year"), df["year"].astype(str)),
+        tables.count(t("portal.home.evaluated"), df["evaluated"]),
+        tables.wan(t("col.funds"), df["funds_fen"]),
+        *[tables.percent(names[code], df[code], missing="—") for code in _TREND_RATES],
+    )
+
+
+def annex_chart(df: pd.DataFrame, annex: str) -> None:
+    """Above an annex table: grade counts by type and method (附件1), each subject's score (附件2, 附件3)."""
+    labels = {g: t(f"grade.{g}") for g in GRADES_IN_ORDER}
+    if annex == "1":
+        category = [f"{tables.label(m, METHODS)} · {tables.label(s, SUBJECT_TYPES)}"
+                    for m, s in zip(df["method"], df["subject_type"], strict=True)]
+        counts = (df.assign(category=category).groupby(["category", "grade"], sort=False).size()
+                  .reset_index(name="count"))
+        chart = charts.grade_counts_by(counts, category_title=t("portal.chart.category"),
+                                       count_title=t("evaluation.count"), grade_title=t("col.grade"),
+                                       grade_labels=labels)
+    else:
+        names = df["subject"].astype(str)
+        twice = names.duplicated(keep=False)  # one subject evaluated for two departments: say whose bar is whose
+        names = names.where(~twice, names + "（" + df["department"].astype(str) + "）")
+        scores = pd.DataFrame({"subject": names, "score": df["score_centi"] / 100, "grade": df["grade"]})
+        chart = charts.subject_scores(scores, subject_title=t("col.subject"), score_title=t("col.score"),
+                                      grade_title=t("col.grade"), grade_labels=labels)
+    st.altair_chart(chart, width="stretch")

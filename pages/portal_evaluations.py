@@ -33,6 +33,7 @@ st.subheader(t(f"portal.annex{annex}") + f"（{plain(filters.region)} {filters.y
 if df.empty:
     empty_state()
     st.stop()
+portal.annex_chart(df, annex)
 table = tables.evaluations(df)
 show_table(table)
 download_table(table, f"{filters.region}{filters.year}-{t('portal.annex' + annex)}", "portal_eval_dl")

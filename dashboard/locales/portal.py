@@ -21,6 +21,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "portal.home.note": ("优良率 = 评为“优”和“良”的个数 ÷ 评价总数；核减率 = 建议核减金额 ÷ 予以支持和部分支持项目的申报金额；"
                          "整改完成率 = 已整改问题 ÷ 全部问题。", "Rated excellent or good = (excellent + good) ÷ all evaluations; cut rate = amount cut ÷ "
                          "amount requested by supported and partly supported projects; rectified = rectified ÷ all findings."),
+    "portal.home.pictures": ("一图看懂 {year} 年度", "Fiscal {year} at a glance"),
+    "portal.home.grades_title": ("财政评价等级分布", "Grades of the finance evaluations"),
+    "portal.home.trend_title": ("历年走势", "Year by year"),
+    "portal.home.trend_caption": ("每年只计已公开的记录；整改完成率按今天的整改状态计算。",
+                                  "Each year counts published records only; rectification is as of today."),
+    "portal.home.one_year": ("目前只有 {year} 年度有公开数据，积累更多年度后这里显示走势。",
+                             "Only fiscal {year} has published data so far; the trend appears as more years are published."),
+    "portal.chart.rate": ("比率（%）", "Rate (%)"),
+    "portal.chart.figure": ("指标", "Figure"),
+    "portal.chart.funds_unit": ("涉及资金（亿元）", "Funds (million yuan)"),
+    "portal.chart.funds_series": ("财政评价涉及资金", "Funds under finance evaluation"),
+    "portal.chart.category": ("评价方式 · 类型", "Method · type"),
     "portal.evaluations.title": ("评价结果", "Evaluation results"),
     "portal.evaluations.caption": ("附件1 为财政评价结果汇总，附件2 为自评复核项目情况，附件3 为财政重点评价（第三方独立评价）报告。",
                                    "Annex 1 summarises finance evaluations, annex 2 the reviewed self-evaluations, annex 3 the key-evaluation reports."),

@@ -16,8 +16,10 @@ from sqlmodel import Session, col
 
 from data_access.enums import CONCLUSIONS, FINDING_STATUSES, GRADES, METHODS, SUBJECT_TYPES
 from data_access.models import AuditLog, Department, Evaluation, ExAnte, Finding, FindingStatusChange, Region
+from data_access.money import yuan_to_fen
 from data_access.queries.core import frame, grade_expr, rate
 from data_access.queries.exante import with_cut
+from data_access.queries.kpis import evaluation_kpis, ex_ante_kpis, rectification_kpis
 
 
 def published_years(*, session: Session) -> dict[str, list[int]]:
@@ -157,3 +159,19 @@ def rectified_share(findings: pd.DataFrame) -> tuple[int, Decimal | None]:
     """Of the findings listed (`published_findings`, as filtered): how many are rectified, and their share (× 100, exact)."""
     done = int((findings["status"] == "rectified").sum())
     return done, rate(done, len(findings))
+
+
+def headline_trend(*, session: Session, region: str, as_of: dt.date) -> pd.DataFrame:
+    """The portal's headline figures for every year of the region holding a published record, oldest
+    first: 优良率, 核减率, 整改完成率 (exact, × 100; None where nothing is published) and evaluated
+    funds in fen, each computed from published records alone exactly as `kpis(published_only=True)`.
+    Rectification is counted as of `as_of` for every year, like the home page's card."""
+    rows = []
+    for year in sorted(published_years(session=session).get(region, [])):
+        fin = evaluation_kpis(session=session, year=year, region=region, published_only=True)["finance"]
+        ea = ex_ante_kpis(session=session, year=year, region=region, published_only=True)
+        rc = rectification_kpis(session=session, year=year, region=region, published_only=True, as_of=as_of)
+        rows.append({"year": year, "evaluated": fin["count"], "funds_fen": yuan_to_fen(fin["funds_total"]),
+                     "excellent_good_rate": fin["excellent_good_rate"], "cut_rate": ea["cut_rate"],
+                     "completion_rate": rc["completion_rate"]})
+    return pd.DataFrame(rows, columns=["year", "evaluated", "funds_fen", "excellent_good_rate", "cut_rate", "completion_rate"])
