@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import portal, tables
 from dashboard.i18n import t
-from dashboard.ui import download_table, empty_state, plain, show_table
+from dashboard.ui import download_table, empty_state, plain
 from data_access.enums import GRADES, METHODS
 
 filters = portal.sidebar_filters()
@@ -35,7 +35,7 @@ if df.empty:
     st.stop()
 portal.annex_chart(df, annex)
 table = tables.evaluations(df)
-show_table(table)
+portal.linked_table(table, portal.record_links(df, filters.region, filters.year))
 download_table(table, f"{filters.region}{filters.year}-{t('portal.annex' + annex)}", "portal_eval_dl")
 if annex == "3":
     # Subjects, evaluators and summaries come from uploads: shown as typed, never as markdown.

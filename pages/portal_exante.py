@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import portal, tables
 from dashboard.i18n import t
-from dashboard.ui import download_table, empty_state, glossary, money, pct, show_table
+from dashboard.ui import download_table, empty_state, glossary, money, pct
 from data_access.enums import CONCLUSIONS
 from data_access.money import yuan_to_fen
 
@@ -36,5 +36,5 @@ if df.empty:
     empty_state()
     st.stop()
 table = tables.ex_ante(df)
-show_table(table)
+portal.linked_table(table, portal.record_links(df, filters.region, filters.year, subject="name"))
 download_table(table, f"{filters.region}{filters.year}-ex-ante", "portal_exante_dl")

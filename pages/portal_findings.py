@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import portal, tables
 from dashboard.i18n import t
-from dashboard.ui import download_table, empty_state, pct, show_table
+from dashboard.ui import download_table, empty_state, pct
 from data_access.enums import FINDING_STATUSES
 from data_access.queries.public import rectified_share
 
@@ -34,5 +34,5 @@ done, share = rectified_share(df)
 st.metric(t("portal.findings.shown"), len(df))
 st.caption(t("portal.findings.rate", done=done, rate=pct(share)))
 table = tables.findings(df)
-show_table(table)
+portal.linked_table(table, portal.record_links(df, filters.region, filters.year))
 download_table(table, f"{filters.region}{filters.year}-findings", "portal_findings_dl")

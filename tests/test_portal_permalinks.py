@@ -27,7 +27,16 @@ def open_link(monkeypatch: pytest.MonkeyPatch, url: str, page: str, params: dict
 
 
 def _table(at: AppTest) -> pd.DataFrame:
-    return at.dataframe[0].value
+    """The page's table as the reader sees it: a linked name (department, subject) as its name."""
+    from urllib.parse import parse_qs, urlsplit
+
+    def shown(value: object) -> object:
+        if isinstance(value, str) and value.startswith("portal_") and "?" in value:
+            query = parse_qs(urlsplit(value).query)
+            return (query.get("dept") or query.get("project") or [value])[0]
+        return value
+
+    return at.dataframe[0].value.map(shown)
 
 
 VIEWS: list[tuple[str, dict[str, str], Callable[[AppTest], None]]] = [
