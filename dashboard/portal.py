@@ -94,22 +94,36 @@ def sidebar_filters() -> Filters | None:
         st.info(t("portal.nothing_published"))
         return None
     regions = list(by_region)
-    wanted = st.query_params.get("region")
+    # The URL's district and year, else the ones the reader chose on another page: a click in the
+    # navigation opens a page without a query, and the choice must not fall back to the newest.
+    kept = st.session_state.get(_KEPT, {})
+    wanted = st.query_params.get("region") or kept.get("region")
     newest = max(regions, key=lambda r: by_region[r][0])
     region = st.sidebar.selectbox(t("ui.region"), regions, index=regions.index(wanted if wanted in regions else newest),
-                                  key="portal_region")
+                                  key="portal_region", on_change=_forget_year)
     years = by_region[region]
     try:
-        wanted_year = int(st.query_params.get("year", ""))
+        wanted_year = int(st.query_params.get("year") or kept.get("year") or "")
     except ValueError:
         wanted_year = None
     year = st.sidebar.selectbox(t("ui.year"), years, index=years.index(wanted_year) if wanted_year in years else 0,
                                 key=f"portal_year_{region}")
     st.query_params["region"] = region
     st.query_params["year"] = str(year)
+    st.session_state[_KEPT] = {"region": region, "year": str(year)}
     as_of = as_of_for(int(year))  # 31 December of a past year, else today
     search_box(region, int(year))
     return Filters(region, int(year), as_of)
+
+
+_KEPT = "portal_context"  # not a widget key: Streamlit keeps it across pages
+
+
+def _forget_year() -> None:
+    """A new district opens at its newest year, not at the year the URL or the last page held."""
+    st.query_params.pop("year", None)
+    kept = st.session_state.get(_KEPT, {})
+    st.session_state[_KEPT] = {k: v for k, v in kept.items() if k != "year"}
 
 
 def search_box(region: str, year: int) -> None:
@@ -360,6 +374,12 @@ def linked_table(table: tables.Table, links: dict[str, list[str]]) -> None:
             shown[header] = urls
             config[header] = st.column_config.LinkColumn(header, display_text=LINK_TEXT)
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
+
+
+def nav_link(page: str, label: str, region: str, year: int) -> None:
+    """A link to another portal page that keeps the reader's district, year and language in its URL."""
+    st.page_link(str(ROOT / "pages" / f"{page}.py"), label=label, icon=":material/arrow_forward:",
+                 query_params=context(region, year))
 
 
 def page_links(page: str, region: str, year: int | None, names: list[str], *, columns: int = 4) -> None:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import portal
 from dashboard.i18n import t
-from dashboard.ui import download_table, glossary, money, page_link, pct, plain, show_table
+from dashboard.ui import download_table, glossary, money, pct, plain, show_table
 from data_access.money import yuan_to_fen
 
 filters = portal.sidebar_filters()
@@ -54,11 +54,11 @@ with right:
 trend_table = portal.trend_table(trend)
 show_table(trend_table)
 download_table(trend_table, f"{filters.region}-trend", "portal_trend_dl")
-page_link("pages/portal_evaluations.py", t("portal.evaluations.title"))
-page_link("pages/portal_findings.py", t("portal.findings.title"))
-page_link("pages/portal_exante.py", t("portal.exante.title"))
-page_link("pages/portal_changes.py", t("portal.changes.title"))
-page_link("pages/portal_department.py", t("portal.department.title"))
-page_link("pages/portal_project.py", t("portal.project.title"))
+portal.nav_link("portal_evaluations", t("portal.evaluations.title"), filters.region, filters.year)
+portal.nav_link("portal_findings", t("portal.findings.title"), filters.region, filters.year)
+portal.nav_link("portal_exante", t("portal.exante.title"), filters.region, filters.year)
+portal.nav_link("portal_changes", t("portal.changes.title"), filters.region, filters.year)
+portal.nav_link("portal_department", t("portal.department.title"), filters.region, filters.year)
+portal.nav_link("portal_project", t("portal.project.title"), filters.region, filters.year)
 st.divider()
 portal.open_data_button(filters)
