@@ -61,18 +61,32 @@ def _login_page(path: str):  # type: ignore[no-untyped-def]
     return login
 
 
+def _front_door(target):  # type: ignore[no-untyped-def]
+    """The page at / only opens the role's first page at that page's own URL, keeping the query.
+
+    A page marked default is served at / and nowhere else, so its own URL (/portal_home, /overview)
+    would be unknown and a link to it would meet Streamlit's "Page not found"; this stand-in is the
+    default instead, and every real page keeps its URL.
+    """
+
+    def front_door() -> None:
+        st.switch_page(target, query_params=st.query_params.to_dict())
+
+    return front_door
+
+
 def build_navigation(role: str | None) -> dict[str, list]:  # type: ignore[type-arg]
     """Sections of pages this role may open; every other internal URL shows the login form."""
     sections: dict[str, list] = {}  # type: ignore[type-arg]
-    default_set = False
+    first = None  # the role's start: the portal for the public, the cockpit for staff
     for path, section, roles, title_key, icon in PAGES:
         if not (ROOT / path).exists():
             continue
         url_path = Path(path).stem
         if roles is None or (role is not None and role in roles):
-            is_default = not default_set and (roles is None if role is None else roles is not None)
-            page = st.Page(str(ROOT / path), title=t(title_key), icon=icon, url_path=url_path, default=is_default)
-            default_set = default_set or is_default
+            page = st.Page(str(ROOT / path), title=t(title_key), icon=icon, url_path=url_path)
+            if first is None and (roles is None if role is None else roles is not None):
+                first = page
             sections.setdefault(t(section), []).append(page)
         else:
             hidden = st.Page(_login_page(path), title=t("page.login"), url_path=url_path, visibility="hidden")
@@ -80,6 +94,9 @@ def build_navigation(role: str | None) -> dict[str, list]:  # type: ignore[type-
     if role is None:
         login = st.Page(_login_page("login"), title=t("page.login"), icon=":material/login:", url_path="login")
         sections.setdefault(t("nav.account"), []).insert(0, login)
+    if first is not None:
+        door = st.Page(_front_door(first), title=first.title, url_path="start", default=True, visibility="hidden")
+        sections.setdefault(t("nav.account"), []).append(door)
     return sections
 
 
