@@ -106,6 +106,7 @@ with database_guard():  # a missing, busy or unreachable database: a plain messa
     check_database()
     user = current_user()
     navigation = st.navigation(build_navigation(user.role if user else None), expanded=True)
+    st.session_state["current_page"] = navigation.url_path  # portal selects tell a new page from a rerun
     logout_button()
     sync_cookie()
     navigation.run()

@@ -97,17 +97,15 @@ def sidebar_filters() -> Filters | None:
     # The URL's district and year, else the ones the reader chose on another page: a click in the
     # navigation opens a page without a query, and the choice must not fall back to the newest.
     kept = st.session_state.get(_KEPT, {})
-    wanted = st.query_params.get("region") or kept.get("region")
     newest = max(regions, key=lambda r: by_region[r][0])
-    region = st.sidebar.selectbox(t("ui.region"), regions, index=regions.index(wanted if wanted in regions else newest),
-                                  key="portal_region", on_change=_forget_year)
+    region = synced_select(st.sidebar, t("ui.region"), regions, st.query_params.get("region") or kept.get("region"),
+                           "portal_region", default=newest)
     years = by_region[region]
     try:
-        wanted_year = int(st.query_params.get("year") or kept.get("year") or "")
+        wanted_year: int | None = int(st.query_params.get("year") or kept.get("year") or "")
     except ValueError:
         wanted_year = None
-    year = st.sidebar.selectbox(t("ui.year"), years, index=years.index(wanted_year) if wanted_year in years else 0,
-                                key=f"portal_year_{region}")
+    year = synced_select(st.sidebar, t("ui.year"), years, wanted_year, f"portal_year_{region}", default=years[0])
     st.query_params["region"] = region
     st.query_params["year"] = str(year)
     st.session_state[_KEPT] = {"region": region, "year": str(year)}
@@ -117,13 +115,24 @@ def sidebar_filters() -> Filters | None:
 
 
 _KEPT = "portal_context"  # not a widget key: Streamlit keeps it across pages
+CURRENT_PAGE = "current_page"  # the URL path of the page this run shows (set by dashboard/app.py)
 
 
-def _forget_year() -> None:
-    """A new district opens at its newest year, not at the year the URL or the last page held."""
-    st.query_params.pop("year", None)
-    kept = st.session_state.get(_KEPT, {})
-    st.session_state[_KEPT] = {k: v for k, v in kept.items() if k != "year"}
+def synced_select(container: Any, label: str, options: list[Any], wanted: Any, key: str, *, default: Any,
+                  placeholder: str | None = None) -> Any:
+    """A select that follows the URL when the URL changed since the page last wrote it (a link, the
+    navigation, a bookmark), else keeps the reader's own choice; the caller writes the value to the URL.
+
+    A widget keeps its state while its page stays open, so without this a link to the same page with
+    another value (a department's page from the list of departments) would show the old one.
+    """
+    written, here = f"{key}__url", (st.session_state.get(CURRENT_PAGE), wanted)
+    # On another page the widget is a new one: its key may still name the last page's value.
+    if key not in st.session_state or here != st.session_state.get(written) or st.session_state[key] not in options:
+        st.session_state[key] = wanted if wanted in options else default
+    value = container.selectbox(label, options, key=key, index=None if placeholder else 0, placeholder=placeholder)
+    st.session_state[written] = (here[0], value)
+    return value
 
 
 def search_box(region: str, year: int) -> None:
@@ -442,8 +451,8 @@ def record_picker(param: str, names: list[str], region: str, page: str) -> str |
     picked; None when none is (a link to a name with nothing published says so, and nothing more)."""
     wanted = st.query_params.get(param)
     st.title(plain(wanted) if wanted in names else t(f"{page}.title"))
-    chosen = st.selectbox(t(f"{page}.pick"), names, index=names.index(wanted) if wanted in names else None,
-                          placeholder=t(f"{page}.placeholder"), key=f"portal_{page.split('.')[-1]}_{region}")
+    chosen = synced_select(st, t(f"{page}.pick"), names, wanted, f"portal_{page.split('.')[-1]}_{region}", default=None,
+                           placeholder=t(f"{page}.placeholder"))
     if chosen:
         st.query_params[param] = chosen
     elif param in st.query_params:

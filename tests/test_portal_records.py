@@ -130,3 +130,17 @@ def test_every_table_row_links_to_its_page(monkeypatch: pytest.MonkeyPatch, db: 
     name = query.get("dept") or query.get("project")
     opened = open_link(monkeypatch, db, target, query)
     assert opened.title[0].value == name and opened.dataframe
+
+
+def test_a_link_from_the_list_opens_the_department_even_on_the_same_page(monkeypatch: pytest.MonkeyPatch,
+                                                                         db: str) -> None:
+    """The department list links to the page it is on: the link's department wins over the empty picker."""
+    at = open_link(monkeypatch, db, "portal_department", HP)
+    assert not at.dataframe
+    at.query_params.update({"dept": "区民政局"})  # what a click on the list's 区民政局 sends
+    at.switch_page("../pages/portal_department.py").run()
+    assert at.title[0].value == "区民政局" and len(at.dataframe) == 4
+    assert at.query_params["dept"] in ("区民政局", ["区民政局"])
+    at.selectbox(key="portal_department_黄埔区").select("区民政局").run()  # the reader's own pick still works
+    at.selectbox(key="portal_department_黄埔区").select("区教育局").run()
+    assert at.title[0].value == "区教育局" and at.query_params["dept"] in ("区教育局", ["区教育局"])

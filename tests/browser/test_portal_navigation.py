@@ -58,7 +58,7 @@ def test_search_from_any_page(page, app_server) -> None:  # type: ignore[no-unty
 
 def test_district_and_year_stay_from_page_to_page(page, app_server) -> None:  # type: ignore[no-untyped-def]
     goto(page, f"{app_server.url}/portal_home")
-    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="黄埔区").click()
+    page.locator('[data-testid="stSidebar"]').get_by_label("行政区").click()
     with script_run(page):
         page.get_by_role("option", name="荔湾区").click()
     page.get_by_text("荔湾区 2020 年度预算绩效信息公开").wait_for(state="visible")
@@ -67,7 +67,7 @@ def test_district_and_year_stay_from_page_to_page(page, app_server) -> None:  # 
     assert {k: _query(page)[k] for k in ("region", "year")} == {"region": "荔湾区", "year": "2020"}
     screenshot(page, "public-portal_evaluations-kept-zh")
     goto(page, f"{app_server.url}/portal_home?region=黄埔区&year=2022")
-    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="2022").click()
+    page.locator('[data-testid="stSidebar"]').get_by_label("预算年度").click()
     with script_run(page):
         page.get_by_role("option", name="2021").click()
     with script_run(page):
