@@ -179,3 +179,25 @@ def subject_scores(df: pd.DataFrame, *, subject_title: str, score_title: str, gr
     )
     return (base.mark_bar() + base.mark_text(align="left", dx=4, color="#333", fontSize=11).encode(
         text=alt.Text("score:Q", format=".2f"))).properties(height=int(28 * len(df) + 120)).configure_legend(orient="top")
+
+
+FINDING_COLOURS = {"rectified": "#009E73", "in_progress": "#E69F00", "not_started": "#D55E00"}
+
+
+def status_counts_by(df: pd.DataFrame, *, category_title: str, count_title: str, status_title: str,
+                     status_labels: dict[str, str]) -> alt.Chart:
+    """Findings by rectification status stacked across, one row per department (df: category, status, count)."""
+    df = df.assign(status_label=[status_labels[s] for s in df["status"]])
+    order = [status_labels[s] for s in FINDING_COLOURS]
+    base = alt.Chart(df).encode(
+        y=alt.Y("category:N", title=None, sort=list(dict.fromkeys(df["category"])),
+                axis=alt.Axis(labelLimit=260, labelAngle=0)),
+        x=alt.X("count:Q", title=count_title, stack="zero", axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("status_label:N", title=status_title,
+                        scale=alt.Scale(domain=order, range=list(FINDING_COLOURS.values())), sort=order),
+        order=alt.Order("status_order:Q"),
+        tooltip=[alt.Tooltip("category:N", title=category_title), alt.Tooltip("status_label:N", title=status_title),
+                 alt.Tooltip("count:Q", title=count_title)],
+    ).transform_calculate(status_order=f"indexof({order!r}, datum.status_label)")
+    rows = int(df["category"].nunique())
+    return base.mark_bar().properties(height=28 * rows + 120).configure_legend(orient="top")

@@ -16,7 +16,7 @@ from dashboard.i18n import lang, t
 from dashboard.resources import data_version, database_url, get_engine
 from dashboard.ui import Filters, download_table, pct, plain, show_table
 from data_access import export
-from data_access.enums import CONCLUSIONS, METHODS, SUBJECT_TYPES
+from data_access.enums import CONCLUSIONS, FINDING_STATUSES, METHODS, SUBJECT_TYPES
 from data_access.money import fen_to_yi, fen_to_yuan
 from data_access.opendata import open_data_zip
 from data_access.queries import public
@@ -506,3 +506,16 @@ def search_results(found: pd.DataFrame, region: str, year: int) -> None:
             tables.text(*detail),
         )
         linked_table(table, {name_header: names, t("col.department"): depts})
+
+
+def findings_chart(df: pd.DataFrame) -> None:
+    """Above the findings table: each department's findings by status, the most still open first."""
+    counts = df.groupby(["department", "status"]).size().reset_index(name="count")
+    open_ = df[df["status"] != "rectified"].groupby("department").size()
+    order = sorted(counts["department"].unique(), key=lambda d: (-int(open_.get(d, 0)), d))
+    counts = counts.assign(category=pd.Categorical(counts["department"], categories=order)).sort_values("category")
+    counts["category"] = counts["category"].astype(str)
+    labels = {s: tables.label(s, FINDING_STATUSES) for s in charts.FINDING_COLOURS}
+    st.altair_chart(charts.status_counts_by(counts, category_title=t("col.department"),
+                                            count_title=t("portal.findings.shown"), status_title=t("col.status"),
+                                            status_labels=labels), width="stretch")

@@ -33,6 +33,7 @@ if df.empty:
 done, share = rectified_share(df)
 st.metric(t("portal.findings.shown"), len(df))
 st.caption(t("portal.findings.rate", done=done, rate=pct(share)))
+portal.findings_chart(df)
 table = tables.findings(df)
 portal.linked_table(table, portal.record_links(df, filters.region, filters.year))
 download_table(table, f"{filters.region}{filters.year}-findings", "portal_findings_dl")

@@ -130,3 +130,19 @@ def test_the_pictures_leave_out_unpublished_records(monkeypatch: pytest.MonkeyPa
     evaluations = open_link(monkeypatch, seeded_url, "portal_evaluations",
                             {"region": "荔湾区", "year": "2020", "annex": "3"})
     assert "未公开草稿XYZ" not in set(charts(evaluations)[0][1]["subject"])
+
+
+def test_the_findings_page_draws_each_department_by_status(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
+    at = open_link(monkeypatch, seeded_url, "portal_findings", {"region": "黄埔区", "year": "2022", "lang": "en"})
+    table = _table(at)
+    (spec, data), = charts(at)
+    assert int(data["count"].sum()) == len(table) == 29
+    drawn = data.groupby("status_label")["count"].sum().to_dict()
+    assert drawn == table["Status"].value_counts().to_dict() == {"rectified": 9, "in progress": 11, "not started": 9}
+    by_dept = data.groupby("category", sort=False)["count"].sum()
+    assert set(by_dept.index) == set(table["Department"])
+    still_open = data[data["status"] != "rectified"].groupby("category", sort=False)["count"].sum()
+    assert list(still_open.reindex(by_dept.index, fill_value=0)) == sorted(still_open.reindex(by_dept.index,
+                                                                                              fill_value=0),
+                                                                           reverse=True)  # most open first
+    assert [x for x in titles(spec) if CJK.search(x)] == []
