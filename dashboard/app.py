@@ -11,12 +11,13 @@ if str(ROOT) not in sys.path:  # Streamlit puts only this folder on sys.path
 
 import streamlit as st  # noqa: E402
 
-from dashboard.auth_ui import current_user, logout_button, render_login, sync_cookie  # noqa: E402
+from dashboard.auth_ui import current_user, logout_button, render_login, resend_cookie, sync_cookie  # noqa: E402
 from dashboard.faults import database_guard  # noqa: E402
 from dashboard.i18n import language_switch, t  # noqa: E402
 from dashboard.resources import check_database  # noqa: E402
 
 PUBLIC = None
+COOKIE_WRITTEN: str | None = None  # what this run's sync_cookie() wrote (a sign-in's token, "" for a logout)
 STAFF = ("admin", "finance", "leader")
 EDITORS = ("admin", "finance")
 ADMIN = ("admin",)
@@ -70,6 +71,7 @@ def _front_door(target):  # type: ignore[no-untyped-def]
     """
 
     def front_door() -> None:
+        resend_cookie(COOKIE_WRITTEN)  # a page switch drops what this run drew, the cookie's script too
         st.switch_page(target, query_params=st.query_params.to_dict())
 
     return front_door
@@ -108,5 +110,5 @@ with database_guard():  # a missing, busy or unreachable database: a plain messa
     navigation = st.navigation(build_navigation(user.role if user else None), expanded=True)
     st.session_state["current_page"] = navigation.url_path  # portal selects tell a new page from a rerun
     logout_button()
-    sync_cookie()
+    COOKIE_WRITTEN = sync_cookie()
     navigation.run()

@@ -57,3 +57,13 @@ def test_the_root_opens_the_first_page_at_its_own_url(monkeypatch: pytest.Monkey
     assert not at.exception
     assert at.title[0].value == "Public disclosure"
     assert any("荔湾区" in c.value and "2020" in c.value for c in at.caption)
+
+
+def test_signing_in_writes_the_cookie_on_the_page_the_front_door_opens(monkeypatch: pytest.MonkeyPatch,
+                                                                      seeded_url: str) -> None:
+    """After a sign-in the login URL is gone: / opens the cockpit with a page switch, which drops what
+    the run drew. The cookie's script must be drawn on the cockpit, or a reload would sign the user out."""
+    at = signed_in(monkeypatch, seeded_url, "leader")
+    assert at.title[0].value == "领导驾驶舱"
+    scripts = [h.proto.body for h in at.get("html") if "document.cookie" in h.proto.body]
+    assert len(scripts) == 1 and "perf_session=" in scripts[0] and "max-age=0" not in scripts[0]
