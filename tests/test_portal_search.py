@@ -89,3 +89,19 @@ def test_every_portal_page_has_the_search_box(monkeypatch: pytest.MonkeyPatch, d
     params = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
     assert params == {"region": "荔湾区", "year": "2020", "lang": "en", "q": "绿化"}  # the context goes along
     assert "Evaluations (" in " ".join(h.value for h in at.subheader)
+
+
+def test_the_portal_queries_agree_on_both_databases(any_seeded_url: str) -> None:
+    """Search (case-insensitive, literal), a department's record and the trend, on SQLite and PostgreSQL."""
+    from data_access.queries.public import department_record, headline_trend
+
+    with Session(make_engine(any_seeded_url)) as s:
+        assert search_published(session=s, text="民政").groupby("kind").size().to_dict() == {
+            "department": 2, "evaluation": 4, "ex_ante": 1, "finding": 2}
+        assert len(search_published(session=s, text="hp2022-000")) == 9  # HP2022-0001 … 0009, any case
+        assert search_published(session=s, text="%").empty
+        record = department_record(session=s, region="黄埔区", department="区民政局")
+        assert {k: len(v) for k, v in record.items()} == {"evaluations": 5, "findings": 3, "ex_ante": 1}
+        trend = headline_trend(session=s, region="黄埔区", as_of=dt.date(2026, 1, 1))
+        assert list(trend["year"]) == [2021, 2022] and list(trend["evaluated"]) == [35, 37]
+        assert [str(r) for r in trend["excellent_good_rate"]] == ["91.43", "91.89"]
