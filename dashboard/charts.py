@@ -160,7 +160,7 @@ def grade_counts_by(df: pd.DataFrame, *, category_title: str, count_title: str, 
                  alt.Tooltip("count:Q", title=count_title)],
     ).transform_calculate(grade_order=f"indexof({order!r}, datum.grade_label)")
     rows = int(df["category"].nunique())
-    return base.mark_bar().properties(height=40 * rows + 130).configure_legend(orient="top")
+    return base.mark_bar().properties(height=40 * rows + 170).configure_legend(orient="top")
 
 
 def subject_scores(df: pd.DataFrame, *, subject_title: str, score_title: str, grade_title: str,
@@ -178,7 +178,7 @@ def subject_scores(df: pd.DataFrame, *, subject_title: str, score_title: str, gr
                  alt.Tooltip("grade_label:N", title=grade_title)],
     )
     return (base.mark_bar() + base.mark_text(align="left", dx=4, color="#333", fontSize=11).encode(
-        text=alt.Text("score:Q", format=".2f"))).properties(height=int(28 * len(df) + 120)).configure_legend(orient="top")
+        text=alt.Text("score:Q", format=".2f"))).properties(height=int(30 * len(df) + 170)).configure_legend(orient="top")
 
 
 FINDING_COLOURS = {"rectified": "#009E73", "in_progress": "#E69F00", "not_started": "#D55E00"}
@@ -200,4 +200,4 @@ def status_counts_by(df: pd.DataFrame, *, category_title: str, count_title: str,
                  alt.Tooltip("count:Q", title=count_title)],
     ).transform_calculate(status_order=f"indexof({order!r}, datum.status_label)")
     rows = int(df["category"].nunique())
-    return base.mark_bar().properties(height=28 * rows + 120).configure_legend(orient="top")
+    return base.mark_bar().properties(height=30 * rows + 170).configure_legend(orient="top")
