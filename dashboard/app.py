@@ -11,12 +11,13 @@ if str(ROOT) not in sys.path:  # Streamlit puts only this folder on sys.path
 
 import streamlit as st  # noqa: E402
 
-from dashboard.auth_ui import current_user, logout_button, render_login, sync_cookie  # noqa: E402
+from dashboard.auth_ui import current_user, logout_button, render_login, resend_cookie, sync_cookie  # noqa: E402
 from dashboard.faults import database_guard  # noqa: E402
 from dashboard.i18n import language_switch, t  # noqa: E402
 from dashboard.resources import check_database  # noqa: E402
 
 PUBLIC = None
+COOKIE_WRITTEN: str | None = None  # what this run's sync_cookie() wrote (a sign-in's token, "" for a logout)
 STAFF = ("admin", "finance", "leader")
 EDITORS = ("admin", "finance")
 ADMIN = ("admin",)
@@ -29,6 +30,9 @@ PAGES: list[tuple[str, str, tuple[str, ...] | None, str, str]] = [
     ("pages/portal_exante.py", "nav.public", PUBLIC, "portal.exante.title", ":material/gavel:"),
     ("pages/portal_execution.py", "nav.public", PUBLIC, "portal.execution.title", ":material/speed:"),
     ("pages/portal_changes.py", "nav.public", PUBLIC, "portal.changes.title", ":material/update:"),
+    ("pages/portal_department.py", "nav.public", PUBLIC, "portal.department.title", ":material/domain:"),
+    ("pages/portal_project.py", "nav.public", PUBLIC, "portal.project.title", ":material/folder_open:"),
+    ("pages/portal_search.py", "nav.public", PUBLIC, "portal.search.title", ":material/search:"),
     ("pages/overview.py", "nav.internal", STAFF, "overview.title", ":material/dashboard:"),
     ("pages/execution.py", "nav.internal", STAFF, "execution.title", ":material/monitoring:"),
     ("pages/evaluation.py", "nav.internal", STAFF, "evaluation.title", ":material/grading:"),
@@ -60,18 +64,33 @@ def _login_page(path: str):  # type: ignore[no-untyped-def]
     return login
 
 
+def _front_door(target):  # type: ignore[no-untyped-def]
+    """The page at / only opens the role's first page at that page's own URL, keeping the query.
+
+    A page marked default is served at / and nowhere else, so its own URL (/portal_home, /overview)
+    would be unknown and a link to it would meet Streamlit's "Page not found"; this stand-in is the
+    default instead, and every real page keeps its URL.
+    """
+
+    def front_door() -> None:
+        resend_cookie(COOKIE_WRITTEN)  # a page switch drops what this run drew, the cookie's script too
+        st.switch_page(target, query_params=st.query_params.to_dict())
+
+    return front_door
+
+
 def build_navigation(role: str | None) -> dict[str, list]:  # type: ignore[type-arg]
     """Sections of pages this role may open; every other internal URL shows the login form."""
     sections: dict[str, list] = {}  # type: ignore[type-arg]
-    default_set = False
+    first = None  # the role's start: the portal for the public, the cockpit for staff
     for path, section, roles, title_key, icon in PAGES:
         if not (ROOT / path).exists():
             continue
         url_path = Path(path).stem
         if roles is None or (role is not None and role in roles):
-            is_default = not default_set and (roles is None if role is None else roles is not None)
-            page = st.Page(str(ROOT / path), title=t(title_key), icon=icon, url_path=url_path, default=is_default)
-            default_set = default_set or is_default
+            page = st.Page(str(ROOT / path), title=t(title_key), icon=icon, url_path=url_path)
+            if first is None and (roles is None if role is None else roles is not None):
+                first = page
             sections.setdefault(t(section), []).append(page)
         else:
             hidden = st.Page(_login_page(path), title=t("page.login"), url_path=url_path, visibility="hidden")
@@ -79,6 +98,9 @@ def build_navigation(role: str | None) -> dict[str, list]:  # type: ignore[type-
     if role is None:
         login = st.Page(_login_page("login"), title=t("page.login"), icon=":material/login:", url_path="login")
         sections.setdefault(t("nav.account"), []).insert(0, login)
+    if first is not None:
+        door = st.Page(_front_door(first), title=first.title, url_path="start", default=True, visibility="hidden")
+        sections.setdefault(t("nav.account"), []).append(door)
     return sections
 
 
@@ -88,6 +110,7 @@ with database_guard():  # a missing, busy or unreachable database: a plain messa
     check_database()
     user = current_user()
     navigation = st.navigation(build_navigation(user.role if user else None), expanded=True)
+    st.session_state["current_page"] = navigation.url_path  # portal selects tell a new page from a rerun
     logout_button()
-    sync_cookie()
+    COOKIE_WRITTEN = sync_cookie()
     navigation.run()

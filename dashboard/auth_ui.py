@@ -53,17 +53,28 @@ def current_user() -> AuthUser | None:
     return signed_in
 
 
-def sync_cookie() -> None:
-    """Write or clear the session cookie in the browser, on the run after a sign-in or a logout."""
+def sync_cookie() -> str | None:
+    """Write or clear the session cookie in the browser, on the run after a sign-in or a logout.
+
+    Returns what it wrote (the token, or "" for a logout), None when nothing: a run that then moves
+    to another page before it ends (the front door at /) loses the script and must `resend_cookie`.
+    """
     pending = st.session_state.pop(_COOKIE_PENDING, None)
     if pending is None:
-        return
+        return None
     value, max_age = (pending, int(SESSION_MAX.total_seconds())) if pending else ("", 0)
     st.sidebar.html(
         "<script>document.cookie = '" + COOKIE + "=" + value + "; path=/; max-age=" + str(max_age)
         + "; SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');</script>",
         unsafe_allow_javascript=True,  # the token is ours (url-safe base64), nothing a user typed
     )
+    return str(pending)
+
+
+def resend_cookie(written: str | None) -> None:
+    """Have the next run write the cookie again: this run's script will not reach the browser."""
+    if written is not None:
+        st.session_state[_COOKIE_PENDING] = written
 
 
 def sign_in(username: str, password: str) -> str | None:

@@ -39,8 +39,11 @@ for shown in (["1", "2", "3"] if printing else [annex]):
         if df.empty:
             empty_state()
             continue
+        if not printing:
+            portal.annex_chart(df, shown)
         table = tables.evaluations(df)
-        portal.show_table(table, printing, (t("col.no"), t("col.subject")))
+        portal.linked_table(table, portal.record_links(df, filters.region, filters.year),
+                            (t("col.no"), t("col.subject")), printing)
         if not printing:
             download_table(table, f"{filters.region}{filters.year}-{t('portal.annex' + shown)}", "portal_eval_dl")
         if shown == "3":

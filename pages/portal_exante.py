@@ -33,5 +33,6 @@ if df.empty:
     empty_state()
     st.stop()
 table = tables.ex_ante(df)
-portal.show_table(table, printing, (t("col.project"),))
+portal.linked_table(table, portal.record_links(df, filters.region, filters.year, subject="name"), (t("col.project"),),
+                    printing)
 download_table(table, f"{filters.region}{filters.year}-ex-ante", "portal_exante_dl")

@@ -30,6 +30,7 @@ if df.empty:
 done, share = rectified_share(df)
 st.metric(t("portal.findings.shown"), len(df))
 st.caption(t("portal.findings.rate", done=done, rate=pct(share)))
+portal.findings_chart(df)
 table = tables.findings(df)
-portal.show_table(table, printing, (t("col.finding_code"),))
+portal.linked_table(table, portal.record_links(df, filters.region, filters.year), (t("col.finding_code"),), printing)
 download_table(table, f"{filters.region}{filters.year}-findings", "portal_findings_dl")

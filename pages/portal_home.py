@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import portal
 from dashboard.i18n import t
-from dashboard.ui import glossary, money, page_link, pct, plain
+from dashboard.ui import download_table, glossary, money, pct, plain, show_table
 from data_access.money import yuan_to_fen
 
 filters, printing = portal.open_page("portal.home.title")
@@ -36,9 +36,27 @@ c2.caption(t("portal.home.completion_help", done=rc["rectified"], doing=rc["in_p
 c3.metric(t("portal.home.feedback"), rc["feedback_submitted"], border=True)
 portal.unpublished_note(filters, "finding")
 st.caption(t("portal.home.note"))
-page_link("pages/portal_evaluations.py", t("portal.evaluations.title"))
-page_link("pages/portal_findings.py", t("portal.findings.title"))
-page_link("pages/portal_exante.py", t("portal.exante.title"))
-page_link("pages/portal_changes.py", t("portal.changes.title"))
+
+st.subheader(t("portal.home.pictures", year=filters.year))
+trend = portal.trend(*portal.key(), filters.region, dt.date.today())
+left, right = st.columns(2)
+with left:
+    st.markdown(f"**{t('portal.home.grades_title')}**")
+    portal.grade_distribution(fin)
+    st.markdown(f"**{t('portal.chart.funds_series')}**")
+    portal.funds_chart(trend)
+with right:
+    st.markdown(f"**{t('portal.home.trend_title')}**")
+    st.caption(t("portal.home.one_year", year=filters.year) if len(trend) < 2 else t("portal.home.trend_caption"))
+    portal.rates_chart(trend)
+trend_table = portal.trend_table(trend)
+show_table(trend_table)
+download_table(trend_table, f"{filters.region}-trend", "portal_trend_dl")
+portal.nav_link("portal_evaluations", t("portal.evaluations.title"), filters.region, filters.year)
+portal.nav_link("portal_findings", t("portal.findings.title"), filters.region, filters.year)
+portal.nav_link("portal_exante", t("portal.exante.title"), filters.region, filters.year)
+portal.nav_link("portal_changes", t("portal.changes.title"), filters.region, filters.year)
+portal.nav_link("portal_department", t("portal.department.title"), filters.region, filters.year)
+portal.nav_link("portal_project", t("portal.project.title"), filters.region, filters.year)
 st.divider()
 portal.open_data_button(filters)

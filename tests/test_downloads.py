@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
 from tests.apptest import Files, app, capture_downloads, download, file_of, signed_in
+from tests.test_portal_permalinks import _table
 
 # Text that is really a number: '5,646', '335.52 万元', '78.90%', "'+5.00" (what a reader cannot sum).
 NUMBER_AS_TEXT = re.compile(r"'?[+-]?[\d,]+(\.\d+)?\s*(%|万元|亿元|元)?")
@@ -111,7 +112,7 @@ def test_public_annex_gives_funds_in_wan_as_the_page_shows(monkeypatch: pytest.M
     at.run()
     at.switch_page("../pages/portal_evaluations.py").run()
     assert not at.exception
-    shown = at.dataframe[0].value.set_index("评价对象")
+    shown = _table(at).set_index("评价对象")  # the subject cell is a link showing the name
     assert shown.loc["区住房城乡建设局", "涉及资金（万元）"] == "34,564.00"
     header, rows = csv_table(download(at, files, "portal_eval_dl_csv")[1])
     row = next(r for r in rows if r[header.index("评价对象")] == "区住房城乡建设局")

@@ -31,12 +31,13 @@ from tests.apptest import app, nodes, sign_in
 PASSWORD = "payload-admin-password"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PUBLIC = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes",
-          "portal_execution"]
+          "portal_execution", "portal_department", "portal_project", "portal_search"]
 STAFF = ["overview", "execution", "evaluation", "rectification", "exante", "indicators", "report", "upload", "entry",
          "upload_history", "submissions", "publishing", "users", "audit"]
 # (protobuf message, field): strings the browser shows as they are, never through markdown.
 PLAIN_FIELDS = {
     ("Selectbox", "options"), ("MultiSelect", "options"),  # option lists are plain text
+    ("Selectbox", "raw_value"),  # the chosen option, set from the URL: plain text like the options
     ("Dataframe", "columns"), ("VegaLiteChart", "spec"),  # table and chart data
     ("DownloadButton", "url"), ("TextInput", "default"),
 }
@@ -163,6 +164,8 @@ def live_payloads(texts: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
 SHOWN = {
     "portal_home": [P.REGION],
     "portal_evaluations": [P.REGION, P.KEY_SUBJECT, P.DEPARTMENT, P.EVALUATOR, P.SUMMARY],
+    "portal_department": [P.DEPARTMENT],  # its title
+    "portal_project": [P.KEY_SUBJECT],
     "overview": [P.REGION],
     "execution": [P.REGION],
     "evaluation": [P.DEPARTMENT],
@@ -183,7 +186,8 @@ def test_no_page_renders_an_imported_payload(monkeypatch: pytest.MonkeyPatch, pa
     # In English, staff pages only in Chinese: AppTest re-formats a select's value outside the script
     # run, where a format function that calls t() falls back to Chinese and the value is "not in list".
     for page in PUBLIC + (STAFF if lang == "zh" else []):
-        at.query_params.update({"region": P.REGION, "year": str(P.YEAR), "annex": "3", "since": "2000-01-01"})
+        at.query_params.update({"region": P.REGION, "year": str(P.YEAR), "annex": "3", "since": "2000-01-01",
+                                "dept": P.DEPARTMENT, "project": P.KEY_SUBJECT, "q": P.KEY_SUBJECT[:6]})
         at.switch_page(f"../pages/{page}.py").run()
         assert not at.exception, (page, at.exception)
         texts = markdown_texts(at)

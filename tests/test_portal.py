@@ -184,7 +184,8 @@ def test_page_downloads_keep_numbers_and_neutralise_text(
     at.run()
     at.switch_page("../pages/portal_evaluations.py").run()
     assert not at.exception
-    xlsx = next(d for n, d in downloads.items() if n.endswith(".xlsx"))
+    # not the home page's trend table
+    xlsx = next(d for n, d in downloads.items() if n.endswith(".xlsx") and "附件2" in n)
     sheet = load_workbook(io.BytesIO(xlsx)).active
     rows = list(sheet.iter_rows(values_only=True))
     header = list(rows[0])
@@ -195,7 +196,7 @@ def test_page_downloads_keep_numbers_and_neutralise_text(
     assert cell[header.index("评价对象")].data_type == "s" and cell[header.index("评价对象")].quotePrefix
     assert injected[header.index("得分")] == 95.0 and injected[header.index("涉及资金（万元）")] == 0.0001  # 1 yuan
     assert all(isinstance(r[header.index("得分")], int | float) for r in rows[1:])
-    csv_bytes = next(d for n, d in downloads.items() if n.endswith(".csv"))
+    csv_bytes = next(d for n, d in downloads.items() if n.endswith(".csv") and "附件2" in n)
     records = list(csv.DictReader(io.StringIO(csv_bytes.decode("utf-8-sig"))))
     assert {"'=HYPERLINK(\"http://x\")"} <= {r["评价对象"] for r in records}
     assert not any(r["评价对象"].startswith(("=", "+", "-", "@")) for r in records)

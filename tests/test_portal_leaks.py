@@ -126,7 +126,7 @@ def visit_everything(at: AppTest, years_and_regions: list[list[str]]) -> list[st
     """Open each public page and walk every option of every portal filter."""
     texts = []
     pages = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes",
-             "portal_execution"]
+             "portal_execution", "portal_department", "portal_project", "portal_search"]
     for page in pages:
         at.switch_page(f"../pages/{page}.py").run()
         assert not at.exception, page
@@ -136,7 +136,12 @@ def visit_everything(at: AppTest, years_and_regions: list[list[str]]) -> list[st
                 years_and_regions.append(sb.options)
                 continue
             before = at.session_state[sb.key]
-            for value in RAW_OPTIONS.get(sb.key, sb.options[1:]):
+            options = RAW_OPTIONS.get(sb.key, sb.options[1:])
+            if (sb.key or "").startswith("portal_project_"):
+                options = sb.options[:12]  # a hundred subjects: a dozen pages cover the page's every part
+            elif (sb.key or "").startswith("portal_department_"):
+                options = sb.options  # the picker starts empty: every department's page
+            for value in options:
                 # Through session state: AppTest formats a selected value outside the script run,
                 # where the language (and so the label) would fall back to Chinese.
                 at.session_state[sb.key] = value
@@ -145,10 +150,13 @@ def visit_everything(at: AppTest, years_and_regions: list[list[str]]) -> list[st
                 texts.append(page_text(at))
             at.session_state[sb.key] = before
             at.run()
-        for key in ("portal_search", "portal_findings_search"):
+        for key in ("portal_search", "portal_findings_search", "portal_search_q"):
             if any(ti.key == key for ti in at.text_input):
-                at.text_input(key=key).input("XYZ").run()
-                texts.append(page_text(at))
+                # Words of the secrets (not a whole marker: the box itself would hold it), and one finding almost
+                # everything.
+                for words in ("XYZ", "机密", "老人院", "区"):
+                    at.text_input(key=key).input(words).run()
+                    texts.append(page_text(at))
                 at.text_input(key=key).input("").run()
         for ex in at.get("expandable"):
             texts.append(text_format.MessageToString(ex.proto, as_utf8=True))

@@ -27,8 +27,17 @@ def open_link(monkeypatch: pytest.MonkeyPatch, url: str, page: str, params: dict
 
 
 def _table(at: AppTest) -> pd.DataFrame:
-    """The page's table: the grid on screen, the HTML table of every row in the print view."""
-    return at.dataframe[0].value if at.dataframe else at.table[0].value
+    """The page's table as the reader sees it (the grid on screen, the HTML table of every row in the print
+    view): a linked name (department, subject) as its name."""
+    from urllib.parse import parse_qs, urlsplit
+
+    def shown(value: object) -> object:
+        if isinstance(value, str) and value.startswith("portal_") and "?" in value:
+            query = parse_qs(urlsplit(value).query)
+            return (query.get("dept") or query.get("project") or [value])[0]
+        return value
+
+    return at.dataframe[0].value.map(shown) if at.dataframe else at.table[0].value
 
 
 VIEWS: list[tuple[str, dict[str, str], Callable[[AppTest], None]]] = [

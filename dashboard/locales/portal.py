@@ -26,6 +26,65 @@ STRINGS: dict[str, tuple[str, str]] = {
                          "Rated excellent or good = (excellent + good) ÷ all evaluations; cut rate = amount cut ÷ "
                          "amount requested by supported and partly supported projects; "
                          "rectified = rectified ÷ all findings."),
+    "portal.home.pictures": ("一图看懂 {year} 年度", "Fiscal {year} at a glance"),
+    "portal.home.grades_title": ("财政评价等级分布", "Grades of the finance evaluations"),
+    "portal.home.trend_title": ("历年走势", "Year by year"),
+    "portal.home.trend_caption": ("每年只计已公开的记录；整改完成率按今天的整改状态计算。",
+                                  "Each year counts published records only; rectification is as of today."),
+    "portal.home.one_year": ("目前只有 {year} 年度有公开数据，积累更多年度后这里显示走势。",
+                             "Only fiscal {year} has published data so far; "
+                             "the trend appears as more years are published."),
+    "portal.chart.rate": ("比率（%）", "Rate (%)"),
+    "portal.chart.figure": ("指标", "Figure"),
+    "portal.chart.funds_unit": ("涉及资金（亿元）", "Funds (million yuan)"),
+    "portal.chart.funds_series": ("财政评价涉及资金", "Funds under finance evaluation"),
+    "portal.chart.category": ("评价方式 · 类型", "Method · type"),
+    "portal.department.title": ("单位档案", "Departments"),
+    "portal.department.pick": ("预算单位", "Department"),
+    "portal.department.placeholder": ("选择或输入单位名称", "Choose or type a department"),
+    "portal.department.all": ("{region} 有已公开记录的单位（{n} 个）：",
+                              "Departments of {region} with published records ({n}):"),
+    "portal.department.caption": ("{region} · 本单位历年已公开的评价结果、发现问题及整改情况、事前评估结果。",
+                                  "{region} · this department's published "
+                                  "evaluations, findings and their rectification, and "
+                                  "ex-ante results, every year."),
+    "portal.project.title": ("项目档案", "Projects"),
+    "portal.project.pick": ("项目或政策", "Project or policy"),
+    "portal.project.placeholder": ("选择或输入项目名称", "Choose or type a project"),
+    "portal.project.hint": ("{region} 共有 {n} 个项目或政策有已公开的记录；也可以用左侧的搜索框查找。",
+                            "{n} projects or policies of {region} have published "
+                            "records; the search box on the left finds them too."),
+    "portal.project.caption": ("{region} · 该项目（政策）历年已公开的评价结果、发现问题及整改情况、事前评估结果。",
+                               "{region} · this project's (policy's) published "
+                               "evaluations, findings and their rectification, "
+                               "and ex-ante results, every year."),
+    "portal.record.not_found": ("{region} 没有关于“{name}”的已公开记录。",
+                                "{region} has published nothing about “{name}”."),
+    "portal.record.evaluations": ("财政评价", "Finance evaluations"),
+    "portal.record.excellent_good": ("其中优良 {n} 个", "{n} rated excellent or good"),
+    "portal.record.eg_count": ("优良个数", "Excellent or good"),
+    "portal.record.findings": ("发现问题", "Findings"),
+    "portal.record.rectified": ("其中已整改 {n} 个", "{n} rectified"),
+    "portal.record.rectified_count": ("已整改", "Rectified"),
+    "portal.record.ex_ante": ("事前评估", "Ex-ante assessments"),
+    "portal.record.years": ("有公开记录的年度", "Years with published records"),
+    "portal.record.by_year": ("逐年概况", "Year by year"),
+    "portal.record.none": ("暂无已公开的记录。", "Nothing published."),
+    "portal.search.title": ("搜索", "Search"),
+    "portal.search.box": ("搜索已公开的信息", "Search what is published"),
+    "portal.search.placeholder": ("单位、项目、问题编号或关键词", "Department, project, finding no. or words"),
+    "portal.search.go": ("搜索", "Search"),
+    "portal.search.caption": ("在各区、各年度已公开的单位、评价对象、"
+                              "发现问题和事前评估项目中查找；点击名称查看其全部公开记录。",
+                              "Finds published departments, evaluated subjects, "
+                              "findings and ex-ante projects of every district "
+                              "and year; click a name for everything published about it."),
+    "portal.search.nothing": ("没有找到符合条件的已公开记录。", "No published record matches."),
+    "portal.search.count": ("共找到 {n} 条已公开的记录。", "{n} published records found."),
+    "portal.search.department": ("单位（{n}）", "Departments ({n})"),
+    "portal.search.evaluation": ("评价结果（{n}）", "Evaluations ({n})"),
+    "portal.search.finding": ("发现问题（{n}）", "Findings ({n})"),
+    "portal.search.ex_ante": ("事前评估（{n}）", "Ex-ante assessments ({n})"),
     "portal.evaluations.title": ("评价结果", "Evaluation results"),
     "portal.evaluations.caption": ("附件1 为财政评价结果汇总，附件2 为自评复核项目情况，"
                                    "附件3 为财政重点评价（第三方独立评价）报告。",

@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, union
 from sqlmodel import Session, col
 
-from data_access.enums import CONCLUSIONS, FINDING_STATUSES, GRADES, METHODS, SUBJECT_TYPES
+from data_access.enums import CONCLUSIONS, FINANCE_METHODS, FINDING_STATUSES, GRADES, METHODS, SUBJECT_TYPES
 from data_access.models import (
     AuditLog,
     Department,
@@ -25,9 +26,11 @@ from data_access.models import (
     FindingStatusChange,
     Region,
 )
+from data_access.money import yuan_to_fen
 from data_access.queries import execution
 from data_access.queries.core import frame, grade_expr, rate
 from data_access.queries.exante import with_cut
+from data_access.queries.kpis import evaluation_kpis, ex_ante_kpis, rectification_kpis
 
 
 def published_years(*, session: Session) -> dict[str, list[int]]:
@@ -73,69 +76,92 @@ def published_evaluations(
     *,
     session: Session,
     region: str,
-    year: int,
-    methods: tuple[str, ...] = ("review", "key"),
+    year: int | None,
+    methods: tuple[str, ...] = FINANCE_METHODS,
     grade: str | None = None,
     department: str | None = None,
     search: str | None = None,
+    subject: str | None = None,
 ) -> pd.DataFrame:
-    """Published evaluations (附件1 when methods = review + key; 附件2 review; 附件3 key)."""
+    """Published evaluations (附件1 when methods = review + key; 附件2 review; 附件3 key); year None:
+    every year, newest first (a department's or a subject's page); subject: that subject exactly."""
     grade_col = grade_expr().label("grade")
     stmt: Select = (
         select(
-            col(Evaluation.id), col(Evaluation.subject), col(Evaluation.subject_type),
-            col(Department.name).label("department"), col(Evaluation.method), col(Evaluation.score_centi), grade_col,
-            col(Evaluation.funds_fen), col(Evaluation.budget_completion_centi), col(Evaluation.evaluator),
-            col(Evaluation.report_summary), col(Evaluation.published_at),
+            col(Evaluation.id), col(Evaluation.year), col(Evaluation.subject), col(Evaluation.subject_type),
+            col(Department.name).label("department"),
+            col(Evaluation.method), col(Evaluation.score_centi), grade_col, col(Evaluation.funds_fen),
+            col(Evaluation.budget_completion_centi), col(Evaluation.evaluator), col(Evaluation.report_summary),
+            col(Evaluation.published_at),
         )
         .join(Region, col(Region.id) == col(Evaluation.region_id))
         .join(Department, col(Department.id) == col(Evaluation.department_id))
-        .where(col(Region.name) == region, col(Evaluation.year) == year, col(Evaluation.published).is_(True),
-               col(Evaluation.method).in_(methods))
-        .order_by(Evaluation.method, Evaluation.subject_type, col(Evaluation.score_centi).desc())
+        .where(col(Region.name) == region, col(Evaluation.published).is_(True), col(Evaluation.method).in_(methods))
+        .order_by(col(Evaluation.year).desc(), Evaluation.method, Evaluation.subject_type,
+                  col(Evaluation.score_centi).desc())
     )
+    if year is not None:
+        stmt = stmt.where(col(Evaluation.year) == year)
     if grade:
         stmt = stmt.where(grade_col == grade)
     if department:
         stmt = stmt.where(col(Department.name) == department)
+    if subject:
+        stmt = stmt.where(col(Evaluation.subject) == subject)
     if search:
         stmt = stmt.where(or_(col(Evaluation.subject).contains(search), col(Department.name).contains(search)))
     return frame(session, stmt)
 
 
 def published_findings(
-    *, session: Session, region: str, year: int, status: str | None = None, search: str | None = None
+    *, session: Session, region: str, year: int | None, status: str | None = None, search: str | None = None,
+    department: str | None = None, subject: str | None = None,
 ) -> pd.DataFrame:
-    """Published findings with their rectification status."""
+    """Published findings with their rectification status (year None: every year, newest first)."""
     stmt: Select = (
         select(
-            col(Finding.id), col(Finding.finding_code), col(Finding.subject), col(Department.name).label("department"),
+            col(Finding.id), col(Finding.year), col(Finding.finding_code), col(Finding.subject),
+            col(Department.name).label("department"),
             col(Finding.category), col(Finding.description), col(Finding.recommendation), col(Finding.measures),
             col(Finding.deadline), col(Finding.status), col(Finding.feedback_date), col(Finding.rectified_date),
         )
         .join(Region, col(Region.id) == col(Finding.region_id))
         .join(Department, col(Department.id) == col(Finding.department_id))
-        .where(col(Region.name) == region, col(Finding.year) == year, col(Finding.published).is_(True))
-        .order_by(Finding.finding_code)
+        .where(col(Region.name) == region, col(Finding.published).is_(True))
+        .order_by(col(Finding.year).desc(), Finding.finding_code)
     )
+    if year is not None:
+        stmt = stmt.where(col(Finding.year) == year)
     if status:
         stmt = stmt.where(col(Finding.status) == status)
+    if department:
+        stmt = stmt.where(col(Department.name) == department)
+    if subject:
+        stmt = stmt.where(col(Finding.subject) == subject)
     if search:
         stmt = stmt.where(or_(col(Finding.subject).contains(search), col(Department.name).contains(search),
                               col(Finding.description).contains(search)))
     return frame(session, stmt)
 
 
-def published_ex_ante(*, session: Session, region: str, year: int) -> pd.DataFrame:
-    """Published ex-ante assessments: requested, recommended, cut and conclusion."""
+def published_ex_ante(
+    *, session: Session, region: str, year: int | None, department: str | None = None, name: str | None = None
+) -> pd.DataFrame:
+    """Published ex-ante assessments: requested, recommended, cut and conclusion (year None: every year)."""
     stmt: Select = (
-        select(col(ExAnte.id), col(ExAnte.name), col(Department.name).label("department"), col(ExAnte.requested_fen),
-               col(ExAnte.recommended_fen), col(ExAnte.conclusion))
+        select(col(ExAnte.id), col(ExAnte.year), col(ExAnte.name), col(Department.name).label("department"),
+               col(ExAnte.requested_fen), col(ExAnte.recommended_fen), col(ExAnte.conclusion))
         .join(Region, col(Region.id) == col(ExAnte.region_id))
         .join(Department, col(Department.id) == col(ExAnte.department_id))
-        .where(col(Region.name) == region, col(ExAnte.year) == year, col(ExAnte.published).is_(True))
-        .order_by(Department.name, ExAnte.name)
+        .where(col(Region.name) == region, col(ExAnte.published).is_(True))
+        .order_by(col(ExAnte.year).desc(), Department.name, ExAnte.name)
     )
+    if year is not None:
+        stmt = stmt.where(col(ExAnte.year) == year)
+    if department:
+        stmt = stmt.where(col(Department.name) == department)
+    if name:
+        stmt = stmt.where(col(ExAnte.name) == name)
     return with_cut(frame(session, stmt))
 
 
@@ -200,3 +226,143 @@ def rectified_share(findings: pd.DataFrame) -> tuple[int, Decimal | None]:
     (× 100, exact)."""
     done = int((findings["status"] == "rectified").sum())
     return done, rate(done, len(findings))
+
+
+def headline_trend(*, session: Session, region: str, as_of: dt.date) -> pd.DataFrame:
+    """The portal's headline figures for every year of the region holding a published record, oldest
+    first: 优良率, 核减率, 整改完成率 (exact, × 100; None where nothing is published) and evaluated
+    funds in fen, each computed from published records alone exactly as `kpis(published_only=True)`.
+    Rectification is counted as of `as_of` for every year, like the home page's card."""
+    rows = []
+    for year in sorted(published_years(session=session).get(region, [])):
+        fin = evaluation_kpis(session=session, year=year, region=region, published_only=True)["finance"]
+        ea = ex_ante_kpis(session=session, year=year, region=region, published_only=True)
+        rc = rectification_kpis(session=session, year=year, region=region, published_only=True, as_of=as_of)
+        rows.append({"year": year, "evaluated": fin["count"], "funds_fen": yuan_to_fen(fin["funds_total"]),
+                     "excellent_good_rate": fin["excellent_good_rate"], "cut_rate": ea["cut_rate"],
+                     "completion_rate": rc["completion_rate"]})
+    return pd.DataFrame(rows, columns=["year", "evaluated", "funds_fen", "excellent_good_rate", "cut_rate",
+                                       "completion_rate"])
+
+
+# ---- a department's or a subject's page, and search (published records only) ------------------
+_RECORDS = ((Evaluation, col(Evaluation.method).in_(FINANCE_METHODS)), (Finding, None), (ExAnte, None))
+
+
+def _published_department_ids(region_id: Any) -> Any:
+    """The departments of a region holding a published record the portal shows (finance evaluation, finding,
+    ex-ante)."""
+    parts = []
+    for model, extra in _RECORDS:
+        stmt = select(col(model.department_id)).where(col(model.region_id) == region_id, col(model.published).is_(True))
+        parts.append(stmt.where(extra) if extra is not None else stmt)
+    return union(*parts)
+
+
+def published_departments(*, session: Session, region: str) -> list[str]:
+    """Departments of the region with anything published, in name order (a department's page picker)."""
+    rid = select(col(Region.id)).where(col(Region.name) == region).scalar_subquery()
+    ids = _published_department_ids(rid).subquery()
+    stmt = select(col(Department.name)).where(col(Department.id).in_(select(ids.c[0]))).order_by(Department.name)
+    return [str(n) for n in session.execute(stmt).scalars()]
+
+
+def published_subjects(*, session: Session, region: str) -> list[str]:
+    """Subjects (projects and policies) of the region's published finance evaluations and findings, and the
+    projects of its published ex-ante assessments, in name order: what a subject's page can show."""
+    rid = select(col(Region.id)).where(col(Region.name) == region).scalar_subquery()
+    stmt = union(
+        select(col(Evaluation.subject)).where(col(Evaluation.region_id) == rid, col(Evaluation.published).is_(True),
+                                              col(Evaluation.method).in_(FINANCE_METHODS),
+                                              col(Evaluation.subject_type) != "department"),
+        select(col(Finding.subject)).where(col(Finding.region_id) == rid, col(Finding.published).is_(True)),
+        select(col(ExAnte.name)).where(col(ExAnte.region_id) == rid, col(ExAnte.published).is_(True)),
+    )
+    return sorted(str(n) for n in session.execute(stmt).scalars())
+
+
+def department_record(*, session: Session, region: str, department: str) -> dict[str, pd.DataFrame]:
+    """Everything published about one department, every year: finance evaluations, findings, ex-ante results."""
+    return {
+        "evaluations": published_evaluations(session=session, region=region, year=None, department=department),
+        "findings": published_findings(session=session, region=region, year=None, department=department),
+        "ex_ante": published_ex_ante(session=session, region=region, year=None, department=department),
+    }
+
+
+def subject_record(*, session: Session, region: str, subject: str) -> dict[str, pd.DataFrame]:
+    """Everything published about one evaluated project (or policy) by its name, every year: its finance
+    evaluations, the findings raised on it and the ex-ante assessments of a project of that name."""
+    return {
+        "evaluations": published_evaluations(session=session, region=region, year=None, subject=subject),
+        "findings": published_findings(session=session, region=region, year=None, subject=subject),
+        "ex_ante": published_ex_ante(session=session, region=region, year=None, name=subject),
+    }
+
+
+SEARCH_KINDS = ("department", "evaluation", "finding", "ex_ante")
+
+
+def search_published(*, session: Session, text: str, limit: int = 200) -> pd.DataFrame:
+    """Published records of every region whose name or text holds `text` (case-insensitive, literally):
+    departments, evaluated subjects, findings (code, subject, description) and ex-ante projects.
+
+    Columns kind, region, year, name, department, detail (a method, finding code or conclusion);
+    at most `limit` rows of each kind. A department is found by name when it holds a published record.
+    """
+    text = text.strip()
+    if not text:
+        return pd.DataFrame(columns=["kind", "region", "year", "name", "department", "detail"])
+    rows: list[dict[str, Any]] = []
+    regions = session.execute(select(col(Region.id), col(Region.name))).all()
+    for rid, region in regions:
+        ids = _published_department_ids(rid).subquery()
+        stmt = (select(col(Department.name)).where(col(Department.id).in_(select(ids.c[0])),
+                                                  col(Department.name).icontains(text, autoescape=True))
+                .order_by(Department.name).limit(limit))
+        rows += [{"kind": "department", "region": region, "year": None, "name": n, "department": n, "detail": None}
+                 for n in session.execute(stmt).scalars()]
+    found: tuple[tuple[str, Any], ...] = (
+        ("evaluation", select(col(Region.name), col(Evaluation.year), col(Evaluation.subject), col(Department.name),
+                              col(Evaluation.method))
+         .join(Region, col(Region.id) == col(Evaluation.region_id))
+         .join(Department, col(Department.id) == col(Evaluation.department_id))
+         .where(col(Evaluation.published).is_(True), col(Evaluation.method).in_(FINANCE_METHODS),
+                col(Evaluation.subject).icontains(text, autoescape=True))
+         .order_by(col(Evaluation.year).desc(), Evaluation.subject)),
+        ("finding", select(col(Region.name), col(Finding.year), col(Finding.subject), col(Department.name),
+                           col(Finding.finding_code))
+         .join(Region, col(Region.id) == col(Finding.region_id)).join(Department,
+                                                                      col(Department.id) == col(Finding.department_id))
+         .where(col(Finding.published).is_(True),
+                or_(col(Finding.subject).icontains(text, autoescape=True),
+                    col(Finding.finding_code).icontains(text, autoescape=True),
+                    col(Finding.description).icontains(text, autoescape=True)))
+         .order_by(col(Finding.year).desc(), Finding.finding_code)),
+        ("ex_ante", select(col(Region.name), col(ExAnte.year), col(ExAnte.name), col(Department.name),
+                           col(ExAnte.conclusion))
+         .join(Region, col(Region.id) == col(ExAnte.region_id)).join(Department,
+                                                                     col(Department.id) == col(ExAnte.department_id))
+         .where(col(ExAnte.published).is_(True), col(ExAnte.name).icontains(text, autoescape=True))
+         .order_by(col(ExAnte.year).desc(), ExAnte.name)),
+    )
+    for kind, stmt in found:
+        rows += [{"kind": kind, "region": r, "year": int(y), "name": n, "department": d, "detail": x}
+                 for r, y, n, d, x in session.execute(stmt.limit(limit))]
+    return pd.DataFrame(rows, columns=["kind", "region", "year", "name", "department", "detail"])
+
+
+def record_by_year(record: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """A department's or subject's published record summed by year, newest first: finance evaluations and
+    how many were rated 优 or 良, findings and how many are rectified, ex-ante assessments and their cut (fen)."""
+    ev, fi, ea = record["evaluations"], record["findings"], record["ex_ante"]
+    years = sorted({int(y) for df in (ev, fi, ea) for y in df["year"]}, reverse=True)
+    rows = []
+    for year in years:
+        e, f, a = ev[ev["year"] == year], fi[fi["year"] == year], ea[ea["year"] == year]
+        rows.append({"year": year, "evaluations": len(e), "excellent_good": int(e["grade"].isin(["excellent",
+                                                                                                 "good"]).sum()),
+                     "findings": len(f), "rectified": int((f["status"] == "rectified").sum()),
+                     "ex_ante": len(a), "cut_fen": int(a["cut_fen"].sum()) if len(a) else 0})
+    return pd.DataFrame(rows, columns=["year", "evaluations", "excellent_good", "findings", "rectified", "ex_ante",
+                                       "cut_fen"])

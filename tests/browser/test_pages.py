@@ -12,7 +12,8 @@ from data_access.db import make_engine
 from tests.apptest import WITHDRAWN, withdraw_sample_result
 from tests.browser.conftest import goto, no_error_box, screenshot, script_run, sign_in
 
-PUBLIC = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes"]
+PUBLIC = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes",
+          "portal_department", "portal_project", "portal_search"]
 INTERNAL = ["overview", "execution", "evaluation", "rectification", "exante", "indicators", "report",
             "upload", "entry", "upload_history", "submissions", "publishing", "users", "audit"]
 
@@ -27,8 +28,7 @@ def admin(app_server) -> tuple[str, str]:  # type: ignore[no-untyped-def]
 def test_public_pages_anonymous(page, app_server) -> None:  # type: ignore[no-untyped-def]
     for name in PUBLIC:
         for lang in ("zh", "en"):
-            path = "" if name == "portal_home" else name  # the default page lives at /
-            goto(page, f"{app_server.url}/{path}?lang={lang}")
+            goto(page, f"{app_server.url}/{name}?lang={lang}")  # every page at its own URL, the first one too
             no_error_box(page)
             assert page.get_by_text("Page not found").count() == 0
             screenshot(page, f"public-{name}-{lang}")
@@ -43,7 +43,7 @@ def test_internal_pages_signed_in(page, app_server, admin) -> None:  # type: ign
     assert page.get_by_text("领导驾驶舱").first.is_visible()
     for name in INTERNAL:
         for lang in ("zh", "en"):
-            href = f"{app_server.url}/" if name == "overview" else f"{app_server.url}/{name}"  # the default page is /
+            href = f"{app_server.url}/{name}"  # / only opens the first page at its own URL
             with script_run(page):
                 page.locator(f'[data-testid="stSidebarNav"] a[href="{href}"]').first.click()
             assert urlsplit(page.url).path == urlsplit(href).path, (name, page.url)
