@@ -18,7 +18,7 @@ from dashboard.tables import Table
 from dashboard.ui import Filters, download_table, pct, plain
 from data_access import export
 from data_access.enums import CONCLUSIONS, FINDING_STATUSES, METHODS, SUBJECT_TYPES
-from data_access.money import fen_to_yi, fen_to_yuan
+from data_access.money import fen_to_million, fen_to_yi
 from data_access.opendata import open_data_zip
 from data_access.queries import public
 from data_access.queries.core import as_of_for, month_of
@@ -324,7 +324,7 @@ def grade_distribution(block: dict) -> None:  # type: ignore[type-arg]
 
 def _chart_amount(fen: int) -> float:
     """An amount for a chart axis (display only): 亿元 in Chinese, millions of yuan in English."""
-    return float(fen_to_yi(fen) if lang() == "zh" else fen_to_yuan(fen) / 1_000_000)
+    return float(fen_to_yi(fen) if lang() == "zh" else fen_to_million(fen))
 
 
 _TREND_RATES = ("excellent_good_rate", "cut_rate", "completion_rate")

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 FEN_PER_YUAN = 100
 FEN_PER_WAN = 10_000 * FEN_PER_YUAN  # 万元: ten thousand yuan, a million fen
 FEN_PER_YI = 10_000 * FEN_PER_WAN  # 亿元: a hundred million yuan
+FEN_PER_MILLION = 1_000_000 * FEN_PER_YUAN  # million yuan, as English charts count
 
 
 def fen_to_yuan(fen: int) -> Decimal:
@@ -27,6 +28,11 @@ def fen_to_wan(fen: int) -> Decimal:
 def fen_to_yi(fen: int) -> Decimal:
     """亿元, exact: 166,000,000,000 fen (1.66 billion yuan) -> 16.6."""
     return Decimal(int(fen)) / FEN_PER_YI
+
+
+def fen_to_million(fen: int) -> Decimal:
+    """Million yuan, exact: 1,474,620,000,000 fen -> 14746.2."""
+    return Decimal(int(fen)) / FEN_PER_MILLION
 
 
 def yuan(fen: int | None) -> int | Decimal:

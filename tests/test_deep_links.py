@@ -47,7 +47,7 @@ def test_a_leader_opens_the_cockpit_and_the_portal_by_their_urls(monkeypatch: py
     assert not at.exception and at.title[0].value == "领导驾驶舱"
     at.query_params.update({"region": "荔湾区", "year": "2020"})
     open_url(at, "portal_evaluations")
-    assert "荔湾区 2020" in at.subheader[0].value
+    assert "荔湾区 2020" in at.header[0].value
 
 
 def test_the_root_opens_the_first_page_at_its_own_url(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:

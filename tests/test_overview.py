@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from data_access.db import make_engine
 from data_access.formatting import money, percent
 from data_access.queries.kpis import kpis, rectification_kpis
-from tests.apptest import signed_in
+from tests.apptest import open_url, signed_in
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def cockpit(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> AppTest:
     at = signed_in(monkeypatch, seeded_url)
     assert [t.value for t in at.title] == ["领导驾驶舱"]  # staff land on the cockpit after signing in
-    return at
+    # The root (/) only switches to the cockpit's own URL, as a browser's address bar then shows; AppTest
+    # stays on the root's page, so the next runs open the cockpit by its URL as the browser does.
+    return open_url(at, "overview")
 
 
 def _fen(yuan: object) -> int:

@@ -35,7 +35,7 @@ def test_district_and_year_chosen_once_stay_on_every_page(monkeypatch: pytest.Mo
         assert at.selectbox(key="portal_year_荔湾区").value == 2020, page
         assert {k: v for k, v in _params(at).items() if k in ("region", "year")} == {"region": "荔湾区", "year": "2020"}
     _navigate(at, "portal_evaluations")
-    assert "荔湾区 2020" in at.subheader[0].value  # the annex of the chosen district-year, not 黄埔区 2022
+    assert "荔湾区 2020" in at.header[0].value  # the annex of the chosen district-year, not 黄埔区 2022
 
 
 def test_year_and_language_stay_too(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:

@@ -78,14 +78,21 @@ def leaky(seeded_url: str) -> str:
 def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, bytes]]:
     """Every file a page hands to a download button, by file name."""
     captured: dict[str, bytes] = {}
-    original = MediaFileManager.add
+    original, original_deferred = MediaFileManager.add, MediaFileManager.add_deferred
 
     def add(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):  # type: ignore[no-untyped-def]
         if isinstance(path_or_data, bytes | str) and file_name:
             captured[file_name] = path_or_data if isinstance(path_or_data, bytes) else path_or_data.encode()
         return original(self, path_or_data, mimetype, coordinates, file_name, is_for_static_download)
 
+    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):  # type: ignore[no-untyped-def]
+        if file_name:  # a file written on click: written now, as the click would
+            data = data_callable()
+            captured[file_name] = data if isinstance(data, bytes) else data.encode()
+        return original_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
     monkeypatch.setattr(MediaFileManager, "add", add)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
     yield captured
 
 

@@ -46,19 +46,20 @@ def test_home_draws_the_year_grades_and_the_trend(monkeypatch: pytest.MonkeyPatc
     at = open_link(monkeypatch, seeded_url, "portal_home", {"region": "黄埔区", "year": "2022"})
     drawn = charts(at)
     grades = next(d for s, d in drawn if "label" in d.columns)
-    assert dict(zip(grades["label"], grades["count"], strict=True)) == {"优": 4, "良": 30, "中": 3, "差": 0}
+    assert dict(zip(grades["label"], grades["count"], strict=True)) == {"优": 4, "良": 31, "中": 3, "差": 0}
     rates = next(d for s, d in drawn if "rate" in d.columns)
     by = rates.set_index(["year", "series"])["rate"]
-    assert by[(2022, "优良率")] == 91.89 and by[(2021, "优良率")] == 91.43
-    assert by[(2022, "事前评估核减率")] == 23.5 and (2021, "事前评估核减率") not in by.index  # none published for 2021
-    assert by[(2022, "整改完成率")] == 31.03 and by[(2021, "整改完成率")] == 83.33
+    # the report's figures: the sample publishes every record of the years its reports cover
+    assert by[(2022, "优良率")] == 92.11 and by[(2021, "优良率")] == 91.43
+    assert by[(2022, "事前评估核减率")] == 23.25 and (2021, "事前评估核减率") not in by.index  # none for 2021
+    assert by[(2022, "整改完成率")] == 29.03 and by[(2021, "整改完成率")] == 80.56
     funds = next(d for s, d in drawn if "amount" in d.columns)
-    assert dict(zip(funds["year"], funds["amount"], strict=True)) == {2021: 111.0, 2022: 144.2349}  # 亿元
+    assert dict(zip(funds["year"], funds["amount"], strict=True)) == {2021: 111.0, 2022: 147.462}  # 亿元
     # The same figures as a table under the charts, rounded as the cards round them.
     table = at.dataframe[0].value
     assert list(table["预算年度"]) == ["2021", "2022"]
-    assert list(table["已公开的财政评价"]) == [35, 37]
-    assert list(table["优良率（%）"]) == ["91.43", "91.89"] and list(table["事前评估核减率（%）"]) == ["—", "23.50"]
+    assert list(table["已公开的财政评价"]) == [35, 38]
+    assert list(table["优良率（%）"]) == ["91.43", "92.11"] and list(table["事前评估核减率（%）"]) == ["—", "23.25"]
 
 
 def test_home_pictures_read_in_english(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
@@ -73,7 +74,7 @@ def test_home_pictures_read_in_english(monkeypatch: pytest.MonkeyPatch, seeded_u
     grades = next(d for s, d in drawn if "label" in d.columns)
     assert list(grades["label"]) == ["excellent", "good", "fair", "poor"]
     funds = next(d for s, d in drawn if "amount" in d.columns)
-    assert dict(zip(funds["year"], funds["amount"], strict=True)) == {2021: 11100.0, 2022: 14423.49}  # millions
+    assert dict(zip(funds["year"], funds["amount"], strict=True)) == {2021: 11100.0, 2022: 14746.2}  # millions
 
 
 def test_no_axis_label_or_title_is_turned_on_its_side(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
@@ -136,9 +137,9 @@ def test_the_findings_page_draws_each_department_by_status(monkeypatch: pytest.M
     at = open_link(monkeypatch, seeded_url, "portal_findings", {"region": "黄埔区", "year": "2022", "lang": "en"})
     table = _table(at)
     (spec, data), = charts(at)
-    assert int(data["count"].sum()) == len(table) == 29
+    assert int(data["count"].sum()) == len(table) == 31
     drawn = data.groupby("status_label")["count"].sum().to_dict()
-    assert drawn == table["Status"].value_counts().to_dict() == {"rectified": 9, "in progress": 11, "not started": 9}
+    assert drawn == table["Status"].value_counts().to_dict() == {"rectified": 9, "in progress": 12, "not started": 10}
     by_dept = data.groupby("category", sort=False)["count"].sum()
     assert set(by_dept.index) == set(table["Department"])
     still_open = data[data["status"] != "rectified"].groupby("category", sort=False)["count"].sum()

@@ -61,21 +61,22 @@ def test_a_department_page_holds_its_whole_published_record(monkeypatch: pytest.
     at = open_link(monkeypatch, db, "portal_department", {**HP, "dept": "区民政局"})
     assert at.title[0].value == "区民政局"
     shown = {m.label: m.value for m in at.metric}
-    assert shown == {"财政评价": "5", "发现问题": "3", "事前评估": "1", "有公开记录的年度": "2"}
+    # the sample publishes every record of the reported years (区老人院运营 and HP2021-0066 included)
+    assert shown == {"财政评价": "6", "发现问题": "4", "事前评估": "1", "有公开记录的年度": "2"}
     by_year, evaluations, findings, ex_ante = (d.value for d in at.dataframe)
-    assert list(by_year["预算年度"]) == ["2022", "2021"] and list(by_year["财政评价"]) == [4, 1]
+    assert list(by_year["预算年度"]) == ["2022", "2021"] and list(by_year["财政评价"]) == [5, 1]
     assert list(by_year["已整改"]) == [2, 0]
-    assert list(evaluations["预算年度"]) == ["2022"] * 4 + ["2021"]
-    assert list(evaluations["等级"]) == ["良", "优", "良", "中", "优"]
-    assert list(evaluations["得分"]) == ["80.30", "98.00", "83.44", "70.81", "96.40"]
-    assert list(findings["问题编号"]) == ["HP2022-0004", "HP2022-0005", "HP2021-0067"]
+    assert list(evaluations["预算年度"]) == ["2022"] * 5 + ["2021"]
+    assert list(evaluations["等级"]) == ["良", "优", "良", "良", "中", "优"]
+    assert list(evaluations["得分"]) == ["80.30", "98.00", "83.44", "86.21", "70.81", "96.40"]
+    assert list(findings["问题编号"]) == ["HP2022-0004", "HP2022-0005", "HP2021-0066", "HP2021-0067"]
     assert list(ex_ante["评估结论"]) == ["予以支持"]
     # Each row links on: the subject to its own page, the department to this one, with district and year kept.
     page, query = _link(evaluations["评价对象"][1])
     assert (page, query) == ("portal_project", {**HP, "project": "兜底群众社会工作服务"})
     # Evaluated as a whole: the subject is the department, and links to its page.
     assert _link(evaluations["评价对象"][0]) == ("portal_department", {**HP, "dept": "区民政局"})
-    assert _link(findings["预算单位"][2]) == ("portal_department", {**HP, "dept": "区民政局"})
+    assert _link(findings["预算单位"][3]) == ("portal_department", {**HP, "dept": "区民政局"})
     assert SECRET not in _text(at) and "SECRET" not in _text(at)
 
 
