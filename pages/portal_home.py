@@ -37,7 +37,7 @@ c3.metric(t("portal.home.feedback"), rc["feedback_submitted"], border=True)
 portal.unpublished_note(filters, "finding")
 st.caption(t("portal.home.note"))
 
-st.subheader(t("portal.home.pictures", year=filters.year))
+st.header(t("portal.home.pictures", year=filters.year))
 trend = portal.trend(*portal.key(), filters.region, dt.date.today())
 left, right = st.columns(2)
 with left:

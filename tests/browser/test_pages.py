@@ -13,7 +13,7 @@ from tests.apptest import WITHDRAWN, withdraw_sample_result
 from tests.browser.conftest import goto, no_error_box, screenshot, script_run, sign_in
 
 PUBLIC = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes",
-          "portal_department", "portal_project", "portal_search"]
+          "portal_execution", "portal_department", "portal_project", "portal_search"]
 INTERNAL = ["overview", "execution", "evaluation", "rectification", "exante", "indicators", "report",
             "upload", "entry", "upload_history", "submissions", "publishing", "users", "audit"]
 

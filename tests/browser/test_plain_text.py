@@ -52,4 +52,4 @@ def test_annex_three_shows_an_imported_summary_as_text(page, payload_server: App
     assert any(P.SUMMARY in text for text in texts)
     assert any(P.EVALUATOR in text for text in texts)
     assert P.KEY_SUBJECT in main.locator('[data-testid="stExpander"] summary').first.inner_text().replace("\u2060", "")
-    assert P.REGION in main.locator("h3").first.inner_text().replace("\u2060", "")  # the annex title names the region
+    assert P.REGION in main.locator("h2").first.inner_text().replace("\u2060", "")  # the annex title names the region

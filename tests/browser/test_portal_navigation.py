@@ -30,7 +30,7 @@ def test_a_department_in_two_clicks_from_the_home_page(page, app_server) -> None
     no_error_box(page)
     assert _query(page) == {"region": "黄埔区", "year": "2022", "dept": "区民政局"}  # a permalink
     assert page.get_by_text("村居颐康服务站建设").count() > 0  # 2021's evaluation on the same page as 2022's
-    assert page.locator('[data-testid="stMetricValue"]').all_inner_texts()[:2] == ["5", "3"]
+    assert page.locator('[data-testid="stMetricValue"]').all_inner_texts()[:2] == ["6", "4"]
     screenshot(page, "public-portal_department-record-zh")
     with script_run(page):
         page.get_by_text("English", exact=True).click()

@@ -42,7 +42,7 @@ def _metric(page, label: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def _open(page, base: str, name: str) -> None:  # type: ignore[no-untyped-def]
-    href = f"{base}/" if name == "overview" else f"{base}/{name}"
+    href = f"{base}/{name}"  # every page at its own URL; / only forwards
     page.locator(f'[data-testid="stSidebarNav"] a[href="{href}"]').first.click()
     wait_ready(page)
     no_error_box(page)

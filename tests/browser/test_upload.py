@@ -57,7 +57,7 @@ def _file(tmp_path: Path) -> Path:
 def _cockpit_spent(page, base: str) -> str:  # type: ignore[no-untyped-def]
     """The 累计支出 card of the cockpit (黄埔区 2022, month 12), as shown."""
     with script_run(page):
-        page.locator(f'[data-testid="stSidebarNav"] a[href="{base}/"]').first.click()
+        page.locator(f'[data-testid="stSidebarNav"] a[href="{base}/overview"]').first.click()
     page.get_by_role("heading", name="领导驾驶舱").wait_for()
     card = page.locator('[data-testid="stMetric"]', has_text="累计支出")
     return card.locator('[data-testid="stMetricValue"]').inner_text().strip()

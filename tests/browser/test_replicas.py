@@ -34,13 +34,12 @@ from data_access.models import Department, Project, Region
 from data_access.money import yuan_to_fen
 from data_access.queries.kpis import kpis
 from tests.browser.conftest import RUN_COUNTER, script_run, serve_url, sign_in
-from tests.browser.conftest import browser as browser  # the session's chromium, as a fixture here too
 from tests.browser.test_upload import _cockpit_spent, _file
 from tests.conftest import pg_seeded_copy
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 PASSWORD = "replica-clerk-password"
 ROWS = 300  # projects each clerk imports
