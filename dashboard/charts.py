@@ -237,23 +237,32 @@ def amount_trend(df: pd.DataFrame, *, year_title: str, amount_title: str, legend
             ).properties(height=300).configure_legend(orient="top", labelLimit=400)
 
 
-def grade_counts_by(df: pd.DataFrame, *, category_title: str, count_title: str, grade_title: str,
-                    grade_labels: dict[str, str]) -> alt.Chart:
-    """Grade counts stacked across, one row per category (df: category, grade, count); labels never rotated."""
-    df = df.assign(grade_label=[grade_labels[g] for g in df["grade"]])
-    order = [grade_labels[g] for g in GRADE_COLOURS]
+def _stacked_counts(df: pd.DataFrame, code: str, labels: dict[str, str], colours: dict[str, str], *,
+                    category_title: str, count_title: str, legend_title: str, row_px: int) -> alt.Chart:
+    """Counts stacked across, one row per category (df: category, <code>, count), one colour per code in
+    the order of `colours`; labels never rotated."""
+    label, rank = f"{code}_label", f"{code}_order"
+    df = df.assign(**{label: [labels[v] for v in df[code]]})
+    order = [labels[v] for v in colours]
     base = alt.Chart(df).encode(
         y=alt.Y("category:N", title=None, sort=list(dict.fromkeys(df["category"])),
                 axis=alt.Axis(labelLimit=260, labelAngle=0)),
         x=alt.X("count:Q", title=count_title, stack="zero", axis=alt.Axis(tickMinStep=1)),
-        color=alt.Color("grade_label:N", title=grade_title,
-                        scale=alt.Scale(domain=order, range=list(GRADE_COLOURS.values())), sort=order),
-        order=alt.Order("grade_order:Q"),
-        tooltip=[alt.Tooltip("category:N", title=category_title), alt.Tooltip("grade_label:N", title=grade_title),
+        color=alt.Color(f"{label}:N", title=legend_title, scale=alt.Scale(domain=order, range=list(colours.values())),
+                        sort=order),
+        order=alt.Order(f"{rank}:Q"),
+        tooltip=[alt.Tooltip("category:N", title=category_title), alt.Tooltip(f"{label}:N", title=legend_title),
                  alt.Tooltip("count:Q", title=count_title)],
-    ).transform_calculate(grade_order=f"indexof({order!r}, datum.grade_label)")
+    ).transform_calculate(**{rank: f"indexof({order!r}, datum.{label})"})
     rows = int(df["category"].nunique())
-    return base.mark_bar().properties(height=40 * rows + 170).configure_legend(orient="top")
+    return base.mark_bar().properties(height=row_px * rows + 170).configure_legend(orient="top")
+
+
+def grade_counts_by(df: pd.DataFrame, *, category_title: str, count_title: str, grade_title: str,
+                    grade_labels: dict[str, str]) -> alt.Chart:
+    """Grade counts stacked across, one row per category (df: category, grade, count)."""
+    return _stacked_counts(df, "grade", grade_labels, GRADE_COLOURS, category_title=category_title,
+                           count_title=count_title, legend_title=grade_title, row_px=40)
 
 
 def subject_scores(df: pd.DataFrame, *, subject_title: str, score_title: str, grade_title: str,
@@ -282,17 +291,5 @@ FINDING_COLOURS = {"rectified": "#009E73", "in_progress": "#E69F00", "not_starte
 def status_counts_by(df: pd.DataFrame, *, category_title: str, count_title: str, status_title: str,
                      status_labels: dict[str, str]) -> alt.Chart:
     """Findings by rectification status stacked across, one row per department (df: category, status, count)."""
-    df = df.assign(status_label=[status_labels[s] for s in df["status"]])
-    order = [status_labels[s] for s in FINDING_COLOURS]
-    base = alt.Chart(df).encode(
-        y=alt.Y("category:N", title=None, sort=list(dict.fromkeys(df["category"])),
-                axis=alt.Axis(labelLimit=260, labelAngle=0)),
-        x=alt.X("count:Q", title=count_title, stack="zero", axis=alt.Axis(tickMinStep=1)),
-        color=alt.Color("status_label:N", title=status_title,
-                        scale=alt.Scale(domain=order, range=list(FINDING_COLOURS.values())), sort=order),
-        order=alt.Order("status_order:Q"),
-        tooltip=[alt.Tooltip("category:N", title=category_title), alt.Tooltip("status_label:N", title=status_title),
-                 alt.Tooltip("count:Q", title=count_title)],
-    ).transform_calculate(status_order=f"indexof({order!r}, datum.status_label)")
-    rows = int(df["category"].nunique())
-    return base.mark_bar().properties(height=30 * rows + 170).configure_legend(orient="top")
+    return _stacked_counts(df, "status", status_labels, FINDING_COLOURS, category_title=category_title,
+                           count_title=count_title, legend_title=status_title, row_px=30)
