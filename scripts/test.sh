@@ -30,6 +30,7 @@ echo "PostgreSQL for the tests: $TEST_POSTGRES_URL" >&2
 
 .venv/bin/ruff check data_access dashboard pages tests benchmarks sample_data
 .venv/bin/mypy data_access dashboard
-# Two workers, one test file each at a time (a browser module keeps its own app server): the
-# suite takes about 5½ minutes on 2 cores instead of 8. PYTEST_WORKERS=0 runs it in one process.
-.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile "$@"
+# Two workers sharing the tests one by one (`loadgroup`: a module with a module-scoped fixture, such
+# as its own app server, stays on one worker; tests/conftest.py marks those). PYTEST_WORKERS=0 runs
+# everything in one process.
+.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" --dist loadgroup "$@"

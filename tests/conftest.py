@@ -144,12 +144,19 @@ def _backend_url(request: pytest.FixtureRequest, sqlite_fixture: str, pg_templat
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The PostgreSQL variant of a test on both backends is `slow`: the quick loop (`-m "not slow"`)
-    runs each such test on SQLite only, the whole suite on both."""
+    runs each such test on SQLite only, the whole suite on both.
+
+    The suite runs with `--dist loadgroup` (scripts/test.sh): tests are shared between the workers one
+    by one, except that the tests of a module using a module-scoped fixture (its own app server, a
+    database imported once) stay together on one worker, which builds that fixture once."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         if callspec and any(callspec.params.get(f) == "postgresql"
                             for f in ("any_db_url", "any_seeded_url", "backend")):
             item.add_marker(pytest.mark.slow)
+        info = getattr(item, "_fixtureinfo", None)
+        if info and any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

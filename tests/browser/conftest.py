@@ -168,6 +168,26 @@ def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
     context.close()
 
 
+@pytest.fixture(scope="session")
+def admin(app_server: AppServer) -> tuple[str, str]:
+    """An admin account on the shared app server: (username, password)."""
+    ensure_user(app_server.db_url, "browser-admin", "admin", "browser-password")
+    return "browser-admin", "browser-password"
+
+
+@pytest.fixture(scope="session")
+def admin_state(browser, app_server: AppServer, admin: tuple[str, str]) -> dict:  # type: ignore[no-untyped-def]
+    """The cookies of a signed-in admin: a context made with them opens every page signed in."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    context.add_init_script(RUN_COUNTER)
+    page = context.new_page()
+    sign_in(page, app_server.url, *admin)
+    page.wait_for_function("() => document.cookie.includes('perf_session=')")
+    state = context.storage_state()
+    context.close()
+    return state  # type: ignore[no-any-return]
+
+
 @contextmanager
 def script_run(page) -> Iterator[None]:  # type: ignore[no-untyped-def]
     """Around an action that makes Streamlit run the script (a click, an upload, a page load):
@@ -237,6 +257,23 @@ def sign_in(page, base: str, username: str, password: str, path: str = "login") 
     with script_run(page):
         page.get_by_role("button", name="登录").click()
     page.get_by_role("button", name="退出登录").wait_for(state="visible")
+
+
+def ensure_user(db_url: str, username: str, role: str, password: str) -> None:
+    """The account on the served database, created unless a test of this worker already did (a module's
+    fixtures can be set up twice on one worker when the two workers share a file's tests)."""
+    from sqlalchemy import func, select
+    from sqlmodel import Session
+
+    from data_access.auth import create_user
+    from data_access.db import make_engine
+    from data_access.models import User
+
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        if session.execute(select(User.id).where(func.lower(User.username) == username.lower())).first() is None:
+            create_user(session, username, role, password)
+    engine.dispose()
 
 
 def no_error_box(page) -> None:  # type: ignore[no-untyped-def]

@@ -12,22 +12,18 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from dashboard.ui import money
-from data_access.auth import create_user
 from data_access.db import make_engine
 from data_access.models import Monitoring, Project
 from data_access.money import yuan_to_fen
 from data_access.queries.kpis import kpis
-from tests.browser.conftest import no_error_box, screenshot, script_run, sign_in
+from tests.browser.conftest import ensure_user, no_error_box, screenshot, script_run, sign_in
 
 PASSWORD = "browser-clerk-password"
 
 
 @pytest.fixture(scope="module")
 def clerk(app_server) -> str:  # type: ignore[no-untyped-def]
-    eng = make_engine(app_server.db_url)
-    with Session(eng) as s:
-        create_user(s, "upload_clerk", "finance", PASSWORD)
-    eng.dispose()
+    ensure_user(app_server.db_url, "upload_clerk", "finance", PASSWORD)
     return "upload_clerk"
 
 
