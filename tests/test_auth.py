@@ -81,6 +81,7 @@ def test_demo_users_only_on_first_start_with_random_passwords(session: Session) 
     assert create_demo_users(session) == {}
 
 
+@pytest.mark.slow  # processes
 def test_create_user_command(db_url: str) -> None:
     env = {**os.environ, "PERF_PASSWORD": "a good password"}
     cmd = [sys.executable, "-m", "data_access", "--db", db_url, "create-user", "--role", "admin", "chief"]

@@ -96,6 +96,7 @@ def test_a_wrong_password_gets_the_same_answer_whatever_the_account(db_url: str,
     assert result == AuthResult(False, "invalid")
 
 
+@pytest.mark.slow  # argon2 several times over
 def test_the_login_form_says_the_same_for_every_wrong_password_and_the_truth_after_a_right_one(
     monkeypatch: pytest.MonkeyPatch, db_url: str
 ) -> None:

@@ -19,7 +19,8 @@ def _url_paths(at: AppTest) -> set[str]:
     return {info.get("url_pathname") for info in at._registered_pages.values()}  # noqa: SLF001
 
 
-@pytest.mark.parametrize("role", [None, "leader", "finance", "admin"])
+@pytest.mark.parametrize("role", [None, "finance", *(pytest.param(r, marks=pytest.mark.slow)
+                                                     for r in ("leader", "admin"))])
 def test_every_page_a_role_may_see_has_its_own_url(monkeypatch: pytest.MonkeyPatch, seeded_url: str,
                                                    role: str | None) -> None:
     at = signed_in(monkeypatch, seeded_url, role) if role else app(monkeypatch, seeded_url).run()

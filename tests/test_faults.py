@@ -328,6 +328,7 @@ def test_init_on_an_existing_empty_database(backend: str, tmp_path: Path, capsys
             _pg_drop(url)
 
 
+@pytest.mark.slow  # a process each
 @pytest.mark.parametrize("command", [["kpis", "--year", "2022"], ["seed"], ["create-user", "--role", "admin", "x"]])
 def test_other_commands_do_not_create_a_database(tmp_path: Path, command: list[str]) -> None:
     target = tmp_path / "data" / "nowhere.db"

@@ -278,6 +278,7 @@ def test_cli_json_is_one_object_with_the_contract_fields(base: Engine, tmp_path:
     assert "已提交" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # processes
 def test_cli_through_python_m(base: Engine, tmp_path: Path) -> None:
     template = tmp_path / "t.xlsx"
     done = subprocess.run([sys.executable, "-m", "data_access", "template", "monitoring", str(template)], cwd=ROOT,

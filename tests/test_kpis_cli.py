@@ -11,11 +11,13 @@ import pytest
 from tests.test_seed import cli, kpis_json
 
 
+@pytest.mark.slow  # a process each; the quick loop keeps the JSON shape test
 def test_kpis_unknown_region_fails(seeded_url: str) -> None:
     done = cli(seeded_url, "kpis", "--year", "2022", "--region", "天河区", "--json")
     assert done.returncode == 1 and "天河区" in done.stderr and done.stdout == ""
 
 
+@pytest.mark.slow  # a process
 def test_kpis_human_output_is_chinese(seeded_url: str) -> None:
     done = cli(seeded_url, "kpis", "--year", "2022", "--region", "黄埔区")
     assert done.returncode == 0
@@ -45,6 +47,7 @@ def test_import_usage_error_exits_2(seeded_url: str) -> None:
     assert exc.value.code == 2
 
 
+@pytest.mark.slow  # a process
 def test_kpis_on_uninitialised_database_says_run_init(tmp_path: Path) -> None:
     done = cli(f"sqlite:///{tmp_path / 'blank.db'}", "kpis", "--year", "2022", "--json")
     assert done.returncode == 1 and done.stdout == "" and "python -m data_access init" in done.stderr
@@ -118,6 +121,7 @@ def test_kpis_json_shape_and_number_forms(seeded_url: str) -> None:
     assert '"time_progress": 41.67' in done.stdout and '"excellent_good_rate": 80.00' in done.stdout
 
 
+@pytest.mark.slow  # processes
 def test_kpis_json_without_region_and_with_nothing_to_count(seeded_url: str) -> None:
     k = kpis_json(seeded_url, "--year", "2030", "--as-of", "2029-06-30")
     assert k["region"] is None and k["as_of"] == "2029-06-30"
@@ -146,6 +150,7 @@ def test_kpis_as_of_rules_through_the_cli(
             == (expected_as_of, month, progress))
 
 
+@pytest.mark.slow  # processes
 def test_kpis_as_of_defaults_to_today_in_the_current_year(seeded_url: str) -> None:
     import datetime as dt
 

@@ -62,6 +62,7 @@ def test_a_notice_says_what_is_behind_by_how_much_and_by_when(any_seeded_url: st
     assert "于 2024 年 3 月 8 日前（5 个工作日内）" in text
 
 
+@pytest.mark.slow  # writes and reads back a docx
 def test_the_docx_reads_back_with_the_same_tables_in_chinese_fonts(any_seeded_url: str) -> None:
     with Session(make_engine(any_seeded_url)) as s:
         listed = N.candidates(session=s, region="黄埔区", year=2022, month=12, on=ON)

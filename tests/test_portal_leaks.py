@@ -178,7 +178,9 @@ def test_no_unpublished_name_on_any_public_page_or_download(
     monkeypatch.setenv("DATABASE_URL", leaky)
     texts: list[str] = []
     filter_lists: list[list[str]] = []
-    for region, year in (("黄埔区", "2022"), ("黄埔区", "2021"), ("荔湾区", "2020")):
+    # Every region-year in Chinese; in English (the same queries, other labels) the year of the secrets.
+    places = (("黄埔区", "2022"), ("黄埔区", "2021"), ("荔湾区", "2020")) if lang == "zh" else (("黄埔区", "2022"),)
+    for region, year in places:
         at = AppTest.from_file(APP, default_timeout=60)
         at.query_params.update({"region": region, "year": year, "lang": lang, "since": "2000-01-01"})
         at.run()
@@ -190,7 +192,8 @@ def test_no_unpublished_name_on_any_public_page_or_download(
     leaked = [m for m in MARKERS if m in blob]
     assert leaked == []
     # The region and year lists offer only what holds a published record.
-    assert {o for options in filter_lists for o in options} == {"黄埔区", "荔湾区", "2022", "2021", "2020"}
+    years = {"2022", "2021", "2020"} if lang == "zh" else {"2022", "2021"}  # 2020 is 荔湾区's
+    assert {o for options in filter_lists for o in options} == {"黄埔区", "荔湾区"} | years
 
 
 def _move_unpublished_away(url: str) -> None:
