@@ -10,6 +10,8 @@ its baseline measured in the same run:
   other work shares the cores; a PostgreSQL server's own CPU is not in it);
 - `kpis` over every region, beyond its time on an empty year, against loading every row of the year
   into pandas and grouping there;
+- 执行监控 for one district holding all N projects (a second database, seeded with `--regions 1`), against
+  loading every row of the year into pandas;
 - a monitoring import of about 10,000 and 100,000 rows (dry run and commit, rows/s), against reading
   the file alone with pandas+openpyxl, with the peak memory of each process.
 
@@ -25,6 +27,7 @@ import io
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -52,12 +55,37 @@ def _child(*args: str) -> dict[str, Any]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def build(url: str, projects: int, regions: int) -> float:
+def build(url: str, projects: int, regions: int) -> tuple[float, float]:
+    """Seconds the seed took: wall-clock, and the CPU of the seeding process (not a PostgreSQL server's)."""
     subprocess.run([PY, "-m", "data_access", "--db", url, "init"], cwd=ROOT, check=True, capture_output=True)
-    start = time.perf_counter()
+    start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run([PY, "-m", "data_access", "--db", url, "seed", "--synthetic-projects", str(projects),
                     "--regions", str(regions)], cwd=ROOT, check=True, capture_output=True)
-    return time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.perf_counter() - start, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
+def sibling_database(url: str, tmp: Path, name: str) -> tuple[str, Any]:
+    """A second empty database beside the first (a file in tmp; on PostgreSQL a database of the same server):
+    its URL and a function dropping it."""
+    from sqlalchemy import create_engine, make_url, text
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        path = tmp / f"{name}.db"
+        path.unlink(missing_ok=True)
+        return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
+    database = f"{parsed.database}_{name}"
+    admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
+
+    def run(sql: str) -> None:
+        with admin.connect() as conn:
+            conn.execute(text(sql))
+
+    run(f'DROP DATABASE IF EXISTS "{database}"')
+    run(f'CREATE DATABASE "{database}"')
+    return parsed.set(database=database).render_as_string(hide_password=False), \
+        lambda: (run(f'DROP DATABASE IF EXISTS "{database}"'), admin.dispose())
 
 
 def monitoring_file(url: str, rows: int, path: Path) -> int:
@@ -104,13 +132,26 @@ def start_postgres(port: int) -> tuple[str, str]:
 
 def run_database(name: str, url: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     print(f"== {name}: seeding {args.projects:,} projects over {args.regions} regions", flush=True)
-    result: dict[str, Any] = {"seed": build(url, args.projects, args.regions)}
-    print(f"   seeded in {result['seed']:.1f} s", flush=True)
+    result: dict[str, Any] = {}
+    result["seed"], result["seed_cpu"] = build(url, args.projects, args.regions)
+    print(f"   seeded in {result['seed']:.1f} s (CPU {result['seed_cpu']:.1f} s)", flush=True)
     if "pages" in args.parts:
         result["pages"] = _child("pages", url, "合成区01", str(SYNTHETIC_YEAR))
     if "kpis" in args.parts:
         result["kpis"] = _child("kpis", url, str(SYNTHETIC_YEAR))
         print(f"   kpis {result['kpis']}", flush=True)
+    if "one-district" in args.parts:
+        one, drop = sibling_database(url, tmp, "one")
+        try:
+            print(f"== {name}: seeding {args.projects:,} projects in one district", flush=True)
+            seconds, cpu = build(one, args.projects, 1)
+            entry: dict[str, Any] = {"seed": seconds, "seed_cpu": cpu}
+            print(f"   seeded in {seconds:.1f} s (CPU {cpu:.1f} s)", flush=True)
+            entry.update(_child("pages", one, "合成区01", str(SYNTHETIC_YEAR), "execution")["execution"])
+            entry.update(_child("load", one, str(SYNTHETIC_YEAR)))
+            result["one_district"] = entry
+        finally:
+            drop()
     if "imports" in args.parts:
         result["imports"] = {}
         for wanted in args.import_rows:
@@ -123,6 +164,13 @@ def run_database(name: str, url: str, args: argparse.Namespace, tmp: Path) -> di
     return result
 
 
+def _db(figures: dict[str, Any], *runs: str) -> str:
+    """The database server's CPU seconds of those runs (PostgreSQL on this machine), as ' + server a / b'."""
+    if not all(f"{r}_db_cpu" in figures for r in runs) or not any(figures[f"{r}_db_cpu"] for r in runs):
+        return ""
+    return " + server " + " / ".join(f"{figures[f'{r}_db_cpu']:.2f}" for r in runs)
+
+
 def table(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
     """The figures as one markdown table, each beside its baseline and the issue's target."""
     per_region = args.projects // args.regions
@@ -132,15 +180,25 @@ def table(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
              "| database | what | figure | baseline (same run) | ratio | target |",
              "| --- | --- | --- | --- | --- | --- |"]
     for db, r in results.items():
-        lines.append(f"| {db} | seed (`data_access seed --synthetic-projects`) | {r['seed']:.1f} s | | | |")
+        lines.append(f"| {db} | seed (`data_access seed --synthetic-projects`) | {r['seed']:.1f} s (CPU "
+                     f"{r['seed_cpu']:.1f}) | | | |")
         for page, p in r.get("pages", {}).items():
             target = "≤ 2 s / ≤ 0.3 s" if page == "execution" else "≤ 1 s" if page in ("evaluation", "rectification") \
                 else "< 2 s"
-            cpu = f" (CPU {p['first_cpu']:.2f} / {p['rerun_cpu']:.2f})" if "first_cpu" in p else ""
-            bare_cpu = f" (CPU {p['bare_cpu']:.2f})" if "bare_cpu" in p else ""
+            cpu = f" (CPU {p['first_cpu']:.2f} / {p['rerun_cpu']:.2f}{_db(p, 'first', 'rerun')})" \
+                if "first_cpu" in p else ""
+            bare_cpu = f" (CPU {p['bare_cpu']:.2f}{_db(p, 'bare')})" if "bare_cpu" in p else ""
             lines.append(f"| {db} | page {page}: first run / rerun | {p['first']:.2f} s / {p['rerun']:.2f} s{cpu} | "
                          f"bare queries {p['bare']:.2f} s{bare_cpu} | {p['first'] / max(p['bare'], 1e-3):.1f} × | "
                          f"{target} |")
+        if "one_district" in r:
+            o = r["one_district"]
+            first_ratio, rerun_ratio = o["first"] / max(o["baseline"], 1e-3), o["rerun"] / max(o["first"], 1e-3)
+            lines.append(f"| {db} | page execution, one district of all {args.projects:,} projects: first run / "
+                         f"rerun | {o['first']:.2f} s / {o['rerun']:.2f} s (CPU {o['first_cpu']:.2f} / "
+                         f"{o['rerun_cpu']:.2f}{_db(o, 'first', 'rerun')}) | load every row into pandas "
+                         f"{o['baseline']:.2f} s | "
+                         f"{first_ratio:.1f} × / rerun {rerun_ratio:.2f} × first | ≤ 1.5 × / ≤ 0.2 × first |")
         if "kpis" in r:
             k = r["kpis"]
             beyond = max(k["kpis"] - k["empty"], 0.0)
@@ -166,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--projects", type=int, default=100_000, help="synthetic projects in all (default 100,000)")
     ap.add_argument("--regions", type=int, default=4, help="regions they are spread over (default 4)")
     ap.add_argument("--only", choices=("sqlite", "postgresql"), help="one database only")
-    ap.add_argument("--parts", default="pages,kpis,imports", help="comma-separated: pages, kpis, imports")
+    ap.add_argument("--parts", default="pages,kpis,one-district,imports",
+                    help="comma-separated: pages, kpis, one-district, imports")
     ap.add_argument("--import-rows", default="10000,100000", help="rows of each import file (default 10000,100000)")
     ap.add_argument("--pg-url", help="an empty PostgreSQL database to use instead of starting a throwaway server")
     ap.add_argument("--pg-port", type=int, default=int(os.environ.get("PGPORT", "55439")),

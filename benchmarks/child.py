@@ -1,8 +1,10 @@
 """The measurements of `python -m benchmarks`, each run in its own process so one database, one
 engine cache and one peak of memory belong to one figure.
 
-    python -m benchmarks.child pages URL REGION YEAR     every staff page (leader) against its bare queries
+    python -m benchmarks.child pages URL REGION YEAR [PAGE,...]   staff pages (leader; default every one)
+                                                                  against their bare queries
     python -m benchmarks.child kpis URL YEAR             `kpis` against loading every row into pandas
+    python -m benchmarks.child load URL YEAR             loading every row of the year into pandas alone
     python -m benchmarks.child import URL MODE FILE      MODE: read (pandas+openpyxl), dry (dry run), commit
 
 Each prints one JSON object on its last line of stdout. Not a test; asserts only that pages ran.
@@ -33,6 +35,40 @@ def _peak_mb() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def server_cpu(url: str) -> Any:
+    """A function giving the CPU seconds used so far by a PostgreSQL server on this machine (every process of
+    its postmaster: the backends that answer the app, and its own workers), or None for SQLite or a server
+    elsewhere. The machine is shared, so wall-clock waits on other work; CPU seconds do not."""
+    if not url.startswith("postgresql"):
+        return None
+    from sqlalchemy import text
+
+    from data_access.db import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        backend = int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+    engine.dispose()
+    try:
+        postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def cpu() -> float:
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == postmaster or stat.parent.name == str(postmaster):
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / tick
+
+    return cpu
 
 
 def _ensure_leader(url: str) -> None:
@@ -93,13 +129,14 @@ class _Recorder:
         return best, [name for name, *_ in calls.values()]
 
 
-def pages(url: str, region: str, year: int) -> dict[str, Any]:
+def pages(url: str, region: str, year: int, which: tuple[str, ...] = LEADER_PAGES) -> dict[str, Any]:
     os.environ["DATABASE_URL"] = url
     _ensure_leader(url)
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     recorder = _Recorder()
+    db_cpu = server_cpu(url) or (lambda: 0.0)
     at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=1800)
     at.run()
     pages_by_path = at._registered_pages  # noqa: SLF001 - AppTest has no public way to open a URL
@@ -110,26 +147,28 @@ def pages(url: str, region: str, year: int) -> dict[str, Any]:
     next(b for b in at.button if b.proto.is_form_submitter).click()
     at.run()
     out: dict[str, Any] = {}
-    for page in LEADER_PAGES:
+    for page in which:
         at.query_params.update({"region": region, "year": str(year)})
         at.switch_page(f"../pages/{page}.py")
         st.cache_data.clear()
         recorder.calls.clear()
-        start, cpu = time.perf_counter(), time.process_time()
+        start, cpu, db = time.perf_counter(), time.process_time(), db_cpu()
         at.run()
-        first, first_cpu = time.perf_counter() - start, time.process_time() - cpu
+        first, first_cpu, first_db = time.perf_counter() - start, time.process_time() - cpu, db_cpu() - db
         if at.exception:
             raise SystemExit(f"{page}: {at.exception[0].value}")
-        start, cpu = time.perf_counter(), time.process_time()
+        start, cpu, db = time.perf_counter(), time.process_time(), db_cpu()
         at.run()
-        rerun, rerun_cpu = time.perf_counter() - start, time.process_time() - cpu
-        cpu = time.process_time()
+        rerun, rerun_cpu, rerun_db = time.perf_counter() - start, time.process_time() - cpu, db_cpu() - db
+        cpu, db = time.process_time(), db_cpu()
         bare, names = recorder.bare()
-        bare_cpu = (time.process_time() - cpu) / 2  # bare() runs the queries twice
+        bare_cpu, bare_db = (time.process_time() - cpu) / 2, (db_cpu() - db) / 2  # bare() runs the queries twice
         out[page] = {"first": first, "rerun": rerun, "bare": bare, "loaders": names,
-                     "first_cpu": first_cpu, "rerun_cpu": rerun_cpu, "bare_cpu": bare_cpu}
+                     "first_cpu": first_cpu, "rerun_cpu": rerun_cpu, "bare_cpu": bare_cpu,
+                     "first_db_cpu": first_db, "rerun_db_cpu": rerun_db, "bare_db_cpu": bare_db}
         print(f"  page {page:14s} first {first:7.2f} s  rerun {rerun:6.2f} s  bare queries {bare:6.2f} s"
-              f"  (CPU of this process: {first_cpu:.2f} / {rerun_cpu:.2f} / {bare_cpu:.2f} s)",
+              f"  (CPU of this process: {first_cpu:.2f} / {rerun_cpu:.2f} / {bare_cpu:.2f} s;"
+              f" of the database server: {first_db:.2f} / {rerun_db:.2f} / {bare_db:.2f} s)",
               file=sys.stderr, flush=True)
     return out
 
@@ -204,7 +243,15 @@ def import_(url: str, mode: str, path: str) -> dict[str, Any]:
 def main(argv: list[str]) -> None:
     what = argv[0]
     if what == "pages":
-        result = pages(argv[1], argv[2], int(argv[3]))
+        result = pages(argv[1], argv[2], int(argv[3]), *([tuple(argv[4].split(","))] if len(argv) > 4 else []))
+    elif what == "load":
+        from data_access.db import make_engine
+
+        engine = make_engine(argv[1])
+        year = int(argv[2])
+        load_everything(engine, year)  # warm
+        result = {"baseline": _best(lambda: load_everything(engine, year))}
+        engine.dispose()
     elif what == "kpis":
         result = kpis(argv[1], int(argv[2]))
     elif what == "import":

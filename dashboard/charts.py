@@ -167,17 +167,35 @@ def grade_stack(df: pd.DataFrame, *, category_title: str, share_title: str, grad
         orient="top")
 
 
-def score_histogram(scores: pd.DataFrame, *, score_title: str, count_title: str, bounds: list[int],
+BIN_CENTI, LOW_CENTI, HIGH_CENTI = 250, 4000, 10000  # 2.5-point bars from 40 to 100
+
+
+def score_bins(centi: pd.Series) -> pd.DataFrame:
+    """Scores (hundredths) counted per 2.5-point bar from 40 to 100 (start, end, range, count; empty bars left out),
+    so the browser gets at most 24 rows however many subjects: [start, end), the last bar closed at 100
+    (as Vega bins), a score under 40 in the lowest bar. Integer arithmetic: 90.00 opens [90, 92.5)."""
+    last = (HIGH_CENTI - LOW_CENTI) // BIN_CENTI - 1
+    index = ((centi.astype("int64").clip(LOW_CENTI, HIGH_CENTI) - LOW_CENTI) // BIN_CENTI).clip(upper=last)
+    counts = index.value_counts().sort_index()
+    starts = [(LOW_CENTI + int(i) * BIN_CENTI) / 100 for i in counts.index]
+    ends = [s + BIN_CENTI / 100 for s in starts]
+    spans = [f"{s:g}–{e:g}" for s, e in zip(starts, ends, strict=True)]
+    return pd.DataFrame({"start": starts, "end": ends, "range": spans, "count": [int(n) for n in counts]})
+
+
+def score_histogram(bins: pd.DataFrame, *, score_title: str, count_title: str, bounds: list[int],
                     bound_labels: list[str]) -> alt.Chart:
-    """Score distribution with the grade boundaries drawn as dashed rules, each labelled inside the plot
-    at its top (bound_labels: 优 ≥ 90 …), so no label is cut off."""
-    tallest = int(((scores["score"].clip(40, 100) - 40) // 2.5).value_counts().max()) if len(scores) else 1
+    """Score distribution (bins: `score_bins`) with the grade boundaries drawn as dashed rules, each labelled
+    inside the plot at its top (bound_labels: 优 ≥ 90 …), so no label is cut off."""
+    tallest = int(bins["count"].max()) if len(bins) else 1
     headroom = max(1, round(tallest * 1.2 + 0.5))  # room above the tallest bar for the boundary labels
-    hist = alt.Chart(scores).mark_bar(color="#56B4E9").encode(
-        x=alt.X("score:Q", bin=alt.Bin(step=2.5, extent=[40, 100]), title=score_title),
-        y=alt.Y("count():Q", title=None, scale=alt.Scale(domain=[0, headroom])),
-        tooltip=[alt.Tooltip("score:Q", bin=alt.Bin(step=2.5, extent=[40, 100]), title=score_title),
-                 alt.Tooltip("count():Q", title=count_title)],
+    hist = alt.Chart(bins).mark_bar(color="#56B4E9").encode(
+        x=alt.X("start:Q", bin="binned", title=score_title,
+                scale=alt.Scale(domain=[LOW_CENTI / 100, HIGH_CENTI / 100]),
+                axis=alt.Axis(values=list(range(40, 101, 10)))),
+        x2="end:Q",
+        y=alt.Y("count:Q", title=None, scale=alt.Scale(domain=[0, headroom])),
+        tooltip=[alt.Tooltip("range:N", title=score_title), alt.Tooltip("count:Q", title=count_title)],
     )
     marks = pd.DataFrame({"bound": bounds, "label": bound_labels})
     rules = alt.Chart(marks).mark_rule(color="#D55E00", strokeDash=[5, 3]).encode(x="bound:Q")

@@ -64,14 +64,14 @@ def execution_view(url: str, version: Version, region: str, year: int, month: in
     """执行监控: the curve, departments, projects, key and lifecycle projects and the target quadrant."""
     with Session(get_engine()) as s:
         targets = execution.target_achievement(session=s, year=year, region=region)
-        departments = execution.by_department(session=s, year=year, region=region, month=month, fund_source=fund,
-                                              key_only=key_only, settings=settings)
+        at = execution.projects_at(session=s, year=year, region=region, month=month, department=department,
+                                   fund_source=fund, key_only=key_only, settings=settings)
+        departments = at.departments
         return {
             "curve": execution.monthly_curve(session=s, year=year, region=region, upto=max(month, 1)),
             "depts": departments,
-            "projects": execution.project_rows(session=s, year=year, region=region, month=month, department=department,
-                                               fund_source=fund, key_only=key_only, settings=settings),
-            "key": execution.key_summary(session=s, year=year, region=region, month=month, settings=settings),
+            "projects": at.projects,
+            "key": at.key,
             "lifecycle": execution.lifecycle_projects(session=s, year=year, region=region, settings=settings),
             "targets": targets,
             "quadrant": execution.quadrant(departments, targets),

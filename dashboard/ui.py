@@ -194,10 +194,23 @@ def _built(table: Lazy) -> Downloadable:
     return table() if callable(table) else table
 
 
-def show_table(table: Table, *, column_config: Mapping[str, Any] | None = None) -> None:
-    """A page table as the reader sees it: labels and formatted numbers, numbers right-aligned."""
-    st.dataframe(table.shown(), hide_index=True, width="stretch",
+def show_table(table: Table, *, column_config: Mapping[str, Any] | None = None,
+               shown: pd.DataFrame | None = None) -> None:
+    """A page table as the reader sees it: labels and formatted numbers, numbers right-aligned (`shown`: its
+    `table.shown()` kept from an earlier run)."""
+    st.dataframe(table.shown() if shown is None else shown, hide_index=True, width="stretch",
                  column_config={**table.column_config(), **(column_config or {})})
+
+
+def remembered(name: str, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    """build(), kept in the session for the next run while `key` (the data version, filters, language, page…)
+    stays the same: a rerun that changes nothing on the page does not format thousands of rows again."""
+    kept = st.session_state.get(f"_remembered_{name}")
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    value = build()
+    st.session_state[f"_remembered_{name}"] = (key, value)
+    return value
 
 
 def to_csv_bytes(table: Lazy) -> bytes:

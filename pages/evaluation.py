@@ -33,7 +33,7 @@ def grade_sheet(frame: pd.DataFrame, category: str) -> tables.Table:
     if frame.empty:
         return tables.Table.of()
     return tables.Table.of(tables.text(category, frame["category"]),
-                           tables.text(t("col.grade"), [grade_label(g) for g in frame["grade"]]),
+                           tables.text(t("col.grade"), tables.each(grade_label, frame["grade"])),
                            tables.count(t("evaluation.count"), frame["count"]))
 
 
@@ -96,7 +96,7 @@ with right:
 
 rows = data["rows"]
 st.subheader(t("evaluation.histogram"))
-st.altair_chart(charts.score_histogram(pd.DataFrame({"score": rows["score_centi"] / 100}), score_title=t("col.score"),
+st.altair_chart(charts.score_histogram(charts.score_bins(rows["score_centi"]), score_title=t("col.score"),
                                        count_title=t("evaluation.count"), bounds=data["bounds"],
                                        bound_labels=[t("evaluation.bound", grade=grade_label(g), n=b)
                                                      for g, b in zip(("fair", "good", "excellent"), data["bounds"],
@@ -149,8 +149,8 @@ else:
         st.info(t("evaluation.applied_no_next_year", next=filters.year + 1))
     applied_table = tables.Table.of(
         tables.text(t("col.subject"), applied["subject"]), tables.text(t("col.department"), applied["department"]),
-        tables.text(t("col.grade"), [grade_label(g) for g in applied["grade"]]),
-        tables.text(t("evaluation.rule"), [t(f"evaluation.rule.{g}") for g in applied["grade"]]),
+        tables.text(t("col.grade"), tables.each(grade_label, applied["grade"])),
+        tables.text(t("evaluation.rule"), tables.each(lambda g: t(f"evaluation.rule.{g}"), applied["grade"])),
         tables.wan(t("evaluation.budget_this"), applied["budget_fen"]))
     if has_next:
         applied_table = applied_table.with_columns(

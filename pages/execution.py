@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import charts, loaders, tables
 from dashboard.auth_ui import require_role
-from dashboard.i18n import t
+from dashboard.i18n import lang, t
 from dashboard.tables import label
 from dashboard.ui import (
     download_page,
@@ -18,6 +18,7 @@ from dashboard.ui import (
     money,
     pct,
     plain,
+    remembered,
     show_table,
     sidebar_filters,
     status_label,
@@ -88,8 +89,8 @@ dept_table = tables.Table.of(
     tables.count(t("execution.key_projects"), depts["key_projects"]),
     tables.wan(t("execution.budget"), depts["budget_fen"]), tables.wan(t("execution.spent"), depts["spent_fen"]),
     tables.percent(t("execution.rate"), depts["rate"], missing="—"), gap,
-    tables.text(t("execution.status"), [status_label(s) for s in depts["status"]]),
-    tables.text(t("execution.worst"), [status_label(s) for s in depts["worst"]]),
+    tables.text(t("execution.status"), tables.each(status_label, depts["status"])),
+    tables.text(t("execution.worst"), tables.each(status_label, depts["worst"])),
     tables.count(t("execution.red_count"), depts["red"]),
 )
 show_table(dept_table, column_config={gap.header: st.column_config.NumberColumn(format="%.2f")})
@@ -147,14 +148,18 @@ def project_table(rows: pd.DataFrame) -> tables.Table:
         tables.wan(t("execution.budget"), rows["budget_fen"]), tables.wan(t("execution.spent"), rows["spent_fen"]),
         tables.percent(t("execution.rate"), [r or 0 for r in rows["rate"]], on_screen="number"),
         tables.points(t("execution.gap"), rows["gap"], on_screen="number"),
-        tables.text(t("execution.status"), [status_label(s) for s in rows["status"]]),
+        tables.text(t("execution.status"), tables.each(status_label, rows["status"])),
         tables.text(t("execution.key"), ["★" if k else "" for k in rows["is_key"]]),
     )
 
 
 rate_header = tables.percent(t("execution.rate"), []).header
 gap_header = tables.points(t("execution.gap"), []).header
-show_table(project_table(page_rows), column_config={
+shown_table, shown_rows = remembered(  # a rerun on the same page of the same data formats nothing again
+    "execution_projects", (loaders.key(), filters.region, filters.year, month, department, fund, key_only, search,
+                           page_no, lang()),
+    lambda: (lambda table: (table, table.shown()))(project_table(page_rows)))
+show_table(shown_table, shown=shown_rows, column_config={
     rate_header: st.column_config.ProgressColumn(rate_header, format="%.2f%%", min_value=0, max_value=100),
     gap_header: st.column_config.NumberColumn(format="%.2f")})
 download_table(lambda: project_table(found), f"{filters.region}{filters.year}-projects", "execution_projects_dl")

@@ -25,7 +25,7 @@ table = tables.Table.of(
     tables.percent(t("portal.execution.rate"), df["rate"], missing="—"),
     tables.percent(t("portal.execution.time_progress"), [tp] * len(df)),
     tables.points(t("execution.gap"), df["gap"]),
-    tables.text(t("execution.status"), [status_label(s) for s in df["status"]]),
+    tables.text(t("execution.status"), tables.each(status_label, df["status"])),
 )
 portal.show_table(table, printing, (t("col.department"),))
 if not printing:

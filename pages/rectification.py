@@ -293,7 +293,7 @@ def feedback() -> None:
         return
     table = tables.Table.of(
         tables.text(t("col.subject"), rows["subject"]), tables.text(t("col.department"), rows["department"]),
-        tables.text(t("col.method"), [tables.label(m, METHODS) for m in rows["method"]]),
+        tables.text(t("col.method"), tables.each(lambda m: tables.label(m, METHODS), rows["method"])),
         tables.count(t("workflow.feedback.findings"), rows["findings"]),
         tables.text(t("workflow.feedback.date"),
                     [str(v) if v is not None and not pd.isna(v) else "" for v in rows["feedback_date"]]),

@@ -20,5 +20,6 @@ def test_the_benchmark_prints_every_figure_beside_its_baseline() -> None:
     for page in ("overview", "execution", "evaluation", "rectification", "exante", "indicators", "report", "audit"):
         assert f"| SQLite | page {page}: first run / rerun |" in table
     assert "| SQLite | `kpis`, every region" in table and "load every row into pandas" in table
+    assert "| SQLite | page execution, one district of all 200 projects: first run / rerun |" in table
     assert "| SQLite | import 240 rows, dry run |" in table and "read alone" in table
     assert "| SQLite | import 240 rows, commit (240 updated) |" in table

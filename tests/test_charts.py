@@ -89,7 +89,7 @@ def test_quadrant_names_do_not_overlap_and_every_marker_is_in_the_legend() -> No
 
 
 def test_grade_boundary_labels_sit_inside_the_plot() -> None:
-    spec = charts.score_histogram(pd.DataFrame({"score": [55.0, 72.5, 85.0, 93.0]}), score_title="得分",
+    spec = charts.score_histogram(charts.score_bins(pd.Series([5500, 7250, 8500, 9300])), score_title="得分",
                                   count_title="个数", bounds=[60, 80, 90],
                                   bound_labels=["中 ≥ 60", "良 ≥ 80", "优 ≥ 90"]).to_dict()
     [text] = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
@@ -107,3 +107,18 @@ def test_no_rotated_axis_labels(spec: Any) -> None:
                 assert e["axis"].get("labelAngle") == 0
         if isinstance(enc.get("y"), dict) and "field" in enc["y"]:
             assert enc["y"].get("title") is None  # a y title turns 90°: it stands above the plot instead
+
+
+def test_the_score_histogram_sends_a_count_per_bin_not_every_score() -> None:
+    """A city's thousands of scores reach the browser as at most 24 bars (2.5 points each, 40–100), each with
+    the count Vega's own binning gave: a score on a boundary opens the bin above it, 100 closes the last."""
+    centi = [5500] * 600 + [8999] * 300 + [9000] * 99 + [10000] + [3000]
+    bins = charts.score_bins(pd.Series(centi))
+    spec = charts.score_histogram(bins, score_title="得分", count_title="个数", bounds=[60, 80, 90],
+                                  bound_labels=["中 ≥ 60", "良 ≥ 80", "优 ≥ 90"]).to_dict()
+    [bars] = [layer for layer in spec["layer"] if layer["mark"]["type"] == "bar" or layer["mark"] == "bar"]
+    sent = spec["datasets"][bars["data"]["name"]]
+    assert len(sent) <= 24 and sum(r["count"] for r in sent) == len(centi)
+    counts = {(r["start"], r["end"]): r["count"] for r in sent}
+    assert counts[(55.0, 57.5)] == 600 and counts[(87.5, 90.0)] == 300 and counts[(90.0, 92.5)] == 99
+    assert counts[(97.5, 100.0)] == 1 and counts[(40.0, 42.5)] == 1  # 30 points drawn in the lowest bin, as before

@@ -384,3 +384,47 @@ def test_seed_again_changes_nothing_on_each_backend(any_seeded_url: str) -> None
     assert again.returncode == 0 and "未作改动" in again.stderr and again.stdout == ""
     assert "演示账号" not in again.stderr  # demo passwords are printed on the first load only
     assert (_row_counts(any_seeded_url), kpis_json(any_seeded_url, "--year", "2022", "--region", "黄埔区")) == before
+
+
+def test_synthetic_seed_writes_what_it_always_wrote(any_db_url: str) -> None:
+    """The benchmarks' synthetic seed (bulk: COPY on PostgreSQL) writes the same rows, in the same id order, as
+    the row-by-row seed it replaced: these counts and sums were read from that seed's database."""
+    from sqlalchemy import text
+
+    from data_access.seed import seed_synthetic
+
+    engine = make_engine(any_db_url)
+    assert seed_synthetic(engine, projects=2000, regions=2) == 2000
+    with engine.connect() as conn:
+        def one(sql: str) -> tuple:
+            return tuple(int(v) if v is not None else None for v in conn.execute(text(sql)).one())
+
+        def rows(sql: str) -> list[tuple]:
+            return [tuple(int(v) if isinstance(v, int | Decimal) else v for v in r) for r in conn.execute(text(sql))]
+
+        counts = {t: one(f"SELECT COUNT(*) FROM {t}")[0] for t in (
+            "region", "department", "project", "monitoring", "evaluation", "finding", "finding_status_change")}
+        assert counts == {"region": 2, "department": 100, "project": 2000, "monitoring": 24000, "evaluation": 2100,
+                          "finding": 200, "finding_status_change": 412}
+        assert one("SELECT SUM(spent_cumulative_fen), SUM(budget_fen) FROM monitoring") == (4953364496700,
+                                                                                             915797000000)
+        assert one("SELECT SUM(id * (spent_cumulative_fen % 997)) FROM monitoring") == (143842083284,)
+        assert one("SELECT COUNT(DISTINCT submitted_at) FROM monitoring") == (197,)
+        assert one("SELECT SUM(budget_adjusted_fen), SUM(id * (budget_adjusted_fen % 997)), "
+                   "SUM(CASE WHEN is_new THEN 1 ELSE 0 END) FROM project") == (915797000000, 1005032557, 118)
+        assert rows("SELECT method, COUNT(*), SUM(score_centi), SUM(funds_fen), SUM(project_id) FROM evaluation "
+                    "GROUP BY method ORDER BY method") == [("key", 50, 397722, 21233000000, 50050),
+                                                           ("review", 50, 379768, 23027000000, 49050),
+                                                           ("self", 2000, 15349895, None, 2001000)]
+        assert rows("SELECT status, COUNT(*), SUM(id) FROM finding GROUP BY status ORDER BY status") == [
+            ("in_progress", 80, 8122), ("not_started", 54, 5852), ("rectified", 66, 6126)]
+        assert rows("SELECT to_status, COUNT(*), SUM(finding_id) FROM finding_status_change GROUP BY to_status "
+                    "ORDER BY to_status") == [("in_progress", 146, 14248), ("not_started", 200, 20100),
+                                              ("rectified", 66, 6126)]
+        assert one("SELECT COUNT(feedback_date), COUNT(evaluation_id) FROM finding WHERE original_deadline = deadline"
+                   ) == (125, 200)
+        assert [str(v) for v in conn.execute(text("SELECT MIN(deadline), MAX(rectified_date) FROM finding")).one()
+                ] == ["2025-06-15", "2026-01-04"]
+    # A second run with the same arguments adds nothing.
+    assert seed_synthetic(engine, projects=2000, regions=2) == 0
+    engine.dispose()

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
-from sqlalchemy import insert, select
-from sqlmodel import Session, col
+from sqlalchemy import Table, insert, select
+from sqlmodel import Session, SQLModel, col
 
 from data_access.enums import LEVEL2
 from data_access.models import (
@@ -62,6 +62,31 @@ def submission_times(region: str, department: str, year: int) -> list[dt.datetim
         late = rng.random() < 0.1
         out.append(due + dt.timedelta(days=rng.randint(1, 12) if late else -rng.randint(0, 8)))
     return out
+
+
+def bulk_insert(session: Session, model: type[SQLModel], rows: Sequence[dict]) -> None:
+    """Rows (dicts with the same keys, every column a default would fill given) into a model's table in
+    order, ids ascending as given: PostgreSQL `COPY` (psycopg 3), elsewhere one Core executemany.
+
+    Pending ORM objects are flushed first, so ids follow the order rows were added in either way."""
+    if not rows:
+        return
+    session.flush()
+    table = cast(Table, model.__table__)  # type: ignore[attr-defined]
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(table.insert(), list(rows))
+        return
+    names = list(rows[0])
+    # COPY fills no Python-side default: the rows must carry every such column (UTCDateTime values go as
+    # aware datetimes, which timestamptz stores as the type's binding would).
+    missing = [c.name for c in table.c if c.default is not None and not c.primary_key and c.name not in names]
+    assert not missing, f"{table.name}: rows lack {missing}"
+    columns = ", ".join(f'"{n}"' for n in names)
+    with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+        with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[n] for n in names])
 
 
 @dataclass
@@ -114,7 +139,7 @@ class Builder:
             }
             for r in rows
         ]
-        self.session.execute(insert(Project), payload)
+        bulk_insert(self.session, Project, payload)
         ids = dict(
             self.session.execute(
                 select(col(Project.code), col(Project.id)).where(col(Project.region_id) == rid,
@@ -127,7 +152,7 @@ class Builder:
             pid = ids[r["code"]]
             self.projects[(region, year, r["name"])] = pid
             monitoring.extend(self._monthly_rows(pid, year, r, submitted[r["department"]]))
-        self.session.execute(insert(Monitoring), monitoring)
+        bulk_insert(self.session, Monitoring, monitoring)
 
     def _monthly_rows(self, project_id: int, year: int, r: dict, submitted: list[dt.datetime]) -> list[dict]:
         """Cumulative spending following x**pace to a year-end rate; budget recorded in month 1 (and 7 if adjusted)."""
@@ -182,8 +207,7 @@ class Builder:
                     "published_by": SEED_ACTOR if r.get("published", True) else None,
                 }
             )
-        for start in range(0, len(payload), 2000):
-            self.session.execute(insert(Evaluation), payload[start : start + 2000])
+        bulk_insert(self.session, Evaluation, payload)
 
 
 # ------------------------------------------------------------------------------------------
@@ -222,10 +246,11 @@ def add_findings(b: Builder, region: str, year: int, subjects: Sequence[dict], *
             )
         ).all()
     )
-    n = 0
+    findings: list[dict] = []
+    changes: list[tuple[str, list[tuple[str | None, str, dt.datetime, str]]]] = []
     for s in subjects:
         for _ in range(rng.choice((1, 2, 2, 3))):
-            n += 1
+            code = f"{code_prefix(region)}{year}-{len(findings) + 1:04d}"
             category, description, recommendation = rng.choice(N.FINDING_TEMPLATES)
             deadline = dt.date(year + 1, rng.choice((6, 9, 12)), rng.choice((15, 30)))
             roll = rng.random()
@@ -238,28 +263,17 @@ def add_findings(b: Builder, region: str, year: int, subjects: Sequence[dict], *
             rectified = feedback + dt.timedelta(days=rng.randint(0, 20)) if status == "rectified" and feedback else (
                 deadline if status == "rectified" else None
             )
-            finding = Finding(
-                region_id=rid,
-                department_id=b.dept(region, s["department"]),
-                year=year,
-                finding_code=f"{code_prefix(region)}{year}-{n:04d}",
-                evaluation_id=evaluation_ids.get(s["subject"]),
-                subject=s["subject"],
-                category=category,
-                description=description,
-                recommendation=recommendation,
-                measures=rng.choice(N.FINDING_MEASURES) if status != "not_started" else None,
-                deadline=deadline,
-                status=status,
-                feedback_date=feedback,
-                rectified_date=rectified,
+            findings.append({
+                "region_id": rid, "department_id": b.dept(region, s["department"]), "year": year,
+                "finding_code": code, "evaluation_id": evaluation_ids.get(s["subject"]), "subject": s["subject"],
+                "category": category, "description": description, "recommendation": recommendation,
+                "measures": rng.choice(N.FINDING_MEASURES) if status != "not_started" else None,
+                "deadline": deadline, "original_deadline": deadline, "status": status, "feedback_date": feedback,
+                "rectified_date": rectified, "verified_at": None, "verified_by": None,
                 # Every finding of a reported year is published, as the bureau does with its report.
-                published=True,
-                published_at=dt.datetime(year + 1, 10, 15, tzinfo=UTC),
-                published_by=SEED_ACTOR,
-            )
-            b.session.add(finding)
-            b.session.flush()
+                "published": True, "published_at": dt.datetime(year + 1, 10, 15, tzinfo=UTC),
+                "published_by": SEED_ACTOR,
+            })
             # The history: filed, then each step to the current status.
             # Filed when the evaluation reports come back (March), before the earliest written feedback
             # (mid-April at the soonest), so every history runs forward in time.
@@ -271,11 +285,14 @@ def add_findings(b: Builder, region: str, year: int, subjects: Sequence[dict], *
             if status == "rectified":
                 done_at = dt.datetime.combine(rectified or deadline, dt.time(16), tzinfo=UTC)
                 steps.append(("in_progress", "rectified", done_at, "书面反馈整改完成"))
-            for frm, to, at, comment in steps:
-                b.session.add(FindingStatusChange(finding_id=cast(int, finding.id), changed_at=at,
-                                                  changed_by=SEED_ACTOR,
-                                                  from_status=frm, to_status=to, comment=comment))
-
+            changes.append((code, steps))
+    bulk_insert(b.session, Finding, findings)
+    ids = dict(b.session.execute(select(col(Finding.finding_code), col(Finding.id)).where(
+        col(Finding.region_id) == rid, col(Finding.year) == year)).all())
+    bulk_insert(b.session, FindingStatusChange, [
+        {"finding_id": ids[code], "changed_at": at, "changed_by": SEED_ACTOR, "from_status": frm, "to_status": to,
+         "comment": comment}
+        for code, steps in changes for frm, to, at, comment in steps])
 
 
 def add_ex_ante(b: Builder, region: str, year: int, rows: Sequence[tuple[str, str, int, int, str]], *,

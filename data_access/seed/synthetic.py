@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlmodel import Session, col
 
 from data_access.models import Region
@@ -17,8 +17,9 @@ def seed_synthetic(engine: Engine, *, projects: int, regions: int = 1) -> int:
     """Deterministic synthetic data for benchmarks: K regions sharing N projects.
 
     Each project gets 12 months of monitoring and a self-evaluation; every 20th a finance
-    evaluation and a finding. Regions already present are left alone, so a second run with
-    the same arguments adds nothing. Returns the number of projects added.
+    evaluation and a finding. Rows go in bulk (`builder.bulk_insert`: COPY on PostgreSQL), so a city
+    of 100,000 projects and 1.2 M monitoring rows loads in about a minute. Regions already present are
+    left alone, so a second run with the same arguments adds nothing. Returns the number of projects added.
     """
     added = 0
     per_region = [projects // regions + (1 if i < projects % regions else 0) for i in range(regions)]
@@ -54,6 +55,11 @@ def seed_synthetic(engine: Engine, *, projects: int, regions: int = 1) -> int:
                          mostly_rectified=False)
             session.commit()
             added += count
+    if added and engine.dialect.name == "postgresql":
+        # Planner statistics now, as autovacuum would gather them a while after a load this size; without
+        # them the first queries after the seed plan for empty tables.
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE project, monitoring, evaluation, finding, finding_status_change"))
     return added
 
 
