@@ -81,6 +81,8 @@ def is_blank(value: object) -> bool:
 
 def display(value: object) -> str:
     """A cell as the person typed it, for messages (floats without a trailing .0)."""
+    if type(value) is str:
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime) and value.time() == dt.time(0):
@@ -104,8 +106,16 @@ def example_cell(cells: Sequence[object]) -> object | None:
     """The cell marking a row as the template's example: one of its first three non-empty cells
     beginning with 【示例】 (or [示例], (示例), 示例：, spaces inside allowed) — a clerk may have put a
     序号 column or two in front of the pasted row. None for any other row."""
-    filled = [cell for cell in cells if not is_blank(cell)][:3]
-    return next((cell for cell in filled if isinstance(cell, str) and _EXAMPLE.match(key(cell))), None)
+    filled = 0
+    for cell in cells:
+        if is_blank(cell):
+            continue
+        if isinstance(cell, str) and _EXAMPLE.match(key(cell)):
+            return cell
+        filled += 1
+        if filled == 3:
+            break
+    return None
 
 
 def should_skip(cells: Sequence[object]) -> bool:

@@ -50,20 +50,19 @@ class UsageError(ValueError):
 
 
 # ---- cells ------------------------------------------------------------------------------------------
-_READ: dict[str, Callable[[object, int], Any]] = {  # cell type -> reader (value, yuan per unit)
-    Cell.AMOUNT: parse_amount,
-    Cell.CODE: lambda v, _f: parse_code(v),
-    Cell.NAME: lambda v, _f: parse_name(v),
-    Cell.REGION: lambda v, _f: parse_name(v),
-    Cell.TEXT: lambda v, _f: parse_text(v),
-    Cell.DEPARTMENT: lambda v, _f: parse_department(v),
-    Cell.YEAR: lambda v, _f: parse_int(v, "年"),
-    Cell.MONTH: lambda v, _f: parse_int(v, "月"),
-    Cell.INT: lambda v, _f: parse_int(v, "条个项"),
-    Cell.SCORE: lambda v, _f: parse_score(v),
-    Cell.RATE: lambda v, _f: parse_rate(v),
-    Cell.DATE: lambda v, _f: parse_date(v),
-    Cell.BOOL: lambda v, _f: parse_bool(v),
+_READ: dict[str, Callable[[object], Any]] = {  # cell type -> reader (amounts: cell_reader binds the unit)
+    Cell.CODE: parse_code,
+    Cell.NAME: parse_name,
+    Cell.REGION: parse_name,
+    Cell.TEXT: parse_text,
+    Cell.DEPARTMENT: parse_department,
+    Cell.YEAR: partial(parse_int, suffixes="年"),
+    Cell.MONTH: partial(parse_int, suffixes="月"),
+    Cell.INT: partial(parse_int, suffixes="条个项"),
+    Cell.SCORE: parse_score,
+    Cell.RATE: parse_rate,
+    Cell.DATE: parse_date,
+    Cell.BOOL: parse_bool,
 }
 _OUT_OF_RANGE: dict[str, tuple[Callable[[Any], bool], str, str]] = {  # a value read but not allowed
     Cell.AMOUNT: (lambda x: x < 0, "negative_amount", "是负数，金额不能小于 0。"),
@@ -81,8 +80,7 @@ def cell_reader(column: Column, factor: int = 1) -> Callable[[object], Any]:
         return column.enum.parse
     if column.type == Cell.AMOUNT:
         return partial(parse_amount, yuan_per_unit=factor)
-    read = _READ[column.type]
-    return lambda v: read(v, 1)
+    return _READ[column.type]
 
 
 def parse_cell(ctx: Ctx, row: Row, column: Column, value: object, factor: int = 1,

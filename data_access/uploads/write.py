@@ -59,14 +59,15 @@ def publish_fields(ctx: Ctx, row: Row, current: Any) -> dict[str, Any]:
 def row_values(ctx: Ctx, row: Row, current: Any) -> dict[str, Any]:
     """What the row writes, beyond its key."""
     spec = ctx.spec
-    values = {f: row.resolved[f] for f in spec.lookups_written if f in row.resolved}
-    for c in spec.stored:
-        if c.type == "bool":
-            values[c.field] = bool(row.values.get(c.field, False))
-        elif c.field in row.values:
-            values[c.field] = row.values[c.field]
-        elif c.blank_writes_null:
-            values[c.field] = None
+    resolved, given = row.resolved, row.values
+    values = {f: resolved[f] for f in spec.lookups_written if f in resolved}
+    for fld, is_bool, blank_writes_null in spec.stored_plan:
+        if is_bool:
+            values[fld] = bool(given.get(fld, False))
+        elif fld in given:
+            values[fld] = given[fld]
+        elif blank_writes_null:
+            values[fld] = None
     if spec.publishable:
         values.update(publish_fields(ctx, row, current))
     if spec.extra_values is not None:
@@ -127,8 +128,9 @@ def upsert(ctx: Ctx, records: list[tuple[Written, Any, dict[str, Any] | None]]) 
         audits.append({
             "actor": ctx.user, "action": "import_update", "entity": table, "entity_id": current.id,
             "batch_id": ctx.batch_id, "at": ctx.now,
-            "detail_json": _JSON.encode({"before": {f: jsonable(v) for f, v in w.before.items()},
-                                         "after": {f: jsonable(v) for f, v in changed.items()}}),
+            "detail_json": _JSON.encode({
+                "before": {f: v if type(v) in _AS_IS else jsonable(v) for f, v in w.before.items()},
+                "after": {f: v if type(v) in _AS_IS else jsonable(v) for f, v in changed.items()}}),
         })
     conn, tab = ctx.session.connection(), model.__table__  # type: ignore[attr-defined]
     bulk = _Copy(conn) if _Copy.usable(conn) else None
@@ -153,14 +155,19 @@ def upsert(ctx: Ctx, records: list[tuple[Written, Any, dict[str, Any] | None]]) 
     for changed_columns, params in by_columns.items():
         if bulk is not None:
             bulk.update(tab, changed_columns, params)
-            continue
-        upd = update(tab).where(tab.c.id == bindparam("_id")).values({c: bindparam(f"_{c}") for c in changed_columns})
-        for start in range(0, len(params), CHUNK_ROWS):
-            conn.execute(upd, [{f"_{k}": v for k, v in p.items()} for p in params[start:start + CHUNK_ROWS]])
+        elif conn.dialect.paramstyle == "qmark":
+            _executemany_update(conn, tab, changed_columns, params)
+        else:
+            upd = update(tab).where(tab.c.id == bindparam("_id")).values(
+                {c: bindparam(f"_{c}") for c in changed_columns})
+            for start in range(0, len(params), CHUNK_ROWS):
+                conn.execute(upd, [{f"_{k}": v for k, v in p.items()} for p in params[start:start + CHUNK_ROWS]])
     if audits:
         audit_table = AuditLog.__table__  # type: ignore[attr-defined]
         if bulk is not None:
             bulk.insert(audit_table, list(audits[0]), audits)
+        elif conn.dialect.paramstyle == "qmark":
+            _executemany_insert(conn, audit_table, list(audits[0]), audits)
         else:
             conn.execute(insert(audit_table), audits)
     if ids:
@@ -170,6 +177,30 @@ def upsert(ctx: Ctx, records: list[tuple[Written, Any, dict[str, Any] | None]]) 
     ctx.report.updated += len(changes)
     ctx.report.unchanged += unchanged
     return [w for w, _c, _n in records]
+
+
+def _bound(conn: Connection, tab: Table, columns: Sequence[str]) -> list[Any]:
+    """Each column's bind processor (None where the driver takes the value as it is)."""
+    return [tab.c[c].type.bind_processor(conn.dialect) for c in columns]
+
+
+def _executemany_update(conn: Connection, tab: Table, columns: Sequence[str], changes: list[dict[str, Any]]) -> None:
+    """SQLite: one prepared UPDATE by id run by the driver over every change (no statement per row built in Python)."""
+    quote = conn.dialect.identifier_preparer.quote
+    processors = _bound(conn, tab, columns)
+    sql = f"UPDATE {quote(tab.name)} SET {', '.join(f'{quote(c)} = ?' for c in columns)} WHERE id = ?"
+    conn.exec_driver_sql(sql, [(*(p(ch[c]) if p else ch[c] for c, p in zip(columns, processors, strict=True)),
+                                ch["id"]) for ch in changes])
+
+
+def _executemany_insert(conn: Connection, tab: Table, columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
+    """SQLite: one prepared INSERT run by the driver over every row."""
+    quote = conn.dialect.identifier_preparer.quote
+    processors = _bound(conn, tab, columns)
+    sql = (f"INSERT INTO {quote(tab.name)} ({', '.join(quote(c) for c in columns)}) "
+           f"VALUES ({', '.join('?' for _ in columns)})")
+    conn.exec_driver_sql(sql, [tuple(p(r[c]) if p else r[c] for c, p in zip(columns, processors, strict=True))
+                               for r in rows])
 
 
 @dataclass
@@ -182,6 +213,7 @@ class _Parameters:
         return self.row
 
 
+_AS_IS = frozenset({int, str, bool, type(None)})  # values JSON takes as they are
 _JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps(ensure_ascii=False) builds one a call
 
 
