@@ -10,6 +10,7 @@ unchanged. A model with a `batch_id` column records the batch on every row it wr
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -222,17 +223,17 @@ class _Copy:
     INSERT ... SELECT or UPDATE ... FROM it. Timestamps go through `timestamptz` columns, so the server
     converts them exactly as it converts a bound parameter."""
 
+    _serial = itertools.count(1)  # temporary tables' names: unique in a session however often it writes
+
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.serial = 0
 
     @staticmethod
     def usable(conn: Connection) -> bool:
         return conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
 
     def _load(self, tab: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-        self.serial += 1
-        name = f"import_rows_{self.serial}"
+        name = f"import_rows_{next(self._serial)}"
         dialect = self.conn.dialect
         ddl = ", ".join(
             f"{dialect.identifier_preparer.quote(c)} "
