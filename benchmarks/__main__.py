@@ -171,6 +171,11 @@ def _db(figures: dict[str, Any], *runs: str) -> str:
     return " + server " + " / ".join(f"{figures[f'{r}_db_cpu']:.2f}" for r in runs)
 
 
+def _cpu(measured: dict[str, Any]) -> str:
+    """The CPU seconds of the measuring process, beside its wall-clock (absent in older results)."""
+    return f" (CPU {measured['cpu']:.2f} s)" if "cpu" in measured else ""
+
+
 def table(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
     """The figures as one markdown table, each beside its baseline and the issue's target."""
     per_region = args.projects // args.regions
@@ -208,12 +213,13 @@ def table(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
         for _, e in r.get("imports", {}).items():
             read, dry, commit = e["read"], e["dry"], e["commit"]
             n = e["rows"]
-            lines.append(f"| {db} | import {n:,} rows, dry run | {dry['seconds']:.2f} s, {dry['peak_mb']:.0f} MB | "
-                         f"read alone {read['seconds']:.2f} s, {read['peak_mb']:.0f} MB | "
+            lines.append(f"| {db} | import {n:,} rows, dry run | "
+                         f"{dry['seconds']:.2f} s{_cpu(dry)}, {dry['peak_mb']:.0f} MB | "
+                         f"read alone {read['seconds']:.2f} s{_cpu(read)}, {read['peak_mb']:.0f} MB | "
                          f"{dry['seconds'] / max(read['seconds'], 1e-3):.1f} × | ≤ 2 × |")
             took = commit["seconds"]
             lines.append(f"| {db} | import {n:,} rows, commit ({commit['updated']:,} updated) | "
-                         f"{took:.2f} s, {n / took:,.0f} rows/s, {commit['peak_mb']:.0f} MB | "
+                         f"{took:.2f} s{_cpu(commit)}, {n / took:,.0f} rows/s, {commit['peak_mb']:.0f} MB | "
                          f"read alone {read['seconds']:.2f} s | {took / max(read['seconds'], 1e-3):.1f} × | "
                          f"≥ 30,000 rows/s |")
     return "\n".join(lines)

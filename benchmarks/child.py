@@ -222,7 +222,7 @@ def _best(fn: Any, repeat: int = 3) -> float:
 
 def import_(url: str, mode: str, path: str) -> dict[str, Any]:
     data = Path(path).read_bytes()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     if mode == "read":
         import pandas as pd
 
@@ -236,7 +236,7 @@ def import_(url: str, mode: str, path: str) -> dict[str, Any]:
         if not report.ok:
             raise SystemExit(f"import failed: {[e.message for e in report.errors[:3]]}")
         result = {"inserted": report.inserted, "updated": report.updated, "unchanged": report.unchanged}
-    result.update(seconds=time.perf_counter() - start, peak_mb=_peak_mb())
+    result.update(seconds=time.perf_counter() - start, cpu=time.process_time() - cpu, peak_mb=_peak_mb())
     return result
 
 

@@ -37,6 +37,8 @@ def amount(value: Decimal) -> str:
 
 def yuan(fen: int) -> str:
     """An amount in yuan without the unit, to the fen, thousands grouped: '1,234.50'."""
+    if type(fen) is int and fen >= 0:  # the same text without Decimal (an import previews every amount)
+        return f"{fen // 100:,}.{fen % 100:02d}"
     return amount(fen_to_yuan(fen))
 
 

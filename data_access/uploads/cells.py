@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from data_access.money import yuan_to_fen
 
@@ -44,11 +45,29 @@ class CellError(ValueError):
 
 
 # ---- text ------------------------------------------------------------------------------------
+# A large file repeats the same texts (a region, a department, 按计划推进) on every row: the text
+# functions below remember the last few tens of thousands of strings they normalised. ASCII text
+# needs neither the invisible-character pass nor NFKC (both leave ASCII as it is).
+_CACHED = 1 << 16
+
+
+@lru_cache(maxsize=_CACHED)
+def _nfkc_text(text: str) -> str:
+    if text.isascii():
+        return text.strip()
+    return unicodedata.normalize("NFKC", INVISIBLE.sub("", text)).strip()
+
+
 def nfkc(value: object) -> str:
     """NFKC-normalised text of a cell ('' for None), stripped of surrounding white space."""
     if value is None:
         return ""
-    return unicodedata.normalize("NFKC", INVISIBLE.sub("", str(value))).strip()
+    return _nfkc_text(value if type(value) is str else str(value))
+
+
+@lru_cache(maxsize=_CACHED)
+def _blank_text(text: str) -> bool:
+    return not (text.strip() if text.isascii() else INVISIBLE.sub("", text).strip())
 
 
 def is_blank(value: object) -> bool:
@@ -56,12 +75,14 @@ def is_blank(value: object) -> bool:
     ""`: NFKC maps no character outside white space to white space, nor one inside it to anything
     else; checked over every code point.)"""
     if isinstance(value, str):
-        return not INVISIBLE.sub("", value).strip()
+        return _blank_text(value)
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def display(value: object) -> str:
     """A cell as the person typed it, for messages (floats without a trailing .0)."""
+    if type(value) is str:
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime) and value.time() == dt.time(0):
@@ -69,17 +90,32 @@ def display(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
+@lru_cache(maxsize=_CACHED)
+def _key_text(text: str) -> str:
+    return "".join(_nfkc_text(text).split()).lower()  # str.split() splits where re's \s matches
+
+
 def key(text: object) -> str:
     """Comparison key for headers, names and enumerations: NFKC, lower case, no white space."""
-    return re.sub(r"\s+", "", nfkc(text)).lower()
+    if text is None:
+        return ""
+    return _key_text(text if type(text) is str else str(text))
 
 
 def example_cell(cells: Sequence[object]) -> object | None:
     """The cell marking a row as the template's example: one of its first three non-empty cells
     beginning with 【示例】 (or [示例], (示例), 示例：, spaces inside allowed) — a clerk may have put a
     序号 column or two in front of the pasted row. None for any other row."""
-    filled = [cell for cell in cells if not is_blank(cell)][:3]
-    return next((cell for cell in filled if isinstance(cell, str) and _EXAMPLE.match(key(cell))), None)
+    filled = 0
+    for cell in cells:
+        if is_blank(cell):
+            continue
+        if isinstance(cell, str) and _EXAMPLE.match(key(cell)):
+            return cell
+        filled += 1
+        if filled == 3:
+            break
+    return None
 
 
 def should_skip(cells: Sequence[object]) -> bool:
@@ -127,6 +163,10 @@ def _bounded(d: Decimal) -> Decimal:
 
 def parse_amount(value: object, yuan_per_unit: int = 1) -> int | None:
     """An amount in the given unit as integer fen (half up to the fen); None when blank."""
+    if type(value) is int:  # a whole number: exact without Decimal
+        if abs(value) >= MAX_NUMBER:
+            raise CellError("not_a_number", "数值过大，不是有效的数字")
+        return value * yuan_per_unit * 100
     if is_blank(value):
         return None
     return yuan_to_fen(to_decimal(value) * yuan_per_unit)
@@ -154,6 +194,10 @@ def parse_score(value: object) -> int | None:
 
 def parse_int(value: object, suffixes: str = "") -> int | None:
     """A whole number (`2022`, `2022.0`, `2022年` with suffix 年); None when blank."""
+    if type(value) is int:
+        return int(_bounded(Decimal(value)))
+    if type(value) is float and value.is_integer() and abs(value) < MAX_NUMBER:
+        return int(value)
     if is_blank(value):
         return None
     if isinstance(value, str):
@@ -198,7 +242,7 @@ def parse_code(value: object) -> str | None:
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, int):
         return str(value)
-    return re.sub(r"\s+", "", nfkc(value)) or None
+    return "".join(nfkc(value).split()) or None  # every white space removed (str.split() splits at re's \s)
 
 
 def parse_text(value: object) -> str | None:
@@ -207,7 +251,14 @@ def parse_text(value: object) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return re.sub(r"[\s\u3000]+", " ", INVISIBLE.sub("", str(value))).strip() or None
+    return _spaced_text(value if type(value) is str else str(value))
+
+
+@lru_cache(maxsize=_CACHED)
+def _spaced_text(text: str) -> str | None:
+    if not text.isascii():
+        text = INVISIBLE.sub("", text)
+    return re.sub(r"[\s\u3000]+", " ", text).strip() or None
 
 
 def parse_name(value: object) -> str | None:

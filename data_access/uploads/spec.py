@@ -138,6 +138,11 @@ class Spec:
                      if c.field in self.model_fields and c.field not in self.key and c.field != "published")
 
     @cached_property
+    def stored_plan(self) -> tuple[tuple[str, bool, bool], ...]:
+        """(field, is a 是否 column, a blank clears it) of each stored column, for writing row after row."""
+        return tuple((c.field, c.type == Cell.BOOL, c.blank_writes_null) for c in self.stored)
+
+    @cached_property
     def lookups_written(self) -> tuple[str, ...]:
         """Model columns a lookup fills that are written as values (those outside the key)."""
         return tuple(f for f in LOOKUP_FIELDS if f in self.model_fields and f not in self.key)

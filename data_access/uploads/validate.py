@@ -11,10 +11,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import col
 
 from data_access.formatting import yuan as _yuan
 from data_access.uploads.cells import (
@@ -50,20 +50,19 @@ class UsageError(ValueError):
 
 
 # ---- cells ------------------------------------------------------------------------------------------
-_READ: dict[str, Callable[[object, int], Any]] = {  # cell type -> reader (value, yuan per unit)
-    Cell.AMOUNT: parse_amount,
-    Cell.CODE: lambda v, _f: parse_code(v),
-    Cell.NAME: lambda v, _f: parse_name(v),
-    Cell.REGION: lambda v, _f: parse_name(v),
-    Cell.TEXT: lambda v, _f: parse_text(v),
-    Cell.DEPARTMENT: lambda v, _f: parse_department(v),
-    Cell.YEAR: lambda v, _f: parse_int(v, "年"),
-    Cell.MONTH: lambda v, _f: parse_int(v, "月"),
-    Cell.INT: lambda v, _f: parse_int(v, "条个项"),
-    Cell.SCORE: lambda v, _f: parse_score(v),
-    Cell.RATE: lambda v, _f: parse_rate(v),
-    Cell.DATE: lambda v, _f: parse_date(v),
-    Cell.BOOL: lambda v, _f: parse_bool(v),
+_READ: dict[str, Callable[[object], Any]] = {  # cell type -> reader (amounts: cell_reader binds the unit)
+    Cell.CODE: parse_code,
+    Cell.NAME: parse_name,
+    Cell.REGION: parse_name,
+    Cell.TEXT: parse_text,
+    Cell.DEPARTMENT: parse_department,
+    Cell.YEAR: partial(parse_int, suffixes="年"),
+    Cell.MONTH: partial(parse_int, suffixes="月"),
+    Cell.INT: partial(parse_int, suffixes="条个项"),
+    Cell.SCORE: parse_score,
+    Cell.RATE: parse_rate,
+    Cell.DATE: parse_date,
+    Cell.BOOL: parse_bool,
 }
 _OUT_OF_RANGE: dict[str, tuple[Callable[[Any], bool], str, str]] = {  # a value read but not allowed
     Cell.AMOUNT: (lambda x: x < 0, "negative_amount", "是负数，金额不能小于 0。"),
@@ -75,11 +74,21 @@ _OUT_OF_RANGE: dict[str, tuple[Callable[[Any], bool], str, str]] = {  # a value 
 }
 
 
-def parse_cell(ctx: Ctx, row: Row, column: Column, value: object, factor: int = 1) -> None:
+def cell_reader(column: Column, factor: int = 1) -> Callable[[object], Any]:
+    """The reader of one column's cells (its type's parser, bound to the unit's factor for an amount)."""
+    if column.enum is not None:
+        return column.enum.parse
+    if column.type == Cell.AMOUNT:
+        return partial(parse_amount, yuan_per_unit=factor)
+    return _READ[column.type]
+
+
+def parse_cell(ctx: Ctx, row: Row, column: Column, value: object, factor: int = 1,
+               reader: Callable[[object], Any] | None = None) -> None:
     """Read one cell into row.values by its column's type, or an error naming the cell."""
     fld, kind = column.field, column.type
     try:
-        parsed = column.enum.parse(value) if column.enum is not None else _READ[kind](value, factor)
+        parsed = (reader or cell_reader(column, factor))(value)
     except CellError as exc:
         ctx.error(row, fld, exc.code, f"{ctx.cell(row, fld)}{exc.reason}。")
         return
@@ -117,11 +126,15 @@ def rows_from_sheet(ctx: Ctx, sheet: Sheet, header: HeaderMatch, factors: Mappin
     columns = ctx.spec.by_field
     names = {f: c.zh for f, c in columns.items()}
     report, max_rows = ctx.report, ctx.settings.max_upload_rows
+    readers = [(fld, i, columns[fld], cell_reader(columns[fld], factors.get(fld, 1)))
+               for fld, i in header.columns.items()]
     rows: list[Row] = []
-    body = sheet.rows[header.row_index + 1:]
-    for offset, cells in enumerate(body):
+    start = header.row_index + 1
+    body = sheet.rows
+    for offset in range(len(body) - start):
+        cells = body[start + offset]
         if progress and offset % PROGRESS_EVERY == 0:
-            progress(0.4 * offset / max(len(body), 1), "读取数据行")
+            progress(0.4 * offset / max(len(body) - start, 1), "读取数据行")
         if should_skip(cells):
             continue
         number = header.row_index + 2 + offset
@@ -131,15 +144,16 @@ def rows_from_sheet(ctx: Ctx, sheet: Sheet, header: HeaderMatch, factors: Mappin
                 sheet.name, f"数据超过单个文件 {max_rows:,} 行的上限（第{number}行起）。"
                             "请拆分成多个文件上传。")))
             break
-        raw = {fld: (cells[i] if i < len(cells) else None) for fld, i in header.columns.items()}
+        width = len(cells)
+        raw = {fld: (cells[i] if i < width else None) for fld, i, _c, _r in readers}
         row = Row(number, {}, raw)
         marked = example_cell(cells)
         if marked is not None:
             first = display(marked)
             ctx.error(row, None, "example_row", f"第{number}行是模板中的示例行（“{first}”），不能作为数据导入。"
                                                 f"请删除这一行，或改成实际数据并去掉“{EXAMPLE_MARK}”。")
-        for fld, value in raw.items():
-            parse_cell(ctx, row, columns[fld], value, factors.get(fld, 1))
+        for fld, _i, column, reader in readers:
+            parse_cell(ctx, row, column, raw[fld], reader=reader)
         report.preview.append(preview(row, names, factors))
         rows.append(row)
     return rows
@@ -237,11 +251,14 @@ def load_existing(ctx: Ctx, rows: list[Row]) -> dict[tuple, Any]:
     spec = ctx.spec
     first = spec.key[0]
     wanted = sorted({r.key[0] for r in rows if isinstance(r.key[0], int)})  # type: ignore[index]
-    column = col(getattr(spec.model, first))
+    # Plain rows (attribute access like the model's), not ORM objects: a tenth of the time and memory
+    # for a hundred thousand records, and nothing for the session to track.
+    table = spec.model.__table__  # type: ignore[attr-defined]
+    column = table.c[first]
     existing: dict[tuple, Any] = {}
     for start in range(0, len(wanted), CHUNK_IDS):
         chunk = wanted[start:start + CHUNK_IDS]
-        for record in ctx.session.execute(select(spec.model).where(column.in_(chunk))).scalars():
+        for record in ctx.session.connection().execute(select(table).where(column.in_(chunk))):
             existing[spec.record_key(record)] = record
     return existing
 

@@ -10,17 +10,20 @@ unchanged. A model with a `batch_id` column records the batch on every row it wr
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import Connection, DateTime, Table, bindparam, insert, update
 
 from data_access.models import AuditLog
 
 if TYPE_CHECKING:
     from data_access.uploads.context import Ctx, Row
+    from data_access.uploads.spec import Spec
 
 CHUNK_IDS = 900  # values in one IN (…): under SQLite's old limit of 999 parameters
 CHUNK_ROWS = 2000  # rows in one executemany INSERT or UPDATE
@@ -57,14 +60,15 @@ def publish_fields(ctx: Ctx, row: Row, current: Any) -> dict[str, Any]:
 def row_values(ctx: Ctx, row: Row, current: Any) -> dict[str, Any]:
     """What the row writes, beyond its key."""
     spec = ctx.spec
-    values = {f: row.resolved[f] for f in spec.lookups_written if f in row.resolved}
-    for c in spec.stored:
-        if c.type == "bool":
-            values[c.field] = bool(row.values.get(c.field, False))
-        elif c.field in row.values:
-            values[c.field] = row.values[c.field]
-        elif c.blank_writes_null:
-            values[c.field] = None
+    resolved, given = row.resolved, row.values
+    values = {f: resolved[f] for f in spec.lookups_written if f in resolved}
+    for fld, is_bool, blank_writes_null in spec.stored_plan:
+        if is_bool:
+            values[fld] = bool(given.get(fld, False))
+        elif fld in given:
+            values[fld] = given[fld]
+        elif blank_writes_null:
+            values[fld] = None
     if spec.publishable:
         values.update(publish_fields(ctx, row, current))
     if spec.extra_values is not None:
@@ -100,6 +104,8 @@ def upsert(ctx: Ctx, records: list[tuple[Written, Any, dict[str, Any] | None]]) 
     """Insert new keys, update changed records (their earlier values into audit_log), count the same.
 
     `records` are (what is written, the stored record or None, the full new row when there is none).
+    Core statements in batches, never ORM objects: on SQLite one executemany per statement; on
+    PostgreSQL the rows go by COPY into a temporary table and one INSERT or UPDATE takes them from there.
     """
     model = ctx.spec.model
     table = str(model.__tablename__)
@@ -123,33 +129,48 @@ def upsert(ctx: Ctx, records: list[tuple[Written, Any, dict[str, Any] | None]]) 
         audits.append({
             "actor": ctx.user, "action": "import_update", "entity": table, "entity_id": current.id,
             "batch_id": ctx.batch_id, "at": ctx.now,
-            "detail_json": json.dumps({"before": {f: jsonable(v) for f, v in w.before.items()},
-                                       "after": {f: jsonable(v) for f, v in changed.items()}}, ensure_ascii=False),
+            "detail_json": _JSON.encode({
+                "before": {f: v if type(v) in _AS_IS else jsonable(v) for f, v in w.before.items()},
+                "after": {f: v if type(v) in _AS_IS else jsonable(v) for f, v in changed.items()}}),
         })
+    conn, tab = ctx.session.connection(), model.__table__  # type: ignore[attr-defined]
+    bulk = _Copy(conn) if _Copy.usable(conn) else None
     ids: list[int] = []
     if new_rows:
-        # Bulk insert in chunks; RETURNING gives the ids in parameter order on SQLite and PostgreSQL.
         columns = sorted({k for r in new_rows for k in r})
-        for start in range(0, len(new_rows), CHUNK_ROWS):
-            chunk = [{c: r.get(c) for c in columns} for r in new_rows[start:start + CHUNK_ROWS]]
-            stmt = insert(model).returning(model.id, sort_by_parameter_order=True)  # type: ignore[attr-defined]
-            ids.extend(ctx.session.execute(stmt, chunk).scalars().all())
+        if bulk is not None:
+            ids = bulk.insert(tab, columns, new_rows, ctx.spec, inserted)
+        else:  # executemany in chunks; RETURNING gives the ids in parameter order
+            for start in range(0, len(new_rows), CHUNK_ROWS):
+                chunk = [{c: r.get(c) for c in columns} for r in new_rows[start:start + CHUNK_ROWS]]
+                stmt = insert(model).returning(model.id, sort_by_parameter_order=True)  # type: ignore[attr-defined]
+                ids.extend(ctx.session.execute(stmt, chunk).scalars().all())
         for w, i in zip(inserted, ids, strict=True):
             w.id = i
-    # Core executemany, one statement per set of changed columns: the ORM's bulk update by primary
-    # key issued a statement each time consecutive rows changed different columns, and then
-    # synchronised the session's objects (10,000 monitoring rows: over a thousand statements).
-    conn, tab = ctx.session.connection(), model.__table__  # type: ignore[attr-defined]
+    # One statement per set of changed columns: the ORM's bulk update by primary key issued a
+    # statement each time consecutive rows changed different columns, and then synchronised the
+    # session's objects (10,000 monitoring rows: over a thousand statements).
     by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for change in changes:
-        by_columns.setdefault(tuple(sorted(k for k in change if k != "id")), []).append(
-            {"_id": change["id"], **{f"_{k}": v for k, v in change.items() if k != "id"}})
+        by_columns.setdefault(tuple(sorted(k for k in change if k != "id")), []).append(change)
     for changed_columns, params in by_columns.items():
-        upd = update(tab).where(tab.c.id == bindparam("_id")).values({c: bindparam(f"_{c}") for c in changed_columns})
-        for start in range(0, len(params), CHUNK_ROWS):
-            conn.execute(upd, params[start:start + CHUNK_ROWS])
+        if bulk is not None:
+            bulk.update(tab, changed_columns, params)
+        elif conn.dialect.paramstyle == "qmark":
+            _executemany_update(conn, tab, changed_columns, params)
+        else:
+            upd = update(tab).where(tab.c.id == bindparam("_id")).values(
+                {c: bindparam(f"_{c}") for c in changed_columns})
+            for start in range(0, len(params), CHUNK_ROWS):
+                conn.execute(upd, [{f"_{k}": v for k, v in p.items()} for p in params[start:start + CHUNK_ROWS]])
     if audits:
-        conn.execute(insert(AuditLog.__table__), audits)  # type: ignore[attr-defined]
+        audit_table = AuditLog.__table__  # type: ignore[attr-defined]
+        if bulk is not None:
+            bulk.insert(audit_table, list(audits[0]), audits)
+        elif conn.dialect.paramstyle == "qmark":
+            _executemany_insert(conn, audit_table, list(audits[0]), audits)
+        else:
+            conn.execute(insert(audit_table), audits)
     if ids:
         ctx.session.add(AuditLog(actor=ctx.user, action="import_insert", entity=table, batch_id=ctx.batch_id,
                                  at=ctx.now, detail_json=json.dumps({"ids": ids})))
@@ -157,3 +178,103 @@ def upsert(ctx: Ctx, records: list[tuple[Written, Any, dict[str, Any] | None]]) 
     ctx.report.updated += len(changes)
     ctx.report.unchanged += unchanged
     return [w for w, _c, _n in records]
+
+
+def _bound(conn: Connection, tab: Table, columns: Sequence[str]) -> list[Any]:
+    """Each column's bind processor (None where the driver takes the value as it is)."""
+    return [tab.c[c].type.bind_processor(conn.dialect) for c in columns]
+
+
+def _executemany_update(conn: Connection, tab: Table, columns: Sequence[str], changes: list[dict[str, Any]]) -> None:
+    """SQLite: one prepared UPDATE by id run by the driver over every change (no statement per row built in Python)."""
+    quote = conn.dialect.identifier_preparer.quote
+    processors = _bound(conn, tab, columns)
+    sql = f"UPDATE {quote(tab.name)} SET {', '.join(f'{quote(c)} = ?' for c in columns)} WHERE id = ?"
+    conn.exec_driver_sql(sql, [(*(p(ch[c]) if p else ch[c] for c, p in zip(columns, processors, strict=True)),
+                                ch["id"]) for ch in changes])
+
+
+def _executemany_insert(conn: Connection, tab: Table, columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
+    """SQLite: one prepared INSERT run by the driver over every row."""
+    quote = conn.dialect.identifier_preparer.quote
+    processors = _bound(conn, tab, columns)
+    sql = (f"INSERT INTO {quote(tab.name)} ({', '.join(quote(c) for c in columns)}) "
+           f"VALUES ({', '.join('?' for _ in columns)})")
+    conn.exec_driver_sql(sql, [tuple(p(r[c]) if p else r[c] for c, p in zip(columns, processors, strict=True))
+                               for r in rows])
+
+
+@dataclass
+class _Parameters:
+    """What a column default that reads the row's other values (`context.get_current_parameters()`) is given."""
+
+    row: dict[str, Any]
+
+    def get_current_parameters(self) -> dict[str, Any]:
+        return self.row
+
+
+_AS_IS = frozenset({int, str, bool, type(None)})  # values JSON takes as they are
+_JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps(ensure_ascii=False) builds one a call
+
+
+class _Copy:
+    """PostgreSQL (psycopg 3): rows sent by COPY into a temporary table (dropped at commit), then one
+    INSERT ... SELECT or UPDATE ... FROM it. Timestamps go through `timestamptz` columns, so the server
+    converts them exactly as it converts a bound parameter."""
+
+    _serial = itertools.count(1)  # temporary tables' names: unique in a session however often it writes
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    @staticmethod
+    def usable(conn: Connection) -> bool:
+        return conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
+
+    def _load(self, tab: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+        name = f"import_rows_{next(self._serial)}"
+        dialect = self.conn.dialect
+        ddl = ", ".join(
+            f"{dialect.identifier_preparer.quote(c)} "
+            + ("TIMESTAMP WITH TIME ZONE" if isinstance(tab.c[c].type, DateTime) else tab.c[c].type.compile(dialect))
+            for c in columns)
+        self.conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {name} ({ddl}) ON COMMIT DROP")
+        quoted = ", ".join(dialect.identifier_preparer.quote(c) for c in columns)
+        cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {name} ({quoted}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return name
+
+    def insert(self, tab: Table, columns: Sequence[str], rows: list[dict[str, Any]], spec: Spec | None = None,
+               written: list[Written] | None = None) -> list[int]:
+        """Insert `rows`; with `spec`, the new ids in the order of `written` (matched by the spec's key).
+
+        A column the rows leave out takes its Python-side default, as an INSERT statement applies it."""
+        defaults: list[Any] = [c.default for c in tab.columns if c.name not in columns and c.default is not None
+                               and (c.default.is_scalar or c.default.is_callable)]
+        given = list(columns)
+        columns = [*given, *(d.column.name for d in defaults)]
+
+        def values(row: dict[str, Any]) -> list[Any]:
+            return [*(row.get(c) for c in given),
+                    *(d.arg if d.is_scalar else d.arg(_Parameters(row)) for d in defaults)]
+
+        name = self._load(tab, columns, map(values, rows))
+        quote = self.conn.dialect.identifier_preparer.quote
+        quoted = ", ".join(quote(c) for c in columns)
+        sql = f"INSERT INTO {quote(tab.name)} ({quoted}) SELECT {quoted} FROM {name}"
+        if spec is None or written is None:
+            self.conn.exec_driver_sql(sql)
+            return []
+        returned = self.conn.exec_driver_sql(f"{sql} RETURNING id, {', '.join(quote(f) for f in spec.key)}")
+        by_key = {spec.record_key(r): int(r.id) for r in returned}
+        return [by_key[w.key] for w in written]
+
+    def update(self, tab: Table, columns: Sequence[str], changes: list[dict[str, Any]]) -> None:
+        """Set `columns` of the records whose ids `changes` name."""
+        name = self._load(tab, ["id", *columns], ([c["id"], *(c[k] for k in columns)] for c in changes))
+        quote = self.conn.dialect.identifier_preparer.quote
+        sets = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in columns)
+        self.conn.exec_driver_sql(f"UPDATE {quote(tab.name)} AS t SET {sets} FROM {name} AS s WHERE t.id = s.id")
