@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from data_access.money import FEN_PER_YI, fen_to_wan, fen_to_yi, fen_to_yuan
+from data_access.money import FEN_PER_YI, fen_to_wan, fen_to_yi, fen_to_yuan, yuan_text
 
 
 def _trim(value: Decimal, places: int, grouping: bool) -> str:
@@ -37,8 +37,8 @@ def amount(value: Decimal) -> str:
 
 def yuan(fen: int) -> str:
     """An amount in yuan without the unit, to the fen, thousands grouped: '1,234.50'."""
-    if type(fen) is int and fen >= 0:  # the same text without Decimal (an import previews every amount)
-        return f"{fen // 100:,}.{fen % 100:02d}"
+    if type(fen) is int:
+        return yuan_text(fen)
     return amount(fen_to_yuan(fen))
 
 

@@ -43,6 +43,13 @@ def yuan(fen: int | None) -> int | Decimal:
     return fen_to_yuan(fen)
 
 
+def yuan_text(fen: int) -> str:
+    """Whole fen as yuan to the fen, thousands grouped ('1,234.50', '-0.05'): exact, without Decimal
+    (an import previews every amount of a file)."""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{'-' if fen < 0 else ''}{whole:,}.{cents:02d}"
+
+
 def yuan_to_fen(value: int | Decimal | str) -> int:
     """Yuan (an int, a Decimal or its text) as integer fen, half up to the fen.
 

@@ -73,3 +73,11 @@ def test_no_module_converts_fen_by_hand() -> None:
              for path in sorted((root / folder).rglob("*.py")) if path.name != "money.py"
              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if by_hand.search(line)]
     assert not found, "\n".join(found)
+
+
+def test_yuan_text_is_the_decimal_text_for_every_sign() -> None:
+    from data_access.formatting import amount
+    from data_access.money import fen_to_yuan, yuan_text
+
+    for fen in (0, 5, -5, 100, -100, 123_456_789, -123_456_789, 99, -1, 10**15 + 7):
+        assert yuan_text(fen) == amount(fen_to_yuan(fen)), fen
