@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import actions, loaders, tables
+from dashboard import actions, codes, loaders, tables
 from dashboard.auth_ui import require_role
 from dashboard.forms import feedback_form
 from dashboard.i18n import t
@@ -155,7 +155,7 @@ def step_forms(finding_id: int, code: str, steps: list[str], detail: dict) -> No
         try:
             actions.rectification_step(action, finding_id, actor, **fields)
         except RectificationError as exc:
-            st.error(plain(exc))
+            st.error(plain(codes.refusal(exc)))
             return
         st.session_state["rectification_notice"] = t("workflow.saved", action=t(f"workflow.action.{action}"),
                                                      code=plain(code))
