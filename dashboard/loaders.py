@@ -106,10 +106,9 @@ def evaluation_view(url: str, version: Version, region: str, year: int, methods:
 
 @st.cache_data(ttl=600, show_spinner=False)
 def ex_ante_view(url: str, version: Version, region: str, year: int) -> dict[str, Any]:
-    """事前评估: the figures, requested against recommended by department, every assessment."""
+    """事前评估: the figures and every assessment (the page's pictures are drawn from them)."""
     with Session(get_engine()) as s:
         return {"kpis": ex_ante_kpis(session=s, year=year, region=region),
-                "depts": exante.by_department(session=s, year=year, region=region),
                 "rows": exante.assessments(session=s, year=year, region=region)}
 
 
