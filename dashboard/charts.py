@@ -255,22 +255,24 @@ def amount_trend(df: pd.DataFrame, *, year_title: str, amount_title: str, legend
             ).properties(height=300).configure_legend(orient="top", labelLimit=400)
 
 
-def _stacked_counts(df: pd.DataFrame, code: str, labels: dict[str, str], colours: dict[str, str], *,
-                    category_title: str, count_title: str, legend_title: str, row_px: int) -> alt.Chart:
-    """Counts stacked across, one row per category (df: category, <code>, count), one colour per code in
-    the order of `colours`; labels never rotated."""
+def stacked_counts(df: pd.DataFrame, code: str, labels: dict[str, str], colours: dict[str, str], *,
+                    category_title: str, count_title: str, legend_title: str, row_px: int,
+                    value: str = "count", value_format: str | None = None) -> alt.Chart:
+    """Counts (or another `value`, e.g. amounts with a `value_format`) stacked across, one row per category
+    (df: category, <code>, <value>), one colour per code in the order of `colours`; labels never rotated."""
     label, rank = f"{code}_label", f"{code}_order"
     df = df.assign(**{label: [labels[v] for v in df[code]]})
     order = [labels[v] for v in colours]
+    axis = alt.Axis(tickMinStep=1) if value_format is None else alt.Axis(format=value_format)
     base = alt.Chart(df).encode(
         y=alt.Y("category:N", title=None, sort=list(dict.fromkeys(df["category"])),
                 axis=alt.Axis(labelLimit=260, labelAngle=0)),
-        x=alt.X("count:Q", title=count_title, stack="zero", axis=alt.Axis(tickMinStep=1)),
+        x=alt.X(f"{value}:Q", title=count_title, stack="zero", axis=axis),
         color=alt.Color(f"{label}:N", title=legend_title, scale=alt.Scale(domain=order, range=list(colours.values())),
                         sort=order),
         order=alt.Order(f"{rank}:Q"),
         tooltip=[alt.Tooltip("category:N", title=category_title), alt.Tooltip(f"{label}:N", title=legend_title),
-                 alt.Tooltip("count:Q", title=count_title)],
+                 alt.Tooltip(f"{value}:Q", title=count_title, format=value_format or alt.Undefined)],
     ).transform_calculate(**{rank: f"indexof({order!r}, datum.{label})"})
     rows = int(df["category"].nunique())
     return base.mark_bar().properties(height=row_px * rows + 170).configure_legend(orient="top")
@@ -279,7 +281,7 @@ def _stacked_counts(df: pd.DataFrame, code: str, labels: dict[str, str], colours
 def grade_counts_by(df: pd.DataFrame, *, category_title: str, count_title: str, grade_title: str,
                     grade_labels: dict[str, str]) -> alt.Chart:
     """Grade counts stacked across, one row per category (df: category, grade, count)."""
-    return _stacked_counts(df, "grade", grade_labels, GRADE_COLOURS, category_title=category_title,
+    return stacked_counts(df, "grade", grade_labels, GRADE_COLOURS, category_title=category_title,
                            count_title=count_title, legend_title=grade_title, row_px=40)
 
 
@@ -309,5 +311,18 @@ FINDING_COLOURS = {"rectified": "#009E73", "in_progress": "#E69F00", "not_starte
 def status_counts_by(df: pd.DataFrame, *, category_title: str, count_title: str, status_title: str,
                      status_labels: dict[str, str]) -> alt.Chart:
     """Findings by rectification status stacked across, one row per department (df: category, status, count)."""
-    return _stacked_counts(df, "status", status_labels, FINDING_COLOURS, category_title=category_title,
+    return stacked_counts(df, "status", status_labels, FINDING_COLOURS, category_title=category_title,
                            count_title=count_title, legend_title=status_title, row_px=30)
+
+
+CONCLUSION_COLOURS = {"supported": "#009E73", "partial": "#E69F00", "rejected": "#D55E00"}
+FUND_COLOURS = {"approved": "#0072B2", "cut": "#E69F00", "rejected": "#999999"}
+
+
+def fund_parts_by(df: pd.DataFrame, *, category_title: str, amount_title: str, part_title: str,
+                  part_labels: dict[str, str]) -> alt.Chart:
+    """Each department's requested funds as one bar split into approved, cut and rejected, so its length is
+    the request and the colours say what became of it (df: category, part, wan)."""
+    return stacked_counts(df, "part", part_labels, FUND_COLOURS, category_title=category_title,
+                           count_title=amount_title, legend_title=part_title, row_px=30, value="wan",
+                           value_format=",.2f")

@@ -12,6 +12,7 @@ from typing import Any
 from dashboard.i18n import catalogue, lang, t
 from data_access import formatting
 from data_access.enums import FINDING_STATUSES
+from data_access.rectification import RectificationError
 from data_access.uploads.kinds import SPECS
 
 
@@ -74,3 +75,29 @@ def detail(detail_json: str | None) -> str:
     if not isinstance(data, dict):
         return _value("", data)
     return t("ui.clause_sep").join(f"{field(k)}{t('ui.colon')}{_value(k, v)}" for k, v in data.items())
+
+
+def refusal(exc: RectificationError) -> str:
+    """Why the rectification service refused a step, in the reader's language: in Chinese its own sentence,
+    in English the same code and parameters in English words (stored names stay as written)."""
+    if lang() == "zh" or f"refusal.{exc.code}" not in catalogue():
+        return str(exc)
+    p = exc.params
+    words: dict[str, object] = dict(p)
+    if "what" in p:
+        kind, *names = p["what"]
+        what = t(f"refusal.what.{kind}", **dict(zip(("code", "subject") if kind == "finding" else ("subject",),
+                                                    names, strict=True)))
+        words |= {"what": what, "What": what[:1].upper() + what[1:]}
+    if "action" in p:
+        step = p["action"]
+        words["action"] = t("workflow.feedback.record") if step == "feedback" else t(f"workflow.action.{step}")
+    if "state" in p:
+        words |= {"state": t(f"workflow.state.{p['state']}"), "rectified": t("workflow.state.rectified")}
+    if "field" in p:
+        words["field"] = t(f"refusal.field.{p['field']}")
+    if "mine" in p:
+        words["mine"] = t("ui.list_sep").join(p["mine"]) or t("refusal.none")
+    if "value" in p:
+        words["value"] = p["value"] or t("refusal.empty")
+    return t(f"refusal.{exc.code}", message=str(exc), **words)

@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import actions
+from dashboard import actions, codes
 from dashboard.i18n import t
 from dashboard.ui import plain
 from data_access.rectification import Actor, RectificationError
@@ -30,7 +30,7 @@ def feedback_form(rows: pd.DataFrame, actor: Actor, *, today: dt.date, key: str,
             try:
                 n = actions.record_feedback(int(evaluation_id), actor, on=on, text=text)
             except RectificationError as exc:
-                st.error(plain(exc))
+                st.error(plain(codes.refusal(exc)))
             else:
                 st.session_state[notice] = t("workflow.feedback.saved", subject=plain(labels[int(evaluation_id)]), n=n)
                 st.rerun()

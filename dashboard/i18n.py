@@ -50,10 +50,26 @@ def t(key: str, /, **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
+_CHOICES = "i18n_choice_keys"  # not a widget key: the keys `choice` registered
+
+
+def choice(key: str) -> str:
+    """The key of a widget that chooses among stable values (codes, ids) shown through `format_func` in the
+    reader's language. The browser keeps showing the label it last had unless a run sends the value again;
+    a language switch does (`_on_switch`), so the same option stays chosen and reads in the new language."""
+    st.session_state.setdefault(_CHOICES, set()).add(key)
+    return key
+
+
 def _on_switch() -> None:
     chosen = st.session_state.get("lang_switch")
     if chosen in LANGS:  # a click on the selected option deselects it: keep the language
         st.session_state["lang"] = chosen
+        # Each choice's value, read through the last run's labels, is set again: the next run sends it to
+        # the browser with the new language's label (a value set through session state always is).
+        for key in st.session_state.get(_CHOICES, ()):
+            if key in st.session_state:
+                st.session_state[key] = st.session_state[key]
 
 
 def language_switch() -> None:

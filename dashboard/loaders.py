@@ -43,11 +43,14 @@ def key() -> tuple[str, Version]:
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def region_years(url: str, version: Version) -> tuple[list[str], dict[str, list[int]]]:
-    """Every region, and the fiscal years each holds, newest first (the sidebar's choices)."""
+def region_years(url: str, version: Version) -> tuple[list[str], dict[str, list[int]], dict[str, int]]:
+    """Every region, the fiscal years each holds any record of, newest first (the sidebar's choices), and
+    the newest year holding its projects or evaluations (where the pages open)."""
     with Session(get_engine()) as s:
         regions = region_names(session=s)
-        return regions, {r: years(session=s, region=r) for r in regions}
+        main = {r: years(session=s, region=r) for r in regions}
+        return (regions, {r: years(session=s, region=r, every_record=True) for r in regions},
+                {r: found[0] for r, found in main.items() if found})
 
 
 @st.cache_data(ttl=600, show_spinner=False)
@@ -103,10 +106,9 @@ def evaluation_view(url: str, version: Version, region: str, year: int, methods:
 
 @st.cache_data(ttl=600, show_spinner=False)
 def ex_ante_view(url: str, version: Version, region: str, year: int) -> dict[str, Any]:
-    """事前评估: the figures, requested against recommended by department, every assessment."""
+    """事前评估: the figures and every assessment (the page's pictures are drawn from them)."""
     with Session(get_engine()) as s:
         return {"kpis": ex_ante_kpis(session=s, year=year, region=region),
-                "depts": exante.by_department(session=s, year=year, region=region),
                 "rows": exante.assessments(session=s, year=year, region=region)}
 
 

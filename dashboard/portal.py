@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -12,7 +13,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from dashboard import charts, tables, ui
-from dashboard.i18n import lang, t
+from dashboard.i18n import choice, lang, t
 from dashboard.resources import data_version, database_url, get_engine
 from dashboard.tables import Table
 from dashboard.ui import Filters, download_table, pct, plain
@@ -194,7 +195,7 @@ def query_choice(name: str, label: str, options: list[str], fmt, widget_key: str
     labels = {"": t("portal.all"), **{v: fmt(v) for v in options}}
     wanted = st.query_params.get(name, "")
     value = st.selectbox(label, choices, index=choices.index(wanted) if wanted in choices else 0,
-                         format_func=labels.__getitem__, key=widget_key)
+                         format_func=labels.__getitem__, key=choice(widget_key))
     if value and (with_all or value != choices[0]):
         st.query_params[name] = value
     elif name in st.query_params:
@@ -265,15 +266,16 @@ def print_toggle() -> bool:
     return on
 
 
-def open_page(title_key: str, *, heading: bool = True) -> tuple[Filters, bool]:
+def open_page(title: str | Callable[[Filters], str], *, heading: bool = True) -> tuple[Filters, bool]:
     """A portal page's top: region and year (stopping when nothing is published), the print view's
     switch, the title and, printing, the district, year and date (`heading=False`: the page prints
-    them itself). Returns the filters and whether the print view is on."""
+    them itself). `title` is the title's locale key, or the title itself made from the filters (a
+    record page names its record). Returns the filters and whether the print view is on."""
     filters = sidebar_filters()
     if filters is None:
         st.stop()
     printing = print_toggle()
-    st.title(t(title_key))
+    st.title(t(title) if isinstance(title, str) else title(filters))
     if printing and heading:
         print_heading(filters)
     return filters, printing  # type: ignore[return-value]
@@ -536,11 +538,17 @@ def record_page(record: dict[str, pd.DataFrame], filters: Filters, name: str) ->
         download_table(table, f"{filters.region}-{name}-{part}", f"portal_record_{part}_dl")
 
 
+def record_title(param: str, names: list[str], page: str) -> str:
+    """A record page's title: the department or subject the URL names (param dept or project) when it
+    has something published, else the page's own title."""
+    wanted = st.query_params.get(param)
+    return plain(wanted) if wanted in names else t(f"{page}.title")
+
+
 def record_picker(param: str, names: list[str], region: str, page: str) -> str | None:
     """The department (param dept) or subject (param project) a record page is about: from the URL, else
     picked; None when none is (a link to a name with nothing published says so, and nothing more)."""
     wanted = st.query_params.get(param)
-    st.title(plain(wanted) if wanted in names else t(f"{page}.title"))
     chosen = synced_select(st, t(f"{page}.pick"), names, wanted, f"portal_{page.split('.')[-1]}_{region}", default=None,
                            placeholder=t(f"{page}.placeholder"))
     if chosen:

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import loaders
-from dashboard.i18n import lang, t
+from dashboard.i18n import choice, lang, t
 from dashboard.tables import Table, file_columns
 from data_access import export, formatting
 from data_access.queries.core import as_of_for
@@ -123,29 +123,30 @@ def sidebar_filters(*, with_as_of: bool = True) -> Filters | None:
 
     Returns None (after an explanatory message) when the database holds no data yet.
     """
-    regions, by_region = loaders.region_years(*loaders.key())
+    regions, by_region, opening = loaders.region_years(*loaders.key())
     if not regions:
         st.info(t("ui.no_data"))
         return None
     wanted = st.query_params.get("region")
-    # Without a choice in the URL, open on the region with the newest data.
-    newest = max(regions, key=lambda r: (by_region.get(r) or [0])[0])
+    # Without a choice in the URL, open on the region with the newest projects or evaluations, in that year
+    # (a year holding only ex-ante drafts or findings is offered, not opened on).
+    newest = max(regions, key=lambda r: opening.get(r, 0))
     region = st.sidebar.selectbox(
         t("ui.region"), regions, index=regions.index(wanted if wanted in regions else newest), key="filter_region"
     )
     year_options = by_region.get(region) or [dt.date.today().year]
     wanted_year = _query_int("year")
-    year = st.sidebar.selectbox(
-        t("ui.year"), year_options, index=year_options.index(wanted_year) if wanted_year in year_options else 0,
-        key=f"filter_year_{region}",
-    )
+    if wanted_year not in year_options:
+        wanted_year = opening.get(region, year_options[0])
+    year = st.sidebar.selectbox(t("ui.year"), year_options, index=year_options.index(wanted_year),
+                                key=f"filter_year_{region}")
     as_of = as_of_for(int(year))  # 31 December of a past year, else today
     if with_as_of:
         months = list(range(1, 13))
         default_month = _query_int("month") or as_of.month
         month = st.sidebar.select_slider(
             t("ui.as_of_month"), options=months, value=default_month if default_month in months else 12,
-            format_func=lambda m: t("ui.month_n", m=m), key=f"filter_month_{year}",
+            format_func=lambda m: t("ui.month_n", m=m), key=choice(f"filter_month_{year}"),
         )
         as_of = _month_end(year, month)
         st.query_params["month"] = str(month)

@@ -26,3 +26,5 @@ LEVEL2 = {
 }
 OPERATORS = (">", "≥", "=", "≤", "<", "定性")
 ROLES = ("admin", "finance", "leader")
+# A budget execution's status against time progress (queries.core.status_expr): its open-data labels.
+EXECUTION_STATUSES = {"green": "正常", "yellow": "关注", "red": "预警"}

@@ -19,10 +19,16 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from data_access import export
-from data_access.enums import CONCLUSIONS, FINDING_STATUSES, GRADES, METHODS, SUBJECT_TYPES
+from data_access.enums import CONCLUSIONS, EXECUTION_STATUSES, FINDING_STATUSES, GRADES, METHODS, SUBJECT_TYPES
 from data_access.models import Region
 from data_access.money import fen_to_yuan
-from data_access.queries.public import published_evaluations, published_ex_ante, published_findings
+from data_access.queries.core import as_of_for, month_of, round_rate, time_progress
+from data_access.queries.public import (
+    published_evaluations,
+    published_ex_ante,
+    published_execution,
+    published_findings,
+)
 
 READABLE_BY_ALL = 0o644
 
@@ -97,8 +103,43 @@ def public_tables(*, session: Session, region: str, year: int) -> dict[str, tupl
         _field("cut_yuan", "number", "核减金额", "申报金额 − 建议金额；不予支持的项目不计核减（空）", unit="元 (CNY)"),
         _field("conclusion", "string", "评估结论", enum=CONCLUSIONS),
     ]
-    return {"evaluations": (evaluations, evaluation_fields), "findings": (findings, finding_fields),
-            "ex_ante": (ex_ante, ex_ante_fields)}
+    tables = {"evaluations": (evaluations, evaluation_fields), "findings": (findings, finding_fields),
+              "ex_ante": (ex_ante, ex_ante_fields)}
+    execution = _execution(session=session, region=region, year=year)
+    if execution is not None:
+        tables["execution"] = execution
+    return tables
+
+
+def _rates(values: pd.Series) -> list[Decimal | None]:
+    """Exact rates (× 100) half up to 2 decimals, as the portal shows them; blank kept blank."""
+    return [None if export.is_missing(v) else round_rate(Decimal(v)) for v in values]
+
+
+def _execution(*, session: Session, region: str, year: int) -> tuple[pd.DataFrame, list[dict[str, Any]]] | None:
+    """Budget execution by department as the portal page shows it (the year's last month, or this month),
+    only where the region published the year's; None otherwise. Nothing below department level."""
+    month = month_of(year, as_of_for(year))
+    ex = published_execution(session=session, region=region, year=year, month=month)
+    if ex is None:
+        return None
+    tp = round_rate(time_progress(month))
+    table = pd.DataFrame({
+        "department": ex["department"], "projects": [int(n) for n in ex["projects"]],
+        "budget_yuan": _yuan(ex["budget_fen"]), "spent_yuan": _yuan(ex["spent_fen"]),
+        "execution_rate_pct": _rates(ex["rate"]), "time_progress_pct": [tp] * len(ex),
+        "gap_pp": _rates(ex["gap"]), "status": ex["status"],
+    })
+    fields = [
+        _field("department", "string", "预算单位"), _field("projects", "integer", "项目数"),
+        _field("budget_yuan", "number", "调整后预算数", f"截至 {year} 年 {month} 月", unit="元 (CNY)"),
+        _field("spent_yuan", "number", "累计支出", f"截至 {year} 年 {month} 月", unit="元 (CNY)"),
+        _field("execution_rate_pct", "number", "预算执行率", "累计支出 ÷ 调整后预算数；无预算为空", unit="% (percent)"),
+        _field("time_progress_pct", "number", "序时进度", f"{month} ÷ 12", unit="% (percent)"),
+        _field("gap_pp", "number", "与序时进度的差距", "序时进度 − 预算执行率", unit="百分点 (percentage points)"),
+        _field("status", "string", "执行状态", enum=EXECUTION_STATUSES),
+    ]
+    return table, fields
 
 
 def table_csv(df: pd.DataFrame, fields: list[dict[str, Any]]) -> bytes:
@@ -136,7 +177,8 @@ def open_data_zip(*, session: Session, region: str, year: int) -> bytes:
             "profile": "tabular-data-package",
             "name": f"budget-performance-region-{region_id}-{year}",
             "title": f"{region} {year} 年度预算绩效公开数据", "description":
-                f"{region} {year} 年度已公开的财政评价结果、问题整改情况和事前绩效评估结果。"
+                f"{region} {year} 年度已公开的财政评价结果、问题整改情况和事前绩效评估结果"
+                f"{'，以及部门预算执行情况' if 'execution' in tables else ''}。"
                 "金额单位为元，得分与比率保留两位小数。",
             "keywords": [region, str(year), "预算绩效"],
             "licenses": [{"name": "other-at",

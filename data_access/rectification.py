@@ -81,18 +81,72 @@ TRANSITIONS: dict[tuple[str, str], Rule] = {
 WHO: dict[str, frozenset[str]] = {a: frozenset().union(*(r.parties for (_s, x), r in TRANSITIONS.items() if x == a))
                                   for a in ACTIONS}
 
-# Why a listed state refuses a step, in words a clerk can act on.
+# Why a listed state refuses a step, in words a clerk can act on: (state, action) -> refusal code.
 _REFUSALS: dict[tuple[str, str], str] = {
-    (NOT_STARTED, RECTIFY): "尚未开始整改，请先“开始整改”并填写整改措施，再标记为已整改",
-    (IN_PROGRESS, START): "已在整改中",
-    (RECTIFIED, START): "已整改，正待财政局核验",
-    (RECTIFIED, RECTIFY): "已整改，正待财政局核验",
-    (RECTIFIED, REVISE_DEADLINE): "已整改，正待财政局核验，无需调整期限；如需继续整改请先退回",
+    (NOT_STARTED, RECTIFY): "not_started_yet",
+    (IN_PROGRESS, START): "already_in_progress",
+    (RECTIFIED, START): "awaiting_verification",
+    (RECTIFIED, RECTIFY): "awaiting_verification",
+    (RECTIFIED, REVISE_DEADLINE): "awaiting_verification_deadline",
+}
+
+# The text fields a step asks for, as the page names them.
+FIELD_LABELS = {"measures": "整改措施", "evidence": "佐证材料", "start_date": "开始日期", "rectified_date": "完成日期",
+                "comment": "核验意见", "send_back_reason": "退回理由", "deadline_reason": "调整理由",
+                "feedback_text": "反馈内容", "feedback_date": "反馈日期"}
+
+# Every refusal: its code and the Chinese sentence. `what` names the record (a finding or an evaluation),
+# `action`, `state` and `field` are codes, `mine` the departments the user may act for; the UI words
+# the same code and parameters in English (dashboard/locales/workflow.py, `refusal.<code>`).
+MESSAGES: dict[str, str] = {
+    "leader_read_only": "领导账号只能查看，不能{action}（{what}）",
+    "bureau_only": "只有财政局（管理员或{region}财政局的财务人员）可以{action}（{what}）",
+    "not_yours": "您无权办理{department}的{what}；您可办理的单位：{mine}",
+    "not_yours_feedback": "您无权记录{department}的书面反馈（{what}）；您可办理的单位：{mine}",
+    "not_started_yet": "{what}尚未开始整改，请先“开始整改”并填写整改措施，再标记为已整改",
+    "already_in_progress": "{what}已在整改中",
+    "awaiting_verification": "{what}已整改，正待财政局核验",
+    "awaiting_verification_deadline": "{what}已整改，正待财政局核验，无需调整期限；如需继续整改请先退回",
+    "closed": "{what}已核验销号，不能再变更",
+    "only_rectified": "{what}当前为“{state}”，只有“{rectified}”的问题可以{action}",
+    "wrong_state": "{what}当前为“{state}”，不能{action}",
+    "too_long": "“{field}”共 {n} 字，超过 {limit} 字的上限（{what}），请精简",
+    "required_for": "请填写“{field}”（{what}，{action}）",
+    "required": "请填写“{field}”（{what}）",
+    "future_date": "“{field}”{value} 晚于今天（{today}），请填写实际日期（{what}）",
+    "finding_missing": "问题不存在（编号 {id}），请刷新页面后重试",
+    "evaluation_missing": "评价不存在（编号 {id}），请刷新页面后重试",
+    "changed_meanwhile": "{what}刚被他人更新，请刷新页面后重试",
+    "own_rectification": "{what}由您本人标记为已整改，须由财政局的其他人员核验",
+    "same_deadline": "新的整改期限 {value} 与当前期限相同（{what}）",
+    "past_deadline": "新的整改期限 {value} 早于今天（{today}），请填写今后的日期（{what}）",
+    "feedback_date": "“反馈日期”{value} 晚于今天（{today}）或未填写（{what}），请填写收到书面反馈的日期",
 }
 
 
+def what_zh(what: tuple[str, ...]) -> str:
+    """A record as the Chinese messages name it: ("finding", code, subject) or ("evaluation", subject)."""
+    return f"问题 {what[1]}（{what[2]}）" if what[0] == "finding" else f"评价“{what[1]}”"
+
+
 class RectificationError(Exception):
-    """A step was refused; the message is for people (Chinese) and names the finding."""
+    """A step was refused. `code` (a key of MESSAGES) and `params` say why; str() is the Chinese sentence,
+    naming the finding. Parameters: what (see what_zh), action, state and field (codes), department and
+    region (names), mine (department names), and numbers or ISO dates."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code, self.params = code, params
+        words = {
+            **params,
+            **({"what": what_zh(params["what"])} if "what" in params else {}),
+            **({"action": ACTION_LABELS[params["action"]]} if "action" in params else {}),
+            **({"state": STATE_LABELS[params["state"]], "rectified": STATE_LABELS[RECTIFIED]}
+               if "state" in params else {}),
+            **({"field": FIELD_LABELS[params["field"]]} if "field" in params else {}),
+            **({"mine": "、".join(params["mine"]) or "无"} if "mine" in params else {}),
+            **({"value": params["value"] or "（空）"} if "value" in params else {}),
+        }
+        super().__init__(MESSAGES[code].format(**words))
 
 
 @dataclass(frozen=True)
@@ -148,41 +202,37 @@ def allowed_actions(session: Session, finding_id: int, actor: Actor) -> list[str
 
 
 # ---- checks ------------------------------------------------------------------------------------
-def _label(finding: Finding) -> str:
-    return f"问题 {finding.finding_code}（{finding.subject}）"
+def _label(finding: Finding) -> tuple[str, ...]:
+    return ("finding", finding.finding_code, finding.subject)
 
 
-def _department_names(session: Session, ids: frozenset[int] | set[int]) -> str:
-    names = session.execute(select(col(Department.name)).where(col(Department.id).in_(ids))
-                            .order_by(col(Department.name))).scalars().all()
-    return "、".join(names) or "无"
+def _department_names(session: Session, ids: frozenset[int] | set[int]) -> tuple[str, ...]:
+    return tuple(session.execute(select(col(Department.name)).where(col(Department.id).in_(ids))
+                                 .order_by(col(Department.name))).scalars().all())
 
 
 def _check(session: Session, finding: Finding, actor: Actor, action: str) -> Rule:
     """The rule of this step, or a RectificationError saying why it is refused (who first, then state)."""
-    name = ACTION_LABELS[action]
+    what = _label(finding)
     if actor.role not in ("admin", "finance"):
-        raise RectificationError(f"领导账号只能查看，不能{name}（{_label(finding)}）")
+        raise RectificationError("leader_read_only", action=action, what=what)
     state = state_of(finding.status, finding.verified_at)
     acting = parties(session, actor, department_id=finding.department_id, region_id=finding.region_id)
     needed = WHO[action]
     if not needed & acting:
         if needed == _BUREAU:
             region = session.get(Region, finding.region_id)
-            raise RectificationError(
-                f"只有财政局（管理员或{region.name if region else ''}财政局的财务人员）可以{name}（{_label(finding)}）")
-        dept = _department_names(session, {finding.department_id})
-        mine = _department_names(session, actor.department_ids or set())
-        raise RectificationError(f"您无权办理{dept}的{_label(finding)}；您可办理的单位：{mine}")
+            raise RectificationError("bureau_only", region=region.name if region else "", action=action, what=what)
+        raise RectificationError("not_yours", department="、".join(_department_names(session, {finding.department_id})),
+                                 what=what, mine=_department_names(session, actor.department_ids or set()))
     rule = TRANSITIONS.get((state, action))
     if rule is None:
-        why = _REFUSALS.get((state, action))
         if state == CLOSED:
-            why = "已核验销号，不能再变更"
-        elif why is None:
-            why = f"当前为“{STATE_LABELS[state]}”，只有“{STATE_LABELS[RECTIFIED]}”的问题可以{name}" \
-                if action in (VERIFY, SEND_BACK) else f"当前为“{STATE_LABELS[state]}”，不能{name}"
-        raise RectificationError(f"{_label(finding)}{why}")
+            raise RectificationError("closed", what=what)
+        if (state, action) in _REFUSALS:
+            raise RectificationError(_REFUSALS[(state, action)], what=what)
+        raise RectificationError("only_rectified" if action in (VERIFY, SEND_BACK) else "wrong_state",
+                                 what=what, state=state, action=action)
     return rule
 
 
@@ -190,7 +240,7 @@ def _optional(value: str | None, field: str, finding: Finding) -> str | None:
     """A trimmed text field (None when blank), at most MAX_TEXT characters."""
     text = (value or "").strip()
     if len(text) > MAX_TEXT:
-        raise RectificationError(f"“{field}”共 {len(text)} 字，超过 {MAX_TEXT} 字的上限（{_label(finding)}），请精简")
+        raise RectificationError("too_long", field=field, n=len(text), limit=MAX_TEXT, what=_label(finding))
     return text or None
 
 
@@ -198,23 +248,23 @@ def _required(value: str | None, field: str, finding: Finding, action: str) -> s
     """A trimmed text field that must be given."""
     text = _optional(value, field, finding)
     if text is None:
-        raise RectificationError(f"请填写“{field}”（{_label(finding)}，{ACTION_LABELS[action]}）")
+        raise RectificationError("required_for", field=field, what=_label(finding), action=action)
     return text
 
 
 def _past_date(value: dt.date | None, field: str, finding: Finding, today: dt.date) -> dt.date:
     if value is None:
-        raise RectificationError(f"请填写“{field}”（{_label(finding)}）")
+        raise RectificationError("required", field=field, what=_label(finding))
     if value > today:
-        raise RectificationError(f"“{field}”{value.isoformat()} 晚于今天（{today.isoformat()}）"
-                                 f"，请填写实际日期（{_label(finding)}）")
+        raise RectificationError("future_date", field=field, value=value.isoformat(), today=today.isoformat(),
+                                 what=_label(finding))
     return value
 
 
 def _load(session: Session, finding_id: int) -> Finding:
     finding = session.get(Finding, finding_id)
     if finding is None:
-        raise RectificationError(f"问题不存在（编号 {finding_id}），请刷新页面后重试")
+        raise RectificationError("finding_missing", id=finding_id)
     return finding
 
 
@@ -230,7 +280,7 @@ def _step(session: Session, finding_id: int, finding: Finding, actor: Actor, act
                            .values(status=to_status, **changes).execution_options(synchronize_session=False))
     if done.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
-        raise RectificationError(f"{_label(finding)}刚被他人更新，请刷新页面后重试")
+        raise RectificationError("changed_meanwhile", what=_label(finding))
     session.add(FindingStatusChange(finding_id=finding_id, changed_by=actor.username, from_status=finding.status,
                                     to_status=to_status, action=action, **history))
     record(session, actor.username, f"finding_{action}", entity="finding", entity_id=finding_id,
@@ -244,9 +294,9 @@ def start(session: Session, finding_id: int, actor: Actor, *, measures: str, on:
     """未整改 → 整改中: the measures the department has taken or planned, from a date."""
     finding = _load(session, finding_id)
     _check(session, finding, actor, START)
-    text = _required(measures, "整改措施", finding, START)
-    proof = _optional(evidence, "佐证材料", finding)
-    day = _past_date(on, "开始日期", finding, today or dt.date.today())
+    text = _required(measures, "measures", finding, START)
+    proof = _optional(evidence, "evidence", finding)
+    day = _past_date(on, "start_date", finding, today or dt.date.today())
     _step(session, finding_id, finding, actor, START, changes={"measures": text},
           history={"measures": text, "evidence": proof, "step_date": day})
 
@@ -256,9 +306,9 @@ def rectify(session: Session, finding_id: int, actor: Actor, *, measures: str, e
     """整改中 → 已整改 (awaiting the bureau's verification): measures taken, evidence and the date completed."""
     finding = _load(session, finding_id)
     _check(session, finding, actor, RECTIFY)
-    text = _required(measures, "整改措施", finding, RECTIFY)
-    proof = _required(evidence, "佐证材料", finding, RECTIFY)
-    day = _past_date(on, "完成日期", finding, today or dt.date.today())
+    text = _required(measures, "measures", finding, RECTIFY)
+    proof = _required(evidence, "evidence", finding, RECTIFY)
+    day = _past_date(on, "rectified_date", finding, today or dt.date.today())
     _step(session, finding_id, finding, actor, RECTIFY, changes={"measures": text, "rectified_date": day},
           history={"measures": text, "evidence": proof, "step_date": day})
 
@@ -276,8 +326,8 @@ def verify(session: Session, finding_id: int, actor: Actor, *, comment: str | No
     finding = _load(session, finding_id)
     _check(session, finding, actor, VERIFY)
     if _rectified_by(session, finding_id) == actor.username:
-        raise RectificationError(f"{_label(finding)}由您本人标记为已整改，须由财政局的其他人员核验")
-    note = _optional(comment, "核验意见", finding)
+        raise RectificationError("own_rectification", what=_label(finding))
+    note = _optional(comment, "comment", finding)
     now = utcnow()
     _step(session, finding_id, finding, actor, VERIFY, changes={"verified_at": now, "verified_by": actor.username},
           history={"comment": note, "step_date": today or dt.date.today()})
@@ -287,7 +337,7 @@ def send_back(session: Session, finding_id: int, actor: Actor, *, reason: str, t
     """已整改 → 整改中: the bureau returns a rectification it does not accept, with the reason."""
     finding = _load(session, finding_id)
     _check(session, finding, actor, SEND_BACK)
-    why = _required(reason, "退回理由", finding, SEND_BACK)
+    why = _required(reason, "send_back_reason", finding, SEND_BACK)
     _step(session, finding_id, finding, actor, SEND_BACK, changes={"rectified_date": None},
           history={"comment": why, "step_date": today or dt.date.today()})
 
@@ -297,13 +347,13 @@ def revise_deadline(session: Session, finding_id: int, actor: Actor, *, new_dead
     """Move the current deadline, with a reason; the original deadline stays, the move is kept for good."""
     finding = _load(session, finding_id)
     _check(session, finding, actor, REVISE_DEADLINE)
-    why = _required(reason, "调整理由", finding, REVISE_DEADLINE)
+    why = _required(reason, "deadline_reason", finding, REVISE_DEADLINE)
     today = today or dt.date.today()
     if new_deadline == finding.deadline:
-        raise RectificationError(f"新的整改期限 {new_deadline.isoformat()} 与当前期限相同（{_label(finding)}）")
+        raise RectificationError("same_deadline", value=new_deadline.isoformat(), what=_label(finding))
     if new_deadline < today:
-        raise RectificationError(f"新的整改期限 {new_deadline.isoformat()} 早于今天（{today.isoformat()}），"
-                                 f"请填写今后的日期（{_label(finding)}）")
+        raise RectificationError("past_deadline", value=new_deadline.isoformat(), today=today.isoformat(),
+                                 what=_label(finding))
     done = session.execute(update(Finding).where(col(Finding.id) == finding_id,
                                                  col(Finding.deadline) == finding.deadline,
                                                  col(Finding.status) == finding.status,
@@ -311,7 +361,7 @@ def revise_deadline(session: Session, finding_id: int, actor: Actor, *, new_dead
                            .values(deadline=new_deadline).execution_options(synchronize_session=False))
     if done.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
-        raise RectificationError(f"{_label(finding)}刚被他人更新，请刷新页面后重试")
+        raise RectificationError("changed_meanwhile", what=_label(finding))
     session.add(FindingDeadlineRevision(finding_id=finding_id, revised_by=actor.username, old_deadline=finding.deadline,
                                         new_deadline=new_deadline, reason=why))
     record(session, actor.username, "finding_revise_deadline", entity="finding", entity_id=finding_id,
@@ -328,23 +378,23 @@ def record_feedback(session: Session, evaluation_id: int, actor: Actor, *, on: d
     A second recording replaces the first; audit_log keeps the earlier values."""
     evaluation = session.get(Evaluation, evaluation_id)
     if evaluation is None:
-        raise RectificationError(f"评价不存在（编号 {evaluation_id}），请刷新页面后重试")
-    label = f"评价“{evaluation.subject}”"
+        raise RectificationError("evaluation_missing", id=evaluation_id)
+    what = ("evaluation", evaluation.subject)
     if actor.role not in ("admin", "finance"):
-        raise RectificationError(f"领导账号只能查看，不能记录书面反馈（{label}）")
+        raise RectificationError("leader_read_only", action="feedback", what=what)
     if not parties(session, actor, department_id=evaluation.department_id, region_id=evaluation.region_id):
-        dept = _department_names(session, {evaluation.department_id})
-        raise RectificationError(f"您无权记录{dept}的书面反馈（{label}）；您可办理的单位："
-                                 f"{_department_names(session, actor.department_ids or set())}")
+        raise RectificationError("not_yours_feedback",
+                                 department="、".join(_department_names(session, {evaluation.department_id})),
+                                 what=what, mine=_department_names(session, actor.department_ids or set()))
     body = (text or "").strip()
     if not body:
-        raise RectificationError(f"请填写“反馈内容”（{label}）")
+        raise RectificationError("required", field="feedback_text", what=what)
     if len(body) > MAX_TEXT:
-        raise RectificationError(f"“反馈内容”共 {len(body)} 字，超过 {MAX_TEXT} 字的上限（{label}），请精简")
+        raise RectificationError("too_long", field="feedback_text", n=len(body), limit=MAX_TEXT, what=what)
     today = today or dt.date.today()
     if on is None or on > today:
-        raise RectificationError(f"“反馈日期”{on.isoformat() if on else '（空）'} 晚于今天（{today.isoformat()}）"
-                                 f"或未填写（{label}），请填写收到书面反馈的日期")
+        raise RectificationError("feedback_date", value=on.isoformat() if on else "", today=today.isoformat(),
+                                 what=what)
     before = {"feedback_date": evaluation.feedback_date, "feedback_text": evaluation.feedback_text}
     evaluation.feedback_date, evaluation.feedback_text = on, body
     evaluation.feedback_by, evaluation.feedback_at = actor.username, utcnow()

@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import codes, loaders
 from dashboard.auth_ui import require_role
-from dashboard.i18n import t
+from dashboard.i18n import choice, t
 from dashboard.ui import beijing, download_table
 
 require_role("admin", "leader")
@@ -14,7 +14,7 @@ actions = loaders.audit_action_codes(*loaders.key())
 # Known actions read as words; an action added later still shows, by its code.
 labels = {"": t("portal.all"), **{a: codes.action(a) for a in actions}}
 c1, c2 = st.columns(2)
-action = c1.selectbox(t("audit.action"), ["", *actions], format_func=labels.__getitem__, key="audit_action")
+action = c1.selectbox(t("audit.action"), ["", *actions], format_func=labels.__getitem__, key=choice("audit_action"))
 actor = c2.text_input(t("audit.actor"), key="audit_actor").strip()
 rows = loaders.audit_log(*loaders.key(), action or None, actor or None)
 table = pd.DataFrame({

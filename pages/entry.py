@@ -12,8 +12,8 @@ import streamlit as st
 from dashboard import actions, loaders
 from dashboard.auth_ui import require_role
 from dashboard.forms import feedback_form
-from dashboard.i18n import t
-from dashboard.tables import label
+from dashboard.i18n import choice, t
+from dashboard.tables import label, term
 from dashboard.ui import money, plain, sidebar_filters
 from data_access.enums import DEVIATION_CATEGORIES, WILL_MEET
 from data_access.rectification import Actor
@@ -32,7 +32,7 @@ if notice:
     st.success(notice)
 views = ["month", "target", "feedback"]
 view = st.segmented_control(t("entry.view"), views, default="month", format_func=lambda v: t(f"entry.view.{v}"),
-                            key="entry_view", label_visibility="collapsed") or "month"
+                            key=choice("entry_view"), label_visibility="collapsed") or "month"
 projects = loaders.entry_projects(*loaders.key(), filters.region, filters.year, user.department_ids)
 
 
@@ -148,7 +148,8 @@ def target_view() -> None:
         will_meet = st.selectbox(t("entry.will_meet"), will_meet_codes, format_func=lambda c: label(c, WILL_MEET),
                                  index=will_meet_codes.index(stored("will_meet")) if stored("will_meet") else 0)
         known = stored("deviation_category")
-        category = st.selectbox(t("entry.deviation_category"), categories,
+        category_labels = {c: term(c) for c in categories}  # resolved now: format_func must not use state
+        category = st.selectbox(t("entry.deviation_category"), categories, format_func=category_labels.__getitem__,
                                 index=categories.index(known) if known in categories else 0)
         note = st.text_area(t("entry.deviation_note"), value=stored("deviation_note"))
         measure = st.text_area(t("entry.corrective"), value=stored("corrective_measure"))

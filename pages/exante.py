@@ -2,16 +2,15 @@
 
 import datetime as dt
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
 from dashboard import loaders, tables
 from dashboard.auth_ui import require_role
 from dashboard.i18n import t
+from dashboard.pictures import ex_ante_charts
 from dashboard.ui import download_page, download_table, empty_state, glossary, money, pct, show_table, sidebar_filters
 from data_access.enums import CONCLUSIONS
-from data_access.money import fen_to_wan, yuan_to_fen
+from data_access.money import yuan_to_fen
 
 require_role("admin", "finance", "leader")  # the entrypoint gates too; this page never trusts only that
 filters = sidebar_filters(with_as_of=False)
@@ -36,24 +35,10 @@ c4.metric(t("exante.rejected"), k["not_supported"], border=True,
           delta_color="off", delta_arrow="off")  # the amount, neutral: the card stays one line wide
 st.caption(t("exante.conclusions", s=k["supported"], p=k["partially_supported"], r=k["not_supported"]))
 
-st.subheader(t("exante.by_department"))
-depts = data["depts"]
-long = pd.concat([
-    pd.DataFrame({"department": depts["department"], "series": t("exante.requested"),
-                  "wan": [float(fen_to_wan(v)) for v in depts["requested_fen"]]}),
-    pd.DataFrame({"department": depts["department"], "series": t("exante.recommended"),
-                  "wan": [float(fen_to_wan(v)) for v in depts["recommended_fen"]]}),
-])
-chart = alt.Chart(long).mark_bar().encode(
-    y=alt.Y("department:N", title=None, sort="-x"), x=alt.X("wan:Q", title=t("exante.wan")),
-    yOffset="series:N", color=alt.Color("series:N", title="", scale=alt.Scale(range=["#999999", "#0072B2"])),
-    tooltip=[alt.Tooltip("department:N", title=t("col.department")), alt.Tooltip("series:N", title=t("exante.series")),
-             alt.Tooltip("wan:Q", title=t("exante.wan"), format=",.2f")],
-).properties(height=max(220, 36 * len(depts)))
-st.altair_chart(chart, width="stretch")
+rows = data["rows"]
+ex_ante_charts(rows)
 
 st.subheader(t("exante.projects"))
-rows = data["rows"]
 table = tables.ex_ante(rows).with_columns(*(
     tables.score(t(key), rows[col]) for col, key in (
         ("score_necessity", "exante.d1"), ("score_economy", "exante.d2"), ("score_targets", "exante.d3"),

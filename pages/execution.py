@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import charts, loaders, tables
 from dashboard.auth_ui import require_role
-from dashboard.i18n import lang, t
+from dashboard.i18n import choice, lang, t
 from dashboard.tables import label
 from dashboard.ui import (
     download_page,
@@ -43,10 +43,11 @@ all_data = loaders.execution_view(*loaders.key(), filters.region, filters.year, 
 departments = sorted(all_data["depts"]["department"]) if len(all_data["depts"]) else []
 c1, c2, c3 = st.columns([2, 2, 1])
 everything = t("portal.all")  # resolved now: format_func must not depend on state
-department = c1.selectbox(t("execution.department"), ["", *departments], key="execution_dept",
+department = c1.selectbox(t("execution.department"), ["", *departments], key=choice("execution_dept"),
                           format_func=lambda d: d or everything)
 fund_labels = {"": everything, **{f: tables.term(f) for f in SETTINGS.fund_sources}}
-fund = c2.selectbox(t("execution.fund"), list(fund_labels), key="execution_fund", format_func=fund_labels.__getitem__)
+fund = c2.selectbox(t("execution.fund"), list(fund_labels), key=choice("execution_fund"),
+                    format_func=fund_labels.__getitem__)
 key_only = c3.toggle(t("execution.key_only"), key="execution_key_only")
 data = loaders.execution_view(*loaders.key(), filters.region, filters.year, month, department or None, fund or None,
                               key_only, SETTINGS)

@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import loaders, tables
 from dashboard.auth_ui import require_role
-from dashboard.i18n import t
+from dashboard.i18n import choice, t
 from dashboard.ui import download_table, empty_state, glossary, sidebar_filters
 from data_access.enums import LEVEL1, SCOPES
 
@@ -19,9 +19,9 @@ c1, c2, c3, c4 = st.columns([3, 2, 2, 1])
 text = c1.text_input(t("indicators.search"), key="indicators_text")
 level1_labels = {"": t("portal.all"), **{v: tables.term(v) for v in LEVEL1}}  # resolved now, not in format_func
 level1 = c2.selectbox(t("indicators.level1"), list(level1_labels), format_func=level1_labels.__getitem__,
-                      key="indicators_level1")
+                      key=choice("indicators_level1"))
 scope_labels = {"": t("portal.all"), **{v: t(f"indicators.scope.{v}") for v in SCOPES}}
-scope = c3.selectbox(t("indicators.scope"), list(scope_labels), key="indicators_scope",
+scope = c3.selectbox(t("indicators.scope"), list(scope_labels), key=choice("indicators_scope"),
                      format_func=scope_labels.__getitem__)
 core = c4.toggle(t("indicators.core_only"), key="indicators_core")
 data = loaders.indicator_view(*loaders.key(), filters.region, text.strip(), level1, scope, core)
@@ -65,7 +65,7 @@ st.subheader(t("indicators.usage"))
 # The most used first, so the list opens on an indicator that projects actually set as a target.
 names = sorted(set(found["name"].head(SHOWN)), key=lambda n: (-data["used"].get(n, 0), n))
 pick_labels = {n: t("indicators.pick_option", name=n, n=data["used"].get(n, 0)) for n in names}
-name = st.selectbox(t("indicators.pick"), names, key="indicators_pick", format_func=pick_labels.__getitem__)
+name = st.selectbox(t("indicators.pick"), names, key=choice("indicators_pick"), format_func=pick_labels.__getitem__)
 usage = loaders.indicator_usage(*loaders.key(), filters.region, name)
 if usage.empty:
     st.caption(t("indicators.unused"))

@@ -6,10 +6,8 @@ from dashboard import portal
 from dashboard.i18n import t
 from dashboard.ui import plain
 
-filters = portal.sidebar_filters()
-if filters is None:
-    st.stop()
-portal.print_toggle()
+filters, _printing = portal.open_page(lambda f: portal.record_title(
+    "dept", portal.departments(*portal.key(), f.region), "portal.department"))
 names = portal.departments(*portal.key(), filters.region)
 department = portal.record_picker("dept", names, filters.region, "portal.department")
 if not department:

@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import portal, tables
 from dashboard.i18n import t
+from dashboard.pictures import ex_ante_charts
 from dashboard.ui import download_table, empty_state, glossary, money, pct
 from data_access.enums import CONCLUSIONS
 from data_access.money import yuan_to_fen
@@ -32,6 +33,7 @@ if conclusion:
 if df.empty:
     empty_state()
     st.stop()
+ex_ante_charts(df)
 table = tables.ex_ante(df)
 portal.linked_table(table, portal.record_links(df, filters.region, filters.year, subject="name"), (t("col.project"),),
                     printing)

@@ -6,10 +6,8 @@ from dashboard import portal
 from dashboard.i18n import t
 from dashboard.ui import plain
 
-filters = portal.sidebar_filters()
-if filters is None:
-    st.stop()
-portal.print_toggle()
+filters, _printing = portal.open_page(lambda f: portal.record_title(
+    "project", portal.subjects(*portal.key(), f.region), "portal.project"))
 names = portal.subjects(*portal.key(), filters.region)
 subject = portal.record_picker("project", names, filters.region, "portal.project")
 if not subject:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import actions, loaders, tables
 from dashboard.auth_ui import require_role
-from dashboard.i18n import t
+from dashboard.i18n import choice, t
 from dashboard.ui import plain, sidebar_filters
 from data_access.enums import METHODS
 from data_access.publishing import PublishingError
@@ -49,7 +49,7 @@ else:
         switch_execution(False)
 st.divider()
 entity = st.segmented_control(t("publishing.kind"), ["evaluation", "finding", "ex_ante"], default="evaluation",
-                              format_func=lambda e: t(f"publishing.{e}"), key="publishing_kind") or "evaluation"
+                              format_func=lambda e: t(f"publishing.{e}"), key=choice("publishing_kind")) or "evaluation"
 rows = loaders.publishable(*loaders.key(), entity, filters.region, filters.year, user.department_ids)
 if rows.empty:
     st.info(t("ui.empty_filter"))
@@ -82,12 +82,12 @@ left, right = st.columns(2)
 with left:
     hidden = [i for i, p in zip(rows["id"], rows["published"], strict=True) if not p]
     chosen = st.multiselect(t("publishing.to_publish"), [int(i) for i in hidden], format_func=labels.get,
-                            key=f"publishing_add_{entity}", placeholder=t("publishing.pick"))
+                            key=choice(f"publishing_add_{entity}"), placeholder=t("publishing.pick"))
     if st.button(t("publishing.publish"), type="primary", disabled=not chosen, key="publishing_publish"):
         apply(chosen, True)
 with right:
     shown = [i for i, p in zip(rows["id"], rows["published"], strict=True) if p]
     withdraw = st.multiselect(t("publishing.to_withdraw"), [int(i) for i in shown], format_func=labels.get,
-                              key=f"publishing_remove_{entity}", placeholder=t("publishing.pick"))
+                              key=choice(f"publishing_remove_{entity}"), placeholder=t("publishing.pick"))
     if st.button(t("publishing.withdraw"), disabled=not withdraw, key="publishing_withdraw"):
         apply(withdraw, False)

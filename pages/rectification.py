@@ -6,10 +6,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import actions, loaders, tables
+from dashboard import actions, codes, loaders, tables
 from dashboard.auth_ui import require_role
 from dashboard.forms import feedback_form
-from dashboard.i18n import t
+from dashboard.i18n import choice, t
 from dashboard.ui import (
     download_page,
     download_table,
@@ -50,7 +50,7 @@ views = ["overview", "tasks", "handle", "feedback"] if user.role != "leader" els
 views += ["notices"] if bureau else []
 default = "tasks" if department_user else "overview"
 view = st.segmented_control(t("workflow.view"), views, default=default, format_func=lambda v: t(f"workflow.view.{v}"),
-                            key="rectification_view", label_visibility="collapsed") or default
+                            key=choice("rectification_view"), label_visibility="collapsed") or default
 notice = st.session_state.pop("rectification_notice", None)
 if notice:
     st.success(notice)
@@ -155,7 +155,7 @@ def step_forms(finding_id: int, code: str, steps: list[str], detail: dict) -> No
         try:
             actions.rectification_step(action, finding_id, actor, **fields)
         except RectificationError as exc:
-            st.error(plain(exc))
+            st.error(plain(codes.refusal(exc)))
             return
         st.session_state["rectification_notice"] = t("workflow.saved", action=t(f"workflow.action.{action}"),
                                                      code=plain(code))

@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import issues
 from dashboard.auth_ui import require_role
-from dashboard.i18n import t
+from dashboard.i18n import choice, t
 from dashboard.resources import bump_data_version, get_import_engine
 from data_access.uploads import IN_YUAN, KINDS, MAX_FILE_BYTES, ImportReport, import_file, sha256_of
 from data_access.uploads.templates import error_report_xlsx, template_bytes
@@ -19,7 +19,7 @@ if user.department_ids is not None:
     st.info(t("upload.scope", n=len(user.department_ids)))
 
 kind_labels = {k: t(f"upload.kind.{k}") for k in KINDS}  # resolved now: format_func must not depend on state
-kind = st.selectbox(t("upload.kind"), KINDS, format_func=kind_labels.__getitem__, key="upload_kind")
+kind = st.selectbox(t("upload.kind"), KINDS, format_func=kind_labels.__getitem__, key=choice("upload_kind"))
 st.download_button(t("upload.template"), data=template_bytes(kind), file_name=f"{kind}-template.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    help=t("upload.template_help"), icon=":material/download:", key="upload_template")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import issues, loaders
 from dashboard.auth_ui import require_role
-from dashboard.i18n import t
+from dashboard.i18n import choice, t
 from dashboard.ui import beijing
 from data_access.uploads import KINDS
 from data_access.uploads.templates import error_report_xlsx
@@ -14,7 +14,7 @@ user = require_role("admin", "finance")
 st.title(t("history.title"))
 kind_labels = {None: t("history.all"), **{k: t(f"upload.kind.{k}") for k in KINDS}}
 kind = st.selectbox(t("history.kind_filter"), list(kind_labels), format_func=kind_labels.__getitem__,
-                    key="history_kind")
+                    key=choice("history_kind"))
 
 # A user scoped to departments: their own uploads, and the committed ones that changed their departments.
 batches = loaders.upload_history(*loaders.key(), kind, user.department_ids, user.username)
@@ -57,7 +57,7 @@ for title, group, key in ((t("history.commits"), [b for b in batches if not b.dr
         st.caption(t("history.none_of"))
 
 names = {b.id: f"{b.file_name} · {_result(b)}" for b in batches}  # resolved now: format_func must not depend on state
-chosen = st.selectbox(t("history.open"), [b.id for b in batches], key="history_batch",
+chosen = st.selectbox(t("history.open"), [b.id for b in batches], key=choice("history_batch"),
                       format_func=lambda i: f"#{i} {names[i]}")
 batch = next(b for b in batches if b.id == chosen)
 report = reports[batch.id]

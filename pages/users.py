@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import actions, loaders
 from dashboard.auth_ui import require_role
-from dashboard.i18n import t
+from dashboard.i18n import choice, t
 from dashboard.ui import plain
 from data_access.auth import AuthError
 from data_access.enums import ROLES
@@ -25,7 +25,7 @@ with st.form("users_create", clear_on_submit=True):
     st.subheader(t("users.create"))
     c1, c2 = st.columns(2)
     username = c1.text_input(t("auth.username"), key="users_new_name")
-    role = c2.selectbox(t("users.role"), ROLES, format_func=lambda r: t(f"role.{r}"), key="users_new_role")
+    role = c2.selectbox(t("users.role"), ROLES, format_func=lambda r: t(f"role.{r}"), key=choice("users_new_role"))
     password = st.text_input(t("auth.password"), type="password", key="users_new_password")
     scope = st.multiselect(t("users.scope"), list(dept_label), format_func=dept_label.get, key="users_new_scope",
                            help=t("users.scope_help"))

@@ -122,3 +122,52 @@ def test_the_score_histogram_sends_a_count_per_bin_not_every_score() -> None:
     counts = {(r["start"], r["end"]): r["count"] for r in sent}
     assert counts[(55.0, 57.5)] == 600 and counts[(87.5, 90.0)] == 300 and counts[(90.0, 92.5)] == 99
     assert counts[(97.5, 100.0)] == 1 and counts[(40.0, 42.5)] == 1  # 30 points drawn in the lowest bin, as before
+
+
+def _ex_ante_rows() -> pd.DataFrame:
+    return pd.DataFrame({
+        "department": ["区教育局", "区教育局", "区教育局", "区民政局"],
+        "requested_fen": [300_000_00, 100_000_00, 50_000_01, 20_000_00],
+        "recommended_fen": [250_000_00, 100_000_00, 0, 20_000_00],
+        "conclusion": ["partial", "supported", "rejected", "supported"],
+    })
+
+
+def test_ex_ante_funds_split_into_parts_that_add_up_to_the_request_exactly() -> None:
+    from data_access.queries.exante import conclusion_counts, fund_parts
+
+    parts = fund_parts(_ex_ante_rows())
+    by = parts.set_index(["department", "part"])["fen"]
+    assert by[("区教育局", "approved")] == 350_000_00 and by[("区教育局", "cut")] == 50_000_00
+    assert by[("区教育局", "rejected")] == 50_000_01  # a rejected request is not a cut (DOMAIN)
+    assert ("区民政局", "cut") not in by.index  # a part of 0 draws nothing
+    assert parts.groupby("department")["fen"].sum().to_dict() == {"区教育局": 450_000_01, "区民政局": 20_000_00}
+    assert list(dict.fromkeys(parts["department"])) == ["区教育局", "区民政局"]  # the largest request first
+    counts = conclusion_counts(_ex_ante_rows())
+    assert counts.to_dict("records")[0]["department"] == "区教育局" and int(counts["count"].sum()) == 4
+
+
+@pytest.mark.parametrize(("labels", "legend"), [
+    ({"approved": "建议安排", "cut": "核减", "rejected": "不予支持"}, ["建议安排", "核减", "不予支持"]),
+    ({"approved": "recommended", "cut": "cut", "rejected": "rejected"}, ["recommended", "cut", "rejected"]),
+])
+def test_ex_ante_charts_stack_across_with_every_colour_in_the_legend(labels: dict[str, str],
+                                                                     legend: list[str]) -> None:
+    from data_access.queries.exante import fund_parts
+
+    parts = fund_parts(_ex_ante_rows()).rename(columns={"department": "category"})
+    parts = parts.assign(wan=[v / 1_000_000 for v in parts["fen"]]).drop(columns="fen")
+    spec = charts.fund_parts_by(parts, category_title="单位", amount_title="万元", part_title="申报金额",
+                                part_labels=labels).to_dict()
+    [enc] = _encodings(spec)
+    assert enc["x"]["stack"] == "zero" and enc["x"]["axis"]["format"] == ",.2f"  # amounts, not counts
+    assert enc["color"]["scale"]["domain"] == legend and len(enc["color"]["scale"]["range"]) == 3
+    assert enc["y"]["axis"]["labelAngle"] == 0 and enc["y"]["title"] is None
+    counts = pd.DataFrame({"category": ["区教育局", "区教育局"], "conclusion": ["supported", "rejected"],
+                           "count": [2, 1]})
+    names = {"supported": "予以支持", "partial": "部分支持", "rejected": "不予支持"}
+    [enc] = _encodings(charts.stacked_counts(counts, "conclusion", names, charts.CONCLUSION_COLOURS,
+                                             category_title="单位", count_title="个数", legend_title="结论",
+                                             row_px=30).to_dict())
+    assert enc["color"]["scale"]["domain"] == ["予以支持", "部分支持", "不予支持"]
+    assert enc["x"]["axis"]["tickMinStep"] == 1

@@ -74,3 +74,37 @@ def test_every_issue_code_the_importer_writes_has_a_name_in_both_languages() -> 
     written |= set(re.findall(r'FileRejected\(\s*"([a-z_]+)"', source))
     assert {"unknown_user", "deviation_unexplained", "unit_conflict", "too_many_columns"} <= written
     assert sorted(written - set(ISSUE_NAMES)) == [] and sorted(written - set(_EN_NAMES)) == []
+
+
+def _sample_params(code: str) -> dict[str, object]:
+    """Parameters of the kind the service gives each refusal (from its Chinese template's fields)."""
+    import string
+
+    from data_access.rectification import MESSAGES
+
+    given: dict[str, object] = {"what": ("finding", "HP-1", "课后服务"), "action": "send_back", "state": "in_progress",
+                                "field": "measures", "mine": ("区教育局", "区民政局"), "department": "区卫生健康局",
+                                "region": "黄埔区", "value": "2030-01-02", "today": "2026-12-01", "n": 2001,
+                                "limit": 2000, "id": 7}
+    fields = {f for _t, f, _s, _c in string.Formatter().parse(MESSAGES[code]) if f}
+    return {k: v for k, v in given.items() if k in fields or (k == "state" and "rectified" in fields)}
+
+
+def test_every_refusal_reads_in_either_language(language: str) -> None:
+    """Each code the rectification service refuses with has English words; the Chinese is its own sentence;
+    the English holds no Chinese but the stored names it was given."""
+    import re
+
+    from data_access.rectification import MESSAGES, RectificationError
+
+    for code in MESSAGES:
+        exc = RectificationError(code, **_sample_params(code))
+        shown = codes.refusal(exc)
+        if language == "zh":
+            assert shown == str(exc)
+        else:
+            rest = shown
+            for name in ("课后服务", "区教育局", "区民政局", "区卫生健康局", "黄埔区"):
+                rest = rest.replace(name, "")
+            assert not re.search(r"[\u4e00-\u9fff（），。“”]", rest.replace("“", "").replace("”", "")), (code, shown)
+            assert "{" not in shown and shown.lstrip("“")[:1].isupper(), (code, shown)

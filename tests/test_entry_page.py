@@ -149,3 +149,11 @@ def test_a_leader_has_no_entry_page(monkeypatch: pytest.MonkeyPatch, clerk_db: s
         create_user(s, "boss", "leader", PASSWORD)
     at = open_url(sign_in(app(monkeypatch, clerk_db), "boss", PASSWORD), "entry")
     assert [e.value for e in at.error] == [FORBIDDEN] and not at.get("form")
+
+
+def test_the_deviation_categories_read_in_english(monkeypatch: pytest.MonkeyPatch, clerk_db: str) -> None:
+    at = entry(monkeypatch, clerk_db, "target")
+    at.session_state["lang"] = "en"
+    at.run()
+    [box] = [w for w in at.get("form")[0].selectbox if w.label == "Deviation category"]  # type: ignore[index]
+    assert box.options == ["", "funding", "rules and procedures", "staffing", "equipment and facilities", "other"]

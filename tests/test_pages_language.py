@@ -26,6 +26,7 @@ from tests.apptest import Files, capture_downloads, nodes, signed_in
 
 SNAKE = re.compile(r"(?<![A-Za-z0-9_.-])[a-z]+(?:_[a-z0-9]+)+(?![A-Za-z0-9_])")
 ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
+CJK = re.compile(r"[\u4e00-\u9fff]")
 CHINESE_TERMS = {*FINDING_CATEGORIES, *SETTINGS.fund_sources, *LEVEL1, *(v for vs in LEVEL2.values() for v in vs),
                  *DEVIATION_CATEGORIES}
 
@@ -211,3 +212,78 @@ def test_ex_ante_conclusions_are_listed_with_english_separators(monkeypatch: pyt
     assert not at.exception
     assert any("supported, partly supported, not supported" in c.value for c in at.caption)
     assert not any("、" in c.value for c in at.caption)
+
+
+def _switch_language(at, lang: str):  # type: ignore[no-untyped-def]
+    """A click on the sidebar's 中文 / English switch, as the browser sends it."""
+    at.segmented_control(key="lang_switch").set_value(lang).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _told(box) -> str | None:  # type: ignore[no-untyped-def]
+    """The label the browser is told to show for a select box: it keeps the label it has unless the run
+    sends one (set_value), so a run that changes the labels must send it."""
+    return box.proto.raw_value if box.proto.set_value else None
+
+
+@pytest.mark.parametrize(("page", "key", "value", "zh", "en"), [
+    ("indicators", "indicators_level1", "效益指标", "效益指标", "benefit"),
+    ("indicators", "indicators_scope", "specific", "个性指标", "department-specific"),
+    ("execution", "execution_fund", "政府性基金预算", "政府性基金预算", "government fund budget"),
+    ("audit", "audit_action", "seed_sample", None, None),
+])
+def test_a_chosen_option_stays_chosen_in_the_other_language(monkeypatch: pytest.MonkeyPatch, seeded_url: str,
+                                                            page: str, key: str, value: str, zh: str | None,
+                                                            en: str | None) -> None:
+    """Choose an option in Chinese, switch to English: the same option stays chosen and the browser is told
+    to show it in English (else it keeps showing the Chinese label); and back."""
+    at = signed_in(monkeypatch, seeded_url, "admin")
+    at.switch_page(f"../pages/{page}.py").run()
+    at.selectbox(key=key).select(value).run()
+    box = at.selectbox(key=key)
+    shown_zh = box.options[box.index]
+    assert box.value == value and (zh is None or shown_zh == zh)
+    _switch_language(at, "en")
+    box = at.selectbox(key=key)
+    assert box.value == value, (box.value, box.options)
+    shown_en = box.options[box.index]
+    assert shown_en != shown_zh and not CJK.search(shown_en) and (en is None or shown_en.lower() == en)
+    assert _told(box) == shown_en
+    _switch_language(at, "zh")
+    box = at.selectbox(key=key)
+    assert box.value == value and box.options[box.index] == shown_zh and _told(box) == shown_zh
+
+
+def test_every_choice_at_its_default_is_shown_in_the_new_language(monkeypatch: pytest.MonkeyPatch,
+                                                                  seeded_url: str) -> None:
+    """Not only a chosen option: a filter left at 全部 must read All after the switch."""
+    at = signed_in(monkeypatch, seeded_url, "admin")
+    at.switch_page("../pages/indicators.py").run()
+    _switch_language(at, "en")
+    assert _told(at.selectbox(key="indicators_scope")) == "All"
+    assert _told(at.selectbox(key="indicators_level1")) == "All"
+
+
+def test_a_chosen_view_stays_chosen_in_the_other_language(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
+    at = signed_in(monkeypatch, seeded_url, "admin")
+    at.switch_page("../pages/publishing.py").run()
+    at.segmented_control(key="publishing_kind").set_value("ex_ante").run()
+    _switch_language(at, "en")
+    control = at.segmented_control(key="publishing_kind")
+    assert control.value == "ex_ante"
+    assert control.proto.set_value and list(control.proto.raw_values) == [control.options[2]]
+    assert not CJK.search(control.options[2])
+
+
+def test_a_portal_filter_stays_chosen_in_the_other_language(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
+    from tests.apptest import app
+
+    at = app(monkeypatch, seeded_url)
+    at.query_params.update({"region": "黄埔区", "year": "2022"})
+    at.run()
+    at.switch_page("../pages/portal_findings.py").run()
+    at.selectbox(key="portal_status").select("in_progress").run()
+    _switch_language(at, "en")
+    box = at.selectbox(key="portal_status")
+    assert box.value == "in_progress" and _told(box) == box.options[box.index] == "in progress"

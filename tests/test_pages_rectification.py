@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
+from dashboard.ui import plain
 from data_access.auth import create_user
 from data_access.db import make_engine
 from data_access.models import Department, Evaluation, Finding, FindingDeadlineRevision, FindingStatusChange, Region
@@ -281,7 +282,6 @@ def test_a_department_with_nothing_owed_is_told_so_by_name(monkeypatch: pytest.M
 def test_text_typed_into_the_workflow_is_text_on_every_view(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
     """Markdown and HTML in imported findings and in what clerks type (measures, evidence, reasons, feedback)
     show escaped in every view, the notice included."""
-    from dashboard.ui import plain
     from tests import payloads as P
     from tests.test_plain_text import live_payloads, markdown_texts
 
@@ -308,3 +308,20 @@ def test_text_typed_into_the_workflow_is_text_on_every_view(monkeypatch: pytest.
         # A text area's content is the clerk's own text in a form field, never markdown.
         live += [(view, *hit) for hit in live_payloads(markdown_texts(at)) if hit[0] != "text_area"]
     assert live == []
+
+
+def test_refusals_read_in_the_readers_language(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
+    """A refused step says why in English in the English UI, naming the same finding and field; stored
+    names (subject, department) stay as written."""
+    clerk = _pick(_view(_user(monkeypatch, seeded_url, "zj-clerk", "finance", HOUSING), "handle"), seeded_url,
+                  "HP2022-0026")
+    clerk.session_state["lang"] = "en"  # AppTest sets widgets by their Chinese labels: choose first, then switch
+    _submit(clerk.run(), "rectification_start")
+    assert [e.value for e in clerk.error] == [plain("Please fill in “Measures taken” (finding HP2022-0026 "
+                                                    "(刘村新村安置房（二期）项目), Start rectification).")]
+    clerk.session_state["lang"] = "zh"
+    _view(clerk.run(), "feedback")
+    clerk.session_state["lang"] = "en"
+    _submit(clerk.run(), "rectification_feedback")
+    assert len(clerk.error) == 1 and clerk.error[0].value.startswith(plain("Please fill in “Feedback” (evaluation “"))
+    assert not any("请" in e.value or "问题" in e.value for e in clerk.error)

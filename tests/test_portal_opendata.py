@@ -66,19 +66,24 @@ def test_negative_numbers_stay_numbers_and_only_text_is_neutralised() -> None:
     assert rows == [["name", "amount_yuan"], ["'-5.2", "-5.20"], ["'=1+1", "1.00"], ["ok", ""]]
 
 
-@pytest.mark.parametrize(("region", "year"), [("黄埔区", 2022), ("荔湾区", 2020)])
+@pytest.mark.parametrize(("region", "year", "execution"), [("黄埔区", 2022, True), ("荔湾区", 2020, False)])
 def test_frictionless_validates_the_package_of_each_seed_district(
-    any_seeded_url: str, tmp_path: Path, region: str, year: int
+    any_seeded_url: str, tmp_path: Path, region: str, year: int, execution: bool
 ) -> None:
     import frictionless
 
+    from data_access.publishing import set_execution_published
+
     with Session(make_engine(any_seeded_url)) as s:
+        if execution:  # its budget execution published: the package holds it too
+            set_execution_published(s, region, year, True, "fin1")
         zipfile.ZipFile(io.BytesIO(open_data_zip(session=s, region=region, year=year))).extractall(tmp_path)
     report = frictionless.validate(tmp_path / "datapackage.json")
     assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type", "note"])
     package = frictionless.Package(tmp_path / "datapackage.json")
     rows = {r.name: r.read_rows() for r in package.resources}
     assert rows["evaluations"] and rows["findings"] and rows["ex_ante"], {k: len(v) for k, v in rows.items()}
+    assert bool(rows.get("execution")) is execution
     assert isinstance(rows["ex_ante"][0]["requested_yuan"], Decimal)  # read back as numbers, not text
 
 

@@ -147,3 +147,46 @@ def test_the_findings_page_draws_each_department_by_status(monkeypatch: pytest.M
                                                                                               fill_value=0),
                                                                            reverse=True)  # most open first
     assert [x for x in titles(spec) if CJK.search(x)] == []
+
+
+def _ex_ante_pictures(at: AppTest) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
+    drawn = charts(at)
+    conclusions = next(d for s, d in drawn if "conclusion" in d.columns)
+    funds = next(d for s, d in drawn if "part" in d.columns)
+    return conclusions, funds, [s for s, _ in drawn]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_ex_ante_page_draws_conclusions_and_funds_by_department(monkeypatch: pytest.MonkeyPatch, seeded_url: str,
+                                                                    lang: str) -> None:
+    """事前评估结果: each department's conclusions, and its requested funds split into approved, cut and
+    rejected (the bar's length is what it asked for), the same as the table, in the reader's language."""
+    at = open_link(monkeypatch, seeded_url, "portal_exante", {"region": "黄埔区", "year": "2022", "lang": lang})
+    table = _table(at)
+    conclusions, funds, specs = _ex_ante_pictures(at)
+    dept, conclusion = ("预算单位", "评估结论") if lang == "zh" else ("Department", "Conclusion")
+    assert int(conclusions["count"].sum()) == len(table) == 34
+    assert (conclusions.groupby("conclusion_label")["count"].sum().to_dict()
+            == table[conclusion].value_counts().to_dict())
+    requested = table.groupby(dept)["申报金额（万元）" if lang == "zh" else "Requested (10k yuan)"].apply(
+        lambda s: round(sum(float(v.replace(",", "")) for v in s), 2))
+    drawn = funds.groupby("category")["wan"].sum().round(2)
+    assert drawn.to_dict() == requested.to_dict()  # approved + cut + rejected = requested, per department
+    assert list(dict.fromkeys(funds["category"])) == list(drawn.sort_values(ascending=False, kind="stable").index)
+    for spec in specs:
+        assert spec["encoding"]["y"]["axis"]["labelAngle"] == 0
+        if lang == "en":
+            assert [x for x in titles(spec) if CJK.search(x)] == []
+            assert not CJK.search("".join(spec["encoding"]["color"]["scale"]["domain"]))
+
+
+def test_the_staff_ex_ante_page_draws_the_same_pictures(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
+    from tests.apptest import signed_in
+
+    at = signed_in(monkeypatch, seeded_url)
+    at.query_params.update({"region": "黄埔区", "year": "2022"})
+    at.switch_page("../pages/exante.py").run()
+    assert not at.exception
+    conclusions, funds, _ = _ex_ante_pictures(at)
+    assert int(conclusions["count"].sum()) == 34
+    assert set(funds["part_label"]) <= {"建议安排", "核减", "不予支持"}

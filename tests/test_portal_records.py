@@ -145,3 +145,14 @@ def test_a_link_from_the_list_opens_the_department_even_on_the_same_page(monkeyp
     at.selectbox(key="portal_department_黄埔区").select("区民政局").run()  # the reader's own pick still works
     at.selectbox(key="portal_department_黄埔区").select("区教育局").run()
     assert at.title[0].value == "区教育局" and at.query_params["dept"] in ("区教育局", ["区教育局"])
+
+
+@pytest.mark.parametrize(("page", "params"), [("portal_department", {"dept": "区民政局"}),
+                                              ("portal_project", {"project": "兜底群众社会工作服务"})])
+def test_a_printed_record_page_says_district_year_and_date(monkeypatch: pytest.MonkeyPatch, db: str, page: str,
+                                                           params: dict[str, str]) -> None:
+    """Record pages open as every portal page does (portal.open_page): titled by their record, and printed
+    with the district, the year and the day."""
+    at = open_link(monkeypatch, db, page, {**HP, **params, "print": "1"})
+    assert at.title[0].value == next(iter(params.values()))
+    assert f"黄埔区 2022 年度 · 打印日期 {dt.date.today().isoformat()}" in [c.value for c in at.caption]

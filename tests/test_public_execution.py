@@ -85,3 +85,74 @@ def test_another_year_or_region_stays_unpublished(monkeypatch: pytest.MonkeyPatc
 def test_a_finance_user_limited_to_departments_may_not_switch_a_region(seeded_url: str) -> None:
     with Session(make_engine(seeded_url)) as s, pytest.raises(PublishingError, match="全区"):
         set_execution_published(s, "黄埔区", 2022, True, "clerk", allowed_department_ids=frozenset({1}))
+
+
+def _withdraw_records_of(url: str, region: str, year: int) -> None:
+    """Every evaluation, finding and ex-ante record of the region-year unpublished (straight in the
+    database: the portal's caches key on the data version, which a fresh database starts from)."""
+    from sqlalchemy import update
+
+    from data_access.models import Evaluation, ExAnte, Finding
+
+    with Session(make_engine(url)) as s:
+        rid = s.execute(select(Region.id).where(Region.name == region)).scalar_one()
+        for model in (Evaluation, Finding, ExAnte):
+            s.execute(update(model).where(model.region_id == rid, model.year == year).values(published=False))
+        s.commit()
+
+
+def test_a_year_with_only_its_execution_published_is_in_the_portals_year_list(
+    monkeypatch: pytest.MonkeyPatch, seeded_url: str
+) -> None:
+    _withdraw_records_of(seeded_url, "黄埔区", 2021)
+    assert "2021" not in _portal(monkeypatch, seeded_url).selectbox(key="portal_year_黄埔区").options
+    with Session(make_engine(seeded_url)) as s:
+        set_execution_published(s, "黄埔区", 2021, True, "fin1")
+    at = _portal(monkeypatch, seeded_url)
+    assert at.selectbox(key="portal_year_黄埔区").options == ["2022", "2021"]
+    at.selectbox(key="portal_year_黄埔区").select("2021").run()
+    assert not at.exception and len(at.dataframe[0].value) > 0  # 2021's departments
+    for other in ("portal_home", "portal_evaluations", "portal_findings", "portal_exante"):
+        assert not open_url(at, other).exception, other  # nothing else published that year: they say so
+
+
+def test_the_open_data_package_holds_the_published_execution_as_the_page_shows_it(
+    monkeypatch: pytest.MonkeyPatch, seeded_url: str
+) -> None:
+    import csv
+    import io
+    import json
+    import zipfile
+    from decimal import Decimal
+
+    from data_access.opendata import open_data_zip
+
+    def package() -> zipfile.ZipFile:
+        with Session(make_engine(seeded_url)) as s:
+            return zipfile.ZipFile(io.BytesIO(open_data_zip(session=s, region="黄埔区", year=2022)))
+
+    assert "execution.csv" not in package().namelist()  # nothing unpublished
+    with Session(make_engine(seeded_url)) as s:
+        set_execution_published(s, "黄埔区", 2022, True, "fin1")
+    zf = package()
+    described = {r["name"]: r for r in json.loads(zf.read("datapackage.json"))["resources"]}
+    fields = [f["name"] for f in described["execution"]["schema"]["fields"]]
+    assert fields == ["department", "projects", "budget_yuan", "spent_yuan", "execution_rate_pct",
+                      "time_progress_pct", "gap_pp", "status"]
+    rows = list(csv.DictReader(io.StringIO(zf.read("execution.csv").decode("utf-8-sig"))))
+    page = _portal(monkeypatch, seeded_url).dataframe[0].value
+    assert [r["department"] for r in rows] == list(page["预算单位"])  # department level only, in the page's order
+    for row, (_i, shown) in zip(rows, page.iterrows(), strict=True):
+        assert f"{Decimal(row['budget_yuan']) / 10000:,.2f}" == shown["调整后预算数（万元）"]
+        assert f"{Decimal(row['spent_yuan']) / 10000:,.2f}" == shown["累计支出（万元）"]
+        assert (row["execution_rate_pct"] or "—") == shown["预算执行率（%）"]
+        assert row["time_progress_pct"] == shown["序时进度（%）"] == "100.00"
+        assert int(row["projects"]) == shown["项目数"]
+    spent = sum(Decimal(r["spent_yuan"]) for r in rows)
+    with Session(make_engine(seeded_url)) as s:
+        from sqlalchemy import func
+
+        from data_access.models import Monitoring
+        total = s.execute(select(func.sum(Monitoring.spent_cumulative_fen)).join(Project).join(Region)
+                          .where(Region.name == "黄埔区", Project.year == 2022, Monitoring.month == 12)).scalar_one()
+    assert spent == Decimal(total) / 100  # exact to the fen

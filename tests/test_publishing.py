@@ -51,3 +51,20 @@ def test_finance_scope_limits_publishing(seeded_url: str) -> None:
         s.refresh(row)
         assert row.published is False
 
+
+
+def test_publishing_reaches_a_year_holding_only_ex_ante_drafts(monkeypatch: pytest.MonkeyPatch,
+                                                               seeded_url: str) -> None:
+    """黄埔区 2023 holds only its ex-ante drafts (no project or evaluation yet): 公开管理 offers the year and
+    its drafts; pages still open on 2022, the newest year with projects."""
+    with Session(make_engine(seeded_url)) as s:
+        create_user(s, "fin1", "finance", "finance-password")
+    staff = sign_in(app(monkeypatch, seeded_url), "fin1", "finance-password")
+    staff.switch_page("../pages/publishing.py").run()
+    year = staff.selectbox(key="filter_year_黄埔区")
+    assert year.value == 2022 and "2023" in year.options
+    year.select(2023).run()
+    staff.segmented_control(key="publishing_kind").set_value("ex_ante").run()
+    drafts = staff.dataframe[0].value
+    assert len(drafts) == 4 and set(drafts["公开"]) == {""}
+    assert len(staff.multiselect(key="publishing_add_ex_ante").options) == 4

@@ -145,4 +145,48 @@ STRINGS: dict[str, tuple[str, str]] = {
     "users.bureau_department": ("财政局单位", "Bureau department"),
     "users.bureau_none": ("未指定", "not set"),
     "users.bureau_set": ("设为财政局", "Set as the finance bureau"),
+    # refusals (data_access.rectification.MESSAGES): in Chinese the service's own sentence, in English these
+    "refusal.what.finding": ("问题 {code}（{subject}）", "finding {code} ({subject})"),
+    "refusal.what.evaluation": ("评价“{subject}”", "evaluation “{subject}”"),
+    "refusal.field.measures": ("整改措施", "Measures taken"),
+    "refusal.field.evidence": ("佐证材料", "Evidence"),
+    "refusal.field.start_date": ("开始日期", "Started on"),
+    "refusal.field.rectified_date": ("完成日期", "Completed on"),
+    "refusal.field.comment": ("核验意见", "Verifier's note"),
+    "refusal.field.send_back_reason": ("退回理由", "Reason for sending back"),
+    "refusal.field.deadline_reason": ("调整理由", "Reason for the move"),
+    "refusal.field.feedback_text": ("反馈内容", "Feedback"),
+    "refusal.field.feedback_date": ("反馈日期", "Received on"),
+    "refusal.none": ("无", "none"),
+    "refusal.empty": ("（空）", "(empty)"),
+    **{f"refusal.{code}": ("{message}", en) for code, en in {
+        "leader_read_only": "A leader's account can only read: it cannot take the step “{action}” ({what}).",
+        "bureau_only": "Only the finance bureau (an admin or a finance user of {region}'s finance bureau) may "
+                       "take the step “{action}” ({what}).",
+        "not_yours": "You may not act on {what} of {department}; the departments you may act for: {mine}.",
+        "not_yours_feedback": "You may not record written feedback of {department} ({what}); the departments you "
+                              "may act for: {mine}.",
+        "not_started_yet": "{What} has not been started: first “Start rectification” with the measures taken, "
+                           "then mark it rectified.",
+        "already_in_progress": "{What} is already in progress.",
+        "awaiting_verification": "{What} is rectified and awaits the finance bureau's verification.",
+        "awaiting_verification_deadline": "{What} is rectified and awaits the finance bureau's verification: its "
+                                          "deadline needs no move; to go on rectifying, send it back first.",
+        "closed": "{What} is verified and closed: it cannot change any more.",
+        "only_rectified": "{What} is “{state}”: only a finding “{rectified}” may take the step “{action}”.",
+        "wrong_state": "{What} is “{state}”: it cannot take the step “{action}”.",
+        "too_long": "“{field}” has {n} characters, over the limit of {limit} ({what}); please shorten it.",
+        "required_for": "Please fill in “{field}” ({what}, {action}).",
+        "required": "Please fill in “{field}” ({what}).",
+        "future_date": "“{field}” {value} is after today ({today}); please give the actual date ({what}).",
+        "finding_missing": "Finding no. {id} does not exist; please reload the page and try again.",
+        "evaluation_missing": "Evaluation no. {id} does not exist; please reload the page and try again.",
+        "changed_meanwhile": "{What} was just changed by someone else; please reload the page and try again.",
+        "own_rectification": "You marked {what} rectified yourself: another member of the finance bureau must "
+                             "verify it.",
+        "same_deadline": "The new deadline {value} is the current deadline ({what}).",
+        "past_deadline": "The new deadline {value} is before today ({today}); please give a later date ({what}).",
+        "feedback_date": "“Received on” {value} is after today ({today}) or not given ({what}); please give the "
+                         "day the written feedback was received.",
+    }.items()},
 }

@@ -49,3 +49,36 @@ def with_cut(df: pd.DataFrame) -> pd.DataFrame:
     cut = (df["requested_fen"] - df["recommended_fen"]).astype("Int64")
     df["cut_fen"] = cut.where(df["conclusion"] != "rejected", pd.NA)
     return df
+
+
+FUND_PARTS = ("approved", "cut", "rejected")  # together what was requested
+
+
+def conclusion_counts(df: pd.DataFrame) -> pd.DataFrame:
+    """Assessments (rows of `assessments` or `public.published_ex_ante`) counted per department and
+    conclusion: department, conclusion, count; the departments with most assessments first."""
+    counts = df.groupby(["department", "conclusion"]).size().reset_index(name="count")
+    total = counts.groupby("department")["count"].sum()
+    order = sorted(total.index, key=lambda d: (-int(total[d]), d))
+    return _ordered(counts, order)
+
+
+def fund_parts(df: pd.DataFrame) -> pd.DataFrame:
+    """Each department's requested funds in three parts that add up to them, exact in fen: approved (建议
+    金额 of supported and partly supported), cut (核减) and rejected (申报 of 不予支持); department, part,
+    fen; the largest request first. Parts of 0 are left out."""
+    rejected = df["conclusion"] == "rejected"
+    parts = pd.DataFrame({
+        "department": df["department"],
+        "approved": df["recommended_fen"].where(~rejected, 0).astype("int64"),
+        "cut": (df["requested_fen"] - df["recommended_fen"]).where(~rejected, 0).astype("int64"),
+        "rejected": df["requested_fen"].where(rejected, 0).astype("int64"),
+    }).groupby("department")[list(FUND_PARTS)].sum()
+    order = sorted(parts.index, key=lambda d: (-int(parts.loc[d].sum()), d))
+    long = parts.reset_index().melt(id_vars="department", var_name="part", value_name="fen")
+    return _ordered(long[long["fen"] > 0], order)
+
+
+def _ordered(df: pd.DataFrame, departments: list[str]) -> pd.DataFrame:
+    rank = {d: i for i, d in enumerate(departments)}
+    return df.sort_values("department", key=lambda s: s.map(rank), kind="stable").reset_index(drop=True)

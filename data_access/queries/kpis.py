@@ -280,11 +280,14 @@ def region_full_name(*, session: Session, region: str) -> str:
     return full or region
 
 
-def years(*, session: Session, region: str | None = None) -> list[int]:
-    """Fiscal years that hold any project or evaluation, newest first."""
+def years(*, session: Session, region: str | None = None, every_record: bool = False) -> list[int]:
+    """Fiscal years that hold any project or evaluation, newest first; `every_record`: also the years
+    holding only findings or ex-ante assessments (a year's first ex-ante drafts, before its projects)."""
     from data_access.models import Project
 
     stmts = [select(col(Project.year)).join(Region), select(col(Evaluation.year)).join(Region)]
+    if every_record:
+        stmts += [select(col(Finding.year)).join(Region), select(col(ExAnte.year)).join(Region)]
     if region is not None:
         stmts = [s.where(col(Region.name) == region) for s in stmts]
     found: set[int] = set()

@@ -34,11 +34,14 @@ from data_access.queries.kpis import evaluation_kpis, ex_ante_kpis, rectificatio
 
 
 def published_years(*, session: Session) -> dict[str, list[int]]:
-    """Region -> fiscal years (newest first) holding any published record: the portal's filter lists."""
+    """Region -> fiscal years (newest first) holding any published record or a published budget execution:
+    the portal's filter lists."""
     found: dict[str, set[int]] = {}
-    for model in (Evaluation, Finding, ExAnte):
-        stmt = (select(col(Region.name), col(model.year)).join(Region, col(Region.id) == col(model.region_id))
-                .where(col(model.published).is_(True)).distinct())
+    stmts = [select(col(Region.name), col(model.year)).join(Region, col(Region.id) == col(model.region_id))
+             .where(col(model.published).is_(True)).distinct() for model in (Evaluation, Finding, ExAnte)]
+    stmts.append(select(col(Region.name), col(ExecutionPublication.year))
+                 .join(Region, col(Region.id) == col(ExecutionPublication.region_id)))
+    for stmt in stmts:
         for region, year in session.execute(stmt):
             found.setdefault(region, set()).add(int(year))
     return {region: sorted(found[region], reverse=True) for region in sorted(found)}
