@@ -203,17 +203,15 @@ detail = loaders.project_detail(*loaders.key(), int(options[chosen]))
 project_curve = detail["curve"]
 if not project_curve.empty:
     row = projects[projects["project_id"] == options[chosen]].iloc[0]
-    detail_curve = pd.concat([  # rates half up, to draw
-        pd.DataFrame({"month": project_curve["month"], "series": t("execution.series_rate"),
-                      "rate": [float(round_rate(r) or 0) for r in project_curve["rate"]]}),
-        pd.DataFrame({"month": project_curve["month"], "series": t("execution.series_time"),
-                      "rate": [float(round_rate(p)) for p in project_curve["time_progress"]]}),
-    ])
     st.caption(t("execution.detail_caption", budget=money(int(row["budget_fen"])), spent=money(int(row["spent_fen"])),
                  status=status_label(row["status"])))
-    st.altair_chart(charts.execution_curve(detail_curve, month_title=t("execution.month"),
-                                           rate_title=t("execution.rate_pct"), series_title=t("execution.series")),
-                    width="stretch")
+    kept_chart("execution_detail", (loaders.key(), int(options[chosen]), lang()), lambda: charts.execution_curve(
+        pd.concat([  # rates half up, to draw
+            pd.DataFrame({"month": project_curve["month"], "series": t("execution.series_rate"),
+                          "rate": [float(round_rate(r) or 0) for r in project_curve["rate"]]}),
+            pd.DataFrame({"month": project_curve["month"], "series": t("execution.series_time"),
+                          "rate": [float(round_rate(p)) for p in project_curve["time_progress"]]}),
+        ]), month_title=t("execution.month"), rate_title=t("execution.rate_pct"), series_title=t("execution.series")))
 tg = detail["targets"]
 if not tg.empty:
     st.markdown(t("execution.targets", date=SETTINGS.midyear_date(filters.year).isoformat()))

@@ -160,7 +160,7 @@ def test_a_rerun_that_changes_nothing_draws_no_chart_again(monkeypatch: pytest.M
     from dashboard import charts
 
     built: list[str] = []
-    for name in ("gap_bars", "quadrant"):
+    for name in ("gap_bars", "quadrant", "execution_curve"):
         monkeypatch.setattr(charts, name, (lambda f, n: lambda *a, **k: (built.append(n), f(*a, **k))[1])(
             getattr(charts, name), name))
     at = signed_in(monkeypatch, city_url)
@@ -169,5 +169,6 @@ def test_a_rerun_that_changes_nothing_draws_no_chart_again(monkeypatch: pytest.M
     assert not at.exception and built.count("gap_bars") == 1
     at.run()
     assert not at.exception and built.count("gap_bars") == 1 and len(at.get("vega_lite_chart")) >= 2
+    assert built.count("execution_curve") == 2  # the district's curve and the project's, built on the first run
     at.toggle(key="execution_key_only").set_value(True).run()
     assert built.count("gap_bars") == 2  # another filter, another chart
