@@ -74,7 +74,7 @@ curve_long = pd.concat([
                   "rate": [r or 0 for r in curve["rate"]]}),
     pd.DataFrame({"month": curve["month"], "series": t("execution.series_time"), "rate": curve["time_progress"]}),
 ])
-kept = (loaders.key(), filters.region, filters.year, month, fund, key_only, lang())  # what the charts depend on
+kept = (loaders.key(), filters.region, filters.year, month, fund, key_only, lang(), SETTINGS)  # what charts depend on
 kept_chart("execution_curve", kept, lambda: charts.execution_curve(
     curve_long.assign(rate=[float(round_rate(Decimal(r))) for r in curve_long["rate"]]),  # half up, to draw
     month_title=t("execution.month"), rate_title=t("execution.rate_pct"), series_title=t("execution.series")))
@@ -162,7 +162,7 @@ rate_header = tables.percent(t("execution.rate"), []).header
 gap_header = tables.points(t("execution.gap"), []).header
 shown_table, shown_rows = remembered(  # a rerun on the same page of the same data formats nothing again
     "execution_projects", (loaders.key(), filters.region, filters.year, month, department, fund, key_only, search,
-                           page_no, lang()),
+                           page_no, lang(), SETTINGS),
     lambda: (lambda table: (table, table.shown()))(project_table(page_rows)))
 show_table(shown_table, shown=shown_rows, column_config={
     rate_header: st.column_config.ProgressColumn(rate_header, format="%.2f%%", min_value=0, max_value=100),
