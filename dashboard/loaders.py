@@ -62,23 +62,26 @@ def cockpit_view(url: str, version: Version, region: str, year: int, as_of: dt.d
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def execution_view(url: str, version: Version, region: str, year: int, month: int, department: str | None,
-                   fund: str | None, key_only: bool, settings: Settings) -> dict[str, Any]:
-    """执行监控: the curve, departments, projects, key and lifecycle projects and the target quadrant."""
+def execution_year(url: str, version: Version, region: str, year: int, month: int,
+                   settings: Settings) -> dict[str, pd.DataFrame]:
+    """执行监控's figures that no filter of the page changes: the monthly curve (a pass over every monitoring
+    row of the year), the lifecycle projects and the departments' targets. Worked out once per region, year,
+    month and data version, whichever department, fund or toggle a reader picks."""
     with Session(get_engine()) as s:
-        targets = execution.target_achievement(session=s, year=year, region=region)
-        at = execution.projects_at(session=s, year=year, region=region, month=month, department=department,
-                                   fund_source=fund, key_only=key_only, settings=settings)
-        departments = at.departments
-        return {
-            "curve": execution.monthly_curve(session=s, year=year, region=region, upto=max(month, 1)),
-            "depts": departments,
-            "projects": at.projects,
-            "key": at.key,
-            "lifecycle": execution.lifecycle_projects(session=s, year=year, region=region, settings=settings),
-            "targets": targets,
-            "quadrant": execution.quadrant(departments, targets),
-        }
+        return {"curve": execution.monthly_curve(session=s, year=year, region=region, upto=max(month, 1)),
+                "lifecycle": execution.lifecycle_projects(session=s, year=year, region=region, settings=settings),
+                "targets": execution.target_achievement(session=s, year=year, region=region)}
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def execution_projects(url: str, version: Version, region: str, year: int, month: int, fund: str | None,
+                       key_only: bool, settings: Settings) -> execution.Projects:
+    """执行监控: every project at the month, furthest behind first, without exact rates (the page adds them to
+    the rows it shows), the departments with theirs and the key figures. The page picks a department's
+    projects from these, so one carry-forward serves every department."""
+    with Session(get_engine()) as s:
+        return execution.projects_at(session=s, year=year, region=region, month=month, fund_source=fund,
+                                     key_only=key_only, settings=settings, rates=False)
 
 
 @st.cache_data(ttl=600, show_spinner=False)

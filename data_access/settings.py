@@ -40,8 +40,8 @@ class Settings:
     # Rectification (DOMAIN.md §5): "due soon" on a department's task list; a notice's reply deadline.
     due_soon_days: int = 30
     notice_reply_working_days: int = 10  # 预警函/督办单: reply within N working days (Mon-Fri)
-    # 执行监控 shows this many projects at a time (a district's all on one page; a city's paged).
-    project_page_rows: int = 5000
+    # 执行监控 shows this many projects at a time, furthest behind first (a reader pages and searches for more).
+    project_page_rows: int = 200
     # Uploads.
     monitoring_due_day: int = 10  # monthly data due by the 10th of the following month
     max_upload_rows: int = 200_000

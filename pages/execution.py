@@ -15,6 +15,7 @@ from dashboard.ui import (
     download_table,
     empty_state,
     glossary,
+    kept_chart,
     money,
     pct,
     plain,
@@ -25,7 +26,9 @@ from dashboard.ui import (
     status_rule,
 )
 from data_access.enums import FINDING_STATUSES, METHODS, WILL_MEET
+from data_access.queries import execution
 from data_access.queries.core import month_of, round_rate, time_progress
+from data_access.queries.execution import with_rate_and_gap
 from data_access.settings import SETTINGS
 
 require_role("admin", "finance", "leader")  # the entrypoint gates too; this page never trusts only that
@@ -39,8 +42,8 @@ st.caption(t("execution.caption", region=plain(filters.region), year=filters.yea
              rule=status_rule(SETTINGS)))
 glossary("dual", "time_progress", "execution_rate", "gap", "key_monitoring", "lifecycle")
 
-all_data = loaders.execution_view(*loaders.key(), filters.region, filters.year, month, None, None, False, SETTINGS)
-departments = sorted(all_data["depts"]["department"]) if len(all_data["depts"]) else []
+everyone = loaders.execution_projects(*loaders.key(), filters.region, filters.year, month, None, False, SETTINGS)
+departments = sorted(everyone.departments["department"]) if len(everyone.departments) else []
 c1, c2, c3 = st.columns([2, 2, 1])
 everything = t("portal.all")  # resolved now: format_func must not depend on state
 department = c1.selectbox(t("execution.department"), ["", *departments], key=choice("execution_dept"),
@@ -49,41 +52,43 @@ fund_labels = {"": everything, **{f: tables.term(f) for f in SETTINGS.fund_sourc
 fund = c2.selectbox(t("execution.fund"), list(fund_labels), key=choice("execution_fund"),
                     format_func=fund_labels.__getitem__)
 key_only = c3.toggle(t("execution.key_only"), key="execution_key_only")
-data = loaders.execution_view(*loaders.key(), filters.region, filters.year, month, department or None, fund or None,
-                              key_only, SETTINGS)
-projects = data["projects"]
+data = everyone if not fund and not key_only else \
+    loaders.execution_projects(*loaders.key(), filters.region, filters.year, month, fund or None, key_only, SETTINGS)
+year_data = loaders.execution_year(*loaders.key(), filters.region, filters.year, month, SETTINGS)
+projects = data.projects  # furthest behind first, without exact rates: added below to the rows shown
+if department:
+    projects = projects[projects["department"] == department].reset_index(drop=True)
 if projects.empty:
     empty_state()
     st.stop()
 
-n_key, key_depts, key_budget = data["key"]
+n_key, key_depts, key_budget = data.key
 k1, k2, k3 = st.columns(3)
 k1.metric(t("execution.key_projects"), n_key, border=True)
 k2.metric(t("execution.key_departments"), key_depts, border=True)
 k3.metric(t("execution.key_budget"), money(key_budget), border=True)
 
 st.subheader(t("execution.curve"))
-curve = data["curve"]
+curve = year_data["curve"]
 curve_long = pd.concat([
     pd.DataFrame({"month": curve["month"], "series": t("execution.series_rate"),
                   "rate": [r or 0 for r in curve["rate"]]}),
     pd.DataFrame({"month": curve["month"], "series": t("execution.series_time"), "rate": curve["time_progress"]}),
 ])
-curve_chart = curve_long.assign(rate=[float(round_rate(Decimal(r))) for r in curve_long["rate"]])  # half up, to draw
-st.altair_chart(charts.execution_curve(curve_chart, month_title=t("execution.month"),
-                                       rate_title=t("execution.rate_pct"), series_title=t("execution.series")),
-                width="stretch")
+kept = (loaders.key(), filters.region, filters.year, month, fund, key_only, lang(), SETTINGS)  # what charts depend on
+kept_chart("execution_curve", kept, lambda: charts.execution_curve(
+    curve_long.assign(rate=[float(round_rate(Decimal(r))) for r in curve_long["rate"]]),  # half up, to draw
+    month_title=t("execution.month"), rate_title=t("execution.rate_pct"), series_title=t("execution.series")))
 curve_sheet = tables.Table.of(tables.count(t("execution.month"), curve_long["month"]),
                               tables.text(t("execution.series"), curve_long["series"]),
                               tables.percent(t("execution.progress"), curve_long["rate"]))
 
 st.subheader(t("execution.by_department"))
-depts = data["depts"]
-gap_chart = depts.assign(gap=[float(round_rate(g)) for g in depts["gap"]])  # half up, to draw
-st.altair_chart(charts.gap_bars(gap_chart, gap_title=t("execution.gap_pt"), dept_title=t("col.department"),
-                                status_title=t("execution.status"),
-                                status_labels={s: status_label(s) for s in ("green", "yellow", "red")}),
-                width="stretch")
+depts = data.departments
+kept_chart("execution_gaps", kept, lambda: charts.gap_bars(
+    depts.assign(gap=[float(round_rate(g)) for g in depts["gap"]]),  # half up, to draw
+    gap_title=t("execution.gap_pt"), dept_title=t("col.department"), status_title=t("execution.status"),
+    status_labels={s: status_label(s) for s in ("green", "yellow", "red")}))
 gap = tables.points(t("execution.gap"), depts["gap"], on_screen="number")
 dept_table = tables.Table.of(
     tables.text(t("col.department"), depts["department"]), tables.count(t("execution.projects"), depts["projects"]),
@@ -98,9 +103,9 @@ show_table(dept_table, column_config={gap.header: st.column_config.NumberColumn(
 download_table(dept_table, f"{filters.region}{filters.year}-departments", "execution_dept_dl")
 
 st.subheader(t("execution.quadrant"))
-quad = data["quadrant"]
+quad = execution.quadrant(depts, year_data["targets"])
 quad_table = tables.Table.of()
-if data["targets"].empty:
+if year_data["targets"].empty:
     st.caption(t("execution.no_targets"))
 else:
     achievement = tables.percent(t("execution.achievement"), [a or 0 for a in quad["achievement"]])
@@ -111,12 +116,12 @@ else:
     quad_chart = pd.DataFrame({"department": quad["department"],  # half up, to draw
                                "execution": [float(round_rate(r) or 0) for r in quad["rate"]],
                                "achievement": [float(round_rate(a) or 0) for a in quad["achievement"]]})
-    st.altair_chart(charts.quadrant(quad_chart, x_title=t("execution.rate_axis"), y_title=achievement.header,
-                                    dept_title=t("col.department"), group_title=t("execution.quadrant_group"),
-                                    group_labels=(t("execution.quadrant_behind"), t("execution.quadrant_other")),
-                                    rule_labels=(t("execution.quadrant_tp", tp=pct(round_rate(tp))),
-                                                 t("execution.quadrant_target", target="80%")),
-                                    time_progress=float(tp)), width="stretch")
+    kept_chart("execution_quadrant", kept, lambda: charts.quadrant(
+        quad_chart, x_title=t("execution.rate_axis"), y_title=achievement.header, dept_title=t("col.department"),
+        group_title=t("execution.quadrant_group"),
+        group_labels=(t("execution.quadrant_behind"), t("execution.quadrant_other")),
+        rule_labels=(t("execution.quadrant_tp", tp=pct(round_rate(tp))), t("execution.quadrant_target", target="80%")),
+        time_progress=float(tp)))
     st.caption(t("execution.quadrant_help"))
     with st.expander(t("execution.quadrant_table")):
         show_table(quad_table)
@@ -136,7 +141,7 @@ if st.session_state.get("execution_page", 1) > pages_n:
     st.session_state["execution_page"] = 1
 page_no = int(s2.number_input(t("execution.page", n=pages_n), min_value=1, max_value=pages_n, step=1,
                               key="execution_page")) if pages_n > 1 else 1
-page_rows = found.iloc[(page_no - 1) * PAGE_ROWS : page_no * PAGE_ROWS]
+page_rows = with_rate_and_gap(found.iloc[(page_no - 1) * PAGE_ROWS : page_no * PAGE_ROWS], month)
 st.caption(t("execution.page_rows", first=min(len(found), (page_no - 1) * PAGE_ROWS + 1),
              last=(page_no - 1) * PAGE_ROWS + len(page_rows), n=len(found)))
 
@@ -158,14 +163,18 @@ rate_header = tables.percent(t("execution.rate"), []).header
 gap_header = tables.points(t("execution.gap"), []).header
 shown_table, shown_rows = remembered(  # a rerun on the same page of the same data formats nothing again
     "execution_projects", (loaders.key(), filters.region, filters.year, month, department, fund, key_only, search,
-                           page_no, lang()),
+                           page_no, lang(), SETTINGS),
     lambda: (lambda table: (table, table.shown()))(project_table(page_rows)))
 show_table(shown_table, shown=shown_rows, column_config={
     rate_header: st.column_config.ProgressColumn(rate_header, format="%.2f%%", min_value=0, max_value=100),
     gap_header: st.column_config.NumberColumn(format="%.2f")})
-download_table(lambda: project_table(found), f"{filters.region}{filters.year}-projects", "execution_projects_dl")
+def every_project() -> tables.Table:  # the downloads: every project of the filters and search, with exact rates
+    return project_table(with_rate_and_gap(found, month))
 
-lifecycle = data["lifecycle"]
+
+download_table(every_project, f"{filters.region}{filters.year}-projects", "execution_projects_dl")
+
+lifecycle = year_data["lifecycle"]
 with st.expander(t("execution.lifecycle", n=len(lifecycle))):
     st.caption(t("execution.lifecycle_help", recurring=money(SETTINGS.lifecycle_recurring_fen),
                  one_off=money(SETTINGS.lifecycle_one_off_fen)))
@@ -195,17 +204,15 @@ detail = loaders.project_detail(*loaders.key(), int(options[chosen]))
 project_curve = detail["curve"]
 if not project_curve.empty:
     row = projects[projects["project_id"] == options[chosen]].iloc[0]
-    detail_curve = pd.concat([  # rates half up, to draw
-        pd.DataFrame({"month": project_curve["month"], "series": t("execution.series_rate"),
-                      "rate": [float(round_rate(r) or 0) for r in project_curve["rate"]]}),
-        pd.DataFrame({"month": project_curve["month"], "series": t("execution.series_time"),
-                      "rate": [float(round_rate(p)) for p in project_curve["time_progress"]]}),
-    ])
     st.caption(t("execution.detail_caption", budget=money(int(row["budget_fen"])), spent=money(int(row["spent_fen"])),
                  status=status_label(row["status"])))
-    st.altair_chart(charts.execution_curve(detail_curve, month_title=t("execution.month"),
-                                           rate_title=t("execution.rate_pct"), series_title=t("execution.series")),
-                    width="stretch")
+    kept_chart("execution_detail", (loaders.key(), int(options[chosen]), lang()), lambda: charts.execution_curve(
+        pd.concat([  # rates half up, to draw
+            pd.DataFrame({"month": project_curve["month"], "series": t("execution.series_rate"),
+                          "rate": [float(round_rate(r) or 0) for r in project_curve["rate"]]}),
+            pd.DataFrame({"month": project_curve["month"], "series": t("execution.series_time"),
+                          "rate": [float(round_rate(p)) for p in project_curve["time_progress"]]}),
+        ]), month_title=t("execution.month"), rate_title=t("execution.rate_pct"), series_title=t("execution.series")))
 tg = detail["targets"]
 if not tg.empty:
     st.markdown(t("execution.targets", date=SETTINGS.midyear_date(filters.year).isoformat()))
@@ -242,7 +249,7 @@ if tg.empty and ev.empty and fd.empty:
     st.caption(t("execution.no_detail"))
 
 download_page({t("execution.curve"): curve_sheet, t("execution.by_department"): dept_table,
-               t("execution.quadrant"): quad_table, t("execution.projects_title"): lambda: project_table(found),
+               t("execution.quadrant"): quad_table, t("execution.projects_title"): every_project,
                t("execution.lifecycle", n=len(lifecycle)): lifecycle_table},
               f"execution-{filters.region}-{filters.year}", "execution_page_dl")
 st.caption(t("execution.generated", at=dt.date.today().isoformat()))

@@ -145,3 +145,11 @@ def test_the_page_gets_projects_departments_and_key_figures_from_one_pass(any_se
     pd.testing.assert_frame_equal(got.projects, projects)
     pd.testing.assert_frame_equal(got.departments, departments)
     assert got.key == key
+    # The page's list: ordered in the database, exact rates only for the rows it shows (`with_rate_and_gap`).
+    with Session(engine) as s:
+        light = q.projects_at(session=s, **common, **args, rates=False)
+    engine.dispose()
+    assert "rate" not in light.projects.columns
+    pd.testing.assert_frame_equal(light.projects, projects.drop(columns=["rate", "gap"]))
+    pd.testing.assert_frame_equal(q.with_rate_and_gap(light.projects[:7], 9), projects[:7])
+    pd.testing.assert_frame_equal(light.departments, departments)

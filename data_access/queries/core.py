@@ -222,5 +222,11 @@ def count_if(condition):  # type: ignore[no-untyped-def]
 
 def frame(session, stmt) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     """A statement's rows as a DataFrame with its column names (also when there are no rows)."""
-    # Rows as tuples: building the frame from mappings cost half again as much (25,000 projects: 0.38 s of 0.75 s).
-    return pd.DataFrame.from_records(session.execute(stmt).all(), columns=[c.name for c in stmt.selected_columns])
+    # Rows as plain tuples through the Core connection: building the frame from mappings cost half again as much
+    # (25,000 projects: 0.38 s of 0.75 s), from SQLAlchemy Row objects a third more than from tuples (pandas
+    # probes each row for a dtype, and a Row answers a missing attribute by raising), and the ORM's row
+    # processing adds a tenth for a statement that loads no entity.
+    if session.autoflush:  # as Session.execute would: the statement sees what the session holds unflushed
+        session.flush()
+    rows = [tuple(r) for r in session.connection().execute(stmt)]
+    return pd.DataFrame.from_records(rows, columns=[c.name for c in stmt.selected_columns])

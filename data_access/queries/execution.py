@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import BigInteger, Select, and_, case, cast, distinct, false, func, or_, select
+from sqlalchemy import BigInteger, Float, Select, and_, case, cast, distinct, false, func, or_, select
 from sqlmodel import Session, col
 
 from data_access.models import Department, Evaluation, Finding, Indicator, Monitoring, Project, Region
@@ -28,7 +28,7 @@ from data_access.queries.core import (
 from data_access.settings import SETTINGS, Settings
 
 
-def _with_rate_and_gap(df: pd.DataFrame, month: int) -> pd.DataFrame:
+def with_rate_and_gap(df: pd.DataFrame, month: int) -> pd.DataFrame:
     """Add rate (spent / budget × 100, None for no budget) and gap (time progress − rate, in points)."""
     rates = [rate(int(s), int(b)) for s, b in zip(df["spent_fen"], df["budget_fen"], strict=True)]
     tp = time_progress(month)
@@ -101,7 +101,7 @@ def project_rows(
         stmt = stmt.where(pe.c.department == department)
     if key_only:
         stmt = stmt.where(pe.c.is_key)
-    rows = _with_rate_and_gap(frame(session, stmt), month)
+    rows = with_rate_and_gap(frame(session, stmt), month)
     return rows.sort_values("gap", ascending=False, kind="stable").reset_index(drop=True)
 
 
@@ -126,7 +126,7 @@ def by_department(
     )
     if key_only:
         stmt = stmt.where(pe.c.is_key)
-    departments = _with_rate_and_gap(frame(session, stmt), month)
+    departments = with_rate_and_gap(frame(session, stmt), month)
     return departments.sort_values("gap", ascending=False, kind="stable").reset_index(drop=True)
 
 
@@ -145,12 +145,14 @@ _DEPARTMENT_COLUMNS = ["department", "projects", "key_projects", "budget_fen", "
 
 def projects_at(
     *, session: Session, year: int, region: str, month: int, department: str | None = None,
-    fund_source: str | None = None, key_only: bool = False, settings: Settings = SETTINGS,
+    fund_source: str | None = None, key_only: bool = False, settings: Settings = SETTINGS, rates: bool = True,
 ) -> Projects:
     """`project_rows`, `by_department` and `key_summary` with the same arguments, from one statement: the carry-
     forward (`core.project_execution`, two index lookups per project) is worked out once, not three times.
     Each project row carries its department's sums as window aggregates, and the department's status is
-    `status_expr` over those sums in SQL, as `by_department` computes it."""
+    `status_expr` over those sums in SQL, as `by_department` computes it. The database orders the projects
+    furthest behind first (`behind_first`), so with `rates=False` the projects come in `project_rows`' order
+    without their exact rate and gap: a page adds them (`with_rate_and_gap`) to the few rows it shows."""
     pe = project_execution(year=year, region=region, month=month, fund_source=fund_source, settings=settings).subquery()
     base = select(pe).where(pe.c.is_key) if key_only else select(pe)
     b = base.subquery()
@@ -166,7 +168,7 @@ def projects_at(
         spent.label("d_spent_fen"), red.label("d_red"), yellow.label("d_yellow"),
         status_expr(budget, spent, month, settings).label("d_status"),
         case((red > 0, "red"), (yellow > 0, "yellow"), else_="green").label("d_worst"),
-    ).order_by(b.c.code)
+    ).order_by(*behind_first(b.c.spent_fen, b.c.budget_fen, b.c.code))
     rows = frame(session, stmt)
     firsts = rows.drop_duplicates("department")
     departments = pd.DataFrame({c: firsts[c if c == "department" else f"d_{c}"].to_numpy()
@@ -174,7 +176,7 @@ def projects_at(
     departments = departments.sort_values("department", kind="stable").reset_index(drop=True)
     for c in ("projects", "key_projects", "budget_fen", "spent_fen", "red", "yellow"):
         departments[c] = departments[c].astype("int64")
-    departments = _with_rate_and_gap(departments, month).sort_values("gap", ascending=False, kind="stable")
+    departments = with_rate_and_gap(departments, month).sort_values("gap", ascending=False, kind="stable")
     projects = rows[list(base.selected_columns.keys())]
     if fund_source is None and not key_only:  # every project of the year: the key summary is in these rows
         key = projects[projects["is_key"]]
@@ -183,9 +185,18 @@ def projects_at(
         summary = key_summary(session=session, year=year, region=region, month=month, settings=settings)
     if department:
         projects = projects[projects["department"] == department]
-    projects = _with_rate_and_gap(projects.reset_index(drop=True), month)
-    return Projects(projects.sort_values("gap", ascending=False, kind="stable").reset_index(drop=True),
-                    departments.reset_index(drop=True), summary)
+    projects = projects.reset_index(drop=True)
+    if rates:  # already in order: the stable sort on the exact gaps keeps it so
+        projects = with_rate_and_gap(projects, month).sort_values("gap", ascending=False, kind="stable")
+    return Projects(projects.reset_index(drop=True), departments.reset_index(drop=True), summary)
+
+
+def behind_first(spent: Any, budget: Any, code: Any) -> tuple[Any, ...]:
+    """ORDER BY terms putting projects furthest behind first, as `project_rows` sorts them: gap = time progress −
+    rate descending is rate ascending (no budget counting as 0), then code. The rate as a double: spent and
+    budget are exact in it and the division is correctly rounded, so equal rates compare equal and different
+    ones of real budgets (well under 2^53 fen) apart."""
+    return func.coalesce(cast(spent, Float) / func.nullif(budget, 0), 0.0), code
 
 
 def key_summary(
