@@ -217,10 +217,9 @@ def remembered(name: str, key: tuple[Any, ...], build: Callable[[], Any]) -> Any
 def kept_chart(name: str, key: tuple[Any, ...], build: Callable[[], Any]) -> None:
     """An Altair chart whose Vega-Lite spec is kept (`remembered`) while `key` stays the same: Altair checks
     every spec against its JSON schema when it is converted, a tenth of a second for a few charts, on every
-    run of a page that otherwise only reads its cache."""
-    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec  # what st.altair_chart does
-
-    spec = remembered(f"chart_{name}", key, lambda: _convert_altair_to_vega_lite_spec(build()))
+    run of a page that otherwise only reads its cache. `to_dict` is Altair's public conversion (it checks
+    the spec once, when it is built)."""
+    spec = remembered(f"chart_{name}", key, lambda: build().to_dict())
     st.vega_lite_chart(spec=spec, width="stretch")
 
 
