@@ -125,3 +125,17 @@ def withdraw_sample_result(url: str) -> int:
                                                               Evaluation.method == "review")).scalar_one()
         set_published(s, "evaluation", [evaluation_id], False, "test-setup")
     return evaluation_id
+
+
+def republish_sample_result(url: str) -> None:
+    """Undo withdraw_sample_result (a test that failed half-way leaves a shared server as it found it)."""
+    from sqlalchemy import select
+
+    from data_access.models import Evaluation
+    from data_access.publishing import set_published
+
+    with Session(make_engine(url)) as s:
+        evaluation = s.execute(select(Evaluation).where(Evaluation.subject == WITHDRAWN,
+                                                        Evaluation.method == "review")).scalar_one()
+        if not evaluation.published:
+            set_published(s, "evaluation", [evaluation.id], True, "test-teardown")

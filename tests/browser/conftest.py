@@ -67,6 +67,7 @@ def serve(db: Path) -> Iterator[AppServer]:
 def serve_url(db_url: str, log_path: Path) -> Iterator[AppServer]:
     """`streamlit run dashboard/app.py` on the database at db_url, its output in log_path, until closed."""
     port = _free_port()
+    SERVER_LOGS.append(log_path)
     env = {**os.environ, "DATABASE_URL": db_url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true",
@@ -198,10 +199,23 @@ def script_run(page) -> Iterator[None]:  # type: ignore[no-untyped-def]
     """
     before = page.evaluate("() => [window.__streamlitDoc ?? null, window.__streamlitRuns ?? 0]")
     yield
-    page.wait_for_function(
-        "([doc, runs]) => window.__streamlitDoc === doc ? window.__streamlitRuns > runs : window.__streamlitRuns > 0",
-        arg=before, timeout=60_000)
+    try:
+        page.wait_for_function(
+            "([doc, runs]) => window.__streamlitDoc === doc ? window.__streamlitRuns > runs"
+            " : window.__streamlitRuns > 0", arg=before, timeout=60_000)
+    except Exception as error:  # say what the servers said: a run that never finished is theirs to explain
+        raise AssertionError(f"no script run finished within 60 s after the action on {page.url}\n"
+                             + server_logs()) from error
     wait_ready(page)
+
+
+SERVER_LOGS: list[Path] = []  # the log file of every app server this worker started
+
+
+def server_logs(lines: int = 30) -> str:
+    """The last lines of each app server's log, for a failure message."""
+    return "\n".join(f"--- {log} ---\n" + "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+                     for log in SERVER_LOGS if log.exists())
 
 
 def goto(page, url: str) -> None:  # type: ignore[no-untyped-def]

@@ -12,12 +12,13 @@ before choosing; the test now does too (`pick_to_publish`)."""
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
 from sqlmodel import Session
 
 from data_access.auth import create_user
 from data_access.db import make_engine
 from data_access.publishing import set_execution_published
-from tests.apptest import WITHDRAWN, withdraw_sample_result
+from tests.apptest import WITHDRAWN, republish_sample_result, withdraw_sample_result
 from tests.browser.conftest import goto, no_error_box, screenshot, script_run, sign_in
 
 
@@ -42,8 +43,10 @@ def test_publishing_a_record_with_the_years_execution_published(page, app_server
             page.locator('[data-testid="stSidebarNav"] a[href$="/publishing"]').first.click()
         page.get_by_role("button", name="撤回公开").first.wait_for(state="visible")
         pick_to_publish(page, WITHDRAWN)
+        publish = page.get_by_role("button", name="公开", exact=True)
+        expect(publish).to_be_enabled()  # the choice has reached the page
         with script_run(page):
-            page.get_by_role("button", name="公开", exact=True).click()
+            publish.click()
         page.get_by_text("已更新 1 条记录").wait_for(state="visible")
         no_error_box(page)
         screenshot(page, "internal-publishing-with-execution-zh")
@@ -52,3 +55,4 @@ def test_publishing_a_record_with_the_years_execution_published(page, app_server
     finally:  # the server is shared by the session's browser tests: leave it as found
         with Session(make_engine(app_server.db_url)) as session:
             set_execution_published(session, "黄埔区", 2022, False, "browser-publisher")
+        republish_sample_result(app_server.db_url)
