@@ -112,30 +112,31 @@ def download(at: AppTest, files: Files, key: str) -> tuple[str, bytes]:
 WITHDRAWN = "区老人院运营"  # a 2022 review result of the sample, published like every reported record
 
 
-def withdraw_sample_result(url: str) -> int:
-    """Withdraw WITHDRAWN from the portal (as finance would, with an audit row) and return its id:
-    the sample publishes everything its reports cover, so a test that publishes needs one held back."""
+def _sample_result(session: Session):  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
     from data_access.models import Evaluation
+
+    return session.execute(select(Evaluation).where(Evaluation.subject == WITHDRAWN,
+                                                    Evaluation.method == "review")).scalar_one()
+
+
+def withdraw_sample_result(url: str) -> int:
+    """Withdraw WITHDRAWN from the portal (as finance would, with an audit row) and return its id:
+    the sample publishes everything its reports cover, so a test that publishes needs one held back."""
     from data_access.publishing import set_published
 
     with Session(make_engine(url)) as s:
-        evaluation_id = s.execute(select(Evaluation.id).where(Evaluation.subject == WITHDRAWN,
-                                                              Evaluation.method == "review")).scalar_one()
+        evaluation_id = _sample_result(s).id
         set_published(s, "evaluation", [evaluation_id], False, "test-setup")
     return evaluation_id
 
 
 def republish_sample_result(url: str) -> None:
     """Undo withdraw_sample_result (a test that failed half-way leaves a shared server as it found it)."""
-    from sqlalchemy import select
-
-    from data_access.models import Evaluation
     from data_access.publishing import set_published
 
     with Session(make_engine(url)) as s:
-        evaluation = s.execute(select(Evaluation).where(Evaluation.subject == WITHDRAWN,
-                                                        Evaluation.method == "review")).scalar_one()
+        evaluation = _sample_result(s)
         if not evaluation.published:
             set_published(s, "evaluation", [evaluation.id], True, "test-teardown")

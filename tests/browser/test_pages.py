@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from data_access.db import make_engine
 from tests.apptest import WITHDRAWN, republish_sample_result, withdraw_sample_result
-from tests.browser.conftest import RUN_COUNTER, ensure_user, goto, no_error_box, screenshot, script_run, sign_in
+from tests.browser.conftest import ensure_user, goto, new_page, no_error_box, screenshot, script_run, sign_in
 from tests.browser.test_publishing import pick_to_publish
 
 PUBLIC = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes",
@@ -37,11 +37,7 @@ def test_an_internal_url_shows_the_login_form_and_no_data(page, app_server) -> N
 
 @pytest.mark.parametrize("name", INTERNAL)
 def test_internal_page_signed_in(browser, app_server, admin_state, name: str) -> None:  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN",
-                                  storage_state=admin_state)
-    context.add_init_script(RUN_COUNTER)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
+    page = new_page(browser, storage_state=admin_state)
     try:
         for lang in ("zh", "en"):
             goto(page, f"{app_server.url}/{name}?lang={lang}")
@@ -54,7 +50,7 @@ def test_internal_page_signed_in(browser, app_server, admin_state, name: str) ->
             no_error_box(page)
             screenshot(page, f"internal-{name}-{lang}")
     finally:
-        context.close()
+        page.context.close()
 
 
 def test_permalink_and_download(page, app_server) -> None:  # type: ignore[no-untyped-def]
