@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -146,13 +147,25 @@ RUN_COUNTER = """
     }
     return -1;
   };
+  // What a failed wait reports (`script_run`): the socket's state, what went each way, how runs ended.
+  window.__streamlitTraffic = {sockets: 0, sent: 0, received: 0, closed: 0, endings: [], socket: null};
   window.WebSocket = class extends Native {
     constructor(...args) {
       super(...args);
+      const traffic = window.__streamlitTraffic;
+      traffic.sockets += 1;
+      traffic.socket = this;
+      this.addEventListener("close", () => { traffic.closed += 1; });
       this.addEventListener("message", (event) => {
-        if (event.data instanceof ArrayBuffer && FINISHED_RUNS.includes(finishedStatus(event.data)))
-          window.__streamlitRuns += 1;
+        traffic.received += 1;
+        const status = event.data instanceof ArrayBuffer ? finishedStatus(event.data) : -1;
+        if (status >= 0) traffic.endings.push([status, Math.round(performance.now())]);
+        if (FINISHED_RUNS.includes(status)) window.__streamlitRuns += 1;
       });
+    }
+    send(data) {
+      window.__streamlitTraffic.sent += 1;
+      return super.send(data);
     }
   };
 })();
@@ -210,10 +223,28 @@ def script_run(page) -> Iterator[None]:  # type: ignore[no-untyped-def]
         page.wait_for_function(
             "([doc, runs]) => window.__streamlitDoc === doc ? window.__streamlitRuns > runs"
             " : window.__streamlitRuns > 0", arg=before, timeout=60_000)
-    except Exception as error:  # say what the servers said: a run that never finished is theirs to explain
+    except Exception as error:  # say what the page and the servers saw: a run that never finished
         raise AssertionError(f"no script run finished within 60 s after the action on {page.url}\n"
-                             + server_logs()) from error
+                             + page_state(page, before) + "\n" + server_logs()) from error
     wait_ready(page)
+
+
+def page_state(page, before) -> str:  # type: ignore[no-untyped-def]
+    """For a failure message: the page's websocket traffic and script state, with a screenshot kept."""
+    try:
+        state = page.evaluate("""() => {
+          const t = window.__streamlitTraffic ?? {};
+          return {runs: window.__streamlitRuns, sockets: t.sockets, socket_state: t.socket?.readyState,
+                  sent: t.sent, received: t.received, closed: t.closed, endings: (t.endings ?? []).slice(-6),
+                  now: Math.round(performance.now()),
+                  script: document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState,
+                  status: document.querySelector('[data-testid="stStatusWidget"]')?.innerText ?? null}; }""")
+        state["runs_before"] = before[1]
+        state["same_document"] = page.evaluate("() => window.__streamlitDoc") == before[0]
+        shot = screenshot(page, f"failure-{int(time.time())}")
+        return f"page: {state}\nscreenshot: {shot}"
+    except Exception as error:  # noqa: BLE001 - a report on a page that is gone must not hide the failure
+        return f"page state unavailable: {error}"
 
 
 SERVER_LOGS: list[Path] = []  # the log file of every app server this worker started

@@ -19,7 +19,7 @@ from data_access.auth import create_user
 from data_access.db import make_engine
 from data_access.publishing import set_execution_published
 from tests.apptest import WITHDRAWN, republish_sample_result, withdraw_sample_result
-from tests.browser.conftest import goto, no_error_box, screenshot, script_run, sign_in
+from tests.browser.conftest import goto, no_error_box, screenshot, script_run, sign_in, wait_ready
 
 
 def pick_to_publish(page, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -30,6 +30,10 @@ def pick_to_publish(page, name: str) -> None:  # type: ignore[no-untyped-def]
     with script_run(page):  # a multiselect reruns on each choice
         page.get_by_role("option", name=f"{name}（区民政局）").click()
     page.keyboard.press("Escape")
+    # The list is closed and the choice shows in the box before anything below it is clicked.
+    expect(page.get_by_role("option", name=f"{name}（区民政局）")).to_have_count(0)
+    expect(page.get_by_test_id("stMultiSelect").first).to_contain_text(name)
+    wait_ready(page)
 
 
 def test_publishing_a_record_with_the_years_execution_published(page, app_server) -> None:  # type: ignore[no-untyped-def]
