@@ -7,6 +7,7 @@ PostgreSQL runs where TEST_POSTGRES_URL is set (scripts/test.sh always starts on
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import uuid
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
+from streamlit.components.v2 import manifest_scanner
 
 from data_access.db import make_engine
 from data_access.migrate import upgrade
@@ -23,6 +25,11 @@ from data_access.seed import seed_sample
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL")
 os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
+
+# Each new AppTest scans every installed distribution's metadata for Streamlit components (about 470 in
+# the test venv, 0.5-2 s a time); a server scans once when it starts. Scan once per test process: the
+# installed packages do not change during a run.
+manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
 
 def _checkpointed_copy(template: Path, target: Path) -> None:
