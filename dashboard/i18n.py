@@ -61,13 +61,6 @@ def choice(key: str) -> str:
     return key
 
 
-def initial(key: str, value, otherwise=None):  # type: ignore[no-untyped-def]
-    """The default (or index) to give a `choice` widget: `value` on its first run, `otherwise` once session
-    state holds its value. That value decides anyway; giving both makes Streamlit log a "default value and
-    Session State API" warning after every language switch (which sets the value again)."""
-    return otherwise if key in st.session_state else value
-
-
 def _on_switch() -> None:
     chosen = st.session_state.get("lang_switch")
     if chosen in LANGS:  # a click on the selected option deselects it: keep the language

@@ -13,7 +13,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from dashboard import charts, tables, ui
-from dashboard.i18n import choice, initial, lang, t
+from dashboard.i18n import choice, lang, t
 from dashboard.resources import data_version, database_url, get_engine
 from dashboard.tables import Table
 from dashboard.ui import Filters, download_table, pct, plain
@@ -194,9 +194,8 @@ def query_choice(name: str, label: str, options: list[str], fmt, widget_key: str
     # up later would run outside the script (AppTest formats values that way) and fall back to zh.
     labels = {"": t("portal.all"), **{v: fmt(v) for v in options}}
     wanted = st.query_params.get(name, "")
-    key = choice(widget_key)
-    value = st.selectbox(label, choices, index=initial(key, choices.index(wanted) if wanted in choices else 0, 0),
-                         format_func=labels.__getitem__, key=key)
+    value = st.selectbox(label, choices, index=choices.index(wanted) if wanted in choices else 0,
+                         format_func=labels.__getitem__, key=choice(widget_key))
     if value and (with_all or value != choices[0]):
         st.query_params[name] = value
     elif name in st.query_params:

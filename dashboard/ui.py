@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import loaders
-from dashboard.i18n import choice, initial, lang, t
+from dashboard.i18n import choice, lang, t
 from dashboard.tables import Table, file_columns
 from data_access import export, formatting
 from data_access.queries.core import as_of_for
@@ -145,8 +145,7 @@ def sidebar_filters(*, with_as_of: bool = True) -> Filters | None:
         months = list(range(1, 13))
         default_month = _query_int("month") or as_of.month
         month = st.sidebar.select_slider(
-            t("ui.as_of_month"), options=months,
-            value=initial(f"filter_month_{year}", default_month if default_month in months else 12),
+            t("ui.as_of_month"), options=months, value=default_month if default_month in months else 12,
             format_func=lambda m: t("ui.month_n", m=m), key=choice(f"filter_month_{year}"),
         )
         as_of = _month_end(year, month)

@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard import actions, loaders
 from dashboard.auth_ui import require_role
 from dashboard.forms import feedback_form
-from dashboard.i18n import choice, initial, t
+from dashboard.i18n import choice, t
 from dashboard.tables import label, term
 from dashboard.ui import money, plain, sidebar_filters
 from data_access.enums import DEVIATION_CATEGORIES, WILL_MEET
@@ -31,8 +31,7 @@ notice = st.session_state.pop("entry_notice", None)
 if notice:
     st.success(notice)
 views = ["month", "target", "feedback"]
-view = st.segmented_control(t("entry.view"), views, default=initial("entry_view", "month"),
-                            format_func=lambda v: t(f"entry.view.{v}"),
+view = st.segmented_control(t("entry.view"), views, default="month", format_func=lambda v: t(f"entry.view.{v}"),
                             key=choice("entry_view"), label_visibility="collapsed") or "month"
 projects = loaders.entry_projects(*loaders.key(), filters.region, filters.year, user.department_ids)
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import charts, loaders, tables
 from dashboard.auth_ui import require_role
-from dashboard.i18n import choice, initial, t
+from dashboard.i18n import choice, t
 from dashboard.ui import (
     download_page,
     download_table,
@@ -43,8 +43,7 @@ if filters is None:
     st.stop()
 st.title(t("evaluation.title"))
 glossary("self", "review", "key", "grades", "excellent_good_rate", "completion")
-method_choice = st.segmented_control(t("col.method"), ["finance", *METHODS],
-                                     default=initial("evaluation_method", "finance"),
+method_choice = st.segmented_control(t("col.method"), ["finance", *METHODS], default="finance",
                                      key=choice("evaluation_method"),
                                      format_func=lambda m: t("evaluation.finance") if m == "finance" else
                                      tables.label(m, METHODS)) or "finance"

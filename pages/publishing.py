@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import actions, loaders, tables
 from dashboard.auth_ui import require_role
-from dashboard.i18n import choice, initial, t
+from dashboard.i18n import choice, t
 from dashboard.ui import plain, sidebar_filters
 from data_access.enums import METHODS
 from data_access.publishing import PublishingError
@@ -48,8 +48,7 @@ else:
                  disabled=user.department_ids is not None):
         switch_execution(False)
 st.divider()
-entity = st.segmented_control(t("publishing.kind"), ["evaluation", "finding", "ex_ante"],
-                              default=initial("publishing_kind", "evaluation"),
+entity = st.segmented_control(t("publishing.kind"), ["evaluation", "finding", "ex_ante"], default="evaluation",
                               format_func=lambda e: t(f"publishing.{e}"), key=choice("publishing_kind")) or "evaluation"
 rows = loaders.publishable(*loaders.key(), entity, filters.region, filters.year, user.department_ids)
 if rows.empty:

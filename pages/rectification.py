@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import actions, codes, loaders, tables
 from dashboard.auth_ui import require_role
 from dashboard.forms import feedback_form
-from dashboard.i18n import choice, initial, t
+from dashboard.i18n import choice, t
 from dashboard.ui import (
     download_page,
     download_table,
@@ -49,9 +49,8 @@ department_user = user.role == "finance" and not bureau  # a department's clerk:
 views = ["overview", "tasks", "handle", "feedback"] if user.role != "leader" else ["overview", "handle", "feedback"]
 views += ["notices"] if bureau else []
 default = "tasks" if department_user else "overview"
-view = st.segmented_control(t("workflow.view"), views, default=initial("rectification_view", default),
-                            format_func=lambda v: t(f"workflow.view.{v}"), key=choice("rectification_view"),
-                            label_visibility="collapsed") or default
+view = st.segmented_control(t("workflow.view"), views, default=default, format_func=lambda v: t(f"workflow.view.{v}"),
+                            key=choice("rectification_view"), label_visibility="collapsed") or default
 notice = st.session_state.pop("rectification_notice", None)
 if notice:
     st.success(notice)

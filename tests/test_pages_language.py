@@ -219,6 +219,9 @@ def _switch_language(at, lang: str):  # type: ignore[no-untyped-def]
     """A click on the sidebar's 中文 / English switch, as the browser sends it. The switch sets each chosen
     value again; a widget that is also given a default would make Streamlit log a warning to the server's
     log on every switch, which this fails on."""
+    from streamlit.elements.lib import policies as widget_policies
+
+    widget_policies._shown_default_value_warning = False  # noqa: SLF001 - Streamlit warns once per process
     policies = logging.getLogger("streamlit.elements.lib.policies")
     records: list[logging.LogRecord] = []
     handler = logging.Handler()

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -254,6 +255,23 @@ def server_logs(lines: int = 30) -> str:
     """The last lines of each app server's log, for a failure message."""
     return "\n".join(f"--- {log} ---\n" + "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
                      for log in SERVER_LOGS if log.exists())
+
+
+def click(page, target) -> None:  # type: ignore[no-untyped-def]
+    """Click a control that makes Streamlit run the script, and wait for that run (`script_run`).
+
+    Twice in CI a click on 公开, just below a multiselect whose list had closed, brought no run in 60 s.
+    Where the browser turned the click into no message to the server at all (nothing sent on the
+    websocket within 10 s), it is clicked once more, as a reader would. A click that did reach the server
+    and brought no run still fails, with the page's traffic and the servers' logs."""
+    sent = page.evaluate("() => window.__streamlitTraffic.sent")
+    with script_run(page):
+        target.click()
+        try:
+            page.wait_for_function("(sent) => window.__streamlitTraffic.sent > sent", arg=sent, timeout=10_000)
+        except PlaywrightTimeoutError:
+            print(f"a click on {target} sent nothing to the server in 10 s: clicked again", file=sys.stderr)
+            target.click()
 
 
 def goto(page, url: str) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from data_access.db import make_engine
 from tests.apptest import WITHDRAWN, republish_sample_result, withdraw_sample_result
-from tests.browser.conftest import ensure_user, goto, new_page, no_error_box, screenshot, script_run, sign_in
+from tests.browser.conftest import click, ensure_user, goto, new_page, no_error_box, screenshot, script_run, sign_in
 from tests.browser.test_publishing import pick_to_publish
 
 PUBLIC = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes",
@@ -86,8 +86,7 @@ def _publish_the_withdrawn_record(page, app_server, hidden: str) -> None:  # typ
     pick_to_publish(page, hidden)
     publish = page.get_by_role("button", name="公开", exact=True)
     expect(publish).to_be_enabled()  # the choice has reached the page (公开 is disabled with nothing chosen)
-    with script_run(page):
-        publish.click()
+    click(page, publish)
     page.get_by_text("已更新 1 条记录").wait_for(state="visible")
     screenshot(page, "internal-publishing-done")
     goto(page, f"{app_server.url}/portal_evaluations?region=黄埔区&year=2022&annex=2")  # as any visitor would

@@ -19,7 +19,7 @@ from data_access.auth import create_user
 from data_access.db import make_engine
 from data_access.publishing import set_execution_published
 from tests.apptest import WITHDRAWN, republish_sample_result, withdraw_sample_result
-from tests.browser.conftest import goto, no_error_box, screenshot, script_run, sign_in, wait_ready
+from tests.browser.conftest import click, goto, no_error_box, screenshot, script_run, sign_in, wait_ready
 
 
 def pick_to_publish(page, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -49,8 +49,7 @@ def test_publishing_a_record_with_the_years_execution_published(page, app_server
         pick_to_publish(page, WITHDRAWN)
         publish = page.get_by_role("button", name="公开", exact=True)
         expect(publish).to_be_enabled()  # the choice has reached the page
-        with script_run(page):
-            publish.click()
+        click(page, publish)
         page.get_by_text("已更新 1 条记录").wait_for(state="visible")
         no_error_box(page)
         screenshot(page, "internal-publishing-with-execution-zh")
