@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import resource
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -189,3 +190,23 @@ def _clear_streamlit_caches() -> Iterator[None]:
 
         st.cache_data.clear()
         st.cache_resource.clear()
+
+
+CPU_REPORT = os.environ.get("TEST_CPU_REPORT")  # a file: each test's CPU seconds are appended there
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """With TEST_CPU_REPORT set, append each test's CPU seconds (setup, call and teardown; this process and
+    the processes it waited for, not an app server still running) to that file: where the suite's time
+    goes, read even while other work loads the machine, which wall-clock durations are not."""
+    if not CPU_REPORT:
+        return (yield)
+    before = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    try:
+        return (yield)
+    finally:
+        after = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+        cpu = sum(a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime for a, b in zip(after, before, strict=True))
+        with open(CPU_REPORT, "a", encoding="utf-8") as out:
+            out.write(f"{cpu:.3f}\t{item.nodeid}\n")

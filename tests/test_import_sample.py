@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,6 @@ from data_access.models import (
     Project,
 )
 from data_access.queries.kpis import kpis, to_json
-from data_access.seed import seed_sample
 from data_access.uploads import import_path
 from sample_data.build import FILES
 
@@ -44,10 +44,11 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, list]:
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    eng = _engine(tmp_path_factory.mktemp("seed") / "seeded.db")
-    seed_sample(eng)
-    return eng
+def seeded(_seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """A copy of the session's seeded database (`seed_sample`, built once per test process)."""
+    path = tmp_path_factory.mktemp("seed") / "seeded.db"
+    shutil.copy(_seeded_template, path)
+    return make_engine(f"sqlite:///{path}")
 
 
 def test_every_sample_file_imports_without_errors(imported: tuple[Engine, list]) -> None:
