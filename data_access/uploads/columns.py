@@ -51,16 +51,36 @@ def _parser(column: Column, factor: int) -> Callable[[object], Any]:
     return parse
 
 
-class _Memo(dict[tuple[type, object], Any]):
-    """(type, cell) -> parsed: 1, 1.0 and True are equal keys of a dict, and read differently."""
+class _Memo(dict[object, Any]):
+    """cell -> parsed, each distinct cell parsed once."""
 
     def __init__(self, parse: Callable[[object], Any]) -> None:
         super().__init__()
         self.parse = parse
 
-    def __missing__(self, k: tuple[type, object]) -> Any:
-        value = self[k] = self.parse(k[1])
+    def __missing__(self, k: object) -> Any:
+        value = self[k] = self.parse(k)
         return value
+
+
+class _TypedMemo(_Memo):
+    """(type, cell) -> parsed, for a column of several types: 1, 1.0 and True are equal keys of a dict,
+    and read differently."""
+
+    def __missing__(self, k: object) -> Any:
+        value = self[k] = self.parse(k[1])  # type: ignore[index]
+        return value
+
+
+def _parse_all(cells: Sequence[object], parse: Callable[[object], Any]) -> tuple[list[Any], bool]:
+    """The parsed cells, and whether every one read (the loops run in C: map over a dict's lookup)."""
+    if len(set(map(type, cells))) == 1:
+        memo: _Memo = _Memo(parse)
+        values = list(map(memo.__getitem__, cells))
+    else:
+        memo = _TypedMemo(parse)
+        values = list(map(memo.__getitem__, zip(map(type, cells), cells, strict=True)))
+    return values, all(p is not _BAD for p in memo.values())
 
 
 @dataclass
@@ -158,9 +178,8 @@ def parse_columns(ctx: Ctx, sheet: Sheet, header: HeaderMatch, factors: Mapping[
     values: dict[str, list[Any]] = {}
     for fld, i in header.columns.items():
         cells: Sequence[object] = columns[i] if i < width else [None] * n
-        memo = _Memo(_parser(by_field[fld], factors.get(fld, 1)))
-        values[fld] = [memo[(v.__class__, v)] for v in cells]
-        if any(p is _BAD for p in memo.values()):
+        values[fld], read = _parse_all(cells, _parser(by_field[fld], factors.get(fld, 1)))
+        if not read:
             return None
         raw[fld] = cells
     bools = frozenset(f for f in header.columns if by_field[f].type == Cell.BOOL)
