@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from operator import itemgetter
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from sqlalchemy import null, select
@@ -146,29 +145,28 @@ def bulk(ctx: Ctx, parsed: Parsed, dry_run: bool) -> bool:
         return True
 
     plan = Changes()
-    rows = zip(keys, spent, budgets, targets, reasons, strict=True)
-    if not existing.keys() >= set(keys):  # new months: inserted
-        rows = list(rows)  # type: ignore[assignment]
-        _insert(ctx, plan, [row for row in rows if row[0] not in existing])
-        rows = [row for row in rows if row[0] in existing]  # type: ignore[assignment]
-    now, batch = ctx.now, ctx.batch_id
-    shapes: dict[tuple[bool, ...], _Shape] = {}
-    audits = plan.audits.append
-    for k, s_, b, t, r in rows:
-        current = existing[k]
-        # What the per-row write compares (write.row_values, `submitted`): blank text keeps the stored text,
-        # a blank budget clears it, a month stored without a submission time gets one.
+    stored: list[Any] = list(map(existing.get, keys))
+    new = (keys, spent, budgets, targets, reasons)
+    if None in stored:  # new months: inserted
+        rows = zip(zip(*new, strict=True), stored, strict=True)
+        _insert(ctx, plan, [row for row, current in rows if current is None])
+        kept = [i for i, current in enumerate(stored) if current is not None]
+        stored = [stored[i] for i in kept]
+        new = tuple([c[i] for i in kept] for c in new)  # type: ignore[assignment]
+    # What the per-row write compares (write.row_values, `submitted`): blank text keeps the stored text, a
+    # blank budget clears it, a month stored without a submission time gets one. Rows grouped by what changed.
+    by_shape: dict[tuple[bool, ...], list[int]] = {}
+    for i, (current, s_, b, t, r) in enumerate(zip(stored, *new[1:], strict=True)):
         shape = (s_ != current[3], b != current[4], t is not None and t != current[5],
                  r is not None and r != current[6], bool(current[7]))
-        if True not in shape:
+        if True in shape:
+            by_shape.setdefault(shape, []).append(i)
+        else:
             plan.unchanged += 1
-            continue
-        how = shapes.get(shape) or shapes.setdefault(shape, _Shape(shape))
-        values = (s_, b, t, r, now, batch)
-        how.rows.append((current[0], *how.params(values)))
-        audits((current[0], how.detail % (*map(json_value, how.before(current)), *map(json_value, how.after(values)))))
-    for how in shapes.values():
-        plan.updates.setdefault(how.columns, []).extend(how.rows)
+    audits: list[tuple[int, tuple[int, str]]] = []  # (position in the file, audit entry)
+    for what, at in by_shape.items():
+        _update(ctx, plan, audits, what, at, [stored[i] for i in at], [[c[i] for i in at] for c in new[1:]])
+    plan.audits = [a for _i, a in sorted(audits)] if len(by_shape) > 1 else [a for _i, a in audits]
     apply(ctx, plan)
     return True
 
@@ -176,30 +174,30 @@ def bulk(ctx: Ctx, parsed: Parsed, dry_run: bool) -> bool:
 _WRITTEN = (*_STORED, "submitted_at")  # what a month writes, in the order of the per-row write's values
 
 
-class _Shape:
-    """How an update that changes one set of fields is written: its columns (with the batch, sorted as
-    write.upsert sorts them) picked from (spent, budget, target, reason, now, batch), and its audit entry
-    (write.audit_detail's text, the earlier values picked from the stored row: a missing submission time
-    was None)."""
-
-    def __init__(self, shape: tuple[bool, ...]) -> None:
-        changed = [i for i, c in enumerate(shape) if c]
-        self.columns = tuple(sorted([*(_WRITTEN[i] for i in changed), "batch_id"]))
-        where = {f: i for i, f in enumerate((*_WRITTEN, "batch_id"))}
-        self.params = _picker([where[c] for c in self.columns])
-        self.after = _picker(changed)
-        self.before = _picker([3 + i if i < len(_STORED) else 8 for i in changed])  # 8: None (see _stored)
-        members = ", ".join(f"{encode_basestring(_WRITTEN[i])}: %s" for i in changed)
-        self.detail = AUDIT_DETAIL % (members, members)
-        self.rows: list[tuple[Any, ...]] = []  # (id, *params) of the updates of this shape
-
-
-def _picker(indexes: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
-    """The items at `indexes`, as a tuple."""
-    if len(indexes) == 1:
-        i = indexes[0]
-        return lambda row: (row[i],)
-    return itemgetter(*indexes)
+def _update(ctx: Ctx, plan: Changes, audits: list[tuple[int, tuple[int, str]]], shape: tuple[bool, ...],
+            rows: list[int], stored: list[Any], new: list[list[Any]]) -> None:
+    """The updates that change one set of fields (`shape`, over _WRITTEN), column by column: their statement's
+    columns (with the batch, sorted as write.upsert sorts them) and each one's audit entry, write.audit_detail's
+    text from a template of the shape (a missing submission time was None and becomes the import's time)."""
+    changed = [i for i, c in enumerate(shape) if c]
+    ids = [current[0] for current in stored]
+    given = {**dict(zip(_STORED, new, strict=True)), "submitted_at": [ctx.now] * len(rows),
+             "batch_id": [ctx.batch_id] * len(rows)}
+    columns = tuple(sorted([*(_WRITTEN[i] for i in changed), "batch_id"]))
+    plan.updates.setdefault(columns, []).extend(zip(ids, *(given[c] for c in columns), strict=True))
+    encoded: list[Iterable[str]] = []
+    for at in ("before", "after"):
+        for i in changed:
+            if i == len(_STORED):  # the submission time: None before, the import's time after
+                encoded.append([json_value(None if at == "before" else ctx.now)] * len(rows))
+                continue
+            values = [current[3 + i] for current in stored] if at == "before" else new[i]
+            # Spending is never blank, changed texts never blank: C's own loops; the rest through json_value.
+            encode = int.__repr__ if i == 0 else encode_basestring if at == "after" and i >= 2 else json_value
+            encoded.append(map(encode, values))
+    members = ", ".join(f"{encode_basestring(_WRITTEN[i])}: %s" for i in changed)
+    details = map((AUDIT_DETAIL % (members, members)).__mod__, zip(*encoded, strict=True))
+    audits.extend(zip(rows, zip(ids, details, strict=True), strict=True))
 
 
 def _insert(ctx: Ctx, plan: Changes, rows: list[tuple]) -> None:
