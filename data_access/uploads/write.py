@@ -204,8 +204,7 @@ def apply(ctx: Ctx, plan: Changes) -> None:
                 "at": ctx.now}
         columns = [*same, "entity_id", "detail_json"]
         if bulk is not None:
-            fixed = tuple(same.values())
-            bulk.insert_rows(audit_table, columns, ((*fixed, i, d) for i, d in plan.audits))
+            bulk.insert_rows(audit_table, ["entity_id", "detail_json"], plan.audits, same)
         elif conn.dialect.paramstyle == "qmark":
             _executemany_insert(conn, audit_table, columns, list(same.values()), plan.audits)
         else:
@@ -326,12 +325,15 @@ class _Copy:
         by_key = {spec.record_key(r): int(r.id) for r in returned}
         return [by_key[w.key] for w in written]
 
-    def insert_rows(self, tab: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        """Insert rows giving every column but the id (no default to apply), as sequences in `columns` order."""
+    def insert_rows(self, tab: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]],
+                    same: dict[str, Any]) -> None:
+        """Insert rows giving `columns` (sequences in that order) and the values `same` for every row (bound
+        once, not copied with each row); the other columns take no default."""
         name = self._load(tab, columns, rows)
-        quoted = ", ".join(self.conn.dialect.identifier_preparer.quote(c) for c in columns)
-        self.conn.exec_driver_sql(f"INSERT INTO {self.conn.dialect.identifier_preparer.quote(tab.name)} ({quoted}) "
-                                  f"SELECT {quoted} FROM {name}")
+        quote = self.conn.dialect.identifier_preparer.quote
+        into = ", ".join(quote(c) for c in (*same, *columns))
+        values = ", ".join((*(f"%({c})s" for c in same), *(quote(c) for c in columns)))
+        self.conn.exec_driver_sql(f"INSERT INTO {quote(tab.name)} ({into}) SELECT {values} FROM {name}", same)
 
     def update(self, tab: Table, columns: Sequence[str], changes: list[tuple[Any, ...]]) -> None:
         """Set `columns` of the records that `changes` name: `(id, *values in the order of columns)`."""
