@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import null, select
+from sqlalchemy import select
 
 from data_access.formatting import yuan
 from data_access.models import Monitoring
@@ -192,8 +192,9 @@ def _update(ctx: Ctx, plan: Changes, audits: list[tuple[int, tuple[int, str]]], 
                 encoded.append([json_value(None if at == "before" else ctx.now)] * len(rows))
                 continue
             values = [current[3 + i] for current in stored] if at == "before" else new[i]
-            # Spending is never blank, changed texts never blank: C's own loops; the rest through json_value.
-            encode = int.__repr__ if i == 0 else encode_basestring if at == "after" and i >= 2 else json_value
+            # The file's spending (an int) and changed texts are never blank: C's own loops; the rest json_value.
+            encode = (json_value if at == "before" else int.__repr__ if i == 0 else
+                      encode_basestring if i >= 2 else json_value)
             encoded.append(map(encode, values))
     members = ", ".join(f"{encode_basestring(_WRITTEN[i])}: %s" for i in changed)
     details = map((AUDIT_DETAIL % (members, members)).__mod__, zip(*encoded, strict=True))
@@ -215,12 +216,10 @@ def _insert(ctx: Ctx, plan: Changes, rows: list[tuple]) -> None:
 
 
 def _stored(ctx: Ctx, project_ids: list[int]) -> dict[tuple[int, int], Any]:
-    """The stored months of these projects by (project id, month): id, project_id, month, the stored columns,
-    whether it has no submission time yet, and None (the earlier submission time an audit entry gives when
-    it sets one); in chunks."""
+    """The stored months of these projects by (project id, month): id, project_id, month, the stored columns and
+    whether it has no submission time yet (plain rows, in chunks)."""
     tab = Monitoring.__table__  # type: ignore[attr-defined]
-    columns = [tab.c.id, tab.c.project_id, tab.c.month, *(tab.c[f] for f in _STORED), tab.c.submitted_at.is_(None),
-               null()]
+    columns = [tab.c.id, tab.c.project_id, tab.c.month, *(tab.c[f] for f in _STORED), tab.c.submitted_at.is_(None)]
     connection = ctx.session.connection()
     out: dict[tuple[int, int], Any] = {}
     for start in range(0, len(project_ids), CHUNK_IDS):
