@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import getpass
 import hashlib
 import os
@@ -33,8 +34,19 @@ MIN_PASSWORD_LENGTH = 8
 SESSION_IDLE = dt.timedelta(hours=8)  # a browser left alone this long signs in again
 SESSION_MAX = dt.timedelta(hours=24)  # however busy, a sign-in lasts at most a day
 _hasher = PasswordHasher()
-# An unknown name is checked against this, so it costs what a real account costs.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(24))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """What an unknown name is checked against, so it costs what a real account costs. Made once per
+    process: by the sign-in form when it loads (dashboard.auth_ui), so every sign-in does the same work;
+    not by the command line, which signs nobody in (half a second of argon2 off every import)."""
+    return _hasher.hash(secrets.token_urlsafe(24))
+
+
+def prepare_sign_in() -> None:
+    """Make the dummy hash now, before the first sign-in (which must not take longer than the others)."""
+    _dummy_hash()
 
 
 class AuthError(Exception):
@@ -146,7 +158,7 @@ def authenticate(session: Session, username: str, password: str, now: dt.datetim
     now = (now or _now()).astimezone(dt.UTC)
     name = username.strip()
     user = session.execute(select(User).where(col(User.username) == name)).scalar_one_or_none()
-    right = verify_password(user.password_hash if user is not None else _DUMMY_HASH, password) and user is not None
+    right = verify_password(user.password_hash if user is not None else _dummy_hash(), password) and user is not None
     if user is None or not right:
         return _refuse_wrong_password(session, name, user, now)
     if not user.is_active:

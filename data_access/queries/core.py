@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Mapped
 from sqlalchemy.sql import ColumnElement, Select
@@ -17,6 +17,9 @@ from sqlmodel import col
 
 from data_access.models import Department, Evaluation, Monitoring, Project, Region
 from data_access.settings import SETTINGS, Settings
+
+if TYPE_CHECKING:  # pandas loads with the first frame: the command line's import (which needs none) skips its 0.5 s
+    import pandas as pd
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
@@ -228,5 +231,7 @@ def frame(session, stmt) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     # processing adds a tenth for a statement that loads no entity.
     if session.autoflush:  # as Session.execute would: the statement sees what the session holds unflushed
         session.flush()
+    import pandas as pd
+
     rows = [tuple(r) for r in session.connection().execute(stmt)]
     return pd.DataFrame.from_records(rows, columns=[c.name for c in stmt.selected_columns])

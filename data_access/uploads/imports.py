@@ -26,6 +26,7 @@ from sqlmodel import Session, col
 from data_access.models import UploadBatch
 from data_access.settings import SETTINGS, Settings
 from data_access.uploads.cells import EXAMPLE_SHEET
+from data_access.uploads.columns import LazyPreview, Parsed, parse_columns
 from data_access.uploads.context import Ctx, Row
 from data_access.uploads.headers import amount_factors, choose_sheet
 from data_access.uploads.kinds import KINDS, SPECS
@@ -101,6 +102,13 @@ def import_file(
                 sheet.name, f"第{header.excel_row}行表头中的列「{'」「'.join(header.unknown)}」"
                             f"不是{spec.title}模板的列，已忽略。")))
         factors = amount_factors(spec, sheet, header, report)
+        parsed = None if report.errors else parse_columns(ctx, sheet, header, factors)
+        if parsed is not None:  # every cell read: the rows become Row objects only if a check needs them
+            report.rows_total = len(parsed)
+            report.preview = LazyPreview(parsed)
+            if progress:
+                progress(0.4, "读取数据行")
+            return _check_and_write(engine, ctx, parsed, progress)
         rows = rows_from_sheet(ctx, sheet, header, factors, progress)
         if report.rows_total == 0 and not report.errors:
             untouched = (f"这是未填写的模板：请从第{header.excel_row + 1}行起填写实际数据后再上传"
@@ -160,8 +168,11 @@ def _read(spec: Spec, data: bytes, report: ImportReport, settings: Settings, max
     return choose_sheet(spec, list(SPECS.values()), sheets, report)
 
 
-def _check_and_write(engine: Engine, ctx: Ctx, rows: list[Row], progress: Progress | None) -> ImportReport:
-    """Inside the write transaction: the spec's checks, then the upsert; all of it or nothing."""
+def _check_and_write(engine: Engine, ctx: Ctx, rows: list[Row] | Parsed, progress: Progress | None) -> ImportReport:
+    """Inside the write transaction: the spec's checks, then the upsert; all of it or nothing.
+
+    Rows read by column go through the spec's `bulk` checks and write when it has them; the per-row checks
+    take them when it has not, or when they need them (`bulk` returned False)."""
     report = ctx.report
     if progress:
         progress(0.45, "核对数据库中的单位和项目")
@@ -172,13 +183,17 @@ def _check_and_write(engine: Engine, ctx: Ctx, rows: list[Row], progress: Progre
             batch = _record_batch(session, report, ctx.user)  # the first write: takes SQLite's write lock
         ctx.session, ctx.batch_id = session, batch.id if batch else None
         ctx.now = dt.datetime.now(dt.UTC)
-        unique, existing = validate(ctx, rows, report.dry_run)
-        if not report.errors and not report.dry_run:
-            write(ctx, unique, existing)
-        # Let the stored records go before the rollback or commit, which would otherwise expire each one.
-        del unique, existing
+        if isinstance(rows, Parsed) and ctx.spec.bulk is not None and ctx.spec.bulk(ctx, rows, report.dry_run):
+            report.rows_valid, report.rows_rejected = report.rows_total, 0
+        else:
+            rows = rows.rows() if isinstance(rows, Parsed) else rows
+            unique, existing = validate(ctx, rows, report.dry_run)
+            if not report.errors and not report.dry_run:
+                write(ctx, unique, existing)
+            # Let the stored records go before the rollback or commit, which would otherwise expire each one.
+            del unique, existing
+            _count_rows(report, rows)
         ctx.cache.clear()
-        _count_rows(report, rows)
         if report.errors or report.dry_run:
             session.rollback()
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,7 +76,8 @@ class ImportReport:
     previous_batches: list[int] = field(default_factory=list)
     # The data rows as read ({"行": Excel row, column name: cell as typed, and for an amount column
     # "<name>（折合元）": the amount understood in 元}), for the page's preview.
-    preview: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    # A file read by column builds each preview row when it is read (columns.LazyPreview).
+    preview: Sequence[dict[str, Any]] = field(default_factory=list, repr=False)
     # Amount column -> the unit it was read in and where that came from (`万元（第2行“单位：万元”）`).
     units: dict[str, str] = field(default_factory=dict, repr=False)
     # (department id, year, month) of the monitoring rows the file covered, for the submission matrix.

@@ -26,6 +26,7 @@ from data_access.uploads.choices import Enumeration
 from data_access.uploads.headers import normalise_header
 
 if TYPE_CHECKING:
+    from data_access.uploads.columns import Parsed
     from data_access.uploads.context import Ctx, Row
     from data_access.uploads.write import Written
 
@@ -122,6 +123,9 @@ class Spec:
     before_write: Callable[[Ctx, list[Row]], None] | None = None  # e.g. create what the rows name
     after_write: Callable[[Ctx, list[Written]], None] | None = None  # e.g. a status history
     lookup_labels: dict[str, str] = field(default_factory=dict)  # history headers of lookup fields
+    # The checks and the write of a clean file read by column (columns.py), giving what the per-row checks and
+    # write give; False (nothing done) sends the rows to the per-row checks. (ctx, parsed, dry_run)
+    bulk: Callable[[Ctx, Parsed, bool], bool] | None = None
 
     @cached_property
     def by_field(self) -> dict[str, Column]:

@@ -129,6 +129,8 @@ def rows_from_sheet(ctx: Ctx, sheet: Sheet, header: HeaderMatch, factors: Mappin
     readers = [(fld, i, columns[fld], cell_reader(columns[fld], factors.get(fld, 1)))
                for fld, i in header.columns.items()]
     rows: list[Row] = []
+    previews: list[dict[str, Any]] = []
+    report.preview = previews
     start = header.row_index + 1
     body = sheet.rows
     for offset in range(len(body) - start):
@@ -154,7 +156,7 @@ def rows_from_sheet(ctx: Ctx, sheet: Sheet, header: HeaderMatch, factors: Mappin
                                                 f"请删除这一行，或改成实际数据并去掉“{EXAMPLE_MARK}”。")
         for fld, _i, column, reader in readers:
             parse_cell(ctx, row, column, raw[fld], reader=reader)
-        report.preview.append(preview(row, names, factors))
+        previews.append(preview(row, names, factors))
         rows.append(row)
     return rows
 
@@ -170,13 +172,15 @@ def rows_from_records(ctx: Ctx, records: Sequence[Mapping[str, object]]) -> list
     if unknown:
         raise UsageError(f"“{spec.kind}”没有这些字段：{'、'.join(unknown)}（可用：{'、'.join(spec.by_field)}）")
     rows = []
+    previews: list[dict[str, Any]] = []
+    ctx.report.preview = previews
     for number, record in enumerate(records, start=1):
         raw = {c.field: record.get(c.field) for c in spec.columns if c.field in record or c.required}
         row = Row(number, {}, raw, label="" if len(records) == 1 else f"第{number}条")
         ctx.report.rows_total += 1
         for fld, value in raw.items():
             parse_cell(ctx, row, spec.by_field[fld], value)
-        ctx.report.preview.append(preview(row, {c.field: c.zh for c in spec.columns}, {}))
+        previews.append(preview(row, {c.field: c.zh for c in spec.columns}, {}))
         rows.append(row)
     return rows
 

@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C, as json.dumps uses
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, DateTime, Table, bindparam, insert, update
@@ -100,39 +101,73 @@ def write(ctx: Ctx, rows: list[Row], existing: dict[tuple, Any]) -> list[Written
     return written
 
 
+@dataclass
+class Changes:
+    """What an import writes: new rows (each with its Written), and for stored records that changed, the new
+    values by set of changed columns (`(id, *values)` in the order of the columns) and each one's audit
+    entry `(record id, detail_json)`."""
+
+    new_rows: list[dict[str, Any]] = field(default_factory=list)
+    inserted: list[Written] = field(default_factory=list)
+    updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = field(default_factory=dict)
+    audits: list[tuple[int, str]] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def json_value(value: Any) -> str:
+    """A value as `json.dumps(jsonable(value), ensure_ascii=False)` writes it, faster for ints, text and None."""
+    kind = type(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    return _JSON.encode(jsonable(value))
+
+
+def audit_detail(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """An update's audit entry, `{"before": {field: value, …}, "after": {…}}` as json.dumps(ensure_ascii=False)
+    writes it: the earlier and the new values of the fields it changed."""
+    return AUDIT_DETAIL % (", ".join(f"{encode_basestring(f)}: {json_value(v)}" for f, v in before.items()),
+                           ", ".join(f"{encode_basestring(f)}: {json_value(v)}" for f, v in after.items()))
+
+
+AUDIT_DETAIL = '{"before": {%s}, "after": {%s}}'
+
+
 def upsert(ctx: Ctx, records: list[tuple[Written, Any, dict[str, Any] | None]]) -> list[Written]:
     """Insert new keys, update changed records (their earlier values into audit_log), count the same.
 
     `records` are (what is written, the stored record or None, the full new row when there is none).
-    Core statements in batches, never ORM objects: on SQLite one executemany per statement; on
-    PostgreSQL the rows go by COPY into a temporary table and one INSERT or UPDATE takes them from there.
     """
-    model = ctx.spec.model
-    table = str(model.__tablename__)
     stamps = {"batch_id": ctx.batch_id} if "batch_id" in ctx.spec.model_fields else {}
-    new_rows: list[dict[str, Any]] = []
-    inserted: list[Written] = []
-    changes: list[dict[str, Any]] = []
-    audits: list[dict[str, Any]] = []
-    unchanged = 0
+    plan = Changes()
     for w, current, new in records:
         if current is None:
-            new_rows.append({**new, **stamps})  # type: ignore[dict-item]
-            inserted.append(w)
+            plan.new_rows.append({**new, **stamps})  # type: ignore[dict-item]
+            plan.inserted.append(w)
             continue
         changed = {f: v for f, v in w.values.items() if getattr(current, f) != v}
         w.id, w.before = current.id, {f: getattr(current, f) for f in changed}
         if not changed:
-            unchanged += 1
+            plan.unchanged += 1
             continue
-        changes.append({"id": current.id, **changed, **stamps})
-        audits.append({
-            "actor": ctx.user, "action": "import_update", "entity": table, "entity_id": current.id,
-            "batch_id": ctx.batch_id, "at": ctx.now,
-            "detail_json": _JSON.encode({
-                "before": {f: v if type(v) in _AS_IS else jsonable(v) for f, v in w.before.items()},
-                "after": {f: v if type(v) in _AS_IS else jsonable(v) for f, v in changed.items()}}),
-        })
+        columns = tuple(sorted([*changed, *stamps]))
+        values = {**changed, **stamps}
+        plan.updates.setdefault(columns, []).append((current.id, *(values[c] for c in columns)))
+        plan.audits.append((current.id, audit_detail(w.before, changed)))
+    apply(ctx, plan)
+    return [w for w, _c, _n in records]
+
+
+def apply(ctx: Ctx, plan: Changes) -> None:
+    """Run an import's statements: Core statements in batches, never ORM objects. On SQLite one
+    executemany per statement; on PostgreSQL the rows go by COPY into a temporary table and one INSERT or
+    UPDATE takes them from there. The inserted records' ids go to their Written; the report counts."""
+    model = ctx.spec.model
+    table = str(model.__tablename__)
+    new_rows, inserted = plan.new_rows, plan.inserted
     conn, tab = ctx.session.connection(), model.__table__  # type: ignore[attr-defined]
     bulk = _Copy(conn) if _Copy.usable(conn) else None
     ids: list[int] = []
@@ -150,10 +185,9 @@ def upsert(ctx: Ctx, records: list[tuple[Written, Any, dict[str, Any] | None]]) 
     # One statement per set of changed columns: the ORM's bulk update by primary key issued a
     # statement each time consecutive rows changed different columns, and then synchronised the
     # session's objects (10,000 monitoring rows: over a thousand statements).
-    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for change in changes:
-        by_columns.setdefault(tuple(sorted(k for k in change if k != "id")), []).append(change)
-    for changed_columns, params in by_columns.items():
+    updated = 0
+    for changed_columns, params in plan.updates.items():
+        updated += len(params)
         if bulk is not None:
             bulk.update(tab, changed_columns, params)
         elif conn.dialect.paramstyle == "qmark":
@@ -161,23 +195,26 @@ def upsert(ctx: Ctx, records: list[tuple[Written, Any, dict[str, Any] | None]]) 
         else:
             upd = update(tab).where(tab.c.id == bindparam("_id")).values(
                 {c: bindparam(f"_{c}") for c in changed_columns})
+            names = ["_id", *(f"_{c}" for c in changed_columns)]
             for start in range(0, len(params), CHUNK_ROWS):
-                conn.execute(upd, [{f"_{k}": v for k, v in p.items()} for p in params[start:start + CHUNK_ROWS]])
-    if audits:
+                conn.execute(upd, [dict(zip(names, p, strict=True)) for p in params[start:start + CHUNK_ROWS]])
+    if plan.audits:
         audit_table = AuditLog.__table__  # type: ignore[attr-defined]
+        same = {"actor": ctx.user, "action": "import_update", "entity": table, "batch_id": ctx.batch_id,
+                "at": ctx.now}
+        columns = [*same, "entity_id", "detail_json"]
         if bulk is not None:
-            bulk.insert(audit_table, list(audits[0]), audits)
+            bulk.insert_rows(audit_table, ["entity_id", "detail_json"], plan.audits, same)
         elif conn.dialect.paramstyle == "qmark":
-            _executemany_insert(conn, audit_table, list(audits[0]), audits)
+            _executemany_insert(conn, audit_table, columns, list(same.values()), plan.audits)
         else:
-            conn.execute(insert(audit_table), audits)
+            conn.execute(insert(audit_table), [{**same, "entity_id": i, "detail_json": d} for i, d in plan.audits])
     if ids:
         ctx.session.add(AuditLog(actor=ctx.user, action="import_insert", entity=table, batch_id=ctx.batch_id,
                                  at=ctx.now, detail_json=json.dumps({"ids": ids})))
     ctx.report.inserted += len(ids)
-    ctx.report.updated += len(changes)
-    ctx.report.unchanged += unchanged
-    return [w for w, _c, _n in records]
+    ctx.report.updated += updated
+    ctx.report.unchanged += plan.unchanged
 
 
 def _bound(conn: Connection, tab: Table, columns: Sequence[str]) -> list[Any]:
@@ -185,23 +222,40 @@ def _bound(conn: Connection, tab: Table, columns: Sequence[str]) -> list[Any]:
     return [tab.c[c].type.bind_processor(conn.dialect) for c in columns]
 
 
-def _executemany_update(conn: Connection, tab: Table, columns: Sequence[str], changes: list[dict[str, Any]]) -> None:
-    """SQLite: one prepared UPDATE by id run by the driver over every change (no statement per row built in Python)."""
+def _executemany_update(conn: Connection, tab: Table, columns: Sequence[str], changes: list[tuple[Any, ...]]) -> None:
+    """SQLite: one prepared UPDATE by id run by the driver over every change `(id, *values)` (numbered
+    parameters, so the tuples go to the driver as they are unless a column's type converts its values)."""
     quote = conn.dialect.identifier_preparer.quote
     processors = _bound(conn, tab, columns)
-    sql = f"UPDATE {quote(tab.name)} SET {', '.join(f'{quote(c)} = ?' for c in columns)} WHERE id = ?"
-    conn.exec_driver_sql(sql, [(*(p(ch[c]) if p else ch[c] for c, p in zip(columns, processors, strict=True)),
-                                ch["id"]) for ch in changes])
+    sql = (f"UPDATE {quote(tab.name)} SET {', '.join(f'{quote(c)} = ?{n}' for n, c in enumerate(columns, start=2))} "
+           "WHERE id = ?1")
+    if any(processors):
+        changes = [(ch[0], *(p(v) if p else v for v, p in zip(ch[1:], processors, strict=True))) for ch in changes]
+    conn.exec_driver_sql(sql, changes)
 
 
-def _executemany_insert(conn: Connection, tab: Table, columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
-    """SQLite: one prepared INSERT run by the driver over every row."""
+def _executemany_insert(conn: Connection, tab: Table, columns: Sequence[str], same: Sequence[Any],
+                        rows: list[tuple[Any, ...]]) -> None:
+    """SQLite: one prepared INSERT run by the driver over every row: the first columns take the values `same`
+    (for every row, converted once), the others each row's tuple (types the driver takes as they are)."""
     quote = conn.dialect.identifier_preparer.quote
     processors = _bound(conn, tab, columns)
+    # Converted once, as the driver would convert them for every row (sqlite3's adapters: a datetime's text).
+    fixed = tuple(_adapt(p(v) if p else v) for v, p in zip(same, processors, strict=False))
+    own = processors[len(same):]
+    if any(own):
+        rows = [tuple(p(v) if p else v for v, p in zip(r, own, strict=True)) for r in rows]
     sql = (f"INSERT INTO {quote(tab.name)} ({', '.join(quote(c) for c in columns)}) "
            f"VALUES ({', '.join('?' for _ in columns)})")
-    conn.exec_driver_sql(sql, [tuple(p(r[c]) if p else r[c] for c, p in zip(columns, processors, strict=True))
-                               for r in rows])
+    conn.exec_driver_sql(sql, [(*fixed, *r) for r in rows])
+
+
+def _adapt(value: Any) -> Any:
+    """A value as sqlite3 passes it to SQLite (its registered adapter, e.g. a datetime's isoformat(" "))."""
+    import sqlite3
+
+    adapter = sqlite3.adapters.get((type(value), sqlite3.PrepareProtocol))
+    return adapter(value) if adapter is not None else value
 
 
 @dataclass
@@ -214,7 +268,6 @@ class _Parameters:
         return self.row
 
 
-_AS_IS = frozenset({int, str, bool, type(None)})  # values JSON takes as they are
 _JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps(ensure_ascii=False) builds one a call
 
 
@@ -272,9 +325,19 @@ class _Copy:
         by_key = {spec.record_key(r): int(r.id) for r in returned}
         return [by_key[w.key] for w in written]
 
-    def update(self, tab: Table, columns: Sequence[str], changes: list[dict[str, Any]]) -> None:
-        """Set `columns` of the records whose ids `changes` name."""
-        name = self._load(tab, ["id", *columns], ([c["id"], *(c[k] for k in columns)] for c in changes))
+    def insert_rows(self, tab: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]],
+                    same: dict[str, Any]) -> None:
+        """Insert rows giving `columns` (sequences in that order) and the values `same` for every row (bound
+        once, not copied with each row); the other columns take no default."""
+        name = self._load(tab, columns, rows)
+        quote = self.conn.dialect.identifier_preparer.quote
+        into = ", ".join(quote(c) for c in (*same, *columns))
+        values = ", ".join((*(f"%({c})s" for c in same), *(quote(c) for c in columns)))
+        self.conn.exec_driver_sql(f"INSERT INTO {quote(tab.name)} ({into}) SELECT {values} FROM {name}", same)
+
+    def update(self, tab: Table, columns: Sequence[str], changes: list[tuple[Any, ...]]) -> None:
+        """Set `columns` of the records that `changes` name: `(id, *values in the order of columns)`."""
+        name = self._load(tab, ["id", *columns], changes)
         quote = self.conn.dialect.identifier_preparer.quote
         sets = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in columns)
         self.conn.exec_driver_sql(f"UPDATE {quote(tab.name)} AS t SET {sets} FROM {name} AS s WHERE t.id = s.id")

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from sqlalchemy import select
 
 from data_access.formatting import yuan
 from data_access.models import Monitoring
 from data_access.uploads.cells import key
+from data_access.uploads.columns import Parsed
 from data_access.uploads.context import Ctx, Row
-from data_access.uploads.lookups import ProjectLookup, RegionLookup
+from data_access.uploads.lookups import ProjectLookup, RegionLookup, load_projects
 from data_access.uploads.spec import Cell, Column, Spec, Synonyms
+from data_access.uploads.write import AUDIT_DETAIL, CHUNK_IDS, Changes, Written, apply, encode_basestring, json_value
+
+H = TypeVar("H")  # how check_spending's caller names a file row: the Row, or its index
 
 
 class Coverage:
@@ -34,43 +41,192 @@ class Coverage:
 
 def spending_warnings(ctx: Ctx, rows: list[Row], existing: dict[tuple, Any]) -> None:
     """spent_decreased and spent_exceeds_budget, over the file's months merged with the database's."""
-    by_project: dict[int, dict[int, tuple[int, int | None, Row | None]]] = defaultdict(dict)
-    for (pid, month), m in existing.items():
-        by_project[pid][month] = (m.spent_cumulative_fen, m.budget_fen, None)
-    file_projects = {r.resolved["project_id"]: r.resolved["project"] for r in rows}
-    for row in rows:
-        by_project[row.resolved["project_id"]][row.values["month"]] = (
-            row.values["spent_cumulative_fen"], row.values.get("budget_fen"), row)
+    check_spending(ctx, ((pid, month, m.spent_cumulative_fen, m.budget_fen) for (pid, month), m in existing.items()),
+                   ((r.resolved["project"], r.values["month"], r.values["spent_cumulative_fen"],
+                     r.values.get("budget_fen"), r) for r in rows), lambda row: row)
+
+
+def check_spending(ctx: Ctx, stored: Iterable[tuple[int, int, int, int | None]],
+                   given: Iterable[tuple[Any, int, int, int | None, H]], row_of: Callable[[H], Row]) -> None:
+    """The rule of `spending_warnings` over plain values: `stored` (project id, month, spent, budget) of the
+    records in the database, `given` (project, month, spent, budget, handle) of the file's rows in order,
+    `row_of(handle)` the row a warning names (built only for a row warned about)."""
+    by_project: dict[int, dict[int, tuple[int, int | None, H | None]]] = defaultdict(dict)
+    for pid, month, spent, budget in stored:
+        by_project[pid][month] = (spent, budget, None)
+    file_projects: dict[int, Any] = {}
+    for project, month, spent, budget, file_handle in given:
+        pid = project.id
+        file_projects.setdefault(pid, project)
+        by_project[pid][month] = (spent, budget, file_handle)
     spent_col = "spent_cumulative_fen"
     for pid, project in file_projects.items():
         budget = project.budget_adjusted_fen
         carried: int | None = None
         peak: tuple[int, int] | None = None  # (spent, month) highest so far
-        peak_row: Row | None = None  # the file row holding the peak, if it came from the file
-        for month, (spent, month_budget, file_row) in sorted(by_project[pid].items()):
+        peak_row: H | None = None  # the file row holding the peak, if it came from the file
+        for month, (spent, month_budget, handle) in sorted(by_project[pid].items()):
             if month_budget is not None:
                 carried = month_budget
             effective = carried if carried is not None else budget
-            if file_row is not None:
+            if handle is not None:
                 if peak is not None and spent < peak[0]:
+                    file_row = row_of(handle)
                     ctx.warn(file_row, spent_col, "spent_decreased",
                              f"{ctx.cell(file_row, spent_col)}（{yuan(spent)} 元）低于第{peak[1]}月的累计支出 "
                              f"{yuan(peak[0])} 元；累计支出一般不会减少，请核对。")
                 if effective and spent > effective:
+                    file_row = row_of(handle)
                     ctx.warn(file_row, spent_col, "spent_exceeds_budget",
                              f"{ctx.cell(file_row, spent_col)}（{yuan(spent)} 元）超过预算 {yuan(effective)} 元，"
                              "请核对。")
-            elif peak is not None and spent < peak[0] and peak_row is not None:
-                ctx.warn(peak_row, spent_col, "spent_decreased",
-                         f"{ctx.cell(peak_row, spent_col)}高于数据库中已有的第{month}月累计支出 {yuan(spent)} 元，"
+            elif peak is not None and spent < peak[0] and peak_row is not None:  # a file row was the peak
+                file_row = row_of(peak_row)
+                ctx.warn(file_row, spent_col, "spent_decreased",
+                         f"{ctx.cell(file_row, spent_col)}高于数据库中已有的第{month}月累计支出 {yuan(spent)} 元，"
                          "请核对。")
             if peak is None or spent >= peak[0]:
-                peak, peak_row = (spent, month), file_row
+                peak, peak_row = (spent, month), handle
 
 
 def submitted(ctx: Ctx, row: Row, current: Any) -> dict[str, Any]:
     """A month counts as submitted when it first arrives (the submission matrix's on time or late)."""
     return {"submitted_at": ctx.now} if current is None or current.submitted_at is None else {}
+
+
+_STORED = ("spent_cumulative_fen", "budget_fen", "target_progress", "deviation_reason")
+
+
+def bulk(ctx: Ctx, parsed: Parsed, dry_run: bool) -> bool:
+    """The checks and the upsert of a clean file (columns.parse_columns) column by column, each distinct
+    region, (year, code, region) and project resolved once: the same lookups, coverage, warnings, values
+    and audit entries as the per-row checks and write.py's upsert. Returns False, having changed nothing,
+    when a row needs the per-row checks, which word its problem: an unknown region or project, a code
+    naming several projects, a project outside the user's departments, or two rows of one key."""
+    spec = ctx.spec
+    if tuple(f for f, *_ in spec.stored_plan) != _STORED or spec.lookups_written or spec.publishable:
+        return False  # the spec changed: only the per-row write knows it
+    n = len(parsed)
+    v = parsed.values
+    years, codes, months, spent = v["year"], v["code"], v["month"], v["spent_cumulative_fen"]
+    blank: list[Any] = [None] * n
+    budgets, targets, reasons = (v.get(f, blank) for f in _STORED[1:])
+    regions = ctx.regions()
+    region_of: dict[str | None, Any] = {None: None}
+    for name in set(v.get("region", blank)):
+        if name is not None:
+            region_of[name] = regions.get(key(name))
+            if region_of[name] is None:
+                return False
+    wheres = list(zip(years, codes, v.get("region", blank), strict=True))
+    projects = load_projects(ctx, set(zip(years, codes, strict=True)))
+    project_of: dict[tuple, Any] = {}
+    for where in set(wheres):
+        found = projects.get(where[:2], [])
+        region = region_of[where[2]]
+        if region is not None:
+            found = [p for p in found if p.region_id == region.id]
+        if len(found) != 1 or not ctx.may_write(found[0].department_id):
+            return False
+        project_of[where] = found[0]
+    pid_of = {where: p.id for where, p in project_of.items()}
+    keys = list(zip(map(pid_of.__getitem__, wheres), months, strict=True))
+    if len(set(keys)) != n:
+        return False  # the same record twice: a warning or an error of the per-row checks
+
+    report = ctx.report
+    owner = {where: (p.department_id, p.year) for where, p in project_of.items()}
+    report.coverage.update((*o, m) for o, m in set(zip(map(owner.__getitem__, wheres), months, strict=True)))
+    report.periods.update((y, m or 0) for y, m in set(zip(years, months, strict=True)))
+    existing = _stored(ctx, sorted(set(pid_of.values())))
+    check_spending(ctx, ((pid, month, r[3], r[4]) for (pid, month), r in existing.items()),
+                   zip(map(project_of.__getitem__, wheres), months, spent, budgets, range(n), strict=True), parsed.row)
+    if dry_run:
+        return True
+
+    plan = Changes()
+    stored: list[Any] = list(map(existing.get, keys))
+    new = (keys, spent, budgets, targets, reasons)
+    if None in stored:  # new months: inserted
+        rows = zip(zip(*new, strict=True), stored, strict=True)
+        _insert(ctx, plan, [row for row, current in rows if current is None])
+        kept = [i for i, current in enumerate(stored) if current is not None]
+        stored = [stored[i] for i in kept]
+        new = tuple([c[i] for i in kept] for c in new)  # type: ignore[assignment]
+    # What the per-row write compares (write.row_values, `submitted`): blank text keeps the stored text, a
+    # blank budget clears it, a month stored without a submission time gets one. Rows grouped by what changed.
+    by_shape: dict[tuple[bool, ...], list[int]] = {}
+    for i, (current, s_, b, t, r) in enumerate(zip(stored, *new[1:], strict=True)):
+        shape = (s_ != current[3], b != current[4], t is not None and t != current[5],
+                 r is not None and r != current[6], bool(current[7]))
+        if True in shape:
+            by_shape.setdefault(shape, []).append(i)
+        else:
+            plan.unchanged += 1
+    audits: list[tuple[int, tuple[int, str]]] = []  # (position in the file, audit entry)
+    for what, at in by_shape.items():
+        _update(ctx, plan, audits, what, at, [stored[i] for i in at], [[c[i] for i in at] for c in new[1:]])
+    plan.audits = [a for _i, a in sorted(audits)] if len(by_shape) > 1 else [a for _i, a in audits]
+    apply(ctx, plan)
+    return True
+
+
+_WRITTEN = (*_STORED, "submitted_at")  # what a month writes, in the order of the per-row write's values
+
+
+def _update(ctx: Ctx, plan: Changes, audits: list[tuple[int, tuple[int, str]]], shape: tuple[bool, ...],
+            rows: list[int], stored: list[Any], new: list[list[Any]]) -> None:
+    """The updates that change one set of fields (`shape`, over _WRITTEN), column by column: their statement's
+    columns (with the batch, sorted as write.upsert sorts them) and each one's audit entry, write.audit_detail's
+    text from a template of the shape (a missing submission time was None and becomes the import's time)."""
+    changed = [i for i, c in enumerate(shape) if c]
+    ids = [current[0] for current in stored]
+    given = {**dict(zip(_STORED, new, strict=True)), "submitted_at": [ctx.now] * len(rows),
+             "batch_id": [ctx.batch_id] * len(rows)}
+    columns = tuple(sorted([*(_WRITTEN[i] for i in changed), "batch_id"]))
+    plan.updates.setdefault(columns, []).extend(zip(ids, *(given[c] for c in columns), strict=True))
+    encoded: list[Iterable[str]] = []
+    for at in ("before", "after"):
+        for i in changed:
+            if i == len(_STORED):  # the submission time: None before, the import's time after
+                encoded.append([json_value(None if at == "before" else ctx.now)] * len(rows))
+                continue
+            values = [current[3 + i] for current in stored] if at == "before" else new[i]
+            # The file's spending (an int) and changed texts are never blank: C's own loops; the rest json_value.
+            encode = (json_value if at == "before" else int.__repr__ if i == 0 else
+                      encode_basestring if i >= 2 else json_value)
+            encoded.append(map(encode, values))
+    members = ", ".join(f"{encode_basestring(_WRITTEN[i])}: %s" for i in changed)
+    details = map((AUDIT_DETAIL % (members, members)).__mod__, zip(*encoded, strict=True))
+    audits.extend(zip(rows, zip(ids, details, strict=True), strict=True))
+
+
+def _insert(ctx: Ctx, plan: Changes, rows: list[tuple]) -> None:
+    """New months: every stored column (the model's default where blank), the submission time and the batch."""
+    defaults = {f: ctx.spec.model_default(f) for f in _STORED}
+    for k, s_, b, t, r in rows:
+        values: dict[str, Any] = {"spent_cumulative_fen": s_, "budget_fen": b}
+        if t is not None:
+            values["target_progress"] = t
+        if r is not None:
+            values["deviation_reason"] = r
+        values["submitted_at"] = ctx.now
+        plan.new_rows.append({**defaults, "project_id": k[0], "month": k[1], **values, "batch_id": ctx.batch_id})
+        plan.inserted.append(Written(k, values))
+
+
+def _stored(ctx: Ctx, project_ids: list[int]) -> dict[tuple[int, int], Any]:
+    """The stored months of these projects by (project id, month): id, project_id, month, the stored columns and
+    whether it has no submission time yet (plain rows, in chunks)."""
+    tab = Monitoring.__table__  # type: ignore[attr-defined]
+    columns = [tab.c.id, tab.c.project_id, tab.c.month, *(tab.c[f] for f in _STORED), tab.c.submitted_at.is_(None)]
+    connection = ctx.session.connection()
+    out: dict[tuple[int, int], Any] = {}
+    for start in range(0, len(project_ids), CHUNK_IDS):
+        chunk = project_ids[start:start + CHUNK_IDS]
+        for r in connection.execute(select(*columns).where(tab.c.project_id.in_(chunk))):
+            out[(r[1], r[2])] = r
+    return out
 
 
 SPEC = Spec(
@@ -97,4 +253,5 @@ SPEC = Spec(
     same_row_ignores=("region", "name", "department"),
     warnings=spending_warnings,
     extra_values=submitted,
+    bulk=bulk,
 )
