@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import json
 import os
 import subprocess
@@ -34,9 +36,14 @@ def cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def kpis_json(url: str, *args: str) -> dict:
-    done = cli(url, "kpis", "--json", *args)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    """`kpis --json` as the command line prints it, run in this process (test_kpis_cli.py runs the command
+    as a process of its own; a process per call here cost a second of start-up each)."""
+    from data_access.__main__ import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["--db", url, "kpis", "--json", *args]) == 0
+    return json.loads(out.getvalue())
 
 
 def test_huangpu_2022_figures(any_seeded_url: str) -> None:
