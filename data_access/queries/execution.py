@@ -21,6 +21,7 @@ from data_access.queries.core import (
     lifecycle_expr,
     project_execution,
     rate,
+    region_id,
     status_expr,
     sum_int,
     time_progress,
@@ -37,33 +38,35 @@ def with_rate_and_gap(df: pd.DataFrame, month: int) -> pd.DataFrame:
 
 
 def _carried_totals(session: Session, scope: list[Any], upto: int) -> list[tuple[int, int]]:
-    """(Σ effective budget, Σ spent) of the projects matching `scope` at each month 1..upto, carried
-    forward exactly as `core.project_execution` carries them, from one pass over their monitoring rows.
+    """(Σ effective budget, Σ spent) of the projects matching `scope` (conditions on Project alone) at each month
+    1..upto, carried forward exactly as `core.project_execution` carries them, from one pass over their monitoring
+    rows.
 
     A project's spending at month m is its latest cumulative row with month ≤ m, so the sum over
     projects is the sum of each row's increase over the project's previous row (LAG), over rows with
     month ≤ m. Its budget is the latest recorded budget with month ≤ m, else the adjusted budget: the
     adjusted total plus each recorded budget's change from the one before it. Integer sums, exact.
     """
-    projects = select(col(Project.id)).join(Region, col(Region.id) == col(Project.region_id)).where(*scope)
-    adjusted = session.execute(select(sum_int(col(Project.budget_adjusted_fen)))
-                               .join(Region, col(Region.id) == col(Project.region_id)).where(*scope)).scalar_one()
+    adjusted = session.execute(select(sum_int(col(Project.budget_adjusted_fen))).where(*scope)).scalar_one()
 
     def previous(column: Any) -> Any:  # the project's previous row's value (NULL on its first)
         return func.lag(column).over(partition_by=col(Monitoring.project_id), order_by=col(Monitoring.month))
 
+    # Joined to the projects (not `project_id IN (…)`): PostgreSQL then reads the monitoring index in
+    # (project_id, month) order beside the projects' primary key (a merge join), so the window pass needs
+    # no sort of the district's monitoring rows.
     spent_rows = (
         select(col(Monitoring.month), (col(Monitoring.spent_cumulative_fen) - func.coalesce(
             previous(col(Monitoring.spent_cumulative_fen)), 0)).label("d"))
-        .where(col(Monitoring.project_id).in_(projects), col(Monitoring.month) <= upto)
+        .join(Project, col(Project.id) == col(Monitoring.project_id))
+        .where(*scope, col(Monitoring.month) <= upto)
         .subquery()
     )
     budget_rows = (
         select(col(Monitoring.month), (col(Monitoring.budget_fen) - func.coalesce(
             previous(col(Monitoring.budget_fen)), col(Project.budget_adjusted_fen))).label("d"))
         .join(Project, col(Project.id) == col(Monitoring.project_id))
-        .where(col(Monitoring.project_id).in_(projects), col(Monitoring.month) <= upto,
-               col(Monitoring.budget_fen).is_not(None))
+        .where(*scope, col(Monitoring.month) <= upto, col(Monitoring.budget_fen).is_not(None))
         .subquery()
     )
     d_spent = dict(session.execute(select(spent_rows.c.month,
@@ -84,7 +87,7 @@ def _curve_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 def monthly_curve(*, session: Session, year: int, region: str, upto: int) -> pd.DataFrame:
     """Σ spent, Σ budget, execution rate and time progress at each month 1..upto (the cumulative curve)."""
-    totals = _carried_totals(session, [col(Region.name) == region, col(Project.year) == year], upto)
+    totals = _carried_totals(session, [col(Project.region_id) == region_id(region), col(Project.year) == year], upto)
     return _curve_frame([{"month": m, "budget_fen": b, "spent_fen": sp, "rate": rate(sp, b),
                           "time_progress": time_progress(m)} for m, (b, sp) in enumerate(totals, start=1)])
 
