@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import BigInteger, Float, Select, and_, case, cast, distinct, false, func, or_, select
+from sqlalchemy import Float, Select, and_, case, cast, distinct, false, func, or_, select
 from sqlmodel import Session, col
 
 from data_access.models import Department, Evaluation, Finding, Indicator, Monitoring, Project, Region
@@ -23,6 +23,7 @@ from data_access.queries.core import (
     rate,
     region_id,
     status_expr,
+    status_of,
     sum_int,
     time_progress,
 )
@@ -152,34 +153,16 @@ def projects_at(
 ) -> Projects:
     """`project_rows`, `by_department` and `key_summary` with the same arguments, from one statement: the carry-
     forward (`core.project_execution`, two index lookups per project) is worked out once, not three times.
-    Each project row carries its department's sums as window aggregates, and the department's status is
-    `status_expr` over those sums in SQL, as `by_department` computes it. The database orders the projects
-    furthest behind first (`behind_first`), so with `rates=False` the projects come in `project_rows`' order
-    without their exact rate and gap: a page adds them (`with_rate_and_gap`) to the few rows it shows."""
+    The departments' counts and integer sums are added up from the project rows, and each department's status
+    is `core.status_of` over its sums, the same comparisons `by_department` makes in SQL (exact integers both).
+    The database orders the projects furthest behind first (`behind_first`), so with `rates=False` the projects
+    come in `project_rows`' order without their exact rate and gap: a page adds them (`with_rate_and_gap`) to
+    the few rows it shows."""
     pe = project_execution(year=year, region=region, month=month, fund_source=fund_source, settings=settings).subquery()
     base = select(pe).where(pe.c.is_key) if key_only else select(pe)
     b = base.subquery()
-
-    def dept(expr: Any) -> Any:  # an integer window sum over the project's department
-        return cast(func.sum(expr).over(partition_by=b.c.department), BigInteger)
-
-    budget, spent = dept(b.c.budget_fen), dept(b.c.spent_fen)
-    red, yellow = dept(case((b.c.status == "red", 1), else_=0)), dept(case((b.c.status == "yellow", 1), else_=0))
-    stmt = select(
-        b, func.count().over(partition_by=b.c.department).label("d_projects"),
-        dept(case((b.c.is_key, 1), else_=0)).label("d_key_projects"), budget.label("d_budget_fen"),
-        spent.label("d_spent_fen"), red.label("d_red"), yellow.label("d_yellow"),
-        status_expr(budget, spent, month, settings).label("d_status"),
-        case((red > 0, "red"), (yellow > 0, "yellow"), else_="green").label("d_worst"),
-    ).order_by(*behind_first(b.c.spent_fen, b.c.budget_fen, b.c.code))
-    rows = frame(session, stmt)
-    firsts = rows.drop_duplicates("department")
-    departments = pd.DataFrame({c: firsts[c if c == "department" else f"d_{c}"].to_numpy()
-                                for c in _DEPARTMENT_COLUMNS}, columns=_DEPARTMENT_COLUMNS)
-    departments = departments.sort_values("department", kind="stable").reset_index(drop=True)
-    for c in ("projects", "key_projects", "budget_fen", "spent_fen", "red", "yellow"):
-        departments[c] = departments[c].astype("int64")
-    departments = with_rate_and_gap(departments, month).sort_values("gap", ascending=False, kind="stable")
+    rows = frame(session, select(b).order_by(*behind_first(b.c.spent_fen, b.c.budget_fen, b.c.code)))
+    departments = _departments(rows, month, settings)
     projects = rows[list(base.selected_columns.keys())]
     if fund_source is None and not key_only:  # every project of the year: the key summary is in these rows
         key = projects[projects["is_key"]]
@@ -192,6 +175,24 @@ def projects_at(
     if rates:  # already in order: the stable sort on the exact gaps keeps it so
         projects = with_rate_and_gap(projects, month).sort_values("gap", ascending=False, kind="stable")
     return Projects(projects.reset_index(drop=True), departments.reset_index(drop=True), summary)
+
+
+def _departments(rows: pd.DataFrame, month: int, settings: Settings) -> pd.DataFrame:
+    """`by_department`'s rows from the project rows of `projects_at`, furthest behind first."""
+    if rows.empty:
+        return with_rate_and_gap(pd.DataFrame(columns=_DEPARTMENT_COLUMNS), month)
+    counted = rows.assign(key=rows["is_key"].astype("int64"), red=(rows["status"] == "red").astype("int64"),
+                          yellow=(rows["status"] == "yellow").astype("int64"))
+    sums = counted.groupby("department", sort=True).agg(
+        projects=("code", "size"), key_projects=("key", "sum"), budget_fen=("budget_fen", "sum"),
+        spent_fen=("spent_fen", "sum"), red=("red", "sum"), yellow=("yellow", "sum"))
+    departments = sums.reset_index().astype(dict.fromkeys(_DEPARTMENT_COLUMNS[1:7], "int64"))
+    departments["status"] = [status_of(int(b), int(s), month, settings)
+                             for b, s in zip(departments["budget_fen"], departments["spent_fen"], strict=True)]
+    departments["worst"] = ["red" if r > 0 else "yellow" if y > 0 else "green"
+                            for r, y in zip(departments["red"], departments["yellow"], strict=True)]
+    departments = departments[_DEPARTMENT_COLUMNS]
+    return with_rate_and_gap(departments, month).sort_values("gap", ascending=False, kind="stable")
 
 
 def behind_first(spent: Any, budget: Any, code: Any) -> tuple[Any, ...]:
