@@ -53,21 +53,22 @@ def _carried_totals(session: Session, scope: list[Any], upto: int) -> list[tuple
     def previous(column: Any) -> Any:  # the project's previous row's value (NULL on its first)
         return func.lag(column).over(partition_by=col(Monitoring.project_id), order_by=col(Monitoring.month))
 
-    # Joined to the projects (not `project_id IN (…)`): PostgreSQL then reads the monitoring index in
-    # (project_id, month) order beside the projects' primary key (a merge join), so the window pass needs
-    # no sort of the district's monitoring rows.
+    # Scoped on the projects' own columns (the region as `core.region_id`), so PostgreSQL knows how many
+    # projects match: it then reads the monitoring index in (project_id, month) order beside the projects'
+    # primary key (merge joins) and the window pass sorts nothing; SQLite reads the same index per project.
+    projects = select(col(Project.id)).where(*scope)
     spent_rows = (
         select(col(Monitoring.month), (col(Monitoring.spent_cumulative_fen) - func.coalesce(
             previous(col(Monitoring.spent_cumulative_fen)), 0)).label("d"))
-        .join(Project, col(Project.id) == col(Monitoring.project_id))
-        .where(*scope, col(Monitoring.month) <= upto)
+        .where(col(Monitoring.project_id).in_(projects), col(Monitoring.month) <= upto)
         .subquery()
     )
     budget_rows = (
         select(col(Monitoring.month), (col(Monitoring.budget_fen) - func.coalesce(
             previous(col(Monitoring.budget_fen)), col(Project.budget_adjusted_fen))).label("d"))
         .join(Project, col(Project.id) == col(Monitoring.project_id))
-        .where(*scope, col(Monitoring.month) <= upto, col(Monitoring.budget_fen).is_not(None))
+        .where(col(Monitoring.project_id).in_(projects), col(Monitoring.month) <= upto,
+               col(Monitoring.budget_fen).is_not(None))
         .subquery()
     )
     d_spent = dict(session.execute(select(spent_rows.c.month,
