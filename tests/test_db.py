@@ -149,7 +149,7 @@ def test_postgresql_engine_gives_up_within_seconds() -> None:
         pass
     engine.dispose()
     assert seen["connect_timeout"] == 3
-    assert seen["options"] == "-c search_path=x -c lock_timeout=3000 -c jit=off"  # jit: see make_engine
+    assert seen["options"] == "-c search_path=x -c lock_timeout=3000 -c jit=off -c work_mem=64MB"  # see make_engine
 
 
 def test_existing_file_opens_whatever_its_path_holds(tmp_path: Path) -> None:

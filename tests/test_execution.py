@@ -43,6 +43,28 @@ def test_department_status_follows_the_configured_rule(world, spent_yuan: int, g
     for settings, expected in ((GAP, gap_status), (RATIO, ratio_status)):
         depts = q.by_department(session=s, year=2023, region="测试区", month=6, settings=settings)
         assert depts.set_index("department").loc["区测试局", "status"] == expected, settings.execution_rule
+        # 执行监控 adds the departments up from its project rows and works their status out in Python
+        page = q.projects_at(session=s, year=2023, region="测试区", month=6, settings=settings).departments
+        assert page.set_index("department").loc["区测试局", "status"] == expected, settings.execution_rule
+
+
+def test_the_status_worked_out_in_python_is_the_status_in_sql(world) -> None:  # type: ignore[no-untyped-def]
+    """`core.status_of` (the departments of 执行监控) against `core.status_expr` (SQL) at and around each threshold of
+    both rules, at month 0, for no budget, and for sums near the largest a city's budget reaches."""
+    from sqlalchemy import BigInteger, literal, select
+
+    from data_access.queries.core import status_expr, status_of
+
+    s, _region, _dept = world
+    cases = [(budget, budget * share // 1000 + nudge, month)
+             for budget in (0, 1, 10_000_000, 45_233_023_000_000) for month in (0, 1, 6, 7, 12)
+             for share in (0, 300, 349, 350, 400, 450, 500, 583, 1000, 1200) for nudge in (-1, 0, 1) if budget * share
+             // 1000 + nudge >= 0]
+    for settings in (GAP, RATIO):
+        in_sql = [status for start in range(0, len(cases), 200) for status in s.execute(select(*[
+            status_expr(literal(b, BigInteger), literal(sp, BigInteger), m, settings)
+            for b, sp, m in cases[start : start + 200]])).one()]
+        assert [status_of(b, sp, m, settings) for b, sp, m in cases] == in_sql, settings.execution_rule
 
 
 def test_departments_carry_exact_rate_and_gap_furthest_behind_first(world) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import BigInteger, Float, Select, and_, case, cast, distinct, false, func, or_, select
+from sqlalchemy import Float, Select, and_, case, cast, distinct, false, func, or_, select
 from sqlmodel import Session, col
 
 from data_access.models import Department, Evaluation, Finding, Indicator, Monitoring, Project, Region
@@ -21,7 +21,9 @@ from data_access.queries.core import (
     lifecycle_expr,
     project_execution,
     rate,
+    region_id,
     status_expr,
+    status_of,
     sum_int,
     time_progress,
 )
@@ -37,21 +39,24 @@ def with_rate_and_gap(df: pd.DataFrame, month: int) -> pd.DataFrame:
 
 
 def _carried_totals(session: Session, scope: list[Any], upto: int) -> list[tuple[int, int]]:
-    """(Σ effective budget, Σ spent) of the projects matching `scope` at each month 1..upto, carried
-    forward exactly as `core.project_execution` carries them, from one pass over their monitoring rows.
+    """(Σ effective budget, Σ spent) of the projects matching `scope` (conditions on Project alone) at each month
+    1..upto, carried forward exactly as `core.project_execution` carries them, from one pass over their monitoring
+    rows.
 
     A project's spending at month m is its latest cumulative row with month ≤ m, so the sum over
     projects is the sum of each row's increase over the project's previous row (LAG), over rows with
     month ≤ m. Its budget is the latest recorded budget with month ≤ m, else the adjusted budget: the
     adjusted total plus each recorded budget's change from the one before it. Integer sums, exact.
     """
-    projects = select(col(Project.id)).join(Region, col(Region.id) == col(Project.region_id)).where(*scope)
-    adjusted = session.execute(select(sum_int(col(Project.budget_adjusted_fen)))
-                               .join(Region, col(Region.id) == col(Project.region_id)).where(*scope)).scalar_one()
+    adjusted = session.execute(select(sum_int(col(Project.budget_adjusted_fen))).where(*scope)).scalar_one()
 
     def previous(column: Any) -> Any:  # the project's previous row's value (NULL on its first)
         return func.lag(column).over(partition_by=col(Monitoring.project_id), order_by=col(Monitoring.month))
 
+    # Scoped on the projects' own columns (the region as `core.region_id`), so PostgreSQL knows how many
+    # projects match: it then reads the monitoring index in (project_id, month) order beside the projects'
+    # primary key (merge joins) and the window pass sorts nothing; SQLite reads the same index per project.
+    projects = select(col(Project.id)).where(*scope)
     spent_rows = (
         select(col(Monitoring.month), (col(Monitoring.spent_cumulative_fen) - func.coalesce(
             previous(col(Monitoring.spent_cumulative_fen)), 0)).label("d"))
@@ -84,7 +89,7 @@ def _curve_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 def monthly_curve(*, session: Session, year: int, region: str, upto: int) -> pd.DataFrame:
     """Σ spent, Σ budget, execution rate and time progress at each month 1..upto (the cumulative curve)."""
-    totals = _carried_totals(session, [col(Region.name) == region, col(Project.year) == year], upto)
+    totals = _carried_totals(session, [col(Project.region_id) == region_id(region), col(Project.year) == year], upto)
     return _curve_frame([{"month": m, "budget_fen": b, "spent_fen": sp, "rate": rate(sp, b),
                           "time_progress": time_progress(m)} for m, (b, sp) in enumerate(totals, start=1)])
 
@@ -149,34 +154,16 @@ def projects_at(
 ) -> Projects:
     """`project_rows`, `by_department` and `key_summary` with the same arguments, from one statement: the carry-
     forward (`core.project_execution`, two index lookups per project) is worked out once, not three times.
-    Each project row carries its department's sums as window aggregates, and the department's status is
-    `status_expr` over those sums in SQL, as `by_department` computes it. The database orders the projects
-    furthest behind first (`behind_first`), so with `rates=False` the projects come in `project_rows`' order
-    without their exact rate and gap: a page adds them (`with_rate_and_gap`) to the few rows it shows."""
+    The departments' counts and integer sums are added up from the project rows, and each department's status
+    is `core.status_of` over its sums, the same comparisons `by_department` makes in SQL (exact integers both).
+    The database orders the projects furthest behind first (`behind_first`), so with `rates=False` the projects
+    come in `project_rows`' order without their exact rate and gap: a page adds them (`with_rate_and_gap`) to
+    the few rows it shows."""
     pe = project_execution(year=year, region=region, month=month, fund_source=fund_source, settings=settings).subquery()
     base = select(pe).where(pe.c.is_key) if key_only else select(pe)
     b = base.subquery()
-
-    def dept(expr: Any) -> Any:  # an integer window sum over the project's department
-        return cast(func.sum(expr).over(partition_by=b.c.department), BigInteger)
-
-    budget, spent = dept(b.c.budget_fen), dept(b.c.spent_fen)
-    red, yellow = dept(case((b.c.status == "red", 1), else_=0)), dept(case((b.c.status == "yellow", 1), else_=0))
-    stmt = select(
-        b, func.count().over(partition_by=b.c.department).label("d_projects"),
-        dept(case((b.c.is_key, 1), else_=0)).label("d_key_projects"), budget.label("d_budget_fen"),
-        spent.label("d_spent_fen"), red.label("d_red"), yellow.label("d_yellow"),
-        status_expr(budget, spent, month, settings).label("d_status"),
-        case((red > 0, "red"), (yellow > 0, "yellow"), else_="green").label("d_worst"),
-    ).order_by(*behind_first(b.c.spent_fen, b.c.budget_fen, b.c.code))
-    rows = frame(session, stmt)
-    firsts = rows.drop_duplicates("department")
-    departments = pd.DataFrame({c: firsts[c if c == "department" else f"d_{c}"].to_numpy()
-                                for c in _DEPARTMENT_COLUMNS}, columns=_DEPARTMENT_COLUMNS)
-    departments = departments.sort_values("department", kind="stable").reset_index(drop=True)
-    for c in ("projects", "key_projects", "budget_fen", "spent_fen", "red", "yellow"):
-        departments[c] = departments[c].astype("int64")
-    departments = with_rate_and_gap(departments, month).sort_values("gap", ascending=False, kind="stable")
+    rows = frame(session, select(b).order_by(*behind_first(b.c.spent_fen, b.c.budget_fen, b.c.code)))
+    departments = _departments(rows, month, settings)
     projects = rows[list(base.selected_columns.keys())]
     if fund_source is None and not key_only:  # every project of the year: the key summary is in these rows
         key = projects[projects["is_key"]]
@@ -189,6 +176,24 @@ def projects_at(
     if rates:  # already in order: the stable sort on the exact gaps keeps it so
         projects = with_rate_and_gap(projects, month).sort_values("gap", ascending=False, kind="stable")
     return Projects(projects.reset_index(drop=True), departments.reset_index(drop=True), summary)
+
+
+def _departments(rows: pd.DataFrame, month: int, settings: Settings) -> pd.DataFrame:
+    """`by_department`'s rows from the project rows of `projects_at`, furthest behind first."""
+    if rows.empty:
+        return with_rate_and_gap(pd.DataFrame(columns=_DEPARTMENT_COLUMNS), month)
+    counted = rows.assign(key=rows["is_key"].astype("int64"), red=(rows["status"] == "red").astype("int64"),
+                          yellow=(rows["status"] == "yellow").astype("int64"))
+    sums = counted.groupby("department", sort=True).agg(
+        projects=("code", "size"), key_projects=("key", "sum"), budget_fen=("budget_fen", "sum"),
+        spent_fen=("spent_fen", "sum"), red=("red", "sum"), yellow=("yellow", "sum"))
+    departments = sums.reset_index().astype(dict.fromkeys(_DEPARTMENT_COLUMNS[1:7], "int64"))
+    departments["status"] = [status_of(int(b), int(s), month, settings)
+                             for b, s in zip(departments["budget_fen"], departments["spent_fen"], strict=True)]
+    departments["worst"] = ["red" if r > 0 else "yellow" if y > 0 else "green"
+                            for r, y in zip(departments["red"], departments["yellow"], strict=True)]
+    departments = departments[_DEPARTMENT_COLUMNS]
+    return with_rate_and_gap(departments, month).sort_values("gap", ascending=False, kind="stable")
 
 
 def behind_first(spent: Any, budget: Any, code: Any) -> tuple[Any, ...]:
