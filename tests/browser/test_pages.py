@@ -5,13 +5,12 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import expect
 from sqlmodel import Session
 
 from data_access.db import make_engine
 from tests.apptest import WITHDRAWN, republish_sample_result, withdraw_sample_result
-from tests.browser.conftest import click, ensure_user, goto, new_page, no_error_box, screenshot, script_run, sign_in
-from tests.browser.test_publishing import pick_to_publish
+from tests.browser.conftest import ensure_user, goto, new_page, no_error_box, screenshot, script_run, sign_in
+from tests.browser.test_publishing import publish_chosen
 
 PUBLIC = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes",
           "portal_execution", "portal_department", "portal_project", "portal_search"]
@@ -83,10 +82,7 @@ def _publish_the_withdrawn_record(page, app_server, hidden: str) -> None:  # typ
     sign_in(page, app_server.url, "browser-finance", "finance-password")
     with script_run(page):
         page.locator('[data-testid="stSidebarNav"] a[href$="/publishing"]').first.click()
-    pick_to_publish(page, hidden)
-    publish = page.get_by_role("button", name="公开", exact=True)
-    expect(publish).to_be_enabled()  # the choice has reached the page (公开 is disabled with nothing chosen)
-    click(page, publish)
+    publish_chosen(page, hidden)
     page.get_by_text("已更新 1 条记录").wait_for(state="visible")
     screenshot(page, "internal-publishing-done")
     goto(page, f"{app_server.url}/portal_evaluations?region=黄埔区&year=2022&annex=2")  # as any visitor would

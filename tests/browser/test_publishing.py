@@ -36,6 +36,15 @@ def pick_to_publish(page, name: str) -> None:  # type: ignore[no-untyped-def]
     wait_ready(page)
 
 
+def publish_chosen(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Choose the record (`pick_to_publish`) and click 公开 once the choice has reached the page (公开 is
+    disabled with nothing chosen); the run it brings is waited for (`click`)."""
+    pick_to_publish(page, name)
+    publish = page.get_by_role("button", name="公开", exact=True)
+    expect(publish).to_be_enabled()
+    click(page, publish)
+
+
 def test_publishing_a_record_with_the_years_execution_published(page, app_server) -> None:  # type: ignore[no-untyped-def]
     with Session(make_engine(app_server.db_url)) as session:
         create_user(session, "browser-publisher", "finance", "finance-password")
@@ -46,10 +55,7 @@ def test_publishing_a_record_with_the_years_execution_published(page, app_server
         with script_run(page):
             page.locator('[data-testid="stSidebarNav"] a[href$="/publishing"]').first.click()
         page.get_by_role("button", name="撤回公开").first.wait_for(state="visible")
-        pick_to_publish(page, WITHDRAWN)
-        publish = page.get_by_role("button", name="公开", exact=True)
-        expect(publish).to_be_enabled()  # the choice has reached the page
-        click(page, publish)
+        publish_chosen(page, WITHDRAWN)
         page.get_by_text("已更新 1 条记录").wait_for(state="visible")
         no_error_box(page)
         screenshot(page, "internal-publishing-with-execution-zh")
