@@ -235,13 +235,14 @@ def page_state(page, before) -> str:  # type: ignore[no-untyped-def]
     try:
         state = page.evaluate("""() => {
           const t = window.__streamlitTraffic ?? {};
-          return {runs: window.__streamlitRuns, sockets: t.sockets, socket_state: t.socket?.readyState,
+          return {runs: window.__streamlitRuns, doc: window.__streamlitDoc, sockets: t.sockets,
+                  socket_state: t.socket?.readyState,
                   sent: t.sent, received: t.received, closed: t.closed, endings: (t.endings ?? []).slice(-6),
                   now: Math.round(performance.now()),
                   script: document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState,
                   status: document.querySelector('[data-testid="stStatusWidget"]')?.innerText ?? null}; }""")
         state["runs_before"] = before[1]
-        state["same_document"] = page.evaluate("() => window.__streamlitDoc") == before[0]
+        state["same_document"] = state.pop("doc") == before[0]
         shot = screenshot(page, f"failure-{int(time.time())}")
         return f"page: {state}\nscreenshot: {shot}"
     except Exception as error:  # noqa: BLE001 - a report on a page that is gone must not hide the failure
