@@ -12,7 +12,7 @@ Columns whose field is no model column are read for a lookup (行政区, 预算�
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -174,6 +174,12 @@ class Spec:
         return tuple([name_key(v) if is_name else v
                       for f, is_name in self._key_parts
                       for v in (resolved[f] if f in resolved else values.get(f),)])
+
+    def values_key(self, values: Sequence[Any]) -> tuple:
+        """The key of stored values given in the order of the key's fields (names by their comparison key)."""
+        if not self.name_fields:
+            return tuple(values)
+        return tuple(name_key(v) if is_name else v for (_f, is_name), v in zip(self._key_parts, values, strict=True))
 
     def record_key(self, record: Any) -> tuple:
         return tuple(name_key(getattr(record, f)) if f in self.name_fields else getattr(record, f) for f in self.key)

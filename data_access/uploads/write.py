@@ -103,12 +103,18 @@ def write(ctx: Ctx, rows: list[Row], existing: dict[tuple, Any]) -> list[Written
 
 @dataclass
 class Changes:
-    """What an import writes: new rows (each with its Written), and for stored records that changed, the new
-    values by set of changed columns (`(id, *values)` in the order of the columns) and each one's audit
-    entry `(record id, detail_json)`."""
+    """What an import writes: new rows (each with its Written, or as columns), and for stored records that
+    changed, the new values by set of changed columns (`(id, *values)` in the order of the columns) and each
+    one's audit entry `(record id, detail_json)`."""
 
     new_rows: list[dict[str, Any]] = field(default_factory=list)
     inserted: list[Written] = field(default_factory=list)
+    # New rows given a column at a time instead (kinds/monitoring.bulk): the columns, each row's values in that
+    # order, each row's key (the ids come back in this order) and the values every row shares.
+    new_columns: tuple[str, ...] = ()
+    new_values: list[tuple[Any, ...]] = field(default_factory=list)
+    new_keys: list[tuple] = field(default_factory=list)
+    new_same: dict[str, Any] = field(default_factory=dict)
     updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = field(default_factory=dict)
     audits: list[tuple[int, str]] = field(default_factory=list)
     unchanged: int = 0
@@ -167,20 +173,16 @@ def apply(ctx: Ctx, plan: Changes) -> None:
     UPDATE takes them from there. The inserted records' ids go to their Written; the report counts."""
     model = ctx.spec.model
     table = str(model.__tablename__)
-    new_rows, inserted = plan.new_rows, plan.inserted
     conn, tab = ctx.session.connection(), model.__table__  # type: ignore[attr-defined]
     bulk = _Copy(conn) if _Copy.usable(conn) else None
+    if plan.new_rows:  # rows as dicts (the per-row write): as columns, every column any row gives
+        columns = sorted({k for r in plan.new_rows for k in r})
+        plan.new_columns, plan.new_keys = tuple(columns), [w.key for w in plan.inserted]
+        plan.new_values = [tuple(map(r.get, columns)) for r in plan.new_rows]
     ids: list[int] = []
-    if new_rows:
-        columns = sorted({k for r in new_rows for k in r})
-        if bulk is not None:
-            ids = bulk.insert(tab, columns, new_rows, ctx.spec, inserted)
-        else:  # executemany in chunks; RETURNING gives the ids in parameter order
-            for start in range(0, len(new_rows), CHUNK_ROWS):
-                chunk = [{c: r.get(c) for c in columns} for r in new_rows[start:start + CHUNK_ROWS]]
-                stmt = insert(model).returning(model.id, sort_by_parameter_order=True)  # type: ignore[attr-defined]
-                ids.extend(ctx.session.execute(stmt, chunk).scalars().all())
-        for w, i in zip(inserted, ids, strict=True):
+    if plan.new_values:
+        ids = _insert(conn, bulk, tab, ctx.spec, plan)
+        for w, i in zip(plan.inserted, ids, strict=False):  # the per-row write's Written get their ids
             w.id = i
     # One statement per set of changed columns: the ORM's bulk update by primary key issued a
     # statement each time consecutive rows changed different columns, and then synchronised the
@@ -215,6 +217,58 @@ def apply(ctx: Ctx, plan: Changes) -> None:
     ctx.report.inserted += len(ids)
     ctx.report.updated += updated
     ctx.report.unchanged += plan.unchanged
+
+
+def _insert(conn: Connection, bulk: _Copy | None, tab: Table, spec: Spec, plan: Changes) -> list[int]:
+    """Insert the plan's new rows; their ids in the order of `plan.new_keys`. A column no row gives takes its
+    Python-side default, as an INSERT statement applies it."""
+    same = plan.new_same
+    columns, rows = _with_defaults(tab, [*plan.new_columns, *same], plan.new_columns, plan.new_values)
+    if bulk is not None:
+        return bulk.insert(tab, columns, rows, same, spec, plan.new_keys)
+    if conn.dialect.paramstyle == "qmark":
+        # SQLite: one executemany without RETURNING (which sqlalchemy runs a row at a time there), then the
+        # ids above the largest id before it: SQLite numbers new rows from there, and the import holds the
+        # write lock, so nothing else has inserted meanwhile.
+        quote = conn.dialect.identifier_preparer.quote
+        first = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {quote(tab.name)}").scalar_one()
+        _executemany_insert(conn, tab, [*same, *columns], list(same.values()), rows)
+        keys = ", ".join(quote(f) for f in spec.key)
+        new = conn.exec_driver_sql(f"SELECT id, {keys} FROM {quote(tab.name)} WHERE id > ?", (first,)).all()
+        return _ids_by_key(spec, new, plan.new_keys)
+    names = [*same, *columns]
+    stmt = insert(tab).returning(tab.c.id, sort_by_parameter_order=True)
+    ids: list[int] = []
+    for start in range(0, len(rows), CHUNK_ROWS):
+        chunk = [dict(zip(names, (*same.values(), *r), strict=True)) for r in rows[start:start + CHUNK_ROWS]]
+        ids.extend(conn.execute(stmt, chunk).scalars().all())
+    return ids
+
+
+def _ids_by_key(spec: Spec, records: Sequence[Any], keys: list[tuple]) -> list[int]:
+    """The ids of newly inserted `records` (id, *the spec's key fields) in the order of `keys`."""
+    if len(records) != len(keys):
+        raise RuntimeError(f"inserted {len(keys)} rows into {spec.kind} but found {len(records)}")
+    by_key = {spec.values_key(r[1:]): r[0] for r in records}
+    return [by_key[k] for k in keys]
+
+
+def _with_defaults(tab: Table, given: Sequence[str], columns: Sequence[str],
+                   rows: list[tuple[Any, ...]]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """`columns` and `rows` with the Python-side default of each column of `tab` outside `given` appended."""
+    defaults: list[Any] = [c.default for c in tab.columns if c.name not in given and c.default is not None
+                           and (c.default.is_scalar or c.default.is_callable)]
+    if not defaults:
+        return list(columns), rows
+    fixed = [d.arg for d in defaults if d.is_scalar]
+    if len(fixed) == len(defaults):
+        return [*columns, *(d.column.name for d in defaults)], [(*r, *fixed) for r in rows]
+
+    def values(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        params = _Parameters(dict(zip(columns, row, strict=True)))
+        return (*row, *(d.arg if d.is_scalar else d.arg(params) for d in defaults))
+
+    return [*columns, *(d.column.name for d in defaults)], list(map(values, rows))
 
 
 def _bound(conn: Connection, tab: Table, columns: Sequence[str]) -> list[Any]:
@@ -300,30 +354,17 @@ class _Copy:
                 copy.write_row(row)
         return name
 
-    def insert(self, tab: Table, columns: Sequence[str], rows: list[dict[str, Any]], spec: Spec | None = None,
-               written: list[Written] | None = None) -> list[int]:
-        """Insert `rows`; with `spec`, the new ids in the order of `written` (matched by the spec's key).
-
-        A column the rows leave out takes its Python-side default, as an INSERT statement applies it."""
-        defaults: list[Any] = [c.default for c in tab.columns if c.name not in columns and c.default is not None
-                               and (c.default.is_scalar or c.default.is_callable)]
-        given = list(columns)
-        columns = [*given, *(d.column.name for d in defaults)]
-
-        def values(row: dict[str, Any]) -> list[Any]:
-            return [*(row.get(c) for c in given),
-                    *(d.arg if d.is_scalar else d.arg(_Parameters(row)) for d in defaults)]
-
-        name = self._load(tab, columns, map(values, rows))
+    def insert(self, tab: Table, columns: Sequence[str], rows: list[tuple[Any, ...]], same: dict[str, Any],
+               spec: Spec, keys: list[tuple]) -> list[int]:
+        """Insert `rows` (values in the order of `columns`, with the values `same` for every row); the new ids in
+        the order of `keys` (matched by the spec's key)."""
+        name = self._load(tab, columns, rows)
         quote = self.conn.dialect.identifier_preparer.quote
-        quoted = ", ".join(quote(c) for c in columns)
-        sql = f"INSERT INTO {quote(tab.name)} ({quoted}) SELECT {quoted} FROM {name}"
-        if spec is None or written is None:
-            self.conn.exec_driver_sql(sql)
-            return []
-        returned = self.conn.exec_driver_sql(f"{sql} RETURNING id, {', '.join(quote(f) for f in spec.key)}")
-        by_key = {spec.record_key(r): int(r.id) for r in returned}
-        return [by_key[w.key] for w in written]
+        into = ", ".join(quote(c) for c in (*same, *columns))
+        values = ", ".join((*(f"%({c})s" for c in same), *(quote(c) for c in columns)))
+        returning = ", ".join(quote(f) for f in ("id", *spec.key))
+        sql = f"INSERT INTO {quote(tab.name)} ({into}) SELECT {values} FROM {name} RETURNING {returning}"
+        return _ids_by_key(spec, self.conn.exec_driver_sql(sql, same).all(), keys)
 
     def insert_rows(self, tab: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]],
                     same: dict[str, Any]) -> None:

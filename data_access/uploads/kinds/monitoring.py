@@ -15,7 +15,7 @@ from data_access.uploads.columns import Parsed
 from data_access.uploads.context import Ctx, Row
 from data_access.uploads.lookups import ProjectLookup, RegionLookup, load_projects
 from data_access.uploads.spec import Cell, Column, Spec, Synonyms
-from data_access.uploads.write import AUDIT_DETAIL, CHUNK_IDS, Changes, Written, apply, encode_basestring, json_value
+from data_access.uploads.write import AUDIT_DETAIL, CHUNK_IDS, Changes, apply, encode_basestring, json_value
 
 H = TypeVar("H")  # how check_spending's caller names a file row: the Row, or its index
 
@@ -147,9 +147,8 @@ def bulk(ctx: Ctx, parsed: Parsed, dry_run: bool) -> bool:
     plan = Changes()
     stored: list[Any] = list(map(existing.get, keys))
     new = (keys, spent, budgets, targets, reasons)
-    if None in stored:  # new months: inserted
-        rows = zip(zip(*new, strict=True), stored, strict=True)
-        _insert(ctx, plan, [row for row, current in rows if current is None])
+    if any(current is None for current in stored):  # new months: inserted
+        _insert(ctx, plan, *([c[i] for i, current in enumerate(stored) if current is None] for c in new))
         kept = [i for i, current in enumerate(stored) if current is not None]
         stored = [stored[i] for i in kept]
         new = tuple([c[i] for i in kept] for c in new)  # type: ignore[assignment]
@@ -201,18 +200,18 @@ def _update(ctx: Ctx, plan: Changes, audits: list[tuple[int, tuple[int, str]]], 
     audits.extend(zip(rows, zip(ids, details, strict=True), strict=True))
 
 
-def _insert(ctx: Ctx, plan: Changes, rows: list[tuple]) -> None:
-    """New months: every stored column (the model's default where blank), the submission time and the batch."""
-    defaults = {f: ctx.spec.model_default(f) for f in _STORED}
-    for k, s_, b, t, r in rows:
-        values: dict[str, Any] = {"spent_cumulative_fen": s_, "budget_fen": b}
-        if t is not None:
-            values["target_progress"] = t
-        if r is not None:
-            values["deviation_reason"] = r
-        values["submitted_at"] = ctx.now
-        plan.new_rows.append({**defaults, "project_id": k[0], "month": k[1], **values, "batch_id": ctx.batch_id})
-        plan.inserted.append(Written(k, values))
+def _insert(ctx: Ctx, plan: Changes, keys: list[Any], spent: list[Any], budgets: list[Any], targets: list[Any],
+            reasons: list[Any]) -> None:
+    """New months, as columns: every stored column (the model's default where a text is blank; a blank budget
+    is NULL), the submission time and the batch (the same for every row)."""
+    default_target, default_reason = (ctx.spec.model_default(f) for f in _STORED[2:])
+    targets = [default_target if t is None else t for t in targets]
+    reasons = [default_reason if r is None else r for r in reasons]
+    plan.new_columns = ("project_id", "month", *_STORED)
+    pids, months = [k[0] for k in keys], [k[1] for k in keys]
+    plan.new_values = list(zip(pids, months, spent, budgets, targets, reasons, strict=True))
+    plan.new_keys = list(keys)
+    plan.new_same = {"submitted_at": ctx.now, "batch_id": ctx.batch_id}
 
 
 def _stored(ctx: Ctx, project_ids: list[int]) -> dict[tuple[int, int], Any]:
@@ -224,7 +223,7 @@ def _stored(ctx: Ctx, project_ids: list[int]) -> dict[tuple[int, int], Any]:
     out: dict[tuple[int, int], Any] = {}
     for start in range(0, len(project_ids), CHUNK_IDS):
         chunk = project_ids[start:start + CHUNK_IDS]
-        for r in connection.execute(select(*columns).where(tab.c.project_id.in_(chunk))):
+        for r in connection.execute(select(*columns).where(tab.c.project_id.in_(chunk))).all():
             out[(r[1], r[2])] = r
     return out
 
