@@ -31,6 +31,29 @@ def test_upgrade_is_idempotent_and_records_head(any_db_url: str) -> None:
     engine.dispose()
 
 
+def test_head_constant_is_the_newest_migration() -> None:
+    """`upgrade` skips Alembic on a database stamped with migrate.HEAD: it must be the migrations' head."""
+    from data_access.migrate import HEAD, head_revisions
+
+    assert HEAD == head_revisions() == {_head()}
+
+
+def test_upgrade_at_head_does_not_load_alembic(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A command on an up-to-date database (every `import`) reads the stamp in SQL instead of loading Alembic;
+    an empty database is still created by Alembic."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    probe = ("import sys; from data_access.db import make_engine; from data_access.migrate import upgrade; "
+             f"e = make_engine({url!r}, create=True); before = upgrade(e); "
+             "print(sorted(before), 'alembic' in sys.modules)")
+    first, second = (subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+                     .stdout.strip() for _ in range(2))
+    assert first == "[] True"
+    assert second == "['0008'] False"
+
+
 def _head() -> str:
     from alembic.script import ScriptDirectory
 

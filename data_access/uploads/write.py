@@ -233,6 +233,10 @@ def _insert(conn: Connection, bulk: _Copy | None, tab: Table, spec: Spec, plan: 
         quote = conn.dialect.identifier_preparer.quote
         first = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {quote(tab.name)}").scalar_one()
         _executemany_insert(conn, tab, [*same, *columns], list(same.values()), rows)
+        n, low, high = conn.exec_driver_sql(f"SELECT count(*), min(id), max(id) FROM {quote(tab.name)} "
+                                            "WHERE id > ?", (first,)).one()
+        if (n, low, high) == (len(rows), first + 1, first + len(rows)):
+            return list(range(first + 1, first + len(rows) + 1))  # each row took the largest id + 1, in turn
         keys = ", ".join(quote(f) for f in spec.key)
         new = conn.exec_driver_sql(f"SELECT id, {keys} FROM {quote(tab.name)} WHERE id > ?", (first,)).all()
         return _ids_by_key(spec, new, plan.new_keys)
