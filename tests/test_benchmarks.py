@@ -22,4 +22,6 @@ def test_the_benchmark_prints_every_figure_beside_its_baseline() -> None:
     assert "| SQLite | `kpis`, every region" in table and "load every row into pandas" in table
     assert "| SQLite | page execution, one district of all 200 projects: first run / rerun |" in table
     assert "| SQLite | import 240 rows, dry run |" in table and "read alone" in table
-    assert "| SQLite | import 240 rows, commit (240 updated) |" in table
+    assert "| SQLite | import 240 rows, commit changing stored months (240 updated, each with its audit entry) |" \
+        in table
+    assert "| SQLite | import 240 new months by the command (`data_access import`, start-up included) |" in table
