@@ -13,11 +13,8 @@ import sys
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import inspect
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
-
-from data_access.db import DatabaseFault, classify, location, make_engine, resolve_url
+# SQLAlchemy, SQLModel and the models load inside the commands: `import` first starts reading its file in a
+# child process (uploads/prefetch.py), which then need not load them.
 
 log = logging.getLogger("data_access")
 KINDS = ("projects", "monitoring", "evaluations", "findings", "ex-ante", "indicators")
@@ -76,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def cmd_init(url: str) -> int:
     """Create the database (the only command that may) or bring its schema to this program's."""
+    from data_access.db import make_engine
     from data_access.migrate import head_revisions, upgrade
 
     before = upgrade(make_engine(url, create=True))
@@ -89,6 +87,7 @@ def cmd_init(url: str) -> int:
 
 
 def cmd_seed(url: str, synthetic: int | None, regions: int) -> int:
+    from data_access.db import make_engine
     from data_access.migrate import upgrade
     from data_access.seed import SeedConflict, seed_sample, seed_synthetic
 
@@ -113,6 +112,8 @@ def cmd_seed(url: str, synthetic: int | None, regions: int) -> int:
 
 def _demo_users(engine) -> None:  # type: ignore[no-untyped-def]
     """First start: demo accounts with random passwords, printed once to the console."""
+    from sqlmodel import Session
+
     from data_access.auth import create_demo_users
 
     with Session(engine) as session:
@@ -124,6 +125,10 @@ def _demo_users(engine) -> None:  # type: ignore[no-untyped-def]
 
 
 def cmd_kpis(url: str, year: int, region: str | None, as_of: dt.date | None, as_json: bool) -> int:
+    from sqlalchemy import inspect
+    from sqlmodel import Session
+
+    from data_access.db import make_engine
     from data_access.queries.kpis import kpis, region_names, to_json
 
     engine = make_engine(url)
@@ -177,6 +182,9 @@ def _kpis_table(d: dict) -> str:
 
 
 def cmd_report(url: str, year: int, region: str, out: str, as_of: dt.date | None) -> int:
+    from sqlmodel import Session
+
+    from data_access.db import make_engine
     from data_access.report import UnsupportedFormat, output_format, write_report
 
     try:
@@ -201,7 +209,9 @@ def _safe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, read_ahead: bool = False) -> int:
+    """The command line; `read_ahead` (only as a program of its own, never inside a process with threads):
+    `import` reads its file in a child process while this one loads the database libraries."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(message)s")
     parser = _parser()
     try:
@@ -212,6 +222,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.code == 2 and _command(parser, argv) not in (None, "import"):
             return 1
         raise
+    if read_ahead and args.command == "import":
+        from data_access.uploads import prefetch
+
+        prefetch.start(args.file)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from data_access.db import DatabaseFault, classify, location, resolve_url
+
     url = resolve_url(args.db)
     try:
         if args.command == "init":
@@ -250,4 +268,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(read_ahead=True))

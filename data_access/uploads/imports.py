@@ -25,31 +25,19 @@ from sqlmodel import Session, col
 
 from data_access.models import UploadBatch
 from data_access.settings import SETTINGS, Settings
+from data_access.uploads import prefetch
 from data_access.uploads.cells import EXAMPLE_SHEET
 from data_access.uploads.columns import LazyPreview, Parsed, parse_columns
 from data_access.uploads.context import Ctx, Row
 from data_access.uploads.headers import amount_factors, choose_sheet
 from data_access.uploads.kinds import KINDS, SPECS
-from data_access.uploads.limits import FileRejected, Limits
+from data_access.uploads.limits import MAX_FILE_BYTES, FileRejected, Limits
 from data_access.uploads.read import read_workbook
 from data_access.uploads.report import ImportReport, Issue, on_sheet
 from data_access.uploads.spec import Spec
 from data_access.uploads.validate import Progress, UsageError, rows_from_records, rows_from_sheet, validate
 from data_access.uploads.write import write
 
-
-def _max_upload_mb(default: int = 20) -> int:
-    """server.maxUploadSize of .streamlit/config.toml: one limit for the page and the command line."""
-    import tomllib
-
-    config = Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml"
-    try:
-        return int(tomllib.loads(config.read_text(encoding="utf-8"))["server"]["maxUploadSize"])
-    except (OSError, KeyError, ValueError, tomllib.TOMLDecodeError):
-        return default
-
-
-MAX_FILE_BYTES = _max_upload_mb() * 1024 * 1024
 _PG_IMPORT_LOCK = 7_263_001  # pg_advisory_xact_lock key: imports into one database run one at a time
 _REFUSED_BEFORE_CHECKS = ("too_many_rows", "unknown_unit", "unit_conflict", "empty_file")
 
@@ -159,9 +147,11 @@ def _read(spec: Spec, data: bytes, report: ImportReport, settings: Settings, max
                                    f"文件大小 {len(data) / 1024 / 1024:.1f} MB，"
                                    f"超过上限 {max_bytes / 1024 / 1024:.0f} MB。请拆分后上传。"))
         return None
+    limits = Limits(max_rows=settings.max_upload_rows, cells=settings.max_upload_cells)
     try:
-        sheets = read_workbook(data, report.file, max_rows=settings.max_upload_rows,
-                               limits=Limits(max_rows=settings.max_upload_rows, cells=settings.max_upload_cells))
+        sheets = prefetch.take(data, report.file, settings.max_upload_rows, limits)  # the command line's child
+        if sheets is None:
+            sheets = read_workbook(data, report.file, max_rows=settings.max_upload_rows, limits=limits)
     except FileRejected as exc:
         report.errors.append(Issue(None, None, None, exc.code, exc.message))
         return None

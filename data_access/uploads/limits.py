@@ -36,10 +36,25 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from io import BytesIO
+from pathlib import Path
 from xml.parsers import expat
 
 CHUNK = 1 << 20
 MAX_RUN = 4 << 20  # bytes without a '>': no legitimate cell or tag comes near (32,767 chars ≈ 130 KB)
+
+
+def _max_upload_mb(default: int = 20) -> int:
+    """server.maxUploadSize of .streamlit/config.toml: one limit for the page and the command line."""
+    import tomllib
+
+    config = Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml"
+    try:
+        return int(tomllib.loads(config.read_text(encoding="utf-8"))["server"]["maxUploadSize"])
+    except (OSError, KeyError, ValueError, tomllib.TOMLDecodeError):
+        return default
+
+
+MAX_FILE_BYTES = _max_upload_mb() * 1024 * 1024  # an upload's size; a larger file is refused unread
 
 
 class FileRejected(Exception):
