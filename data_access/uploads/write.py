@@ -182,7 +182,7 @@ def apply(ctx: Ctx, plan: Changes) -> None:
     ids: list[int] = []
     if plan.new_values:
         ids = _insert(conn, bulk, tab, ctx.spec, plan)
-        for w, i in zip(plan.inserted, ids, strict=False):  # the per-row write's Written get their ids
+        for w, i in zip(plan.inserted, ids if plan.inserted else [], strict=True):  # the per-row write's Written
             w.id = i
     # One statement per set of changed columns: the ORM's bulk update by primary key issued a
     # statement each time consecutive rows changed different columns, and then synchronised the
