@@ -24,6 +24,8 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from tests.conftest import close_counted
+
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
@@ -115,7 +117,7 @@ def browser() -> Iterator[object]:
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield b
-        b.close()
+        close_counted(b.close)
 
 
 # Counts, in the page, the script runs Streamlit reports finished over its websocket. A run ends
