@@ -110,13 +110,13 @@ def test_a_reload_keeps_staff_signed_in_until_they_sign_out(page, app_server) ->
     assert page.get_by_role("button", name="退出登录").count() == 0
 
 
-def test_submissions_show_every_department_without_scrolling(page, app_server, admin) -> None:  # type: ignore[no-untyped-def]
+def test_submissions_show_every_department_without_scrolling(page, app_server, admin_state) -> None:  # type: ignore[no-untyped-def]
     from data_access.queries.uploads import submission_matrix
 
     with Session(make_engine(app_server.db_url)) as session:
         departments = len(submission_matrix(session=session, region="黄埔区", year=2022))
     assert departments > 10  # more than the ten rows st.dataframe shows by default
-    sign_in(page, app_server.url, *admin)
+    page.context.add_cookies(admin_state["cookies"])  # signed in (the sign-in itself is tested above)
     goto(page, f"{app_server.url}/submissions?region=黄埔区&year=2022")
     no_error_box(page)
     grid = page.locator('[data-testid="stDataFrame"]').first
