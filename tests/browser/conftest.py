@@ -362,8 +362,14 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
 
 
 def sign_in(page, base: str, username: str, password: str, path: str = "login") -> None:  # type: ignore[no-untyped-def]
-    """Sign in through the login form and wait until the signed-in sidebar has been drawn."""
+    """Open base/path, sign in through its login form and wait until the signed-in sidebar has been drawn."""
     goto(page, f"{base}/{path}")
+    sign_in_here(page, username, password)
+
+
+def sign_in_here(page, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the login form the page shows (after a sign-out, say) and wait until the signed-in
+    sidebar has been drawn."""
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     with script_run(page):

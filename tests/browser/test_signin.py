@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from data_access.auth import create_user
 from data_access.db import make_engine
-from tests.browser.conftest import goto, no_error_box, screenshot, script_run
+from tests.browser.conftest import goto, no_error_box, screenshot, script_run, sign_in_here
 
 
 def test_wrong_sign_ins_read_alike_and_the_right_one_signs_in(page, app_server) -> None:  # type: ignore[no-untyped-def]
@@ -22,10 +22,6 @@ def test_wrong_sign_ins_read_alike_and_the_right_one_signs_in(page, app_server) 
         alert.wait_for(state="visible")
         assert alert.inner_text().strip() == "用户名或密码错误", username
     screenshot(page, "signin-wrong-password")
-    page.get_by_label("用户名").fill("signin-clerk")  # in the same form, as the clerk would
-    page.get_by_label("密码").fill("signin-password")
-    with script_run(page):
-        page.get_by_role("button", name="登录").click()
-    page.get_by_role("button", name="退出登录").wait_for(state="visible")
+    sign_in_here(page, "signin-clerk", "signin-password")  # in the same form, as the clerk would
     no_error_box(page)
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
