@@ -225,7 +225,7 @@ def new_page(browser, **options):  # type: ignore[no-untyped-def]
     """A page in a context of its own as the tests' reader has it: 1400×1000, Chinese, the script runs
     counted (`script_run`), 30 s waits; options go to the context (cookies to start with, say). Close
     its context when done. Tests take the `page` fixture unless they need a browser of their own (a
-    second reader at the same time, an init script)."""
+    second reader at the same time, cookies of their own kept across the test's readers)."""
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True, **options)
     context.add_init_script(RUN_COUNTER)
     pg = context.new_page()
