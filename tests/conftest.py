@@ -12,7 +12,7 @@ import os
 import resource
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -193,20 +193,84 @@ def _clear_streamlit_caches() -> Iterator[None]:
 
 
 CPU_REPORT = os.environ.get("TEST_CPU_REPORT")  # a file: each test's CPU seconds are appended there
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _live_descendants_cpu() -> float:
+    """CPU seconds so far of every live process below this one (its own and its reaped children's), read from
+    /proc: a browser test's app server and chromium run on while the test's process waits on a socket, and
+    what they spend is not in this process's rusage until they are reaped, at the session's end if ever
+    (chromium's renderers are reaped by chromium, whose own children are not all waited for). 0 without /proc."""
+    procs: dict[int, tuple[int, float]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return 0.0
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                fields = f.read().rsplit(")", 1)[1].split()  # after "pid (comm)": state, ppid, ...
+        except OSError:  # gone meanwhile
+            continue
+        # utime, stime, cutime, cstime are fields 14-17 of proc(5); fields[0] is field 3
+        procs[int(entry)] = (int(fields[1]), sum(int(x) for x in fields[11:15]) / _TICKS)
+    me, total = os.getpid(), 0.0
+    below: dict[int, bool] = {me: True}
+
+    def is_below(pid: int) -> bool:
+        chain = []
+        while pid not in below:
+            chain.append(pid)
+            parent = procs.get(pid, (0, 0.0))[0]
+            if parent <= 1 or parent not in procs:
+                below.update(dict.fromkeys(chain, False))
+                return False
+            pid = parent
+        below.update(dict.fromkeys(chain, below[pid]))
+        return below[pid]
+
+    for pid, (_ppid, cpu) in procs.items():
+        if pid != me and is_below(pid):
+            total += cpu
+    return total
+
+
+CPU_UNREAPED = [0.0]  # CPU that left the process tree unreaped (`close_counted`), added back to the test
+
+
+def close_counted(close: Callable[[], object]) -> None:
+    """close() a child that takes some of its descendants' CPU away unreaped (chromium: its processes' CPU is
+    gone from /proc once it closes, and never reaches this process's rusage), keeping that CPU in the report."""
+    if not CPU_REPORT:
+        close()
+        return
+    before = _cpu_so_far()
+    close()
+    CPU_UNREAPED[0] += max(before - _cpu_so_far(), 0.0)
+
+
+def _cpu_so_far() -> float:
+    """This process's CPU, its reaped children's and its live descendants' (`_live_descendants_cpu`)."""
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return sum(u.ru_utime + u.ru_stime for u in usage) + _live_descendants_cpu() + CPU_UNREAPED[0]
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    """With TEST_CPU_REPORT set, append each test's CPU seconds (setup, call and teardown; this process and
-    the processes it waited for, not an app server still running) to that file: where the suite's time
-    goes, read even while other work loads the machine, which wall-clock durations are not."""
+    """With TEST_CPU_REPORT set, append each test's CPU seconds (setup, call and teardown) to that file: this
+    process's, and its child processes' (reaped or still running: a browser test's app server and chromium
+    count to the test they worked for), where the suite's time goes, read even while other work loads the
+    machine, which wall-clock durations are not. A session-scoped fixture's setup counts to the first test
+    using it. Processes reparented away from this one (a descendant whose parent exited without waiting)
+    take their CPU with them, so a test that stops a server may read a little low."""
     if not CPU_REPORT:
         return (yield)
-    before = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    before = _cpu_so_far()
     try:
         return (yield)
     finally:
-        after = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
-        cpu = sum(a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime for a, b in zip(after, before, strict=True))
+        cpu = _cpu_so_far() - before
         with open(CPU_REPORT, "a", encoding="utf-8") as out:
             out.write(f"{cpu:.3f}\t{item.nodeid}\n")

@@ -24,6 +24,8 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from tests.conftest import close_counted
+
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
@@ -115,7 +117,7 @@ def browser() -> Iterator[object]:
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield b
-        b.close()
+        close_counted(b.close)  # chromium's processes exit unreaped by this one: keep their CPU in the report
 
 
 # Counts, in the page, the script runs Streamlit reports finished over its websocket. A run ends
@@ -173,19 +175,58 @@ RUN_COUNTER = """
 """.replace("FINISHED_FIELD", str(FINISHED_FIELD)).replace("FINISHED_RUNS", str(FINISHED_RUNS))
 
 
+VIEWPORT = {"width": 1400, "height": 1000}
+FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    """Note a browser test's failure (setup or call), so `page` does not hand its tab on."""
+    report = yield
+    if report.failed:
+        item.stash[FAILED] = True
+    return report
+
+
+@pytest.fixture(scope="session")
+def _tab() -> Iterator[list[object]]:
+    """The tab `page` hands from test to test in this process (a list: a failed test's tab is replaced)."""
+    tab: list[object] = []
+    yield tab
+    for pg in tab:
+        pg.context.close()  # type: ignore[attr-defined]
+
+
 @pytest.fixture
-def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    pg = new_page(browser)
+def page(browser, _tab: list[object], request: pytest.FixtureRequest) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A tab as the tests' reader has it (`new_page`), signed out, 1400×1000, kept for the next test of this
+    process. A new tab costs chromium 2-3.5 s of CPU more than opening a URL in a tab already open (a renderer
+    process to start, Streamlit's scripts to compile, the CJK fonts to load): as much as the rest of a test
+    opening one page. Each test still meets the app as a new reader: it opens its URL with `goto` (a new
+    document and a new Streamlit session), the context's cookies are cleared first (a sign-in's session
+    with them), and what the page stored for its origin (Streamlit keeps the sidebar's width and state
+    there) is cleared afterwards. After a failed test the tab is closed and the next test gets a new one."""
+    if not _tab:
+        _tab.append(new_page(browser))
+    pg = _tab[0]
+    pg.context.clear_cookies()  # type: ignore[attr-defined]
+    pg.set_viewport_size(VIEWPORT)  # type: ignore[attr-defined]
     yield pg
-    pg.context.close()
+    if request.node.stash.get(FAILED, False) or pg.is_closed():  # type: ignore[attr-defined]
+        _tab.pop().context.close()  # type: ignore[attr-defined]
+        return
+    try:
+        pg.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - a page that cannot be cleared is not handed on
+        _tab.pop().context.close()  # type: ignore[attr-defined]
 
 
 def new_page(browser, **options):  # type: ignore[no-untyped-def]
     """A page in a context of its own as the tests' reader has it: 1400×1000, Chinese, the script runs
     counted (`script_run`), 30 s waits; options go to the context (cookies to start with, say). Close
-    its context when done."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN", accept_downloads=True,
-                                  **options)
+    its context when done. Tests take the `page` fixture unless they need a browser of their own (a
+    second reader at the same time, cookies of their own kept across the test's readers)."""
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True, **options)
     context.add_init_script(RUN_COUNTER)
     pg = context.new_page()
     pg.set_default_timeout(30_000)
@@ -321,8 +362,14 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
 
 
 def sign_in(page, base: str, username: str, password: str, path: str = "login") -> None:  # type: ignore[no-untyped-def]
-    """Sign in through the login form and wait until the signed-in sidebar has been drawn."""
+    """Open base/path, sign in through its login form and wait until the signed-in sidebar has been drawn."""
     goto(page, f"{base}/{path}")
+    sign_in_here(page, username, password)
+
+
+def sign_in_here(page, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the login form the page shows (after a sign-out, say) and wait until the signed-in
+    sidebar has been drawn."""
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     with script_run(page):

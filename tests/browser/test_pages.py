@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from data_access.db import make_engine
 from tests.apptest import WITHDRAWN, republish_sample_result, withdraw_sample_result
-from tests.browser.conftest import ensure_user, goto, new_page, no_error_box, screenshot, script_run, sign_in
+from tests.browser.conftest import click, ensure_user, goto, no_error_box, screenshot, script_run, sign_in
 from tests.browser.test_publishing import publish_chosen
 
 PUBLIC = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes",
@@ -18,13 +18,18 @@ INTERNAL = ["overview", "execution", "evaluation", "rectification", "exante", "i
             "upload", "entry", "upload_history", "submissions", "publishing", "users", "audit"]
 
 
-# One test per page, so the two workers share the sweep; each page opens at its own URL in each language.
+# One test per page, so the two workers share the sweep; each page opens at its own URL, in Chinese, and is
+# then read in English through the sidebar's language switch (a second load of the URL with ?lang=en cost as
+# much again; tests/browser/test_accessibility.py and test_portal_navigation.py open English URLs).
 @pytest.mark.parametrize("name", PUBLIC)
 def test_public_page_anonymous(page, app_server, name: str) -> None:  # type: ignore[no-untyped-def]
+    goto(page, f"{app_server.url}/{name}")
     for lang in ("zh", "en"):
-        goto(page, f"{app_server.url}/{name}?lang={lang}")
+        if lang == "en":
+            click(page, page.get_by_text("English", exact=True))
         no_error_box(page)
         assert page.get_by_text("Page not found").count() == 0
+        assert urlsplit(page.url).path == f"/{name}", page.url
         screenshot(page, f"public-{name}-{lang}")
 
 
@@ -35,21 +40,20 @@ def test_an_internal_url_shows_the_login_form_and_no_data(page, app_server) -> N
 
 
 @pytest.mark.parametrize("name", INTERNAL)
-def test_internal_page_signed_in(browser, app_server, admin_state, name: str) -> None:  # type: ignore[no-untyped-def]
-    page = new_page(browser, storage_state=admin_state)
-    try:
-        for lang in ("zh", "en"):
-            goto(page, f"{app_server.url}/{name}?lang={lang}")
-            signed_in = "已登录：browser-admin" if lang == "zh" else "Signed in: browser-admin"
-            assert page.get_by_text(signed_in).count() == 1  # the cookie alone signs the page in
-            assert urlsplit(page.url).path == f"/{name}", page.url  # no forwarding elsewhere
-            # The sidebar links every staff page at its own URL (Streamlit opens a link it holds).
-            hrefs = page.locator('[data-testid="stSidebarNav"] a').evaluate_all("links => links.map(a => a.href)")
-            assert {urlsplit(h).path.lstrip("/") for h in hrefs} >= set(INTERNAL)
-            no_error_box(page)
-            screenshot(page, f"internal-{name}-{lang}")
-    finally:
-        page.context.close()
+def test_internal_page_signed_in(page, app_server, admin_state, name: str) -> None:  # type: ignore[no-untyped-def]
+    page.context.add_cookies(admin_state["cookies"])  # a signed-in admin's browser
+    goto(page, f"{app_server.url}/{name}")
+    for lang in ("zh", "en"):
+        if lang == "en":  # the page read again in English, through the sidebar's switch
+            click(page, page.get_by_text("English", exact=True))
+        signed_in = "已登录：browser-admin" if lang == "zh" else "Signed in: browser-admin"
+        assert page.get_by_text(signed_in).count() == 1  # the cookie alone signs the page in
+        assert urlsplit(page.url).path == f"/{name}", page.url  # no forwarding elsewhere
+        # The sidebar links every staff page at its own URL (Streamlit opens a link it holds).
+        hrefs = page.locator('[data-testid="stSidebarNav"] a').evaluate_all("links => links.map(a => a.href)")
+        assert {urlsplit(h).path.lstrip("/") for h in hrefs} >= set(INTERNAL)
+        no_error_box(page)
+        screenshot(page, f"internal-{name}-{lang}")
 
 
 def test_permalink_and_download(page, app_server) -> None:  # type: ignore[no-untyped-def]
@@ -106,13 +110,13 @@ def test_a_reload_keeps_staff_signed_in_until_they_sign_out(page, app_server) ->
     assert page.get_by_role("button", name="退出登录").count() == 0
 
 
-def test_submissions_show_every_department_without_scrolling(page, app_server, admin) -> None:  # type: ignore[no-untyped-def]
+def test_submissions_show_every_department_without_scrolling(page, app_server, admin_state) -> None:  # type: ignore[no-untyped-def]
     from data_access.queries.uploads import submission_matrix
 
     with Session(make_engine(app_server.db_url)) as session:
         departments = len(submission_matrix(session=session, region="黄埔区", year=2022))
     assert departments > 10  # more than the ten rows st.dataframe shows by default
-    sign_in(page, app_server.url, *admin)
+    page.context.add_cookies(admin_state["cookies"])  # signed in (the sign-in itself is tested above)
     goto(page, f"{app_server.url}/submissions?region=黄埔区&year=2022")
     no_error_box(page)
     grid = page.locator('[data-testid="stDataFrame"]').first

@@ -28,8 +28,24 @@ def payload_server(_seeded_template: Path, tmp_path_factory: pytest.TempPathFact
 def test_annex_three_shows_an_imported_summary_as_text(page, payload_server: AppServer) -> None:  # type: ignore[no-untyped-def]
     requested: list[str] = []
     dialogs: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def on_request(request) -> None:  # type: ignore[no-untyped-def]
+        requested.append(request.url)
+
+    def on_dialog(dialog) -> None:  # type: ignore[no-untyped-def]
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("request", on_request)
+    page.on("dialog", on_dialog)
+    try:
+        _check(page, payload_server, requested, dialogs)
+    finally:  # the tab goes on to the next test (`page`)
+        page.remove_listener("request", on_request)
+        page.remove_listener("dialog", on_dialog)
+
+
+def _check(page, payload_server: AppServer, requested: list[str], dialogs: list[str]) -> None:  # type: ignore[no-untyped-def]
     # The print view opens every report, so the summaries are on screen.
     goto(page, f"{payload_server.url}/portal_evaluations"
                f"?region={quote(P.REGION, safe='')}&year={P.YEAR}&annex=3&print=1")

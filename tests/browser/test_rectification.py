@@ -14,7 +14,7 @@ from sqlmodel import Session
 from data_access.auth import create_user
 from data_access.db import make_engine
 from data_access.models import Department, Finding, Region
-from tests.browser.conftest import AppServer, no_error_box, screenshot, serve, sign_in, wait_ready
+from tests.browser.conftest import AppServer, no_error_box, screenshot, serve, sign_in, sign_in_here, wait_ready
 
 CODE = "HP2022-0026"  # 黄埔区 2022, 区住房城乡建设局, not started
 
@@ -90,7 +90,7 @@ def test_a_finding_walks_to_verified_closure(page, server) -> None:  # type: ign
     assert _metric(page, "问题整改完成率") == "32.26%"  # 10 of 31: rectified counts, verified or not
     _sign_out(page)
 
-    sign_in(page, server.url, "czj-clerk", "bureau-password")
+    sign_in_here(page, "czj-clerk", "bureau-password")  # the form the sign-out left on the page
     _open(page, server.url, "rectification")
     _handle(page)
     page.get_by_role("button", name="核验销号").click()
