@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests import bombs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +53,7 @@ def test_the_command_reads_its_file_in_a_child_and_reports_the_same(seeded_url: 
     assert _same(ahead) == _same(alone)
 
 
+@pytest.mark.slow  # commands run as processes
 def test_a_refused_file_is_refused_the_same_way_through_the_child(db_url: str, tmp_path: Path) -> None:
     path = tmp_path / "月报.xlsx"
     path.write_bytes(bombs.dimension_bomb())
@@ -87,6 +90,7 @@ print(json.dumps({
 """
 
 
+@pytest.mark.slow  # commands run as processes
 def test_a_reading_is_used_only_for_the_same_bytes_name_and_bounds() -> None:
     done = subprocess.run([sys.executable, "-c", _TAKE, str(SAMPLE)], cwd=ROOT, capture_output=True, text=True,
                           timeout=120, check=True)
@@ -94,6 +98,7 @@ def test_a_reading_is_used_only_for_the_same_bytes_name_and_bounds() -> None:
                                        "other rows": None, "other bounds": None, "nothing started": None}
 
 
+@pytest.mark.slow  # commands run as processes
 def test_a_child_that_fails_leaves_the_reading_to_the_importing_process(seeded_url: str) -> None:
     """A child that dies before it answers (here: its reader is broken) costs nothing but the time."""
     setup = "import data_access.uploads.read as r\nr.read_workbook = lambda *a, **k: __import__('os')._exit(3)"
