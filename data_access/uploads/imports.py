@@ -31,7 +31,7 @@ from data_access.uploads.columns import LazyPreview, Parsed, parse_columns
 from data_access.uploads.context import Ctx, Row
 from data_access.uploads.headers import amount_factors, choose_sheet
 from data_access.uploads.kinds import KINDS, SPECS
-from data_access.uploads.limits import MAX_FILE_BYTES, FileRejected, Limits
+from data_access.uploads.limits import MAX_FILE_BYTES, FileRejected, upload_limits
 from data_access.uploads.read import read_workbook
 from data_access.uploads.report import ImportReport, Issue, on_sheet
 from data_access.uploads.spec import Spec
@@ -147,9 +147,9 @@ def _read(spec: Spec, data: bytes, report: ImportReport, settings: Settings, max
                                    f"文件大小 {len(data) / 1024 / 1024:.1f} MB，"
                                    f"超过上限 {max_bytes / 1024 / 1024:.0f} MB。请拆分后上传。"))
         return None
-    limits = Limits(max_rows=settings.max_upload_rows, cells=settings.max_upload_cells)
+    limits = upload_limits(settings)
     try:
-        sheets = prefetch.take(data, report.file, settings.max_upload_rows, limits)  # the command line's child
+        sheets = prefetch.take(report.sha256, report.file, limits)  # read by the command line's child
         if sheets is None:
             sheets = read_workbook(data, report.file, max_rows=settings.max_upload_rows, limits=limits)
     except FileRejected as exc:

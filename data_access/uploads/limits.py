@@ -37,7 +37,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.parsers import expat
+
+if TYPE_CHECKING:
+    from data_access.settings import Settings
 
 CHUNK = 1 << 20
 MAX_RUN = 4 << 20  # bytes without a '>': no legitimate cell or tag comes near (32,767 chars ≈ 130 KB)
@@ -103,6 +107,11 @@ def letters_index(letters: bytes | str) -> int:
         n = n * 26 + ord(ch) - 64
     return n - 1
 
+
+
+def upload_limits(settings: Settings) -> Limits:
+    """The bounds of one upload under the settings (the upload page, the command line and its read-ahead)."""
+    return Limits(max_rows=settings.max_upload_rows, cells=settings.max_upload_cells)
 
 @dataclass
 class SheetSize:

@@ -47,26 +47,26 @@ def start(path: str) -> None:
 
 
 def _read(path: str) -> tuple[Any, ...]:
-    """(sha256 of the bytes, file name, max rows, limits, "sheets" or "rejected", the sheets or the refusal)."""
+    """(sha256 of the bytes, file name, limits, "sheets" or "rejected", the sheets or the refusal)."""
     from data_access.settings import SETTINGS
-    from data_access.uploads.limits import MAX_FILE_BYTES, FileRejected, Limits
+    from data_access.uploads.limits import MAX_FILE_BYTES, FileRejected, upload_limits
     from data_access.uploads.read import read_workbook
 
     data = Path(path).read_bytes()
     if len(data) > MAX_FILE_BYTES:
         return ()  # refused by its size before it is read: the importing process says so
-    name = Path(path).name
-    limits = Limits(max_rows=SETTINGS.max_upload_rows, cells=SETTINGS.max_upload_cells)
-    key = (hashlib.sha256(data).hexdigest(), name, SETTINGS.max_upload_rows, limits)
+    name, limits = Path(path).name, upload_limits(SETTINGS)
+    key = (hashlib.sha256(data).hexdigest(), name, limits)
     try:
-        return (*key, "sheets", read_workbook(data, name, max_rows=SETTINGS.max_upload_rows, limits=limits))
+        return (*key, "sheets", read_workbook(data, name, max_rows=limits.max_rows, limits=limits))
     except FileRejected as exc:
         return (*key, "rejected", (exc.code, exc.message))
 
 
-def take(data: bytes, file_name: str, max_rows: int, limits: Limits) -> list[Sheet] | None:
-    """The child's sheets if it read these bytes with these bounds (raising its FileRejected if it refused
-    them); None if there is no child or it read something else or failed: then the caller reads."""
+def take(sha256: str, file_name: str, limits: Limits) -> list[Sheet] | None:
+    """The child's sheets if it read bytes of this SHA-256 under this name with these bounds (raising its
+    FileRejected if it refused them); None if there is no child or it read something else or failed: then the
+    caller reads."""
     global _pending
     if _pending is None:
         return None
@@ -81,11 +81,11 @@ def take(data: bytes, file_name: str, max_rows: int, limits: Limits) -> list[She
         got: tuple[Any, ...] = pickle.loads(payload) if payload else ()
     except Exception:  # a child killed halfway: read here
         return None
-    if len(got) != 6 or got[:4] != (hashlib.sha256(data).hexdigest(), file_name, max_rows, limits):
+    if len(got) != 5 or got[:3] != (sha256, file_name, limits):
         return None
-    if got[4] == "rejected":
+    if got[3] == "rejected":
         from data_access.uploads.limits import FileRejected
 
-        raise FileRejected(*got[5])
-    sheets: list[Sheet] = got[5]
+        raise FileRejected(*got[4])
+    sheets: list[Sheet] = got[4]
     return sheets
