@@ -182,7 +182,7 @@ class Spec:
         return tuple(name_key(v) if is_name else v for (_f, is_name), v in zip(self._key_parts, values, strict=True))
 
     def record_key(self, record: Any) -> tuple:
-        return tuple(name_key(getattr(record, f)) if f in self.name_fields else getattr(record, f) for f in self.key)
+        return self.values_key([getattr(record, f) for f in self.key])
 
     def model_default(self, fld: str) -> Any:
         default = self.model.model_fields[fld].default

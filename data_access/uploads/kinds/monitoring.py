@@ -147,13 +147,13 @@ def bulk(ctx: Ctx, parsed: Parsed, dry_run: bool) -> bool:
     plan = Changes()
     stored: list[Any] = list(map(existing.get, keys))
     new = (keys, spent, budgets, targets, reasons)
-    kept = [i for i, current in enumerate(stored) if current is not None]
-    if len(kept) == 0:  # only new months: inserted
+    fresh = [i for i, current in enumerate(stored) if current is None]
+    if len(fresh) == n:  # only new months: inserted
         _insert(ctx, plan, *new)
         stored, new = [], ([],) * len(new)  # type: ignore[assignment]
-    elif len(kept) < n:  # some new months
-        fresh = sorted(set(range(n)).difference(kept))
+    elif fresh:  # some new months
         _insert(ctx, plan, *([c[i] for i in fresh] for c in new))
+        kept = [i for i, current in enumerate(stored) if current is not None]
         stored = [stored[i] for i in kept]
         new = tuple([c[i] for i in kept] for c in new)  # type: ignore[assignment]
     # What the per-row write compares (write.row_values, `submitted`): blank text keeps the stored text, a
