@@ -130,10 +130,11 @@ def cli_import(url: str, path: Path, rows: int) -> dict[str, Any]:
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    projects = ("SELECT id FROM project WHERE year = :y ORDER BY id LIMIT :n")
+    # The file's projects, as monitoring_file chose them.
+    projects, chosen = "SELECT id FROM project WHERE year = :y ORDER BY id LIMIT :n", {"y": SYNTHETIC_YEAR,
+                                                                                      "n": max(1, rows // 12)}
     with engine.connect() as conn:
-        conn.execute(text(f"DELETE FROM monitoring WHERE project_id IN ({projects})"),
-                     {"y": SYNTHETIC_YEAR, "n": max(1, rows // 12)})
+        conn.execute(text(f"DELETE FROM monitoring WHERE project_id IN ({projects})"), chosen)
         conn.execute(text("VACUUM ANALYZE monitoring" if engine.dialect.name == "postgresql" else "ANALYZE"))
     start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run([PY, "-m", "data_access", "--db", url, "import", "monitoring", str(path), "--json"],
@@ -142,7 +143,7 @@ def cli_import(url: str, path: Path, rows: int) -> dict[str, Any]:
     report = json.loads(proc.stdout)
     with engine.connect() as conn:
         stored = conn.execute(text(f"SELECT count(*) FROM monitoring WHERE project_id IN ({projects})"),
-                              {"y": SYNTHETIC_YEAR, "n": max(1, rows // 12)}).scalar_one()
+                              chosen).scalar_one()
     engine.dispose()
     if proc.returncode != 0 or not report["committed"] or stored != rows:
         raise SystemExit(f"the command's import failed ({stored:,} of {rows:,} months stored): {proc.stdout[:2000]}")
