@@ -182,8 +182,9 @@ def apply(ctx: Ctx, plan: Changes) -> None:
     ids: list[int] = []
     if plan.new_values:
         ids = _insert(conn, bulk, tab, ctx.spec, plan)
-        for w, i in zip(plan.inserted, ids if plan.inserted else [], strict=True):  # the per-row write's Written
-            w.id = i
+        if plan.inserted:  # the per-row write's records get their ids
+            for w, i in zip(plan.inserted, ids, strict=True):
+                w.id = i
     # One statement per set of changed columns: the ORM's bulk update by primary key issued a
     # statement each time consecutive rows changed different columns, and then synchronised the
     # session's objects (10,000 monitoring rows: over a thousand statements).
