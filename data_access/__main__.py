@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import functools
+import gc
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
@@ -17,6 +19,7 @@ from decimal import Decimal
 # child process (uploads/prefetch.py), which then need not load them.
 
 log = logging.getLogger("data_access")
+_IMPORTED = False  # main ran `import` as the program: the process may end without tearing its objects down
 KINDS = ("projects", "monitoring", "evaluations", "findings", "ex-ante", "indicators")
 
 
@@ -211,7 +214,8 @@ def _safe(url: str) -> str:
 
 def main(argv: Sequence[str] | None = None, *, read_ahead: bool = False) -> int:
     """The command line; `read_ahead` (only as a program of its own, never inside a process with threads):
-    `import` reads its file in a child process while this one loads the database libraries."""
+    `import` reads its file in child processes while this one loads the database libraries, and runs without
+    the cycle collector."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(message)s")
     parser = _parser()
     try:
@@ -223,6 +227,11 @@ def main(argv: Sequence[str] | None = None, *, read_ahead: bool = False) -> int:
             return 1
         raise
     if read_ahead and args.command == "import":
+        # A process of its own that ends with the import, whose rows go free by reference counting: the cycle
+        # collector's passes over a 100,000-row file's objects cost a tenth of the import and find nothing.
+        gc.disable()
+        global _IMPORTED
+        _IMPORTED = True  # the output is written and the database closed when main returns: see below
         from data_access.uploads import prefetch
 
         prefetch.start(args.file)
@@ -268,4 +277,10 @@ def main(argv: Sequence[str] | None = None, *, read_ahead: bool = False) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(read_ahead=True))
+    status = main(read_ahead=True)
+    if _IMPORTED:  # leave without freeing the import's objects one by one (a quarter of a second)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        logging.shutdown()
+        os._exit(status)
+    sys.exit(status)

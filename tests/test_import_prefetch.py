@@ -6,6 +6,7 @@ a test process (pytest-xdist's threads) must never fork."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -32,10 +33,12 @@ print(json.dumps({{"exit": code, "read here": len(calls)}}), file=sys.stderr)
 """
 
 
-def _import(url: str, path: Path, *, read_ahead: bool = True, setup: str = "") -> tuple[dict, dict]:
+def _import(url: str, path: Path, *, read_ahead: bool = True, setup: str = "",
+            env: dict[str, str] | None = None) -> tuple[dict, dict]:
     done = subprocess.run([sys.executable, "-c", _RUN.format(setup=setup, read_ahead=read_ahead), "--db", url,
                            "import", "monitoring", str(path), "--json", "--dry-run"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+                          env={**os.environ, **(env or {})})
     assert done.stderr.strip(), done
     return json.loads(done.stdout), json.loads(done.stderr.strip().splitlines()[-1])
 
@@ -53,14 +56,28 @@ def test_the_command_reads_its_file_in_a_child_and_reports_the_same(seeded_url: 
     assert _same(ahead) == _same(alone)
 
 
+def _long_sheet() -> bytes:
+    """150 rows: readable, and over the row bound of PERF_MAX_UPLOAD_ROWS=10 (10 + 100 lines of titles)."""
+    return bombs.largest_legitimate(rows=150, columns=6)
+
+
+# The reader opens the file while the measurer is still at it: whatever it makes of a bomb (a grid it cannot
+# allocate, a copy of one text per cell), the measurer's refusal is the answer, worded as without the children.
+REFUSED = {"dimension bomb": (bombs.dimension_bomb, {}, "too_many_columns"),
+           "one long text in every cell": (bombs.shared_text_bomb, {}, "too_much_text"),
+           "a readable file over the row bound": (_long_sheet, {"PERF_MAX_UPLOAD_ROWS": "10"}, "too_many_rows")}
+
+
 @pytest.mark.slow  # commands run as processes
-def test_a_refused_file_is_refused_the_same_way_through_the_child(db_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("case", REFUSED)
+def test_a_refused_file_is_refused_the_same_way_through_the_children(db_url: str, tmp_path: Path, case: str) -> None:
+    make, env, code = REFUSED[case]
     path = tmp_path / "月报.xlsx"
-    path.write_bytes(bombs.dimension_bomb())
-    ahead, how = _import(db_url, path)
-    alone, _ = _import(db_url, path, read_ahead=False)
+    path.write_bytes(make())
+    ahead, how = _import(db_url, path, env=env)
+    alone, _ = _import(db_url, path, read_ahead=False, env=env)
     assert how == {"exit": 1, "read here": 0}
-    assert [e["code"] for e in ahead["errors"]] == ["too_many_columns"]
+    assert [e["code"] for e in ahead["errors"]] == [code]
     assert _same(ahead) == _same(alone)
 
 
@@ -99,8 +116,33 @@ def test_a_reading_is_used_only_for_the_same_bytes_name_and_bounds() -> None:
 
 
 @pytest.mark.slow  # commands run as processes
-def test_a_child_that_fails_leaves_the_reading_to_the_importing_process(seeded_url: str) -> None:
-    """A child that dies before it answers (here: its reader is broken) costs nothing but the time."""
-    setup = "import data_access.uploads.read as r\nr.read_workbook = lambda *a, **k: __import__('os')._exit(3)"
+@pytest.mark.parametrize("child", ["_measure", "_read"])
+def test_a_child_that_fails_leaves_the_reading_to_the_importing_process(seeded_url: str, child: str) -> None:
+    """The measurer or the reader dying before it answers (here: at once) costs nothing but the time."""
+    setup = f"import data_access.uploads.prefetch as p\np.{child} = lambda path: __import__('os')._exit(3)"
     report, how = _import(seeded_url, SAMPLE, setup=setup)
     assert how == {"exit": 0, "read here": 1} and report["errors"] == []
+
+
+_CAPPED = """
+import json, sys
+from data_access.uploads import prefetch
+prefetch._cap_address_space()
+try:
+    bytearray(2 << 30)
+    stopped = False
+except MemoryError:
+    stopped = True
+answer = prefetch._read(sys.argv[1])
+print(json.dumps({"2 GB stopped": stopped, "answer": answer[3], "rows": sum(len(rows) for _name, rows in answer[4])}))
+"""
+
+
+def test_the_readers_cap_stops_a_bomb_and_admits_a_file() -> None:
+    """Under its address-space cap (READER_HEADROOM beyond what it had when forked) the reader cannot take
+    2 GB, and still reads a file. The largest file the measurer admits (a million cells of distinct text)
+    peaked at 255 MB in the reader, a quarter of the headroom; a reader stopped by its cap costs only time."""
+    done = subprocess.run([sys.executable, "-c", _CAPPED, str(SAMPLE)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, check=True)
+    got = json.loads(done.stdout)
+    assert got["2 GB stopped"] and got["answer"] == "sheets" and got["rows"] > 4_000, got

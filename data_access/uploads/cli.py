@@ -6,6 +6,7 @@ import os
 import sys
 from pathlib import Path
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -44,11 +45,20 @@ def run_import_cli(kind: str, path: str, *, url: str | None, dry_run: bool, user
 
 def _run(kind: str, name: str, data: bytes, *, url: str | None, dry_run: bool, user: str | None, who: str,
          as_json: bool) -> int:
-    from data_access.auth import AuthError, import_scope, is_account
     from data_access.db import make_engine
-    from data_access.migrate import upgrade
 
     engine = make_engine(url)
+    try:
+        return _import(engine, kind, name, data, dry_run=dry_run, user=user, who=who, as_json=as_json)
+    finally:
+        engine.dispose()  # the connections closed here (SQLite checkpoints its log), not at the process's end
+
+
+def _import(engine: Engine, kind: str, name: str, data: bytes, *, dry_run: bool, user: str | None, who: str,
+            as_json: bool) -> int:
+    from data_access.auth import AuthError, import_scope, is_account
+    from data_access.migrate import upgrade
+
     upgrade(engine)
     try:  # `--user NAME` of a scoped finance user imports only for NAME's departments, as on the upload page
         with Session(engine) as session:

@@ -199,12 +199,12 @@ def read_csv(data: bytes, file_name: str, limits: Limits) -> list[Sheet]:
 _MEASURE = {"xlsx": measure_xlsx, "xls": measure_xls, "ods": measure_ods}
 
 
-def _read_calamine(data: bytes, file_name: str, fmt: str, limits: Limits) -> list[Sheet]:
+def _read_calamine(data: bytes, file_name: str) -> list[Sheet]:
+    """Every worksheet of a workbook calamine reads whole: only after `measure` let it through."""
     import io
 
     import python_calamine as pc
 
-    _MEASURE[fmt](data, file_name, limits)  # refuses what would not fit before calamine opens it
     try:
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except pc.PasswordError as exc:
@@ -234,8 +234,21 @@ def read_workbook(data: bytes, file_name: str, *, max_rows: int, limits: Limits 
     over a bound raises FileRejected naming the sheet and the bound, whatever it declares.
     """
     limits = limits or Limits(max_rows=max_rows)
+    return read_measured(data, file_name, measure(data, file_name, limits), limits)
+
+
+def measure(data: bytes, file_name: str, limits: Limits) -> str:
+    """The file's format (`sniff`), once a workbook's measure (limits_*.py) has found it within `limits`:
+    raises FileRejected otherwise. A CSV is bounded while it is read, by `read_measured`."""
     fmt = sniff(data, file_name)
-    sheets = read_csv(data, file_name, limits) if fmt == "csv" else _read_calamine(data, file_name, fmt, limits)
+    if fmt != "csv":
+        _MEASURE[fmt](data, file_name, limits)  # refuses what would not fit before calamine opens it
+    return fmt
+
+
+def read_measured(data: bytes, file_name: str, fmt: str, limits: Limits) -> list[Sheet]:
+    """The sheets of a file of format `fmt` that `measure` let through (a CSV is bounded here)."""
+    sheets = read_csv(data, file_name, limits) if fmt == "csv" else _read_calamine(data, file_name)
     if not any(any(not is_blank(c) for c in row) for s in sheets for row in s.rows):
         raise FileRejected("empty_file", f"文件“{file_name}”中没有任何数据（工作表为空）。")
     return sheets
