@@ -157,7 +157,7 @@ def parse_columns(ctx: Ctx, sheet: Sheet, header: HeaderMatch, factors: Mapping[
     if not body:
         return None
     width = len(body[0])
-    if width == 0 or any(len(r) != width for r in body):
+    if width == 0 or len(set(map(len, body))) != 1:
         return None  # ragged rows (a CSV): the per-row reader pads them
     columns: list[Sequence[object]] = list(zip(*body, strict=True))
     for column in columns:  # a row marked as the template's example is refused by the per-row reader

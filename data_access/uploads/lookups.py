@@ -102,7 +102,7 @@ def load_projects(ctx: Ctx, pairs: set[tuple[int | None, str]]) -> dict[tuple[in
     connection = ctx.session.connection()
     for start in range(0, len(codes), CHUNK_IDS):
         chunk = codes[start:start + CHUNK_IDS]
-        for p in connection.execute(select(table).where(table.c.code.in_(chunk))):
+        for p in connection.execute(select(table).where(table.c.code.in_(chunk))).all():
             if (p.year, p.code) in pairs or (None, p.code) in pairs:
                 out[(p.year, p.code)].append(p)
     return out
