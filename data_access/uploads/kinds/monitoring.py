@@ -71,7 +71,8 @@ def check_spending(ctx: Ctx, stored: Iterable[tuple[int, int, int, int | None]],
     values = list(map(merged.__getitem__, order))
     in_order = list(map(itemgetter(0), order))
     money = list(map(itemgetter(0), values))
-    cap_of = {pid: p.budget_adjusted_fen or _NO_BUDGET for pid, p in project_of.items()}
+    cap_of = dict.fromkeys(in_order, _NO_BUDGET)  # a stored project the file does not name is never looked at
+    cap_of.update((pid, p.budget_adjusted_fen or _NO_BUDGET) for pid, p in project_of.items())
     flagged = set(compress(in_order, map(gt, money, map(cap_of.__getitem__, in_order))))
     flagged.update(compress(in_order, map(is_not, map(itemgetter(1), values), repeat(None))))
     flagged.update(in_order[i] for i in compress(range(1, len(money)), map(lt, islice(money, 1, None), money))
