@@ -127,14 +127,15 @@ def test_a_child_that_fails_leaves_the_reading_to_the_importing_process(seeded_u
 _CAPPED = """
 import json, sys
 from data_access.uploads import prefetch
-prefetch._cap_address_space()
+capped = prefetch._cap_address_space()
 try:
     bytearray(2 << 30)
     stopped = False
 except MemoryError:
     stopped = True
 answer = prefetch._read(sys.argv[1])
-print(json.dumps({"2 GB stopped": stopped, "answer": answer[3], "rows": sum(len(rows) for _name, rows in answer[4])}))
+rows = sum(len(rows) for _name, rows in answer[4])
+print(json.dumps({"capped": capped, "2 GB stopped": stopped, "answer": answer[3], "rows": rows}))
 """
 
 
@@ -145,4 +146,4 @@ def test_the_readers_cap_stops_a_bomb_and_admits_a_file() -> None:
     done = subprocess.run([sys.executable, "-c", _CAPPED, str(SAMPLE)], cwd=ROOT, capture_output=True, text=True,
                           timeout=120, check=True)
     got = json.loads(done.stdout)
-    assert got["2 GB stopped"] and got["answer"] == "sheets" and got["rows"] > 4_000, got
+    assert got["capped"] and got["2 GB stopped"] and got["answer"] == "sheets" and got["rows"] > 4_000, got

@@ -7,7 +7,8 @@ imports (this module and the reader import neither):
 - the measurer runs `read.measure`, the check that keeps a file beyond the bounds from being read, and
   sends its verdict;
 - the reader runs `read.read_measured` at the same time, under an address-space cap (RLIMIT_AS) that an
-  admitted file stays far below: a bomb it opens before the verdict is in kills only the reader.
+  admitted file stays far below: a bomb it opens before the verdict is in kills only the reader. (Where
+  the cap cannot be set, the reader measures the file first itself.)
 
 `take` waits for the verdict. A refusal is raised and the reader killed; an admission hands over the
 reader's sheets. Both are used only for the same bytes, file name and bounds. On any other call, or when a
@@ -117,17 +118,18 @@ def _measure(path: str) -> tuple[Any, ...]:
 
 
 def _read(path: str) -> tuple[Any, ...]:
-    """(*key, "sheets", [(name, rows)]) or (*key, "rejected", (code, message)); () when memory ran out."""
-    _cap_address_space()
+    """(*key, "sheets", [(name, rows)]) or (*key, "rejected", (code, message)); () when memory ran out. Where
+    the address space cannot be capped, the reader measures the file before it reads it, as the command does."""
+    capped = _cap_address_space()
     from data_access.uploads.limits import FileRejected
-    from data_access.uploads.read import read_measured, sniff
+    from data_access.uploads.read import measure, read_measured, sniff
 
     inputs = _inputs(path)
     if inputs is None:
         return ()
     data, name, limits, key = inputs
     try:
-        sheets = read_measured(data, name, sniff(data, name), limits)
+        sheets = read_measured(data, name, sniff(data, name) if capped else measure(data, name, limits), limits)
     except FileRejected as exc:
         if isinstance(exc.__cause__, MemoryError):  # the cap, not the file: the importing process reads it
             return ()
@@ -135,14 +137,18 @@ def _read(path: str) -> tuple[Any, ...]:
     return (*key, "sheets", [(s.name, s.rows) for s in sheets])
 
 
-def _cap_address_space() -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    with open("/proc/self/statm") as f:
-        now = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    cap = now + READER_HEADROOM
-    if soft != resource.RLIM_INFINITY:
-        cap = min(cap, soft)
-    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+def _cap_address_space() -> bool:
+    """Cap this process's address space at READER_HEADROOM beyond its present size; False where that cannot be
+    done (no /proc/self/statm, as on macOS, whose kernel does not enforce RLIMIT_AS either)."""
+    try:
+        with open("/proc/self/statm") as f:
+            now = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = now + READER_HEADROOM if soft == resource.RLIM_INFINITY else min(now + READER_HEADROOM, soft)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def _receive(pid: int, read_end: int) -> tuple[Any, ...]:
