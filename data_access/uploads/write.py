@@ -306,7 +306,7 @@ def _executemany_insert(conn: Connection, tab: Table, columns: Sequence[str], sa
         rows = [tuple(p(v) if p else v for v, p in zip(r, own, strict=True)) for r in rows]
     sql = (f"INSERT INTO {quote(tab.name)} ({', '.join(quote(c) for c in columns)}) "
            f"VALUES ({', '.join('?' for _ in columns)})")
-    conn.exec_driver_sql(sql, [(*fixed, *r) for r in rows])
+    conn.exec_driver_sql(sql, list(map(fixed.__add__, rows)))  # (*fixed, *row) for each row, the loop in C
 
 
 def _adapt(value: Any) -> Any:

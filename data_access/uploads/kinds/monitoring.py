@@ -238,7 +238,7 @@ def _insert(ctx: Ctx, plan: Changes, keys: list[Any], spent: list[Any], budgets:
     targets = [default_target if t is None else t for t in targets]
     reasons = [default_reason if r is None else r for r in reasons]
     plan.new_columns = ("project_id", "month", *_STORED)
-    pids, months = [k[0] for k in keys], [k[1] for k in keys]
+    pids, months = map(itemgetter(0), keys), map(itemgetter(1), keys)
     plan.new_values = list(zip(pids, months, spent, budgets, targets, reasons, strict=True))
     plan.new_keys = list(keys)
     plan.new_same = {"submitted_at": ctx.now, "batch_id": ctx.batch_id}
