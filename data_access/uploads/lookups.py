@@ -20,7 +20,7 @@ from sqlmodel import col
 from data_access.models import Department, Evaluation, Project, Region
 from data_access.uploads.cells import key
 from data_access.uploads.context import Ctx, Row
-from data_access.uploads.write import CHUNK_IDS
+from data_access.uploads.write import among
 
 _MAX_CLOSEST = 500  # difflib over a year's codes costs milliseconds: only for the first distinct unknown codes
 
@@ -100,9 +100,8 @@ def load_projects(ctx: Ctx, pairs: set[tuple[int | None, str]]) -> dict[tuple[in
     codes = sorted({c for _, c in pairs})
     table = Project.__table__  # type: ignore[attr-defined]
     connection = ctx.session.connection()
-    for start in range(0, len(codes), CHUNK_IDS):
-        chunk = codes[start:start + CHUNK_IDS]
-        for p in connection.execute(select(table).where(table.c.code.in_(chunk))).all():
+    for condition in among(connection, table.c.code, codes):
+        for p in connection.execute(select(table).where(condition)).all():
             if (p.year, p.code) in pairs or (None, p.code) in pairs:
                 out[(p.year, p.code)].append(p)
     return out

@@ -39,7 +39,7 @@ from data_access.uploads.headers import HeaderMatch
 from data_access.uploads.read import Sheet
 from data_access.uploads.report import IN_YUAN, Issue, on_sheet
 from data_access.uploads.spec import Cell, Column
-from data_access.uploads.write import CHUNK_IDS
+from data_access.uploads.write import among
 
 PROGRESS_EVERY = 2000  # rows between two progress reports while reading
 Progress = Callable[[float, str], None]
@@ -260,9 +260,9 @@ def load_existing(ctx: Ctx, rows: list[Row]) -> dict[tuple, Any]:
     table = spec.model.__table__  # type: ignore[attr-defined]
     column = table.c[first]
     existing: dict[tuple, Any] = {}
-    for start in range(0, len(wanted), CHUNK_IDS):
-        chunk = wanted[start:start + CHUNK_IDS]
-        for record in ctx.session.connection().execute(select(table).where(column.in_(chunk))):
+    connection = ctx.session.connection()
+    for condition in among(connection, column, wanted):
+        for record in connection.execute(select(table).where(condition)).all():
             existing[spec.record_key(record)] = record
     return existing
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C, as json.dumps uses
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, DateTime, Table, bindparam, insert, update
+from sqlalchemy import ARRAY, ColumnElement, Connection, DateTime, Table, any_, bindparam, insert, update
 
 from data_access.models import AuditLog
 
@@ -28,6 +28,18 @@ if TYPE_CHECKING:
 
 CHUNK_IDS = 900  # values in one IN (…): under SQLite's old limit of 999 parameters
 CHUNK_ROWS = 2000  # rows in one executemany INSERT or UPDATE
+
+
+def among(conn: Connection, column: ColumnElement[Any], values: Sequence[Any]) -> Iterator[ColumnElement[bool]]:
+    """`column IN values` as the conditions of one statement each. On PostgreSQL a single `= ANY(array)` with
+    the values as one parameter: an IN list of 900 placeholders a statement cost SQLAlchemy and psycopg
+    0.25 s of expanding and parsing for a 100,000-row file's projects. Elsewhere IN lists of CHUNK_IDS."""
+    if conn.dialect.name == "postgresql":
+        if values:
+            yield column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+        return
+    for start in range(0, len(values), CHUNK_IDS):
+        yield column.in_(values[start:start + CHUNK_IDS])
 
 
 @dataclass

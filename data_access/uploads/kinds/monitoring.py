@@ -17,7 +17,7 @@ from data_access.uploads.columns import Parsed
 from data_access.uploads.context import Ctx, Row
 from data_access.uploads.lookups import ProjectLookup, RegionLookup, load_projects
 from data_access.uploads.spec import Cell, Column, Spec, Synonyms
-from data_access.uploads.write import AUDIT_DETAIL, CHUNK_IDS, Changes, apply, encode_basestring, json_value
+from data_access.uploads.write import AUDIT_DETAIL, Changes, among, apply, encode_basestring, json_value
 
 H = TypeVar("H")  # how check_spending's caller names a file row: the Row, or its index
 
@@ -251,9 +251,8 @@ def _stored(ctx: Ctx, project_ids: list[int]) -> dict[tuple[int, int], Any]:
     columns = [tab.c.id, tab.c.project_id, tab.c.month, *(tab.c[f] for f in _STORED), tab.c.submitted_at.is_(None)]
     connection = ctx.session.connection()
     out: dict[tuple[int, int], Any] = {}
-    for start in range(0, len(project_ids), CHUNK_IDS):
-        chunk = project_ids[start:start + CHUNK_IDS]
-        for r in connection.execute(select(*columns).where(tab.c.project_id.in_(chunk))).all():
+    for condition in among(connection, tab.c.project_id, project_ids):
+        for r in connection.execute(select(*columns).where(condition)).all():
             out[(r[1], r[2])] = r
     return out
 
