@@ -20,21 +20,28 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
 
 
-# argon2id costs about 0.2 s of CPU a hash and a check, by design; a page test signing in pays it twice
-# (the user's hash, the sign-in's check), over a third of a short page test. Both are remembered for the
-# test process: a check is a pure function of (hash, password), and a remembered hash is a real argon2id
-# hash of that password with the app's parameters. The sign-in code runs unchanged; tests of argon2 itself
-# (tests/test_auth.py, the direct calls in tests/test_auth_attacks.py) do not go through `app`.
 _hash_once = functools.cache(auth.hash_password)
 _check_once = functools.cache(auth.verify_password)
 
 
-def app(monkeypatch: pytest.MonkeyPatch, url: str) -> AppTest:
-    """The app through its entrypoint on the database at url; for the rest of the test, password hashes and
-    checks are remembered (see `_hash_once`): create users after calling this."""
-    monkeypatch.setenv("DATABASE_URL", url)
+def remember_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For the rest of the test, remember argon2 hashes and checks within the test process.
+
+    argon2id costs about 0.2 s of CPU a hash and a check, by design; a page test signing in pays it twice
+    (the user's hash, the sign-in's check), over a third of a short page test. A check is a pure function of
+    (hash, password), and a remembered hash is a real argon2id hash of that password with the app's
+    parameters, so the sign-in code runs unchanged and answers as it would. `app` does this; a module that
+    creates its users first takes the `remembered_passwords` fixture. Tests of argon2 itself
+    (tests/test_auth.py, the direct calls in tests/test_auth_attacks.py) do neither."""
     monkeypatch.setattr(auth, "hash_password", _hash_once)
     monkeypatch.setattr(auth, "verify_password", _check_once)
+
+
+def app(monkeypatch: pytest.MonkeyPatch, url: str) -> AppTest:
+    """The app through its entrypoint on the database at url (password hashes and checks remembered for the
+    rest of the test: `remember_passwords`)."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    remember_passwords(monkeypatch)
     return AppTest.from_file(APP, default_timeout=60)
 
 

@@ -200,6 +200,15 @@ def any_seeded_url(request: pytest.FixtureRequest) -> Iterator[str]:
     yield from _backend_url(request, "seeded_url", "_pg_seeded_template")
 
 
+@pytest.fixture
+def remembered_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 hashes and checks remembered for the test (`tests.apptest.remember_passwords`): for page tests
+    that create their users before opening the app."""
+    from tests.apptest import remember_passwords
+
+    remember_passwords(monkeypatch)
+
+
 @pytest.fixture(autouse=True)
 def _clear_streamlit_caches() -> Iterator[None]:
     """Cached loaders must not leak between tests (each test has its own database)."""
