@@ -118,9 +118,16 @@ def _pg_admin():  # type: ignore[no-untyped-def]
 
 
 def _pg_create(template: str | None = None) -> str:
+    """A new database, a copy of template if given. From PostgreSQL 15 on, CREATE DATABASE copies block by block
+    through the WAL unless told to copy the files (STRATEGY FILE_COPY): twice the server's CPU for a copy of the
+    seeded template, spent once per PostgreSQL test, and not counted by TEST_CPU_REPORT (the server is no child
+    of the test process)."""
     name = f"t_{uuid.uuid4().hex[:12]}"
     with _pg_admin() as conn:
-        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        sql = f'CREATE DATABASE "{name}"'
+        if template:
+            sql += f' TEMPLATE "{template}"' + (" STRATEGY FILE_COPY" if conn.info.server_version >= 150000 else "")
+        conn.execute(sql)
     return f"{PG_URL.rsplit('/', 1)[0]}/{name}"  # type: ignore[union-attr]
 
 
