@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,7 +10,9 @@ import pytest
 from sqlmodel import Session
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
 
+from data_access import auth
 from data_access.auth import create_user
 from data_access.db import make_engine
 
@@ -17,22 +20,48 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
 
 
+_hash_once = functools.cache(auth.hash_password)
+_check_once = functools.cache(auth.verify_password)
+
+
+def remember_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For the rest of the test, remember argon2 hashes and checks within the test process.
+
+    argon2id costs about 0.2 s of CPU a hash and a check, by design; a page test signing in pays it twice
+    (the user's hash, the sign-in's check), over a third of a short page test. A check is a pure function of
+    (hash, password), and a remembered hash is a real argon2id hash of that password with the app's
+    parameters, so the sign-in code runs unchanged and answers as it would. `app` does this; a module that
+    creates its users first takes the `remembered_passwords` fixture. Tests of argon2 itself
+    (tests/test_auth.py, the direct calls in tests/test_auth_attacks.py) do neither."""
+    monkeypatch.setattr(auth, "hash_password", _hash_once)
+    monkeypatch.setattr(auth, "verify_password", _check_once)
+
+
 def app(monkeypatch: pytest.MonkeyPatch, url: str) -> AppTest:
+    """The app through its entrypoint on the database at url (password hashes and checks remembered for the
+    rest of the test: `remember_passwords`)."""
     monkeypatch.setenv("DATABASE_URL", url)
+    remember_passwords(monkeypatch)
     return AppTest.from_file(APP, default_timeout=60)
 
 
 def open_url(at: AppTest, url_path: str) -> AppTest:
-    """Open a page by its URL path, as a browser would (hidden pages have no script file)."""
+    """Open a page by its URL path, as a browser would (hidden pages have no script file). Before the first run
+    the page is asked for by the hash Streamlit gives its URL path, as a browser opening that URL would
+    (`st.Page` hashes its url_path); after it, the path must be one the app registered."""
     pages = at._registered_pages  # noqa: SLF001 - AppTest has no public way to open a URL
+    if not pages:
+        at._page_hash = calc_hash(url_path)  # noqa: SLF001
+        at.run()
+        opened = at._registered_pages.get(at._finished_page_script_hash, {})  # noqa: SLF001
+        assert opened.get("url_pathname") == url_path, f"{url_path} opened {opened} (the app's fallback page)"
+        return at
     at._page_hash = next(h for h, info in pages.items() if info.get("url_pathname") == url_path)  # noqa: SLF001
     return at.run()
 
 
 def sign_in(at: AppTest, username: str, password: str) -> AppTest:
     """Fill the login form on the login page and submit it."""
-    if not at._registered_pages:  # noqa: SLF001
-        at.run()
     open_url(at, "login")
     at.text_input(key="login_username").input(username)
     at.text_input(key="login_password").input(password)
@@ -42,9 +71,10 @@ def sign_in(at: AppTest, username: str, password: str) -> AppTest:
 
 def signed_in(monkeypatch: pytest.MonkeyPatch, url: str, role: str = "leader") -> AppTest:
     """A fresh app session signed in as a new user of that role."""
+    at = app(monkeypatch, url)
     with Session(make_engine(url)) as session:
         create_user(session, f"{role}-test", role, "test-password")
-    return sign_in(app(monkeypatch, url), f"{role}-test", "test-password")
+    return sign_in(at, f"{role}-test", "test-password")
 
 
 def nodes(at: AppTest) -> Iterator:  # type: ignore[type-arg]

@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
+from streamlit import config as streamlit_config
 from streamlit.components.v2 import manifest_scanner
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 
 from data_access.db import make_engine
 from data_access.migrate import upgrade
@@ -31,6 +33,25 @@ os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
 # the test venv, 0.5-2 s a time); a server scans once when it starts. Scan once per test process: the
 # installed packages do not change during a run.
 manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
+
+# AppTest gives each run a new ScriptCache, so every run read, rewrote ("magic") and compiled the
+# entrypoint and the page again (a tenth of a page test's CPU); a server compiles each script once. Share
+# the compiled code within the test process, keyed on the script's path and exact text (and the magic
+# setting), so an edited script is compiled afresh.
+_BYTECODE: dict[tuple[str, bool, bytes], object] = {}
+_compile_script = ScriptCache.get_bytecode
+
+
+def _shared_bytecode(self: ScriptCache, script_path: str) -> object:
+    path = os.path.abspath(script_path)
+    with open(path, "rb") as f:
+        key = (path, bool(streamlit_config.get_option("runner.magicEnabled")), f.read())
+    if key not in _BYTECODE:
+        _BYTECODE[key] = _compile_script(self, script_path)
+    return _BYTECODE[key]
+
+
+ScriptCache.get_bytecode = _shared_bytecode  # type: ignore[method-assign]
 
 
 def _checkpointed_copy(template: Path, target: Path) -> None:
@@ -97,9 +118,16 @@ def _pg_admin():  # type: ignore[no-untyped-def]
 
 
 def _pg_create(template: str | None = None) -> str:
+    """A new database, a copy of template if given. From PostgreSQL 15 on, CREATE DATABASE copies block by block
+    through the WAL unless told to copy the files (STRATEGY FILE_COPY): twice the server's CPU for a copy of the
+    seeded template, spent once per PostgreSQL test, and not counted by TEST_CPU_REPORT (the server is no child
+    of the test process)."""
     name = f"t_{uuid.uuid4().hex[:12]}"
     with _pg_admin() as conn:
-        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        sql = f'CREATE DATABASE "{name}"'
+        if template:
+            sql += f' TEMPLATE "{template}"' + (" STRATEGY FILE_COPY" if conn.info.server_version >= 150000 else "")
+        conn.execute(sql)
     return f"{PG_URL.rsplit('/', 1)[0]}/{name}"  # type: ignore[union-attr]
 
 
@@ -177,6 +205,15 @@ def any_db_url(request: pytest.FixtureRequest) -> Iterator[str]:
 def any_seeded_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A database holding the sample data, on each backend in turn."""
     yield from _backend_url(request, "seeded_url", "_pg_seeded_template")
+
+
+@pytest.fixture
+def remembered_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 hashes and checks remembered for the test (`tests.apptest.remember_passwords`): for page tests
+    that create their users before opening the app."""
+    from tests.apptest import remember_passwords
+
+    remember_passwords(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,9 @@ from data_access.publishing import publishable
 from data_access.queries.audit import audit_actions, audit_entries
 from tests.apptest import app, sign_in
 
+# Users are made before the app is opened: remember their argon2 hashes and checks (tests/apptest.py).
+pytestmark = pytest.mark.usefixtures("remembered_passwords")
+
 PASSWORD = "a-long-enough-password"
 
 

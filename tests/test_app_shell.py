@@ -13,6 +13,9 @@ from data_access.auth import create_user
 from data_access.db import make_engine
 from tests.apptest import open_url, sign_in
 
+# Users are made before the app is opened: remember their argon2 hashes and checks (tests/apptest.py).
+pytestmark = pytest.mark.usefixtures("remembered_passwords")
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
 

@@ -163,6 +163,7 @@ def test_a_busy_session_still_ends_after_a_day_and_a_deactivated_user_is_out(ses
     assert resume_session(session, other, now=t0 + dt.timedelta(minutes=5)) is None
 
 
+@pytest.mark.slow  # commands run as processes
 def test_the_command_line_hashes_no_dummy_password_and_the_sign_in_form_hashes_it_before_any_sign_in() -> None:
     """An unknown name is checked against a dummy argon2 hash so that it costs what a real account costs;
     making that hash takes half a second, which an import through the command line (it signs nobody in)

@@ -18,6 +18,9 @@ from data_access.models import Department, Evaluation, Finding, Region, UserSess
 from tests.apptest import app, open_url, sign_in, signed_in, withdraw_sample_result
 from tests.test_portal_permalinks import _table
 
+# Users are made before the app is opened: remember their argon2 hashes and checks (tests/apptest.py).
+pytestmark = pytest.mark.usefixtures("remembered_passwords")
+
 ROOT = Path(__file__).resolve().parent.parent
 INTERNAL = [(Path(path).stem, roles) for path, _s, roles, _t, _i in PAGES if roles is not None]
 

@@ -16,6 +16,9 @@ from data_access.db import make_engine
 from data_access.models import AuditLog, Department, Evaluation, Indicator, Monitoring, Project, Region, UploadBatch
 from tests.apptest import app, open_url, sign_in
 
+# Users are made before the app is opened: remember their argon2 hashes and checks (tests/apptest.py).
+pytestmark = pytest.mark.usefixtures("remembered_passwords")
+
 PASSWORD = "correct-horse-battery"
 HOUSING = "区住房城乡建设局"
 FORBIDDEN = "您的账号无权查看此页面"

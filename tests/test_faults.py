@@ -24,6 +24,9 @@ from data_access.db import make_engine
 from data_access.migrate import upgrade
 from tests.apptest import app, sign_in
 
+# Users are made before the app is opened: remember their argon2 hashes and checks (tests/apptest.py).
+pytestmark = pytest.mark.usefixtures("remembered_passwords")
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTHING_PUBLISHED = "尚无已公开的预算绩效信息。"
 

@@ -17,6 +17,9 @@ from data_access.db import make_engine
 from data_access.models import Department, Monitoring, Project, Region, UploadBatch
 from tests.apptest import sign_in
 
+# Users are made before the app is opened: remember their argon2 hashes and checks (tests/apptest.py).
+pytestmark = pytest.mark.usefixtures("remembered_passwords")
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

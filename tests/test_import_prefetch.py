@@ -47,6 +47,7 @@ def _same(report: dict) -> dict:
     return {k: v for k, v in report.items() if k not in ("batch_id", "previous_batches")}
 
 
+@pytest.mark.slow  # commands run as processes
 def test_the_command_reads_its_file_in_a_child_and_reports_the_same(seeded_url: str) -> None:
     ahead, how = _import(seeded_url, SAMPLE)
     assert how == {"exit": 0, "read here": 0}

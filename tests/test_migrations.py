@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -38,6 +39,7 @@ def test_head_constant_is_the_newest_migration() -> None:
     assert HEAD == head_revisions() == {_head()}
 
 
+@pytest.mark.slow  # commands run as processes
 def test_upgrade_at_head_does_not_load_alembic(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A command on an up-to-date database (every `import`) reads the stamp in SQL instead of loading Alembic;
     an empty database is still created by Alembic."""
@@ -192,6 +194,7 @@ def test_library_indicator_unique_despite_null_department(any_db_url: str) -> No
     engine.dispose()
 
 
+@pytest.mark.slow  # commands run as processes
 def test_init_creates_schema_on_empty_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import subprocess
     import sys
@@ -205,6 +208,7 @@ def test_init_creates_schema_on_empty_database(tmp_path) -> None:  # type: ignor
     assert {"project", "monitoring", "evaluation", "finding", "ex_ante", "indicator", "app_user"} <= tables
 
 
+@pytest.mark.slow  # commands run as processes
 def test_init_fails_cleanly_on_unreachable_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import subprocess
     import sys

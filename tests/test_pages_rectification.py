@@ -20,6 +20,9 @@ from data_access.models import Department, Evaluation, Finding, FindingDeadlineR
 from data_access.queries.rectification import owed
 from tests.apptest import app, capture_downloads, download, sign_in
 
+# Users are made before the app is opened: remember their argon2 hashes and checks (tests/apptest.py).
+pytestmark = pytest.mark.usefixtures("remembered_passwords")
+
 TODAY = dt.date.today()
 HOUSING = "区住房城乡建设局"  # 黄埔区: 2022 findings not started, in progress and rectified
 

@@ -28,6 +28,9 @@ from data_access.db import make_engine
 from tests import payloads as P
 from tests.apptest import app, nodes, sign_in
 
+# Users are made before the app is opened: remember their argon2 hashes and checks (tests/apptest.py).
+pytestmark = pytest.mark.usefixtures("remembered_passwords")
+
 PASSWORD = "payload-admin-password"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PUBLIC = ["portal_home", "portal_evaluations", "portal_findings", "portal_exante", "portal_changes",

@@ -14,6 +14,9 @@ from data_access.models import AuditLog, Department, Project, Region
 from data_access.publishing import PublishingError, set_execution_published
 from tests.apptest import app, open_url, sign_in
 
+# Users are made before the app is opened: remember their argon2 hashes and checks (tests/apptest.py).
+pytestmark = pytest.mark.usefixtures("remembered_passwords")
+
 HP = {"region": "黄埔区", "year": "2022"}
 
 

@@ -13,6 +13,9 @@ from data_access.publishing import PublishingError, set_published
 from tests.apptest import WITHDRAWN, app, sign_in, withdraw_sample_result
 from tests.test_portal_permalinks import _table
 
+# Users are made before the app is opened: remember their argon2 hashes and checks (tests/apptest.py).
+pytestmark = pytest.mark.usefixtures("remembered_passwords")
+
 HIDDEN = WITHDRAWN  # a 2022 review result, withdrawn for the test
 
 
