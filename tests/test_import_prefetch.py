@@ -140,6 +140,7 @@ print(json.dumps({"capped": capped, "2 GB stopped": stopped, "answer": answer[3]
 """
 
 
+@pytest.mark.slow  # a process of its own
 def test_the_readers_cap_stops_a_bomb_and_admits_a_file() -> None:
     """Under its address-space cap (READER_HEADROOM beyond what it had when forked) the reader cannot take
     2 GB, and still reads a file. The largest file the measurer admits (a million cells of distinct text)
