@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from itertools import compress, islice, repeat
-from operator import attrgetter, gt, is_not, itemgetter, lt
+from operator import gt, is_not, itemgetter, lt
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -43,48 +43,54 @@ class Coverage:
 
 def spending_warnings(ctx: Ctx, rows: list[Row], existing: dict[tuple, Any]) -> None:
     """spent_decreased and spent_exceeds_budget, over the file's months merged with the database's."""
-    check_spending(ctx, ((pid, month, m.spent_cumulative_fen, m.budget_fen) for (pid, month), m in existing.items()),
-                   [r.resolved["project"] for r in rows], [r.values["month"] for r in rows],
-                   [r.values["spent_cumulative_fen"] for r in rows], [r.values.get("budget_fen") for r in rows],
-                   rows, lambda row: row)
+    projects = [r.resolved["project"] for r in rows]
+    keys = [(p.id, r.values["month"]) for p, r in zip(projects, rows, strict=True)]
+    check_spending(ctx, [(pid, month, m.spent_cumulative_fen, m.budget_fen) for (pid, month), m in existing.items()],
+                   {p.id: p for p in projects}, keys, [r.values["spent_cumulative_fen"] for r in rows],
+                   [r.values.get("budget_fen") for r in rows], rows, lambda row: row)
 
 
 _NO_BUDGET = float("inf")  # a project without a budget: no spending exceeds it
 
 
-def check_spending(ctx: Ctx, stored: Iterable[tuple[int, int, int, int | None]], projects: Sequence[Any],
-                   months: Sequence[int], spent: Sequence[int], budgets: Sequence[int | None],
+def check_spending(ctx: Ctx, stored: list[tuple[int, int, int, int | None]], projects: dict[int, Any],
+                   keys: Sequence[tuple[int, int]], spent: Sequence[int], budgets: Sequence[int | None],
                    handles: Sequence[H], row_of: Callable[[H], Row]) -> None:
     """The rule of `spending_warnings` over plain values: `stored` (project id, month, spent, budget) of the
-    records in the database; the file's rows in order as columns: project, month, spent, budget and the
-    handle `row_of(handle)` turns into the row a warning names (built only for a row warned about).
+    records in the database; `projects` the file's by id; the file's rows in order as columns: (project id,
+    month), spent, budget and the handle `row_of(handle)` turns into the row a warning names (built only for a
+    row warned about).
 
     A screen of loops that run in C finds the projects that may have a warning: spending that falls from
     one month to the next, spending above the project's budget, a month with a budget of its own. Only
     those go month by month through the rule (a clean file of 100,000 rows: none)."""
-    merged: dict[tuple[int, int], tuple[int, int | None, H | None]] = {
-        (pid, month): (s, b, None) for pid, month, s, b in stored}
-    pids = list(map(attrgetter("id"), projects))
-    merged.update(zip(zip(pids, months, strict=True), zip(spent, budgets, handles, strict=True), strict=True))
-    project_of = dict(zip(pids, projects, strict=True))
-    order = sorted(merged)
-    values = list(map(merged.__getitem__, order))
+    given: list[tuple[int, int | None, H | None]] = list(zip(spent, budgets, handles, strict=True))
+    if not stored and all(map(lt, keys, islice(keys, 1, None))):  # only the file's months, each once, in order
+        order, values, money, month_budgets = keys, given, spent, budgets
+    else:  # the file's months over the stored ones (a month given twice: the later row), in order
+        merged: dict[tuple[int, int], tuple[int, int | None, H | None]] = {
+            (pid, month): (s, b, None) for pid, month, s, b in stored}
+        merged.update(zip(keys, given, strict=True))
+        order = sorted(merged)
+        values = list(map(merged.__getitem__, order))
+        money, month_budgets = list(map(itemgetter(0), values)), list(map(itemgetter(1), values))
     in_order = list(map(itemgetter(0), order))
-    money = list(map(itemgetter(0), values))
     cap_of = dict.fromkeys(in_order, _NO_BUDGET)  # a stored project the file does not name is never looked at
-    cap_of.update((pid, p.budget_adjusted_fen or _NO_BUDGET) for pid, p in project_of.items())
+    cap_of.update((pid, p.budget_adjusted_fen or _NO_BUDGET) for pid, p in projects.items())
     flagged = set(compress(in_order, map(gt, money, map(cap_of.__getitem__, in_order))))
-    flagged.update(compress(in_order, map(is_not, map(itemgetter(1), values), repeat(None))))
+    flagged.update(compress(in_order, map(is_not, month_budgets, repeat(None))))
     flagged.update(in_order[i] for i in compress(range(1, len(money)), map(lt, islice(money, 1, None), money))
                    if in_order[i] == in_order[i - 1])
-    for pid in dict.fromkeys(pids):  # the file's projects in the order they first appear
+    if not flagged:
+        return
+    for pid in dict.fromkeys(map(itemgetter(0), keys)):  # the file's projects in the order they first appear
         if pid in flagged:
             lo, hi = bisect_left(order, (pid,)), bisect_left(order, (pid + 1,))
-            _spending_of(ctx, project_of[pid], order[lo:hi], values[lo:hi], row_of)
+            _spending_of(ctx, projects[pid], order[lo:hi], values[lo:hi], row_of)
 
 
-def _spending_of(ctx: Ctx, project: Any, keys: list[tuple[int, int]], values: list[tuple[int, int | None, H | None]],
-                 row_of: Callable[[H], Row]) -> None:
+def _spending_of(ctx: Ctx, project: Any, keys: Sequence[tuple[int, int]],
+                 values: Sequence[tuple[int, int | None, H | None]], row_of: Callable[[H], Row]) -> None:
     """`check_spending`'s rule for one project's months (keys and values in month order)."""
     spent_col = "spent_cumulative_fen"
     budget = project.budget_adjusted_fen
@@ -165,8 +171,8 @@ def bulk(ctx: Ctx, parsed: Parsed, dry_run: bool) -> bool:
     report.coverage.update((*o, m) for o, m in set(zip(map(owner.__getitem__, wheres), months, strict=True)))
     report.periods.update((y, m or 0) for y, m in set(zip(years, months, strict=True)))
     existing = _stored(ctx, sorted(set(pid_of.values())))
-    check_spending(ctx, ((pid, month, r[3], r[4]) for (pid, month), r in existing.items()),
-                   list(map(project_of.__getitem__, wheres)), months, spent, budgets, range(n), parsed.row)
+    check_spending(ctx, [(pid, month, r[3], r[4]) for (pid, month), r in existing.items()],
+                   {p.id: p for p in project_of.values()}, keys, spent, budgets, range(n), parsed.row)
     if dry_run:
         return True
 
