@@ -63,6 +63,7 @@ class Project(SQLModel, table=True):
         CheckConstraint("budget_initial_fen IS NULL OR budget_initial_fen >= 0", name="budget_initial_nonneg"),
         CheckConstraint("kind IN ('recurring', 'one_off')", name="project_kind"),
         Index("ix_project_region_year_dept", "region_id", "year", "department_id"),
+        Index("ix_project_code", "code", "year"),  # uploads name projects by code (migration 0009)
     )
     id: int | None = Field(default=None, primary_key=True)
     region_id: int = Field(foreign_key="region.id")

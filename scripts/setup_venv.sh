@@ -14,3 +14,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$req"
   echo "$want" > "$stamp"
 fi
+# Byte-compile the project as pip does an installed package: where PYTHONDONTWRITEBYTECODE is set, every
+# command would otherwise compile its 13,000 lines again (0.1–0.2 s of each `python -m data_access import`).
+# Python checks each .pyc against its source, so an edited module is compiled afresh.
+.venv/bin/python -m compileall -q data_access dashboard pages benchmarks >/dev/null

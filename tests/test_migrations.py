@@ -53,7 +53,7 @@ def test_upgrade_at_head_does_not_load_alembic(tmp_path) -> None:  # type: ignor
     first, second = (subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
                      .stdout.strip() for _ in range(2))
     assert first == "[] True"
-    assert second == "['0008'] False"
+    assert second == "['0009'] False"
 
 
 def _head() -> str:

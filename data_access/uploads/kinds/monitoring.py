@@ -163,7 +163,7 @@ def bulk(ctx: Ctx, parsed: Parsed, dry_run: bool) -> bool:
         project_of[where] = found[0]
     pid_of = {where: p.id for where, p in project_of.items()}
     keys = list(zip(map(pid_of.__getitem__, wheres), months, strict=True))
-    if len(set(keys)) != n:
+    if not all(map(lt, keys, islice(keys, 1, None))) and len(set(keys)) != n:  # keys that rise are distinct
         return False  # the same record twice: a warning or an error of the per-row checks
 
     report = ctx.report
