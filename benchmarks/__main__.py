@@ -206,6 +206,11 @@ def _cpu(measured: dict[str, Any]) -> str:
     return f" (CPU {measured['cpu']:.2f} s)" if "cpu" in measured else ""
 
 
+# The issue's measure: 1.3 M monitoring rows in 13 files through the command, so files of 100,000 rows; a smaller
+# file's rate is mostly the command's start-up (about a second).
+_IMPORT_TARGET = "≥ 30,000 rows/s (a 100,000-row file)"
+
+
 def table(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
     """The figures as one markdown table, each beside its baseline and the issue's target."""
     per_region = args.projects // args.regions
@@ -253,11 +258,11 @@ def table(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
                          f"{took:.2f} s{_cpu(commit)}, {n / took:,.0f} rows/s, {commit['peak_mb']:.0f} MB | "
                          f"read alone {read['seconds']:.2f} s | {took / max(read['seconds'], 1e-3):.1f} × | |")
             if "cli" in e:
-                cli = e["cli"]
+                cli, target = e["cli"], _IMPORT_TARGET if n >= 90_000 else ""
                 lines.append(f"| {db} | import {n:,} new months by the command (`data_access import`, start-up "
                              f"included) | {cli['seconds']:.2f} s (CPU {cli['cpu']:.2f} s), "
                              f"{n / cli['seconds']:,.0f} rows/s | read alone {read['seconds']:.2f} s | "
-                             f"{cli['seconds'] / max(read['seconds'], 1e-3):.1f} × | ≥ 30,000 rows/s |")
+                             f"{cli['seconds'] / max(read['seconds'], 1e-3):.1f} × | {target} |")
     return "\n".join(lines)
 
 
