@@ -108,10 +108,10 @@ def letters_index(letters: bytes | str) -> int:
     return n - 1
 
 
-
 def upload_limits(settings: Settings) -> Limits:
     """The bounds of one upload under the settings (the upload page, the command line and its read-ahead)."""
     return Limits(max_rows=settings.max_upload_rows, cells=settings.max_upload_cells)
+
 
 @dataclass
 class SheetSize:

@@ -18,7 +18,7 @@ from decimal import Decimal
 from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C, as json.dumps uses
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ARRAY, ColumnElement, Connection, DateTime, Table, any_, bindparam, insert, update
+from sqlalchemy import ARRAY, ColumnElement, Connection, CursorResult, DateTime, Table, any_, bindparam, insert, update
 
 from data_access.models import AuditLog
 
@@ -373,25 +373,24 @@ class _Copy:
 
     def insert(self, tab: Table, columns: Sequence[str], rows: list[tuple[Any, ...]], same: dict[str, Any],
                spec: Spec, keys: list[tuple]) -> list[int]:
-        """Insert `rows` (values in the order of `columns`, with the values `same` for every row); the new ids in
-        the order of `keys` (matched by the spec's key)."""
-        name = self._load(tab, columns, rows)
-        quote = self.conn.dialect.identifier_preparer.quote
-        into = ", ".join(quote(c) for c in (*same, *columns))
-        values = ", ".join((*(f"%({c})s" for c in same), *(quote(c) for c in columns)))
-        returning = ", ".join(quote(f) for f in ("id", *spec.key))
-        sql = f"INSERT INTO {quote(tab.name)} ({into}) SELECT {values} FROM {name} RETURNING {returning}"
-        return _ids_by_key(spec, self.conn.exec_driver_sql(sql, same).all(), keys)
+        """`insert_rows`, and the new ids in the order of `keys` (matched by the spec's key)."""
+        returning = ", ".join(self.conn.dialect.identifier_preparer.quote(f) for f in ("id", *spec.key))
+        return _ids_by_key(spec, self._insert(tab, columns, rows, same, f" RETURNING {returning}").all(), keys)
 
     def insert_rows(self, tab: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]],
                     same: dict[str, Any]) -> None:
         """Insert rows giving `columns` (sequences in that order) and the values `same` for every row (bound
         once, not copied with each row); the other columns take no default."""
+        self._insert(tab, columns, rows, same, "")
+
+    def _insert(self, tab: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]], same: dict[str, Any],
+                returning: str) -> CursorResult[Any]:
         name = self._load(tab, columns, rows)
         quote = self.conn.dialect.identifier_preparer.quote
         into = ", ".join(quote(c) for c in (*same, *columns))
         values = ", ".join((*(f"%({c})s" for c in same), *(quote(c) for c in columns)))
-        self.conn.exec_driver_sql(f"INSERT INTO {quote(tab.name)} ({into}) SELECT {values} FROM {name}", same)
+        sql = f"INSERT INTO {quote(tab.name)} ({into}) SELECT {values} FROM {name}{returning}"
+        return self.conn.exec_driver_sql(sql, same)
 
     def update(self, tab: Table, columns: Sequence[str], changes: list[tuple[Any, ...]]) -> None:
         """Set `columns` of the records that `changes` name: `(id, *values in the order of columns)`."""
