@@ -53,6 +53,11 @@ def spending_warnings(ctx: Ctx, rows: list[Row], existing: dict[tuple, Any]) -> 
 _NO_BUDGET = float("inf")  # a project without a budget: no spending exceeds it
 
 
+def _rising(keys: Sequence[tuple[int, int]]) -> bool:
+    """Each key above the one before it (so sorted and each once): a comparison of neighbours, in C."""
+    return all(map(lt, keys, islice(keys, 1, None)))
+
+
 def check_spending(ctx: Ctx, stored: list[tuple[int, int, int, int | None]], projects: dict[int, Any],
                    keys: Sequence[tuple[int, int]], spent: Sequence[int], budgets: Sequence[int | None],
                    handles: Sequence[H], row_of: Callable[[H], Row]) -> None:
@@ -65,7 +70,7 @@ def check_spending(ctx: Ctx, stored: list[tuple[int, int, int, int | None]], pro
     one month to the next, spending above the project's budget, a month with a budget of its own. Only
     those go month by month through the rule (a clean file of 100,000 rows: none)."""
     given: list[tuple[int, int | None, H | None]] = list(zip(spent, budgets, handles, strict=True))
-    if not stored and all(map(lt, keys, islice(keys, 1, None))):  # only the file's months, each once, in order
+    if not stored and _rising(keys):  # only the file's months, each once, in order
         order, values, money, month_budgets = keys, given, spent, budgets
     else:  # the file's months over the stored ones (a month given twice: the later row), in order
         merged: dict[tuple[int, int], tuple[int, int | None, H | None]] = {
@@ -163,7 +168,7 @@ def bulk(ctx: Ctx, parsed: Parsed, dry_run: bool) -> bool:
         project_of[where] = found[0]
     pid_of = {where: p.id for where, p in project_of.items()}
     keys = list(zip(map(pid_of.__getitem__, wheres), months, strict=True))
-    if not all(map(lt, keys, islice(keys, 1, None))) and len(set(keys)) != n:  # keys that rise are distinct
+    if not _rising(keys) and len(set(keys)) != n:  # keys that rise are distinct
         return False  # the same record twice: a warning or an error of the per-row checks
 
     report = ctx.report
